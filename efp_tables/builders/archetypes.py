@@ -1,0 +1,53 @@
+"""Archetype data shipped in data/archetypes/: CSV files whose quantity columns name their unit in the header,
+as `column[unit]`. Loaded once and converted to the canonical units of the tables."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from efp_tables.units import Quantity, parse_unit
+
+ARCHETYPES_DIR = Path(__file__).resolve().parents[2] / "data" / "archetypes"
+_HEADER = re.compile(r"^(?P<name>[^\[]+)\[(?P<unit>[^\]]+)\]$")
+
+
+def read_archetype_csv(path: Path, canonical_units: dict[str, str]) -> pl.DataFrame:
+    """Read a `column[unit]` CSV, converting every quantity column to `canonical_units[column]`."""
+    frame = pl.read_csv(path, infer_schema_length=0)  # all text; quantities are cast below
+    renames, casts = {}, []
+    for header in frame.columns:
+        match = _HEADER.match(header)
+        if not match:
+            continue
+        name, unit = match["name"], match["unit"]
+        target = canonical_units.get(name, unit)
+        factor = float(Quantity(1.0, parse_unit(unit)).to(parse_unit(target)).magnitude)
+        renames[header] = name
+        casts.append((pl.col(name).cast(pl.Float64) * factor).alias(name))
+    return frame.rename(renames).with_columns(casts)
+
+
+@lru_cache(maxsize=1)
+def cloud_instances() -> pl.DataFrame:
+    """Boavizta's cloud instances: provider, instance_type, carbon_footprint_manufacturing (kg), power (kW),
+    ram (GB_ram), compute (cpu_core). Made by scripts/make_archetypes.py."""
+    schema = {"provider": pl.String, "instance_type": pl.String, "carbon_footprint_manufacturing": pl.Float64,
+              "power": pl.Float64, "ram": pl.Float64, "compute": pl.Float64}
+    path = ARCHETYPES_DIR / "boavizta_cloud_instances.csv"
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    frame = read_archetype_csv(path, {"carbon_footprint_manufacturing": "kilogram", "power": "kilowatt",
+                                      "ram": "gigabyte_ram", "compute": "cpu_core"})
+    return frame.select(list(schema)).cast(schema)
+
+
+@lru_cache(maxsize=1)
+def countries() -> pl.DataFrame:
+    """Every country efootprint knows: country_id, name, short_name, average_carbon_intensity (kg/kWh),
+    timezone."""
+    frame = read_archetype_csv(ARCHETYPES_DIR / "countries.csv",
+                               {"average_carbon_intensity": "kilogram / kilowatt_hour"})
+    return frame.select("country_id", "name", "short_name", "average_carbon_intensity", "timezone")

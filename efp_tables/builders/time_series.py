@@ -1,0 +1,160 @@
+"""Hourly input series: the seeds' time builders, efootprint 27's form inputs, and efootprint's compressed
+JSON encoding. A series is an `HourlySeries`: a start (naive local datetime) and one float per hour."""
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from efp_tables.errors import ModelError
+from efp_tables.units import to_canonical
+
+EPOCH = datetime(1970, 1, 1)
+_DAYS = {"day": 1, "month": 30, "year": 365}  # efootprint's form inputs count a year as 365 days
+
+
+def epoch_hours(moment: datetime) -> int:
+    moment = moment.replace(tzinfo=None)
+    if moment.minute or moment.second or moment.microsecond:
+        raise ModelError("hourly series", "start_date", moment.isoformat(), "a whole hour")
+    return (moment - EPOCH) // timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class HourlySeries:
+    start: datetime
+    values: np.ndarray  # float64, one value per hour from `start`
+
+    def __post_init__(self):
+        values = np.asarray(self.values, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0:
+            raise ModelError("hourly series", "values", f"{values.size} values", "at least one value per hour")
+        if not np.isfinite(values).all():
+            raise ModelError("hourly series", "values", "non-finite values", "finite numbers")
+        object.__setattr__(self, "values", values)
+
+    def __len__(self) -> int:
+        return self.values.size
+
+    @property
+    def hours(self) -> np.ndarray:
+        return epoch_hours(self.start) + np.arange(self.values.size, dtype=np.int64)
+
+    def _aligned(self, other) -> tuple[datetime, np.ndarray, np.ndarray]:
+        # Series of different ranges align on the union of their hours, missing hours being 0 (as efootprint).
+        if not isinstance(other, HourlySeries):
+            return self.start, self.values, np.full(self.values.size, float(other))
+        start = min(self.start, other.start)
+        end = max(self.start + timedelta(hours=len(self)), other.start + timedelta(hours=len(other)))
+        n = (end - start) // timedelta(hours=1)
+        a, b = np.zeros(n), np.zeros(n)
+        i, j = (self.start - start) // timedelta(hours=1), (other.start - start) // timedelta(hours=1)
+        a[i:i + len(self)], b[j:j + len(other)] = self.values, other.values
+        return start, a, b
+
+    def __add__(self, other):
+        start, a, b = self._aligned(other)
+        return HourlySeries(start, a + b)
+
+    def __mul__(self, other):
+        start, a, b = self._aligned(other)
+        return HourlySeries(start, a * b)
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def to_frame(self) -> pl.DataFrame:
+        return pl.DataFrame({"hour": self.hours, "value": self.values})
+
+    def sum(self) -> float:
+        return float(self.values.sum())
+
+
+def _hours_in(timespan) -> int:
+    return int(to_canonical(timespan, "hour", obj="time builder", attribute="timespan"))
+
+
+def _start(start_date) -> datetime:
+    return start_date if start_date is not None else datetime(2025, 1, 1)
+
+
+def from_list(values, start_date: datetime | None = None) -> HourlySeries:
+    return HourlySeries(_start(start_date), np.asarray(values, dtype=np.float64))
+
+
+def linear_growth_hourly_values(timespan, start_value: float, end_value: float,
+                                start_date: datetime | None = None) -> HourlySeries:
+    """From start_value to end_value in equal steps over the timespan (both ends included)."""
+    return HourlySeries(_start(start_date), np.linspace(start_value, end_value, _hours_in(timespan)))
+
+
+def sinusoidal_fluct_hourly_values(timespan, sin_fluct_amplitude: float, sin_fluct_period_in_hours: float,
+                                   start_date: datetime | None = None) -> HourlySeries:
+    """amplitude * sin(2 pi t / period), t the hour index."""
+    t = np.arange(_hours_in(timespan), dtype=np.float64)
+    return HourlySeries(_start(start_date), sin_fluct_amplitude * np.sin(2 * np.pi * t / sin_fluct_period_in_hours))
+
+
+def daily_fluct_hourly_values(timespan, fluct_scale: float, hour_of_day_for_min_value: int = 4,
+                              start_date: datetime | None = None) -> HourlySeries:
+    """A daily wave between 1 - scale (at hour_of_day_for_min_value, local) and 1 + scale (12 hours later)."""
+    if not 0 < fluct_scale <= 1:
+        raise ModelError("daily_fluct_hourly_values", "fluct_scale", fluct_scale, "a number in (0, 1]")
+    start = _start(start_date)
+    hour_of_day = (start.hour + np.arange(_hours_in(timespan))) % 24
+    phase = 3 * np.pi / 2 + 2 * np.pi * (hour_of_day - hour_of_day_for_min_value) / 24
+    return HourlySeries(start, 1 + fluct_scale * np.sin(phase))
+
+
+def from_form_inputs(form: dict, where: str = "UsagePattern") -> HourlySeries:
+    """efootprint 27's form inputs: an initial volume per timespan growing by a net rate per timespan, spread
+    evenly over the 24 hours of each day.
+
+    Calculation: g = (1 + rate/100)^(1/days(rate timespan)); E = sum_{d < T} g^d with T = days(volume timespan);
+    daily[d] = initial_volume / E * g^d; hourly = daily / 24."""
+    needed = ("start_date", "modeling_duration_value", "modeling_duration_unit", "initial_volume",
+              "initial_volume_timespan", "net_growth_rate_in_percentage", "net_growth_rate_timespan")
+    missing = [k for k in needed if k not in form]
+    if missing:
+        raise ModelError(where, "hourly_occurrences.form_inputs", sorted(form), f"the keys {missing} as well")
+    for key in ("modeling_duration_unit", "initial_volume_timespan", "net_growth_rate_timespan"):
+        if form[key] not in _DAYS:
+            raise ModelError(where, f"hourly_occurrences.form_inputs.{key}", form[key], f"one of {sorted(_DAYS)}")
+    try:
+        start = datetime.strptime(str(form["start_date"]), "%Y-%m-%d")
+        duration, volume, rate = (float(form[k]) for k in
+                                  ("modeling_duration_value", "initial_volume", "net_growth_rate_in_percentage"))
+    except (TypeError, ValueError) as exc:
+        raise ModelError(where, "hourly_occurrences.form_inputs", form, f"a YYYY-MM-DD date and numbers ({exc})")
+    if volume < 0 or duration <= 0 or rate <= -100 or not all(map(math.isfinite, (duration, volume, rate))):
+        raise ModelError(where, "hourly_occurrences.form_inputs", form,
+                         "a positive duration, a volume >= 0 and a growth rate above -100 %")
+    days = int(duration * _DAYS[form["modeling_duration_unit"]])
+    growth = (1 + rate / 100) ** (1 / _DAYS[form["net_growth_rate_timespan"]])
+    span = _DAYS[form["initial_volume_timespan"]]
+    first_span_total = span if growth == 1 else (growth ** span - 1) / (growth - 1)
+    daily = volume / first_span_total * growth ** np.arange(days, dtype=np.float64)
+    return HourlySeries(start, np.repeat(daily / 24, 24))
+
+
+def decode_compressed(text: str, where: str) -> np.ndarray:
+    """efootprint's compressed_values: base64 of a zstd frame of little-endian float32 values."""
+    import zstandard
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(base64.b64decode(text, validate=True))
+    except Exception as exc:
+        raise ModelError(where, "hourly_occurrences.compressed_values", text[:40] + "...",
+                         f"base64 of a zstandard frame of float32 values ({exc})") from None
+    if len(raw) % 4:
+        raise ModelError(where, "hourly_occurrences.compressed_values", f"{len(raw)} bytes",
+                         "a whole number of float32 values")
+    return np.frombuffer(raw, dtype="<f4").astype(np.float64)
+
+
+def encode_compressed(values: np.ndarray) -> str:
+    import zstandard
+    raw = np.asarray(values, dtype="<f4").tobytes()
+    return base64.b64encode(zstandard.ZstdCompressor().compress(raw)).decode("ascii")

@@ -1,0 +1,60 @@
+"""`efp`: compute efootprint JSON models, run the quickstart."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from efp_tables.errors import ModelError
+
+
+def _compute(args) -> int:
+    from efp_tables.compute import compute
+    from efp_tables.io.efootprint_json import read_model
+    from efp_tables.io.results_table import write_parquet_atomic
+
+    started = time.perf_counter()
+    model = None
+    for path in args.models:
+        one = read_model(path, system_id=Path(path).stem if len(args.models) > 1 else None)
+        model = one if model is None else model.concat(one)
+    results = compute(model)
+    table = results.long()
+    if len(args.models) == 1:
+        table = table.drop("system_id")
+    out = write_parquet_atomic(table, Path(args.out) / "results.parquet")
+    totals = results.total_footprint_kg()
+    for system_id, kg in totals.items():
+        print(f"{system_id}: total footprint {kg / 1000:,.1f} t CO2e")
+    print(f"wrote {out} ({table.height:,} rows) in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _quickstart(args) -> int:
+    from efp_tables.quickstart import run_quickstart
+    for line in run_quickstart(Path(args.out)):
+        print(line)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="efp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    c = commands.add_parser("compute", help="compute efootprint JSON models, write DIR/results.parquet")
+    c.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
+    c.add_argument("--out", required=True, help="output folder")
+    c.set_defaults(run=_compute)
+    q = commands.add_parser("quickstart", help="build the seeds' quickstart with the Python API, compute, chart")
+    q.add_argument("--out", default="out/quickstart", help="output folder")
+    q.set_defaults(run=_quickstart)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ModelError as exc:
+        print(f"efp: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

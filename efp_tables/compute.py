@@ -1,0 +1,98 @@
+"""The calculation graph: every stage wired to its inputs by name, as one lazy plan over all systems."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+from efp_tables.builders.archetypes import cloud_instances
+from efp_tables.errors import InsufficientCapacityError
+from efp_tables.stages import devices, jobs, network, servers, storage, system, usage
+from efp_tables.tables.model import Model
+
+# Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
+STAGES = (
+    usage.usage_pattern_clock, usage.utc_hourly_occurrences, usage.journey_starts, usage.journey_step_windows,
+    usage.journey_duration, usage.nb_usage_journeys_in_parallel_per_usage_pattern,
+    usage.step_hourly_avg_occurrences_per_usage_coordinate,
+    jobs.job_parameters, jobs.job_hourly_occurrences_per_coordinate, jobs.job_hourly_occurrences_per_usage_pattern,
+    jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,
+    jobs.job_hourly_data_transferred_per_usage_pattern, jobs.job_hourly_data_stored_per_usage_pattern,
+    jobs.job_hourly_data_transferred_per_coordinate, jobs.job_hourly_avg_occurrences_across_usage_patterns,
+    jobs.job_hourly_data_transferred_across_usage_patterns, jobs.job_hourly_data_stored_across_usage_patterns,
+    servers.server_hardware, servers.server_capacity, servers.server_job_hourly_needs, servers.server_hourly_needs,
+    servers.service_total_job_volumes, servers.server_instances, servers.server_footprints,
+    servers.server_resource_shortages, servers.server_fleet_shortages,
+    storage.storage_jobs, storage.full_cumulative_storage_need_per_job, storage.job_written_cumulative_storage_need,
+    storage.storage_instances, storage.storage_fleet_shortages, storage.storage_carbon_footprint_manufacturing,
+    network.network_use_footprint_per_job, network.network_use_footprint,
+    devices.nb_journeys_in_parallel_per_usage_pattern, devices.device_footprints_per_usage_pattern,
+    devices.device_footprints,
+    system.footprint_by_object, system.total_footprint,
+)
+
+
+def build_plan(inputs: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+    """Run every stage on the named inputs; returns inputs and stage outputs by name (all lazy)."""
+    frames = dict(inputs)
+    for stage in STAGES:
+        frames[stage.__name__] = stage(*(frames[name] for name in inspect.signature(stage).parameters))
+    return frames
+
+
+@dataclass
+class Results:
+    """Lazy results of a model: `results["server_footprints"]` is the LazyFrame of that stage."""
+    model: Model
+    frames: dict[str, pl.LazyFrame]
+
+    def __getitem__(self, name: str) -> pl.LazyFrame:
+        return self.frames[name]
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [stage.__name__ for stage in STAGES]
+
+    @cached_property
+    def collected(self) -> dict[str, pl.DataFrame]:
+        """Every stage collected in one pass (shared sub-plans are computed once)."""
+        names = self.stage_names
+        frames = dict(zip(names, pl.collect_all([self.frames[n] for n in names])))
+        _raise_on_violations(frames)
+        return frames
+
+    def long(self) -> pl.DataFrame:
+        """efootprint's long results table (see io.results_table)."""
+        from efp_tables.io.results_table import long_results
+        return long_results(self)
+
+    def total_footprint_kg(self) -> dict[str, float]:
+        totals = self.collected["total_footprint"].group_by("system_id").agg(pl.col("value").sum())
+        return dict(totals.iter_rows())
+
+
+def compute(model: Model) -> Results:
+    """The lazy plan of a validated model. Per-instance capacity is checked now (it is cheap); fleet limits,
+    which need the hourly instances, when results are collected."""
+    inputs = {name: frame.lazy() for name, frame in model.items()}
+    inputs["cloud_instances"] = cloud_instances().lazy()
+    frames = build_plan(inputs)
+    _raise_on_shortages(frames["server_resource_shortages"].collect(), "server")
+    return Results(model, frames)
+
+
+def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:
+    _raise_on_shortages(frames["server_fleet_shortages"], "server")
+    _raise_on_shortages(frames["storage_fleet_shortages"].with_columns(
+        resource=pl.lit("number of instances")), "storage")
+
+
+def _raise_on_shortages(shortages: pl.DataFrame, kind: str) -> None:
+    for row in shortages.iter_rows(named=True):
+        raise InsufficientCapacityError(
+            f"{kind} {row[f'{kind}_id']!r} (system {row['system_id']!r})",
+            "fixed_nb_of_instances" if row["resource"] == "number of instances" else f"{row['resource']} capacity",
+            f"{row['requested']:g} requested",
+            f"at most the {row['available']:g} available ({row['resource']})")

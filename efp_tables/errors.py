@@ -1,0 +1,14 @@
+"""One error type for bad input: it always names the object, the attribute, the value and what was expected."""
+
+
+class ModelError(ValueError):
+    def __init__(self, obj: str, attribute: str, value, expected: str):
+        self.obj, self.attribute, self.value, self.expected = obj, attribute, value, expected
+        shown = repr(value)
+        if len(shown) > 120:
+            shown = shown[:117] + "..."
+        super().__init__(f"{obj}: {attribute} = {shown}: expected {expected}")
+
+
+class InsufficientCapacityError(ModelError):
+    """A server or storage asked for more than it has (efootprint's InsufficientCapacityError)."""

@@ -1,0 +1,194 @@
+"""efootprint's long results table: one row per (object, attribute, key, hour), with efootprint's attribute
+names and units, so that results compare one to one with efootprint's (shared/tools/parity.py)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+COLUMNS = {"object_class": pl.String, "object_id": pl.String, "object_name": pl.String, "attribute": pl.String,
+           "key_id": pl.String, "kind": pl.String, "unit": pl.String, "hour": pl.Datetime("us"),
+           "value": pl.Float64}
+_US_PER_HOUR = 3_600_000_000
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """Where an efootprint attribute lives in our results: `frame`'s column `column` (hourly when the frame
+    has an `hour` column), for objects of `table` identified by `id`, keyed by `key` (an expression)."""
+    object_table: str
+    attribute: str
+    frame: str
+    id: str
+    column: str = "value"
+    unit: str | pl.Expr = ""
+    key: pl.Expr | None = None
+    classes: tuple[str, ...] | None = None  # only rows of these object classes
+
+
+def _path(first: str, *rest: str) -> pl.Expr:
+    """efootprint's coordinate key: "{pattern}/journey/{journey}/step/{step}"."""
+    pieces = [pl.col(first)]
+    for part in rest:
+        pieces += [pl.lit(f"/{_LABELS[part]}/"), pl.col(part)]
+    return pl.concat_str(pieces)
+
+
+_LABELS = {"journey_id": "journey", "step_id": "step"}
+UP = pl.col("usage_pattern_id")
+COMPUTE_UNIT = pl.when(pl.col("object_class") == "GPUServer").then(pl.lit("gpu")).otherwise(pl.lit("cpu_core"))
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("usage_patterns", "utc_hourly_occurrences", "utc_hourly_occurrences", "usage_pattern_id",
+              unit="occurrence"),
+    Attribute("usage_journeys", "duration", "journey_duration", "journey_id", "duration", "hour"),
+    Attribute("usage_journeys", "nb_usage_journeys_in_parallel_per_usage_pattern",
+              "nb_usage_journeys_in_parallel_per_usage_pattern", "journey_id", unit="concurrent", key=UP),
+    Attribute("usage_journey_steps", "hourly_avg_occurrences_per_usage_coordinate",
+              "step_hourly_avg_occurrences_per_usage_coordinate", "step_id", unit="concurrent",
+              key=_path("usage_pattern_id", "journey_id")),
+    # Jobs
+    Attribute("jobs", "hourly_occurrences_per_usage_pattern", "job_hourly_occurrences_per_usage_pattern", "job_id",
+              unit="occurrence", key=UP),
+    Attribute("jobs", "hourly_avg_occurrences_per_usage_pattern", "job_hourly_avg_occurrences_per_usage_pattern",
+              "job_id", unit="concurrent", key=UP),
+    Attribute("jobs", "hourly_avg_occurrences_per_coordinate", "job_hourly_avg_occurrences_per_coordinate", "job_id",
+              unit="concurrent", key=_path("usage_pattern_id", "journey_id", "step_id")),
+    Attribute("jobs", "hourly_data_transferred_per_usage_pattern", "job_hourly_data_transferred_per_usage_pattern",
+              "job_id", unit="megabyte", key=UP),
+    Attribute("jobs", "hourly_data_stored_per_usage_pattern", "job_hourly_data_stored_per_usage_pattern", "job_id",
+              unit="megabyte_stored", key=UP),
+    Attribute("jobs", "hourly_data_transferred_per_coordinate", "job_hourly_data_transferred_per_coordinate",
+              "job_id", unit="megabyte", key=_path("usage_pattern_id", "journey_id", "step_id")),
+    Attribute("jobs", "hourly_avg_occurrences_across_usage_patterns",
+              "job_hourly_avg_occurrences_across_usage_patterns", "job_id", unit="concurrent"),
+    Attribute("jobs", "hourly_data_transferred_across_usage_patterns",
+              "job_hourly_data_transferred_across_usage_patterns", "job_id", unit="megabyte"),
+    Attribute("jobs", "hourly_data_stored_across_usage_patterns", "job_hourly_data_stored_across_usage_patterns",
+              "job_id", unit="megabyte_stored"),
+    *(Attribute("jobs", name, "job_parameters", "job_id", name, unit, classes=("VideoStreamingJob",))
+      for name, unit in (("dynamic_bitrate", "megabyte / second"), ("data_transferred", "megabyte"),
+                         ("compute_needed", "cpu_core"), ("ram_needed", "gigabyte_ram"),
+                         ("request_duration", "hour"))),
+    # Servers
+    Attribute("servers", "hour_by_hour_ram_need", "server_hourly_needs", "server_id", "ram_need", "gigabyte_ram"),
+    Attribute("servers", "hour_by_hour_compute_need", "server_hourly_needs", "server_id", "compute_need",
+              COMPUTE_UNIT),
+    *(Attribute("servers", name, "server_capacity", "server_id", name, unit)
+      for name, unit in (("occupied_ram_per_instance", "gigabyte_ram"), ("available_ram_per_instance", "gigabyte_ram"),
+                         ("occupied_compute_per_instance", COMPUTE_UNIT),
+                         ("available_compute_per_instance", COMPUTE_UNIT))),
+    *(Attribute("servers", name, "server_hardware", "server_id", name, unit, classes=classes)
+      for name, unit, classes in (
+          ("carbon_footprint_manufacturing", "kilogram", ("GPUServer", "BoaviztaCloudServer")),
+          ("power", "kilowatt", ("GPUServer", "BoaviztaCloudServer")),
+          ("idle_power", "kilowatt", ("GPUServer",)),
+          ("ram", "gigabyte_ram", ("GPUServer", "BoaviztaCloudServer")),
+          ("compute", "cpu_core", ("BoaviztaCloudServer",)))),
+    Attribute("servers", "raw_nb_of_instances", "server_instances", "server_id", "raw_nb_of_instances", "concurrent"),
+    Attribute("servers", "nb_of_instances", "server_instances", "server_id", "nb_of_instances", "concurrent"),
+    *(Attribute("servers", name, "server_footprints", "server_id", name, unit)
+      for name, unit in (("instances_energy", "kilowatt_hour"), ("idle_use_footprint", "kilogram"),
+                         ("load_use_footprint", "kilogram"), ("use_footprint", "kilogram"),
+                         ("instances_manufacturing_footprint", "kilogram"))),
+    Attribute("servers", "service_total_job_volumes", "service_total_job_volumes", "server_id", unit="concurrent",
+              key=pl.col("service_id")),
+    # Storage
+    Attribute("storages", "carbon_footprint_manufacturing", "storage_carbon_footprint_manufacturing", "storage_id",
+              unit="kilogram"),
+    Attribute("storages", "full_cumulative_storage_need_per_job", "full_cumulative_storage_need_per_job",
+              "storage_id", unit="terabyte_stored", key=pl.col("job_id")),
+    *(Attribute("storages", name, "storage_instances", "storage_id", name, unit)
+      for name, unit in (("job_written_cumulative_storage_need", "terabyte_stored"),
+                         ("full_cumulative_storage_need", "terabyte_stored"), ("raw_nb_of_instances", "concurrent"),
+                         ("nb_of_instances", "concurrent"), ("instances_manufacturing_footprint", "kilogram"),
+                         ("storage_retention_manufacturing_footprint", "kilogram"),
+                         ("storage_baseline_manufacturing_footprint", "kilogram"))),
+    # Network
+    Attribute("networks", "use_footprint_per_job", "network_use_footprint_per_job", "network_id", unit="kilogram",
+              key=pl.col("job_id")),
+    Attribute("networks", "use_footprint", "network_use_footprint", "network_id", unit="kilogram"),
+    # Devices
+    Attribute("devices", "nb_journeys_in_parallel_per_usage_pattern", "nb_journeys_in_parallel_per_usage_pattern",
+              "device_id", unit="concurrent", key=UP),
+    Attribute("devices", "use_footprint_per_usage_pattern", "device_footprints_per_usage_pattern", "device_id",
+              "use_footprint", "kilogram", key=UP),
+    Attribute("devices", "instances_manufacturing_footprint_per_usage_pattern", "device_footprints_per_usage_pattern",
+              "device_id", "instances_manufacturing_footprint", "kilogram", key=UP),
+    Attribute("devices", "use_footprint", "device_footprints", "device_id", "use_footprint", "kilogram"),
+    Attribute("devices", "instances_manufacturing_footprint", "device_footprints", "device_id",
+              "instances_manufacturing_footprint", "kilogram"),
+    # System
+    Attribute("systems", "total_footprint", "total_footprint", "system_id", unit="kilogram"),
+)
+
+# Attributes efootprint always leaves empty in the web model (no value, kind "empty").
+EMPTY = (("storages", "instances_energy"), ("storages", "use_footprint"),
+         ("networks", "instances_manufacturing_footprint"), ("servers", "fixed_nb_of_instances_validation"),
+         ("usage_patterns", "usage_journeys_validation"))
+_CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class"}
+
+
+def objects(model) -> pl.LazyFrame:
+    """(system_id, object_table, object_id, object_class, object_name) of every object of the model."""
+    from efp_tables.tables import schema as s
+    frames = []
+    for table in (*s.OBJECT_TABLES, s.SYSTEMS):
+        frame = model.table(table.name)
+        cls = pl.col(_CLASS_COLUMN[table.name]) if table.name in _CLASS_COLUMN else pl.lit(table.object_class)
+        frames.append(frame.lazy().select("system_id", pl.lit(table.name).alias("object_table"),
+                                          pl.col(table.id or "system_id").alias("object_id"),
+                                          cls.alias("object_class"), pl.col("name").alias("object_name")))
+    return pl.concat(frames)
+
+
+def _rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
+    hourly = "hour" in frame.collect_schema().names()
+    hour = ((pl.col("hour") * _US_PER_HOUR).cast(pl.Datetime("us")) if hourly
+            else pl.lit(None, dtype=pl.Datetime("us")))
+    selected = frame.select(
+        "system_id", pl.lit(spec.object_table).alias("object_table"), pl.col(spec.id).alias("object_id"),
+        pl.lit(spec.attribute).alias("attribute"),
+        (spec.key if spec.key is not None else pl.lit("")).alias("key_id"),
+        pl.lit("hourly" if hourly else "scalar").alias("kind"), hour.alias("hour"),
+        pl.col(spec.column).cast(pl.Float64).alias("value"))
+    return selected.filter(pl.col("value").is_not_null())
+
+
+def long_results(results) -> pl.DataFrame:
+    """The long table of every attribute we compute, for all systems of `results` (a compute.Results)."""
+    collected = results.collected
+    names = objects(results.model)
+    parts = []
+    for spec in ATTRIBUTES:
+        rows = _rows(collected[spec.frame].lazy(), spec).join(names, on=["system_id", "object_table", "object_id"])
+        if spec.classes:
+            rows = rows.filter(pl.col("object_class").is_in(spec.classes))
+        unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
+        parts.append(rows.with_columns(unit.alias("unit")))
+    for table, attribute in EMPTY:
+        parts.append(names.filter(pl.col("object_table") == table).select(
+            "system_id", "object_table", "object_id", "object_class", "object_name",
+            pl.lit(attribute).alias("attribute"), pl.lit("").alias("key_id"), pl.lit("empty").alias("kind"),
+            pl.lit(None, dtype=pl.Datetime("us")).alias("hour"), pl.lit(None, dtype=pl.Float64).alias("value"),
+            pl.lit("").alias("unit")))
+    out = pl.concat([p.select("system_id", *COLUMNS) for p in parts]).collect()
+    return out
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write to a temporary file in the target folder, then rename: readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        frame.write_parquet(temporary, compression="zstd")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,31 @@
+"""Network: energy of the data the jobs transfer, at the carbon intensity of each pattern's country."""
+from __future__ import annotations
+
+import polars as pl
+
+from efp_tables.stages.timeline import HOUR, VALUE, summed
+
+NETWORK = ["system_id", "network_id"]
+
+
+def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame,
+                                  usage_patterns: pl.LazyFrame, networks: pl.LazyFrame,
+                                  countries: pl.LazyFrame) -> pl.LazyFrame:
+    """Network.use_footprint_per_job (kg): each job's transfers over the patterns that use this network.
+
+    Calculation: sum over patterns up on the network of bandwidth_energy_intensity * data_transferred[J, up] *
+    CI(up.country)."""
+    factor = (usage_patterns.select("system_id", "usage_pattern_id", "network_id", "country_id")
+              .join(networks.select(*NETWORK, "bandwidth_energy_intensity"), on=NETWORK)
+              .join(countries.select("system_id", "country_id", "average_carbon_intensity"),
+                    on=["system_id", "country_id"])
+              .select("system_id", "usage_pattern_id", "network_id",
+                      (pl.col("bandwidth_energy_intensity") * pl.col("average_carbon_intensity")).alias("_kg_per_mb")))
+    per_pattern = (job_hourly_data_transferred_per_usage_pattern.join(factor, on=["system_id", "usage_pattern_id"])
+                   .select(*NETWORK, "job_id", HOUR, (pl.col(VALUE) * pl.col("_kg_per_mb")).alias(VALUE)))
+    return summed(per_pattern, [*NETWORK, "job_id"])
+
+
+def network_use_footprint(network_use_footprint_per_job: pl.LazyFrame) -> pl.LazyFrame:
+    """Network.use_footprint (kg). Calculation: sum over jobs."""
+    return summed(network_use_footprint_per_job, NETWORK)

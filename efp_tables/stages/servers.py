@@ -1,0 +1,150 @@
+"""Servers (Server, GPUServer, BoaviztaCloudServer): hardware, capacity, instances, energy and footprints."""
+from __future__ import annotations
+
+import polars as pl
+
+from efp_tables.stages.timeline import HOUR, VALUE
+
+SERVER = ["system_id", "server_id"]
+
+
+def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.LazyFrame:
+    """Per-instance hardware figures of every server, whatever its class.
+
+    Calculation: GPUServer: cfm = cfm_without_gpu + compute * cfm_per_gpu, power = gpu_power * compute,
+    idle_power = gpu_idle_power * compute, ram = ram_per_gpu * compute. BoaviztaCloudServer: cfm, power, ram and
+    compute of its (provider, instance_type) in Boavizta's cloud instance table."""
+    gpu = pl.col("server_class") == "GPUServer"
+    cloud = pl.col("server_class") == "BoaviztaCloudServer"
+    return (servers.join(cloud_instances.select("provider", "instance_type",
+                                                pl.col("carbon_footprint_manufacturing").alias("_cloud_cfm"),
+                                                pl.col("power").alias("_cloud_power"),
+                                                pl.col("ram").alias("_cloud_ram"),
+                                                pl.col("compute").alias("_cloud_compute")),
+                         on=["provider", "instance_type"], how="left")
+            .with_columns(
+                carbon_footprint_manufacturing=pl.when(gpu).then(
+                    pl.col("carbon_footprint_manufacturing_without_gpu")
+                    + pl.col("compute") * pl.col("carbon_footprint_manufacturing_per_gpu"))
+                .when(cloud).then(pl.col("_cloud_cfm")).otherwise(pl.col("carbon_footprint_manufacturing")),
+                power=pl.when(gpu).then(pl.col("gpu_power") * pl.col("compute"))
+                .when(cloud).then(pl.col("_cloud_power")).otherwise(pl.col("power")),
+                idle_power=pl.when(gpu).then(pl.col("gpu_idle_power") * pl.col("compute")).otherwise(pl.col("idle_power")),
+                ram=pl.when(gpu).then(pl.col("ram_per_gpu") * pl.col("compute"))
+                .when(cloud).then(pl.col("_cloud_ram")).otherwise(pl.col("ram")),
+                compute=pl.when(cloud).then(pl.col("_cloud_compute")).otherwise(pl.col("compute")))
+            .select(*SERVER, "name", "server_class", "server_type", "carbon_footprint_manufacturing", "power",
+                    "idle_power", "ram", "compute", "lifespan", "power_usage_effectiveness",
+                    "average_carbon_intensity", "utilization_rate", "base_ram_consumption",
+                    "base_compute_consumption", "storage_id", "fixed_nb_of_instances"))
+
+
+def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
+    """Per-instance RAM and compute: occupied by the server and its installed services, and left for jobs.
+
+    Calculation: occupied = base consumption + sum of installed services' base consumption;
+    available = capacity * utilization_rate - occupied (must be > 0)."""
+    reserved = services.group_by(*SERVER).agg(_service_ram=pl.col("base_ram_consumption").sum(),
+                                              _service_compute=pl.col("base_compute_consumption").sum())
+    return (server_hardware.join(reserved, on=SERVER, how="left")
+            .with_columns(
+                occupied_ram_per_instance=pl.col("base_ram_consumption") + pl.col("_service_ram").fill_null(0.0),
+                occupied_compute_per_instance=pl.col("base_compute_consumption")
+                + pl.col("_service_compute").fill_null(0.0),
+                usable_ram_per_instance=pl.col("ram") * pl.col("utilization_rate"),
+                usable_compute_per_instance=pl.col("compute") * pl.col("utilization_rate"))
+            .with_columns(
+                available_ram_per_instance=pl.col("usable_ram_per_instance") - pl.col("occupied_ram_per_instance"),
+                available_compute_per_instance=pl.col("usable_compute_per_instance")
+                - pl.col("occupied_compute_per_instance"))
+            .select(*SERVER, "occupied_ram_per_instance", "occupied_compute_per_instance", "usable_ram_per_instance",
+                    "usable_compute_per_instance", "available_ram_per_instance", "available_compute_per_instance"))
+
+
+def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: pl.LazyFrame,
+                            job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly RAM and compute needs of each job on its server (intermediate, per job).
+
+    Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J])."""
+    return (job_hourly_avg_occurrences_across_usage_patterns
+            .join(job_parameters.select("system_id", "job_id", "server_id", "service_id", "ram_needed",
+                                        "compute_needed"), on=["system_id", "job_id"])
+            .select(*SERVER, "service_id", "job_id", HOUR, pl.col(VALUE).alias("occurrences"),
+                    (pl.col(VALUE) * pl.col("ram_needed")).alias("ram_need"),
+                    (pl.col(VALUE) * pl.col("compute_needed")).alias("compute_need")))
+
+
+def server_hourly_needs(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs."""
+    return server_job_hourly_needs.group_by(*SERVER, HOUR).agg(pl.col("ram_need", "compute_need").sum())
+
+
+def service_total_job_volumes(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
+    Calculation: sum over the service's jobs of avg_across[J]."""
+    return (server_job_hourly_needs.filter(pl.col("service_id").is_not_null())
+            .group_by(*SERVER, "service_id", HOUR).agg(pl.col("occurrences").sum().alias(VALUE)))
+
+
+def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.LazyFrame,
+                     server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+    """ServerBase.raw_nb_of_instances and nb_of_instances (concurrent).
+
+    Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
+    nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
+    for every hour (on-premise)."""
+    raw = (server_hourly_needs.join(server_capacity.select(*SERVER, "available_ram_per_instance",
+                                                           "available_compute_per_instance"), on=SERVER)
+           .select(*SERVER, HOUR, pl.max_horizontal(
+               pl.col("ram_need") / pl.col("available_ram_per_instance"),
+               pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")))
+    peak = pl.col("raw_nb_of_instances").max().over(SERVER).ceil()
+    return (raw.join(server_hardware.select(*SERVER, "server_type", "fixed_nb_of_instances"), on=SERVER)
+            .with_columns(nb_of_instances=pl.when(pl.col("server_type") == "autoscaling")
+                          .then(pl.col("raw_nb_of_instances").ceil())
+                          .when(pl.col("server_type") == "serverless").then(pl.col("raw_nb_of_instances"))
+                          .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), peak)),
+                          peak_nb_of_instances=peak)
+            .select(*SERVER, HOUR, "raw_nb_of_instances", "nb_of_instances", "peak_nb_of_instances",
+                    "fixed_nb_of_instances", "server_type"))
+
+
+def server_footprints(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly energy (kWh) and footprints (kg) of each server.
+
+    Calculation: E_idle = idle_power * PUE * 1 h; E_extra = (power - idle_power) * PUE * 1 h;
+    instances_energy = E_idle * nb + E_extra * raw; idle_use_footprint = E_idle * nb * CI;
+    load_use_footprint = E_extra * raw * CI; use_footprint = idle + load;
+    instances_manufacturing_footprint = cfm * nb * 1 h / lifespan."""
+    idle = pl.col("idle_power") * pl.col("power_usage_effectiveness") * pl.col("nb_of_instances")
+    load = ((pl.col("power") - pl.col("idle_power")) * pl.col("power_usage_effectiveness")
+            * pl.col("raw_nb_of_instances"))
+    ci = pl.col("average_carbon_intensity")
+    return (server_instances.select(*SERVER, HOUR, "raw_nb_of_instances", "nb_of_instances")
+            .join(server_hardware.select(*SERVER, "idle_power", "power", "power_usage_effectiveness",
+                                         "average_carbon_intensity", "carbon_footprint_manufacturing", "lifespan"),
+                  on=SERVER)
+            .select(*SERVER, HOUR, (idle + load).alias("instances_energy"),
+                    (idle * ci).alias("idle_use_footprint"), (load * ci).alias("load_use_footprint"),
+                    ((idle + load) * ci).alias("use_footprint"),
+                    (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))
+                    .alias("instances_manufacturing_footprint")))
+
+
+def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
+    """Servers with no RAM or compute left for jobs once their own and their services' base consumption is
+    reserved (efootprint's InsufficientCapacityError). Empty when all is well."""
+    return pl.concat([
+        server_capacity.filter(pl.col(f"available_{resource}_per_instance") <= 0).select(
+            *SERVER, pl.lit(label).alias("resource"), pl.col(f"usable_{resource}_per_instance").alias("available"),
+            pl.col(f"occupied_{resource}_per_instance").alias("requested"))
+        for resource, label in (("ram", "RAM"), ("compute", "compute"))])
+
+
+def server_fleet_shortages(server_instances: pl.LazyFrame) -> pl.LazyFrame:
+    """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
+    return (server_instances.filter((pl.col("server_type") == "on-premise")
+                                    & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
+            .group_by(*SERVER).agg(available=pl.col("fixed_nb_of_instances").first(),
+                                   requested=pl.col("peak_nb_of_instances").first())
+            .select(*SERVER, pl.lit("number of instances").alias("resource"), "available", "requested"))

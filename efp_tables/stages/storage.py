@@ -1,0 +1,96 @@
+"""Storage: data written by the jobs of its server, kept for the storage duration, plus the base need."""
+from __future__ import annotations
+
+import polars as pl
+
+from efp_tables.stages.timeline import HOUR, VALUE, summed, trailing_window_sum
+
+STORAGE = ["system_id", "storage_id"]
+_TB_PER_MB = 1e-6
+
+
+def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+    """Which jobs write to which storage: the jobs of the storage's server (direct and through services)."""
+    return (job_parameters.select("system_id", "job_id", "server_id")
+            .join(server_hardware.filter(pl.col("storage_id").is_not_null())
+                  .select("system_id", "server_id", "storage_id", pl.col("server_type").alias("host_server_type")),
+                  on=["system_id", "server_id"])
+            .select(*STORAGE, "job_id", "host_server_type"))
+
+
+def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: pl.LazyFrame,
+                                         storage_jobs: pl.LazyFrame, storages: pl.LazyFrame) -> pl.LazyFrame:
+    """Storage.full_cumulative_storage_need_per_job (terabyte_stored): replicated data written by a job and
+    not yet dumped (data written at hour k leaves at k + d).
+
+    Calculation: rate = data_stored_across[J] * replication; d = ceil(data_storage_duration in hours);
+    need[t] = sum_{k <= t} (rate[k] - rate[k - d]).
+
+    Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
+    the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
+    0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
+    params = storages.select(*STORAGE, pl.col("data_replication_factor").cast(pl.Float32).alias("_replication"),
+                             pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
+    rates = (job_hourly_data_stored_across_usage_patterns
+             .join(storage_jobs.select(*STORAGE, "job_id").unique(), on=["system_id", "job_id"])
+             .join(params, on=STORAGE)
+             .select(*STORAGE, "job_id", HOUR, ((pl.col(VALUE).cast(pl.Float32) * pl.col("_replication"))
+                                                * pl.lit(_TB_PER_MB, dtype=pl.Float32)).alias(VALUE)))
+    return trailing_window_sum(rates, params, [*STORAGE, "job_id"], STORAGE, "_dump_after", dtype=pl.Float32)
+
+
+def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: pl.LazyFrame) -> pl.LazyFrame:
+    """Storage.job_written_cumulative_storage_need. Calculation: sum over the storage's jobs (float32, see
+    full_cumulative_storage_need_per_job)."""
+    return summed(full_cumulative_storage_need_per_job.with_columns(pl.col(VALUE).cast(pl.Float32)), STORAGE)
+
+
+def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storages: pl.LazyFrame,
+                      storage_jobs: pl.LazyFrame) -> pl.LazyFrame:
+    """Storage needs, instances and manufacturing footprints per hour.
+
+    Calculation: full = job_written + base_storage_need (no job data: no series at all);
+    raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw);
+    cfm = cfm_per_capacity * storage_capacity; F = cfm * nb * 1 h / lifespan; with P = nb * capacity:
+    retention = F * job_written / P, baseline = F * (P - full + base) / P (0 where P = 0)."""
+    host = storage_jobs.select(*STORAGE, "host_server_type").unique()
+    cfm = pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity")
+    provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
+    share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
+    return (job_written_cumulative_storage_need.rename({VALUE: "job_written_cumulative_storage_need"})
+            .join(storages, on=STORAGE).join(host, on=STORAGE, how="left")
+            .with_columns(full_cumulative_storage_need=(pl.col("job_written_cumulative_storage_need")
+                                                        + pl.col("base_storage_need").cast(pl.Float32))
+                          .cast(pl.Float64),
+                          job_written_cumulative_storage_need=pl.col("job_written_cumulative_storage_need")
+                          .cast(pl.Float64))
+            .with_columns(raw_nb_of_instances=pl.col("full_cumulative_storage_need") / pl.col("storage_capacity"))
+            .with_columns(nb_of_instances=pl.when(pl.col("host_server_type") == "serverless")
+                          .then(pl.col("raw_nb_of_instances"))
+                          .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), pl.col("raw_nb_of_instances").ceil())),
+                          peak_nb_of_instances=pl.col("raw_nb_of_instances").ceil().max().over(STORAGE))
+            .with_columns(instances_manufacturing_footprint=cfm * pl.col("nb_of_instances") / pl.col("lifespan"))
+            .with_columns(
+                storage_retention_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
+                * share(pl.col("job_written_cumulative_storage_need")),
+                storage_baseline_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
+                * share(provisioned - pl.col("full_cumulative_storage_need") + pl.col("base_storage_need")))
+            .select(*STORAGE, HOUR, "job_written_cumulative_storage_need", "full_cumulative_storage_need",
+                    "raw_nb_of_instances", "nb_of_instances", "instances_manufacturing_footprint",
+                    "storage_retention_manufacturing_footprint", "storage_baseline_manufacturing_footprint",
+                    "peak_nb_of_instances", "fixed_nb_of_instances", "host_server_type"))
+
+
+def storage_fleet_shortages(storage_instances: pl.LazyFrame) -> pl.LazyFrame:
+    """Storages whose peak need is above their fixed number of instances (not checked under a serverless
+    server, whose storage follows the raw need)."""
+    return (storage_instances.filter((pl.col("host_server_type") != "serverless")
+                                     & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
+            .group_by(*STORAGE).agg(available=pl.col("fixed_nb_of_instances").first(),
+                                    requested=pl.col("peak_nb_of_instances").first()))
+
+
+def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:
+    """Storage.carbon_footprint_manufacturing (kg per instance). Calculation: cfm_per_capacity * capacity."""
+    return storages.select(*STORAGE, (pl.col("carbon_footprint_manufacturing_per_storage_capacity")
+                                      * pl.col("storage_capacity")).alias(VALUE))

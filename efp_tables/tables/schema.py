@@ -1,0 +1,233 @@
+"""The input tables of a model: one definition per table, from which the pandera schema, the canonical unit of
+every quantity column and the link checks all derive.
+
+Every table carries `system_id`, so a portfolio of systems is just more rows. Link columns hold ids of rows of
+another table (`link=`). Quantity columns are Float64 in the canonical unit given here; `hour` columns are
+Int64 hours since 1970-01-01 00:00 (UTC for computed series, local wall clock for input occurrences).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    dtype: type[pl.DataType] | pl.DataType = pl.Float64
+    unit: str | None = None  # canonical pint unit of a quantity column; None for text, ids and counts
+    nullable: bool = False
+    ge: float | None = None  # lower bound (inclusive)
+    gt: float | None = None  # lower bound (exclusive)
+    le: float | None = None
+    isin: tuple[str, ...] | None = None
+    link: str | None = None  # name of the table whose id this column holds
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    id: str | None  # id column (None for edge tables)
+    fields: tuple[Field, ...]
+    object_class: str | None = None
+    key: tuple[str, ...] = ()  # unique key of edge tables
+
+    @property
+    def columns(self) -> dict[str, pl.DataType]:
+        return {"system_id": pl.String, **{f.name: f.dtype for f in self.fields}}
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {f.name: f.unit for f in self.fields if f.unit is not None}
+
+    @property
+    def links(self) -> dict[str, str]:
+        return {f.name: f.link for f in self.fields if f.link}
+
+    def unique_key(self) -> list[str]:
+        return ["system_id", self.id] if self.id else ["system_id", *self.key]
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.columns)
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        return _pandera_schema(self)
+
+
+def _checks(f: Field) -> list[pa.Check]:
+    checks = []
+    if f.ge is not None:
+        checks.append(pa.Check.ge(f.ge))
+    if f.gt is not None:
+        checks.append(pa.Check.gt(f.gt))
+    if f.le is not None:
+        checks.append(pa.Check.le(f.le))
+    if f.isin is not None:
+        checks.append(pa.Check.isin(list(f.isin)))
+    return checks
+
+
+def _pandera_schema(table: Table) -> pa.DataFrameSchema:
+    columns = {"system_id": pa.Column(pl.String, nullable=False)}
+    for f in table.fields:
+        columns[f.name] = pa.Column(f.dtype, checks=_checks(f), nullable=f.nullable)
+    return pa.DataFrameSchema(columns, strict=True, unique=table.unique_key(), name=table.name)
+
+
+def _name() -> Field:
+    return Field("name", pl.String)
+
+
+# system_id is both the partition key and the id of this table, so it is not repeated in `fields`.
+SYSTEMS = Table("systems", None, (_name(),), "System", key=())
+
+COUNTRIES = Table("countries", "country_id", (
+    Field("country_id", pl.String), _name(), Field("short_name", pl.String),
+    Field("average_carbon_intensity", unit="kilogram / kilowatt_hour", ge=0),
+    Field("timezone", pl.String),
+), "Country")
+
+DEVICES = Table("devices", "device_id", (
+    Field("device_id", pl.String), _name(),
+    Field("carbon_footprint_manufacturing", unit="kilogram", ge=0),
+    Field("power", unit="kilowatt", ge=0),
+    Field("lifespan", unit="hour", gt=0),
+    Field("fraction_of_usage_time", unit="dimensionless", gt=0, le=1),
+), "Device")
+
+NETWORKS = Table("networks", "network_id", (
+    Field("network_id", pl.String), _name(),
+    Field("bandwidth_energy_intensity", unit="kilowatt_hour / megabyte", ge=0),
+), "Network")
+
+STORAGES = Table("storages", "storage_id", (
+    Field("storage_id", pl.String), _name(),
+    Field("carbon_footprint_manufacturing_per_storage_capacity", unit="kilogram / terabyte_stored", ge=0),
+    Field("storage_capacity", unit="terabyte_stored", gt=0),
+    Field("data_replication_factor", unit="dimensionless", ge=0),
+    Field("data_storage_duration", unit="hour", ge=0),
+    Field("base_storage_need", unit="terabyte_stored", ge=0),
+    Field("lifespan", unit="hour", gt=0),
+    Field("power", unit="kilowatt", ge=0),
+    Field("fixed_nb_of_instances", unit="concurrent", nullable=True, ge=0),
+), "Storage")
+
+SERVER_CLASSES = ("Server", "GPUServer", "BoaviztaCloudServer")
+SERVER_TYPES = ("autoscaling", "on-premise", "serverless")
+
+# One table for every server class. `compute` (and the jobs' `compute_needed`) counts cpu_core for Server and
+# BoaviztaCloudServer, gpu for GPUServer: the compute unit is a property of the class, checked on input.
+# GPUServer rows give the per-GPU columns and leave the chassis totals null; BoaviztaCloudServer rows give
+# provider and instance_type. The stage `server_hardware` fills the totals.
+SERVERS = Table("servers", "server_id", (
+    Field("server_id", pl.String), _name(),
+    Field("server_class", pl.String, isin=SERVER_CLASSES),
+    Field("server_type", pl.String, isin=SERVER_TYPES),
+    Field("carbon_footprint_manufacturing", unit="kilogram", nullable=True, ge=0),
+    Field("power", unit="kilowatt", nullable=True, ge=0),
+    Field("idle_power", unit="kilowatt", nullable=True, ge=0),
+    Field("ram", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("compute", nullable=True, ge=0),
+    Field("lifespan", unit="hour", gt=0),
+    Field("power_usage_effectiveness", unit="dimensionless", ge=1),
+    Field("average_carbon_intensity", unit="kilogram / kilowatt_hour", ge=0),
+    Field("utilization_rate", unit="dimensionless", gt=0, le=1),
+    Field("base_ram_consumption", unit="gigabyte_ram", ge=0),
+    Field("base_compute_consumption", ge=0),
+    Field("storage_id", pl.String, nullable=True, link="storages"),
+    Field("fixed_nb_of_instances", unit="concurrent", nullable=True, ge=0),
+    # GPUServer
+    Field("gpu_power", unit="kilowatt / gpu", nullable=True, ge=0),
+    Field("gpu_idle_power", unit="kilowatt / gpu", nullable=True, ge=0),
+    Field("ram_per_gpu", unit="gigabyte_ram / gpu", nullable=True, ge=0),
+    Field("carbon_footprint_manufacturing_per_gpu", unit="kilogram / gpu", nullable=True, ge=0),
+    Field("carbon_footprint_manufacturing_without_gpu", unit="kilogram", nullable=True, ge=0),
+    # BoaviztaCloudServer
+    Field("provider", pl.String, nullable=True),
+    Field("instance_type", pl.String, nullable=True),
+), "Server")
+
+SERVICES = Table("services", "service_id", (
+    Field("service_id", pl.String), _name(),
+    Field("service_class", pl.String, isin=("VideoStreaming",)),
+    Field("server_id", pl.String, link="servers"),
+    Field("base_ram_consumption", unit="gigabyte_ram", ge=0),
+    Field("base_compute_consumption", unit="cpu_core", ge=0),
+    Field("bits_per_pixel", unit="bit", ge=0),
+    Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", ge=0),
+    Field("ram_buffer_per_user", unit="gigabyte_ram", ge=0),
+), "VideoStreaming")
+
+JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob")
+
+# Plain jobs give their per-invocation needs; VideoStreamingJob rows give the stream (service, resolution,
+# video_duration, refresh_rate) and the stage `job_parameters` derives the rest.
+JOBS = Table("jobs", "job_id", (
+    Field("job_id", pl.String), _name(),
+    Field("job_class", pl.String, isin=JOB_CLASSES),
+    Field("server_id", pl.String, nullable=True, link="servers"),
+    Field("service_id", pl.String, nullable=True, link="services"),
+    Field("data_transferred", unit="megabyte", nullable=True, ge=0),
+    Field("data_stored", unit="megabyte_stored"),
+    Field("request_duration", unit="hour", nullable=True, gt=0),
+    Field("compute_needed", nullable=True, ge=0),
+    Field("ram_needed", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("resolution", pl.String, nullable=True),
+    Field("video_duration", unit="hour", nullable=True, gt=0),
+    Field("refresh_rate", unit="1 / second", nullable=True, ge=0),
+), "Job")
+
+USAGE_JOURNEY_STEPS = Table("usage_journey_steps", "step_id", (
+    Field("step_id", pl.String), _name(),
+    Field("user_time_spent", unit="hour", ge=0),
+), "UsageJourneyStep")
+
+USAGE_JOURNEYS = Table("usage_journeys", "journey_id", (
+    Field("journey_id", pl.String), _name(),
+), "UsageJourney")
+
+USAGE_PATTERNS = Table("usage_patterns", "usage_pattern_id", (
+    Field("usage_pattern_id", pl.String), _name(),
+    Field("network_id", pl.String, link="networks"),
+    Field("country_id", pl.String, link="countries"),
+), "UsagePattern")
+
+# Edge tables: weighted, ordered links (position keeps efootprint's dict order: it is the step order).
+STEP_JOBS = Table("step_jobs", None, (
+    Field("step_id", pl.String, link="usage_journey_steps"), Field("job_id", pl.String, link="jobs"),
+    Field("weight", unit="dimensionless", ge=0), Field("position", pl.Int64, ge=0),
+), key=("step_id", "job_id"))
+JOURNEY_STEPS = Table("journey_steps", None, (
+    Field("journey_id", pl.String, link="usage_journeys"), Field("step_id", pl.String, link="usage_journey_steps"),
+    Field("weight", unit="dimensionless", ge=0), Field("position", pl.Int64, ge=0),
+), key=("journey_id", "step_id"))
+PATTERN_JOURNEYS = Table("pattern_journeys", None, (
+    Field("usage_pattern_id", pl.String, link="usage_patterns"),
+    Field("journey_id", pl.String, link="usage_journeys"),
+    Field("weight", unit="dimensionless", gt=0), Field("position", pl.Int64, ge=0),
+), key=("usage_pattern_id", "journey_id"))
+PATTERN_DEVICES = Table("pattern_devices", None, (
+    Field("usage_pattern_id", pl.String, link="usage_patterns"), Field("device_id", pl.String, link="devices"),
+    Field("position", pl.Int64, ge=0),
+), key=("usage_pattern_id", "device_id"))
+SYSTEM_USAGE_PATTERNS = Table("system_usage_patterns", None, (
+    Field("usage_pattern_id", pl.String, link="usage_patterns"), Field("position", pl.Int64, ge=0),
+), key=("usage_pattern_id",))
+
+# Hourly input: pattern occurrences per local wall-clock hour, one row per hour, no gaps.
+HOURLY_OCCURRENCES = Table("hourly_occurrences", None, (
+    Field("usage_pattern_id", pl.String, link="usage_patterns"),
+    Field("hour", pl.Int64),
+    Field("occurrences", unit="occurrence", ge=0),
+), key=("usage_pattern_id", "hour"))
+
+TABLES: tuple[Table, ...] = (
+    SYSTEMS, COUNTRIES, DEVICES, NETWORKS, STORAGES, SERVERS, SERVICES, JOBS, USAGE_JOURNEY_STEPS,
+    USAGE_JOURNEYS, USAGE_PATTERNS, STEP_JOBS, JOURNEY_STEPS, PATTERN_JOURNEYS, PATTERN_DEVICES,
+    SYSTEM_USAGE_PATTERNS, HOURLY_OCCURRENCES,
+)
+BY_NAME = {t.name: t for t in TABLES}
+OBJECT_TABLES = tuple(t for t in TABLES if t.id)

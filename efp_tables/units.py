@@ -1,0 +1,81 @@
+"""The pint registry, used at the boundary only: parsing inputs, converting to a column's canonical unit,
+naming units in outputs. Inside a plan every quantity is a Float64 in its column's canonical unit."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import pint
+
+from efp_tables.errors import ModelError
+
+ureg = pint.UnitRegistry()  # pint's year is the julian year (365.25 days), as in efootprint
+for _definition in (
+    "cpu_core = [cpu_core]",
+    "gpu = [gpu]",
+    "bit_ram = [information_ram]",
+    "byte_ram = 8 * bit_ram = B_ram",
+    "bit_stored = [information_stored]",
+    "byte_stored = 8 * bit_stored = B_stored",
+    "occurrence = []",  # events that are summed
+    "concurrent = []",  # counts in progress that are averaged
+    "user = []",
+):
+    ureg.define(_definition)
+Quantity = ureg.Quantity
+
+
+@lru_cache(maxsize=512)
+def parse_unit(text: str) -> pint.Unit:
+    return ureg.Unit(text or "dimensionless")
+
+
+def _factor(source: pint.Unit, target: str) -> float:
+    return float(Quantity(1.0, source).to(parse_unit(target)).magnitude)
+
+
+def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
+    """Convert an input (pint Quantity, "100 g/kWh", {"value", "unit"} JSON dict, or a bare number for a
+    dimensionless column) to a float in `canonical`. Raises ModelError on anything else."""
+    if isinstance(value, dict):
+        if "value" not in value:
+            raise ModelError(obj, attribute, value, f'a quantity {{"value": ..., "unit": ...}} in {canonical}')
+        magnitude, unit = value["value"], value.get("unit", "dimensionless")
+        if magnitude is None:
+            raise ModelError(obj, attribute, value, f"a number in {canonical}, not an empty value")
+        quantity = _make(magnitude, unit, obj, attribute, canonical)
+    elif isinstance(value, str):
+        try:
+            quantity = Quantity(value)
+        except Exception as exc:
+            raise ModelError(obj, attribute, value, f"a quantity in {canonical} such as '1 {canonical}' ({exc})") from None
+        if not isinstance(quantity, pint.Quantity):  # a bare number in a string
+            quantity = Quantity(float(quantity), "dimensionless")
+    elif isinstance(value, pint.Quantity):
+        quantity = _make(value.magnitude, str(value.units), obj, attribute, canonical)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        quantity = Quantity(float(value), "dimensionless")
+    else:
+        raise ModelError(obj, attribute, value, f"a quantity in {canonical}")
+    try:
+        result = float(quantity.to(parse_unit(canonical)).magnitude)
+    except pint.DimensionalityError:
+        raise ModelError(obj, attribute, f"{quantity.magnitude} {quantity.units}",
+                         f"a quantity convertible to {canonical}") from None
+    if not math.isfinite(result):
+        raise ModelError(obj, attribute, value, f"a finite number in {canonical}")
+    return result
+
+
+def _make(magnitude, unit, obj, attribute, canonical) -> pint.Quantity:
+    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)):
+        raise ModelError(obj, attribute, magnitude, f"a number in {canonical}")
+    try:
+        return Quantity(float(magnitude), parse_unit(str(unit)))
+    except Exception:
+        raise ModelError(obj, attribute, unit, f"a known unit convertible to {canonical}") from None
+
+
+def convert(values: float, source: str, target: str) -> float:
+    """Scale factor helper for display/export: a magnitude in `source` expressed in `target`."""
+    return values * _factor(parse_unit(source), target)

@@ -1,0 +1,22 @@
+"""`efp compute` on each reference scenario equals efootprint 27.0.0's results, by shared/tools/parity.py."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PARITY, REFERENCE
+from efp_tables.cli import main
+
+SCENARIOS = ["quickstart"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_efp_compute_matches_efootprint(scenario, tmp_path, capsys):
+    assert main(["compute", str(REFERENCE / f"{scenario}.json"), "--out", str(tmp_path)]) == 0
+    result = subprocess.run([sys.executable, str(PARITY), str(tmp_path / "results.parquet"),
+                             str(REFERENCE / f"{scenario}.results.parquet")], capture_output=True, text=True)
+    summary = result.stdout.strip().splitlines()[-1]
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout
+    assert summary.startswith("parity: OK"), summary
+    assert "required missing 0/" in summary and "mismatched 0)" in summary
