@@ -34,11 +34,16 @@ STAGES = (
 )
 
 
-def build_plan(inputs: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
-    """Run every stage on the named inputs; returns inputs and stage outputs by name (all lazy)."""
+def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False) -> dict[str, pl.LazyFrame]:
+    """Run every stage on the named inputs; returns inputs and stage outputs by name.
+
+    Lazy by default: one plan from inputs to every output. With `materialize`, each stage is collected once
+    and handed on as a LazyFrame over its result: most stages feed several others, and Polars would otherwise
+    recompute a shared upstream for every consumer."""
     frames = dict(inputs)
     for stage in STAGES:
-        frames[stage.__name__] = stage(*(frames[name] for name in inspect.signature(stage).parameters))
+        frame = stage(*(frames[name] for name in inspect.signature(stage).parameters))
+        frames[stage.__name__] = frame.collect().lazy() if materialize else frame
     return frames
 
 
@@ -57,7 +62,7 @@ class Results:
 
     @cached_property
     def collected(self) -> dict[str, pl.DataFrame]:
-        """Every stage collected in one pass (shared sub-plans are computed once)."""
+        """Every stage as a DataFrame (fleet capacity checked)."""
         names = self.stage_names
         frames = dict(zip(names, pl.collect_all([self.frames[n] for n in names])))
         _raise_on_violations(frames)
@@ -73,13 +78,15 @@ class Results:
         return dict(totals.iter_rows())
 
 
-def compute(model: Model) -> Results:
-    """The lazy plan of a validated model. Per-instance capacity is checked now (it is cheap); fleet limits,
-    which need the hourly instances, when results are collected."""
+def compute(model: Model, materialize: bool = True) -> Results:
+    """Results of a validated model, every stage computed once (`materialize=False` keeps one lazy plan).
+    Per-instance capacity is checked first; fleet limits, which need the hourly instances, on collection."""
     inputs = {name: frame.lazy() for name, frame in model.items()}
     inputs["cloud_instances"] = cloud_instances().lazy()
-    frames = build_plan(inputs)
-    _raise_on_shortages(frames["server_resource_shortages"].collect(), "server")
+    _raise_on_shortages(servers.server_resource_shortages(servers.server_capacity(
+        servers.server_hardware(inputs["servers"], inputs["cloud_instances"]), inputs["services"])).collect(),
+        "server")
+    frames = build_plan(inputs, materialize)
     return Results(model, frames)
 
 

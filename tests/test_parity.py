@@ -7,7 +7,7 @@ import pytest
 from conftest import PARITY, REFERENCE
 from efp_tables.cli import main
 
-SCENARIOS = ["quickstart"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
