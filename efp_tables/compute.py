@@ -80,14 +80,38 @@ class Results:
 
 def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, every stage computed once (`materialize=False` keeps one lazy plan).
-    Per-instance capacity is checked first; fleet limits, which need the hourly instances, on collection."""
-    inputs = {name: frame.lazy() for name, frame in model.items()}
+    Per-instance capacity is checked first; fleet limits, which need the hourly instances, on collection.
+
+    The stages see every id column as one Enum of the model's ids (see `ids_as_enum`); the results have them
+    back as strings."""
+    inputs = ids_as_enum({name: frame.lazy() for name, frame in model.items()})
     inputs["cloud_instances"] = cloud_instances().lazy()
     _raise_on_shortages(servers.server_resource_shortages(servers.server_capacity(
         servers.server_hardware(inputs["servers"], inputs["cloud_instances"]), inputs["services"])).collect(),
         "server")
     frames = build_plan(inputs, materialize)
-    return Results(model, frames)
+    ids = inputs["systems"].collect_schema()["system_id"].categories
+    results = {name: ids_as_strings(frame, ids) for name, frame in frames.items()}
+    return Results(model, {**results, **{name: frame.lazy() for name, frame in model.items()}})
+
+
+def ids_as_enum(tables: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+    """The tables with every id column (String `*_id`, `system_id` included) cast to one Enum of all the ids
+    of the model, in sorted order. Joins, group-bys and sorts on the hourly frames then work on integer codes
+    instead of hashing and comparing strings (about twice as fast overall), and sort like the strings."""
+    id_columns = {name: [column for column, dtype in frame.collect_schema().items()
+                         if column.endswith("_id") and dtype == pl.String] for name, frame in tables.items()}
+    ids = pl.concat([tables[name].select(pl.col(column).alias("id")) for name, columns in id_columns.items()
+                     for column in columns]).unique().drop_nulls().sort("id").collect()
+    dtype = pl.Enum(ids["id"])
+    return {name: frame.with_columns(pl.col(id_columns[name]).cast(dtype)) for name, frame in tables.items()}
+
+
+def ids_as_strings(frame: pl.LazyFrame, ids: pl.Series) -> pl.LazyFrame:
+    """The frame with its Enum id columns back as strings. A gather from the ids (string views share the
+    ids' buffers) is several times faster than a cast, which copies every string."""
+    return frame.with_columns(pl.lit(ids).gather(pl.col(column).to_physical()).alias(column)
+                              for column, dtype in frame.collect_schema().items() if isinstance(dtype, pl.Enum))
 
 
 def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:

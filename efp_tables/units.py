@@ -72,8 +72,10 @@ def _make(magnitude, unit, obj, attribute, canonical) -> pint.Quantity:
         raise ModelError(obj, attribute, magnitude, f"a number in {canonical}")
     try:
         return Quantity(float(magnitude), parse_unit(str(unit)))
-    except Exception:
-        raise ModelError(obj, attribute, unit, f"a known unit convertible to {canonical}") from None
+    except Exception as exc:
+        reason = f" ({exc})" if isinstance(exc, pint.errors.UndefinedUnitError) else ""
+        raise ModelError(obj, attribute, f"{magnitude} {unit}",
+                         f"a quantity in a known unit convertible to {canonical}{reason}") from None
 
 
 def convert(values: float, source: str, target: str) -> float:

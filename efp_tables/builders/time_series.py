@@ -1,5 +1,9 @@
 """Hourly input series: the seeds' time builders, efootprint 27's form inputs, and efootprint's compressed
-JSON encoding. A series is an `HourlySeries`: a start (naive local datetime) and one float per hour."""
+JSON encoding. A series is an `HourlySeries`: a start (naive local datetime) and one float per hour.
+
+Input series hold float32 values, built with float32 arithmetic, because efootprint's hourly inputs are float32:
+a series built here is then bit for bit the series efootprint builds (its JSON stores float32 too). Everything
+computed from them downstream is Float64."""
 from __future__ import annotations
 
 import base64
@@ -27,10 +31,10 @@ def epoch_hours(moment: datetime) -> int:
 @dataclass(frozen=True)
 class HourlySeries:
     start: datetime
-    values: np.ndarray  # float64, one value per hour from `start`
+    values: np.ndarray  # float32, one value per hour from `start`
 
     def __post_init__(self):
-        values = np.asarray(self.values, dtype=np.float64)
+        values = np.asarray(self.values, dtype=np.float32)
         if values.ndim != 1 or values.size == 0:
             raise ModelError("hourly series", "values", f"{values.size} values", "at least one value per hour")
         if not np.isfinite(values).all():
@@ -47,11 +51,11 @@ class HourlySeries:
     def _aligned(self, other) -> tuple[datetime, np.ndarray, np.ndarray]:
         # Series of different ranges align on the union of their hours, missing hours being 0 (as efootprint).
         if not isinstance(other, HourlySeries):
-            return self.start, self.values, np.full(self.values.size, float(other))
+            return self.start, self.values, np.full(self.values.size, other, dtype=np.float32)
         start = min(self.start, other.start)
         end = max(self.start + timedelta(hours=len(self)), other.start + timedelta(hours=len(other)))
         n = (end - start) // timedelta(hours=1)
-        a, b = np.zeros(n), np.zeros(n)
+        a, b = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
         i, j = (self.start - start) // timedelta(hours=1), (other.start - start) // timedelta(hours=1)
         a[i:i + len(self)], b[j:j + len(other)] = self.values, other.values
         return start, a, b
@@ -67,10 +71,10 @@ class HourlySeries:
     __radd__, __rmul__ = __add__, __mul__
 
     def to_frame(self) -> pl.DataFrame:
-        return pl.DataFrame({"hour": self.hours, "value": self.values})
+        return pl.DataFrame({"hour": self.hours, "value": self.values.astype(np.float64)})
 
     def sum(self) -> float:
-        return float(self.values.sum())
+        return float(self.values.sum(dtype=np.float64))
 
 
 def _hours_in(timespan) -> int:
@@ -82,20 +86,21 @@ def _start(start_date) -> datetime:
 
 
 def from_list(values, start_date: datetime | None = None) -> HourlySeries:
-    return HourlySeries(_start(start_date), np.asarray(values, dtype=np.float64))
+    return HourlySeries(_start(start_date), np.asarray(values, dtype=np.float32))
 
 
 def linear_growth_hourly_values(timespan, start_value: float, end_value: float,
                                 start_date: datetime | None = None) -> HourlySeries:
     """From start_value to end_value in equal steps over the timespan (both ends included)."""
-    return HourlySeries(_start(start_date), np.linspace(start_value, end_value, _hours_in(timespan)))
+    return HourlySeries(_start(start_date), np.linspace(start_value, end_value, _hours_in(timespan)))  # -> float32
 
 
 def sinusoidal_fluct_hourly_values(timespan, sin_fluct_amplitude: float, sin_fluct_period_in_hours: float,
                                    start_date: datetime | None = None) -> HourlySeries:
     """amplitude * sin(2 pi t / period), t the hour index."""
-    t = np.arange(_hours_in(timespan), dtype=np.float64)
-    return HourlySeries(_start(start_date), sin_fluct_amplitude * np.sin(2 * np.pi * t / sin_fluct_period_in_hours))
+    t = np.arange(_hours_in(timespan), dtype=np.float32)
+    angle = np.float32(2 * np.pi) * t / np.float32(sin_fluct_period_in_hours)
+    return HourlySeries(_start(start_date), np.float32(sin_fluct_amplitude) * np.sin(angle))
 
 
 def daily_fluct_hourly_values(timespan, fluct_scale: float, hour_of_day_for_min_value: int = 4,
@@ -104,9 +109,9 @@ def daily_fluct_hourly_values(timespan, fluct_scale: float, hour_of_day_for_min_
     if not 0 < fluct_scale <= 1:
         raise ModelError("daily_fluct_hourly_values", "fluct_scale", fluct_scale, "a number in (0, 1]")
     start = _start(start_date)
-    hour_of_day = (start.hour + np.arange(_hours_in(timespan))) % 24
-    phase = 3 * np.pi / 2 + 2 * np.pi * (hour_of_day - hour_of_day_for_min_value) / 24
-    return HourlySeries(start, 1 + fluct_scale * np.sin(phase))
+    hours_from_min = ((start.hour + np.arange(_hours_in(timespan))) % 24 - hour_of_day_for_min_value).astype(np.float32)
+    phase = np.float32(3 * np.pi / 2) + np.float32(2 * np.pi) * hours_from_min / np.float32(24)
+    return HourlySeries(start, 1 + np.float32(fluct_scale) * np.sin(phase))
 
 
 def from_form_inputs(form: dict, where: str = "UsagePattern") -> HourlySeries:
@@ -151,7 +156,7 @@ def decode_compressed(text: str, where: str) -> np.ndarray:
     if len(raw) % 4:
         raise ModelError(where, "hourly_occurrences.compressed_values", f"{len(raw)} bytes",
                          "a whole number of float32 values")
-    return np.frombuffer(raw, dtype="<f4").astype(np.float64)
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
 def encode_compressed(values: np.ndarray) -> str:

@@ -1,22 +1,26 @@
 """Read efootprint 27 JSON models into input tables. Object ids are kept as in the file."""
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from efp_tables.builders import time_series
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
-from efp_tables.tables.model import Model
+from efp_tables.tables.model import Model, bounds_text, bounds_violated
 from efp_tables.units import to_canonical
 
 SUPPORTED = ("Sources", "System", "UsagePattern", "UsageJourney", "UsageJourneyStep", "Job", "GPUJob",
              "VideoStreamingJob", "Server", "GPUServer", "BoaviztaCloudServer", "Storage", "VideoStreaming",
              "Device", "Network", "Country")
 _META = ("efootprint_version",)
+_MAX_DAYS = 100 * 365  # longest modeling duration read (a longer one is almost surely a typo, and costs memory)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
 
 def read_model(path: str | Path, system_id: str | None = None) -> Model:
@@ -25,20 +29,29 @@ def read_model(path: str | Path, system_id: str | None = None) -> Model:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ModelError(str(path), "file", str(path), f"a readable efootprint JSON file ({exc.strerror})") from None
+        raise ModelError(str(path), "file", str(path),
+                         f"a readable efootprint JSON file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ModelError(str(path), "file", f"byte {exc.start}", f"a UTF-8 text file of efootprint JSON ({exc.reason})") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelError(str(path), "JSON", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ModelError(str(path), "JSON", "nesting too deep", "an efootprint JSON model") from None
     return Model.from_rows(model_rows(document, system_id, where=path.name))
 
 
-def model_rows(document: dict, system_id: str | None = None, where: str = "model") -> dict[str, list[dict]]:
+def model_rows(document: dict, system_id: str | None = None,
+               where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
+    """The rows of every input table (for Model.from_rows); the hourly occurrences come as one DataFrame."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
     if unknown:
-        raise ModelError(where, "class", unknown[0], f"one of the supported classes {list(SUPPORTED)}")
+        close = difflib.get_close_matches(str(unknown[0]), SUPPORTED, n=3)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ModelError(where, "class", unknown[0], f"one of the supported classes {list(SUPPORTED)}{hint}")
     objects = {}
     for cls, members in document.items():
         if cls in _META or cls == "Sources":
@@ -49,7 +62,8 @@ def model_rows(document: dict, system_id: str | None = None, where: str = "model
             if not isinstance(obj, dict):
                 raise ModelError(f"{cls} {object_id!r}", "object", obj, "a JSON object of attributes")
             if object_id in objects:
-                raise ModelError(f"{cls} {object_id!r}", "id", object_id, "an id used by a single object")
+                raise ModelError(f"{cls} {object_id!r}", "id", object_id,
+                                 f"an id used by a single object (it is also the id of a {objects[object_id][0]})")
             objects[object_id] = (cls, obj)
     systems = [(oid, obj) for oid, (cls, obj) in objects.items() if cls == "System"]
     if len(systems) != 1:
@@ -62,7 +76,8 @@ class _Reader:
     def __init__(self, objects: dict[str, tuple[str, dict]], system_id: str):
         self.objects = objects
         self.system_id = system_id
-        self.out: dict[str, list[dict]] = {t.name: [] for t in s.TABLES}
+        self.out: dict[str, list[dict] | pl.DataFrame] = {t.name: [] for t in s.TABLES}
+        self.hourly: list[pl.DataFrame] = []  # one frame per usage pattern, built from its arrays
 
     # --- helpers -------------------------------------------------------------------------------------
     def ref(self, owner: str, attribute: str, value, classes: tuple[str, ...]) -> str:
@@ -73,7 +88,10 @@ class _Reader:
             raise ModelError(owner, attribute, value, f"a {' or '.join(classes)}, not a {cls}")
         return value
 
-    def quantity(self, owner: str, obj: dict, attribute: str, unit: str, optional: bool = False):
+    def quantity(self, owner: str, obj: dict, attribute: str, unit: str, optional: bool = False,
+                 field: s.Field | None = None):
+        """`attribute` of `obj` in `unit`; with a `field`, its bounds are checked here, to show the value as
+        written in the file (the model checks them again, in canonical units)."""
         if attribute not in obj:
             if optional:
                 return None
@@ -81,7 +99,15 @@ class _Reader:
         value = obj[attribute]
         if optional and (value is None or (isinstance(value, dict) and value.get("value") is None)):
             return None
-        return to_canonical(value, unit, obj=owner, attribute=attribute)
+        return self.checked(owner, attribute, value, unit, field)
+
+    @staticmethod
+    def checked(owner: str, attribute: str, value, unit: str, field: s.Field | None) -> float:
+        result = to_canonical(value, unit, obj=owner, attribute=attribute)
+        if field is not None and bounds_violated(field, result):
+            shown = f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
+            raise ModelError(owner, attribute, shown, bounds_text(field) + ("" if field.unit else f" (in {unit})"))
+        return result
 
     def text(self, owner: str, obj: dict, attribute: str) -> str:
         value = obj.get(attribute)
@@ -95,10 +121,11 @@ class _Reader:
         row = {}
         for f in table.fields:
             if f.unit is not None and f.name not in skip:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=f.nullable)
+                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=f.nullable, field=f)
         return row
 
-    def weighted(self, owner: str, obj: dict, attribute: str, classes: tuple[str, ...]) -> list[tuple[str, float]]:
+    def weighted(self, owner: str, obj: dict, attribute: str, classes: tuple[str, ...],
+                 edge: s.Table) -> list[tuple[str, float]]:
         value = obj.get(attribute)
         if isinstance(value, list):  # a list of ids: weight 1 each, repeats summed
             pairs: dict[str, float] = {}
@@ -107,8 +134,9 @@ class _Reader:
             return list(pairs.items())
         if not isinstance(value, dict):
             raise ModelError(owner, attribute, value, f"a dict of {'/'.join(classes)} ids to weights, or a list of ids")
+        weight_field = _field(edge, "weight")
         return [(self.ref(owner, attribute, key, classes),
-                 to_canonical(weight, "dimensionless", obj=owner, attribute=f"{attribute}[{key}]"))
+                 self.checked(owner, f"{attribute}[{key}]", weight, "dimensionless", weight_field))
                 for key, weight in value.items()]
 
     def add(self, table: str, row: dict) -> None:
@@ -119,7 +147,7 @@ class _Reader:
         return f"{cls} {object_id!r}", obj
 
     # --- objects -------------------------------------------------------------------------------------
-    def rows(self, system_id: str, system: dict) -> dict[str, list[dict]]:
+    def rows(self, system_id: str, system: dict) -> dict[str, list[dict] | pl.DataFrame]:
         self.add("systems", {"name": system.get("name", system_id)})
         owner = f"System {system_id!r}"
         if system.get("edge_usage_patterns"):
@@ -136,6 +164,8 @@ class _Reader:
             seen.add(pattern_id)
             self.add("system_usage_patterns", {"usage_pattern_id": pattern_id, "position": position})
             self.usage_pattern(pattern_id)
+        self.out["hourly_occurrences"] = (pl.concat(self.hourly) if self.hourly
+                                          else s.HOURLY_OCCURRENCES.empty())
         return self.out
 
     def once(self, object_id: str) -> bool:
@@ -153,18 +183,20 @@ class _Reader:
         self.add("usage_patterns", {"usage_pattern_id": pattern_id, "name": obj.get("name", pattern_id),
                                     "network_id": network, "country_id": country})
         series = self.hourly_series(owner, obj.get("hourly_occurrences"))
-        for hour, value in zip(series.hours.tolist(), series.values.tolist()):
-            self.add("hourly_occurrences", {"usage_pattern_id": pattern_id, "hour": hour, "occurrences": value})
-        for position, (journey_id, weight) in enumerate(self.weighted(owner, obj, "usage_journeys", ("UsageJourney",))):
+        self.hourly.append(pl.DataFrame({"hour": series.hours, "occurrences": series.values.astype(np.float64)}).select(
+            pl.lit(self.system_id).alias("system_id"), pl.lit(pattern_id).alias("usage_pattern_id"),
+            "hour", "occurrences"))
+        journeys = self.weighted(owner, obj, "usage_journeys", ("UsageJourney",), s.PATTERN_JOURNEYS)
+        for position, (journey_id, weight) in enumerate(journeys):
             self.add("pattern_journeys", {"usage_pattern_id": pattern_id, "journey_id": journey_id,
                                           "weight": weight, "position": position})
             self.usage_journey(journey_id)
         devices = obj.get("devices", [])
         if not isinstance(devices, list):
             raise ModelError(owner, "devices", devices, "a list of Device ids")
-        for position, device_id in enumerate(dict.fromkeys(devices)):
-            self.add("pattern_devices", {"usage_pattern_id": pattern_id,
-                                         "device_id": self.ref(owner, "devices", device_id, ("Device",)),
+        device_ids = [self.ref(owner, "devices", device_id, ("Device",)) for device_id in devices]
+        for position, device_id in enumerate(dict.fromkeys(device_ids)):
+            self.add("pattern_devices", {"usage_pattern_id": pattern_id, "device_id": device_id,
                                          "position": position})
             self.device(device_id)
         self.network(network)
@@ -174,7 +206,20 @@ class _Reader:
         if not isinstance(value, dict):
             raise ModelError(owner, "hourly_occurrences", value, "an hourly series object")
         if "form_inputs" in value:
-            return time_series.from_form_inputs(value["form_inputs"], owner)
+            form = value["form_inputs"]
+            if not isinstance(form, dict):
+                raise ModelError(owner, "hourly_occurrences.form_inputs", form, "an object of form inputs")
+            for key in ("modeling_duration_unit", "initial_volume_timespan", "net_growth_rate_timespan"):
+                if key in form and not isinstance(form[key], str):
+                    raise ModelError(owner, f"hourly_occurrences.form_inputs.{key}", form[key],
+                                     "one of 'day', 'month', 'year'")
+            duration = form.get("modeling_duration_value")
+            if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+                days = duration * {"year": 365, "month": 30}.get(form.get("modeling_duration_unit"), 1)
+                if not 0 < days <= _MAX_DAYS:
+                    raise ModelError(owner, "hourly_occurrences.form_inputs.modeling_duration_value", duration,
+                                     f"a modeling duration of more than 0 and at most {_MAX_DAYS // 365} years")
+            return self.series(owner, lambda: time_series.from_form_inputs(form, owner))
         unit = value.get("unit", "occurrence")
         to_canonical({"value": 1.0, "unit": unit}, "occurrence", obj=owner, attribute="hourly_occurrences.unit")
         try:
@@ -186,26 +231,51 @@ class _Reader:
             raise ModelError(owner, "hourly_occurrences.timezone", value.get("timezone"),
                              "a naive local start date (null timezone) or UTC")
         if "compressed_values" in value:
+            attribute = "hourly_occurrences.compressed_values"
+            if not isinstance(value["compressed_values"], str):
+                raise ModelError(owner, attribute, value["compressed_values"],
+                                 "a text: base64 of a zstandard frame of float32 values")
             values = time_series.decode_compressed(value["compressed_values"], owner)
+            shown = f"{value['compressed_values'][:24]}... ({values.size} values)"
         elif "values" in value and isinstance(value["values"], list):
-            try:
-                values = np.asarray(value["values"], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ModelError(owner, "hourly_occurrences.values", value["values"][:5], "a list of numbers") from None
+            attribute = "hourly_occurrences.values"
+            bad = next((v for v in value["values"] if isinstance(v, bool) or not isinstance(v, (int, float))), None)
+            if bad is not None:
+                raise ModelError(owner, attribute, bad, "a list of numbers (one per hour)")
+            values = np.asarray(value["values"], dtype=np.float64)
+            shown = value["values"]
         else:
             raise ModelError(owner, "hourly_occurrences", sorted(value),
                              "compressed_values, values or form_inputs")
+        if values.size == 0:
+            raise ModelError(owner, attribute, shown, "at least one value (one per hour from start_date)")
+        if values.size > _MAX_DAYS * 24:
+            raise ModelError(owner, attribute, f"{values.size} values", f"at most {_MAX_DAYS * 24} hourly values")
+        not_finite = np.flatnonzero(~(np.abs(values) <= _FLOAT32_MAX))
+        if not_finite.size:
+            i = int(not_finite[0])
+            raise ModelError(owner, f"{attribute}[{i}]", float(values[i]),
+                             f"a finite number of occurrences, at most {_FLOAT32_MAX:.3g} (float32) "
+                             f"({not_finite.size} such values)")
+        return self.series(owner, lambda: time_series.HourlySeries(start.replace(tzinfo=None), values))
+
+    @staticmethod
+    def series(owner: str, build) -> time_series.HourlySeries:
+        """A series built by `build`, its errors told as errors of the pattern's hourly_occurrences."""
         try:
-            return time_series.HourlySeries(start.replace(tzinfo=None), values)
+            return build()
         except ModelError as exc:
-            raise ModelError(owner, f"hourly_occurrences.{exc.attribute}", exc.value, exc.expected) from None
+            attribute = exc.attribute if exc.attribute.startswith("hourly_occurrences") else \
+                f"hourly_occurrences.{exc.attribute}"
+            raise ModelError(owner, attribute, exc.value, exc.expected) from None
 
     def usage_journey(self, journey_id: str) -> None:
         if not self.once(journey_id):
             return
         owner, obj = self.named(journey_id, "UsageJourney")
         self.add("usage_journeys", {"journey_id": journey_id, "name": obj.get("name", journey_id)})
-        for position, (step_id, weight) in enumerate(self.weighted(owner, obj, "uj_steps", ("UsageJourneyStep",))):
+        steps = self.weighted(owner, obj, "uj_steps", ("UsageJourneyStep",), s.JOURNEY_STEPS)
+        for position, (step_id, weight) in enumerate(steps):
             self.add("journey_steps", {"journey_id": journey_id, "step_id": step_id, "weight": weight,
                                        "position": position})
             self.step(step_id)
@@ -217,7 +287,7 @@ class _Reader:
         self.add("usage_journey_steps", {"step_id": step_id, "name": obj.get("name", step_id),
                                          **self.fields(s.USAGE_JOURNEY_STEPS, owner, obj)})
         for position, (job_id, weight) in enumerate(
-                self.weighted(owner, obj, "jobs", ("Job", "GPUJob", "VideoStreamingJob"))):
+                self.weighted(owner, obj, "jobs", ("Job", "GPUJob", "VideoStreamingJob"), s.STEP_JOBS)):
             self.add("step_jobs", {"step_id": step_id, "job_id": job_id, "weight": weight, "position": position})
             self.job(job_id)
 
@@ -232,15 +302,18 @@ class _Reader:
             row["service_id"] = self.ref(owner, "service", obj.get("service"), ("VideoStreaming",))
             row["resolution"] = self.text(owner, obj, "resolution")
             row["data_stored"] = self.quantity(owner, obj, "data_stored", "megabyte_stored")
-            row["video_duration"] = self.quantity(owner, obj, "video_duration", "hour")
-            row["refresh_rate"] = self.quantity(owner, obj, "refresh_rate", "1 / second")
+            row["video_duration"] = self.quantity(owner, obj, "video_duration", "hour",
+                                                  field=_field(s.JOBS, "video_duration"))
+            row["refresh_rate"] = self.quantity(owner, obj, "refresh_rate", "1 / second",
+                                                field=_field(s.JOBS, "refresh_rate"))
             self.service(row["service_id"])
         else:
             server_classes = ("GPUServer",) if cls == "GPUJob" else ("Server", "BoaviztaCloudServer")
             row["server_id"] = self.ref(owner, "server", obj.get("server"), server_classes)
             compute_unit = "gpu" if cls == "GPUJob" else "cpu_core"
             row.update(self.fields(s.JOBS, owner, obj, skip=("video_duration", "refresh_rate")))
-            row["compute_needed"] = self.quantity(owner, obj, "compute_needed", compute_unit)
+            row["compute_needed"] = self.quantity(owner, obj, "compute_needed", compute_unit,
+                                                  field=_field(s.JOBS, "compute_needed"))
             self.server(row["server_id"])
         self.add("jobs", row)
 
@@ -252,7 +325,8 @@ class _Reader:
         row = {"service_id": service_id, "name": obj.get("name", service_id), "service_class": "VideoStreaming",
                "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",))}
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", "cpu_core",
-                                                        optional=True) or 0.0
+                                                        optional=True,
+                                                        field=_field(s.SERVICES, "base_compute_consumption")) or 0.0
         self.add("services", row)
         self.server(server_id)
 
@@ -264,14 +338,18 @@ class _Reader:
         compute_unit = "gpu" if cls == "GPUServer" else "cpu_core"
         server_type = self.text(owner, obj, "server_type")
         if server_type not in s.SERVER_TYPES:
-            raise ModelError(owner, "server_type", server_type, f"one of {list(s.SERVER_TYPES)}")
+            close = difflib.get_close_matches(server_type, s.SERVER_TYPES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ModelError(owner, "server_type", server_type, f"one of {list(s.SERVER_TYPES)}{hint}")
         row = {"server_id": server_id, "name": obj.get("name", server_id), "server_class": cls,
                "server_type": server_type, "provider": None, "instance_type": None}
         for f in s.SERVERS.fields:
             if f.unit is not None:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True)
-        row["compute"] = self.quantity(owner, obj, "compute", compute_unit, optional=cls == "BoaviztaCloudServer")
-        row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", compute_unit)
+                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        row["compute"] = self.quantity(owner, obj, "compute", compute_unit, optional=cls == "BoaviztaCloudServer",
+                                       field=_field(s.SERVERS, "compute"))
+        row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", compute_unit,
+                                                        field=_field(s.SERVERS, "base_compute_consumption"))
         for required in ("lifespan", "power_usage_effectiveness", "average_carbon_intensity", "utilization_rate",
                          "base_ram_consumption"):
             if row[required] is None:
@@ -318,9 +396,17 @@ class _Reader:
                                **self.fields(s.COUNTRIES, owner, obj)})
 
 
+def _field(table: s.Table, name: str) -> s.Field:
+    return next(f for f in table.fields if f.name == name)
+
+
 def _check_timezone(owner: str, zone) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
     try:
+        if not isinstance(zone, str) or not zone:
+            raise TypeError(zone)
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, TypeError, ValueError):
-        raise ModelError(owner, "timezone", zone, "an IANA time zone name such as 'Europe/Paris'") from None
+    except (ZoneInfoNotFoundError, TypeError, ValueError, OSError):
+        close = difflib.get_close_matches(str(zone), sorted(available_timezones()), n=3)
+        hint = f"; close matches: {close}" if close else ""
+        raise ModelError(owner, "timezone", zone, f"an IANA time zone name such as 'Europe/Paris'{hint}") from None

@@ -1,0 +1,70 @@
+"""Where the time of `compute(...).collected` goes, on the reference scenarios.
+
+    .venv/bin/python benchmarks/profile_stages.py [SCENARIO ...] [--repeat N] [--stages]
+
+Prints the best-of-N wall clock of read_model, compute + collected (materialized, the default) and the same
+with one lazy plan (materialize=False). With --stages, also each stage's own collect time (inputs
+materialized), slowest first."""
+import argparse
+import inspect
+import logging
+import time
+from pathlib import Path
+
+import polars as pl
+
+from efp_tables.builders.archetypes import cloud_instances
+from efp_tables.compute import STAGES, build_plan, compute, ids_as_enum
+from efp_tables.io.efootprint_json import read_model
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow"]
+
+
+def best_of(repeat, fn):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def stage_times(model, repeat):
+    """Each stage collected on its materialized inputs (ids as the stages see them): {stage: (seconds, rows)}."""
+    inputs = ids_as_enum({name: frame.lazy() for name, frame in model.items()})
+    inputs["cloud_instances"] = cloud_instances().lazy()
+    frames = build_plan(inputs, materialize=True)
+    times = {}
+    for stage in STAGES:
+        args = [frames[name] for name in inspect.signature(stage).parameters]
+        seconds = best_of(repeat, lambda: stage(*args).collect())
+        times[stage.__name__] = (seconds, stage(*args).collect().height)
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenarios", nargs="*", default=SCENARIOS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", action="store_true")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    print(f"{'scenario':16s} {'read':>8s} {'materialized':>13s} {'lazy plan':>10s}")
+    for name in args.scenarios:
+        path = REFERENCE / f"{name}.json"
+        model = read_model(path)
+        compute(model).collected  # warm-up
+        read = best_of(args.repeat, lambda: read_model(path))
+        eager = best_of(args.repeat, lambda: compute(read_model(path)).collected)
+        lazy = best_of(args.repeat, lambda: compute(read_model(path), materialize=False).collected)
+        print(f"{name:16s} {read:7.3f}s {eager:12.3f}s {lazy:9.3f}s")
+        if args.stages:
+            times = stage_times(model, args.repeat)
+            for stage, (seconds, rows) in sorted(times.items(), key=lambda item: -item[1][0]):
+                print(f"    {stage:56s} {seconds * 1000:8.2f} ms {rows:>9,d} rows")
+            print(f"    {'sum of stages':56s} {sum(t for t, _ in times.values()) * 1000:8.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
