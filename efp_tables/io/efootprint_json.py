@@ -32,7 +32,8 @@ def read_model(path: str | Path, system_id: str | None = None) -> Model:
         raise ModelError(str(path), "file", str(path),
                          f"a readable efootprint JSON file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise ModelError(str(path), "file", f"byte {exc.start}", f"a UTF-8 text file of efootprint JSON ({exc.reason})") from None
+        raise ModelError(str(path), "file", f"byte {exc.start}",
+                         f"a UTF-8 text file of efootprint JSON ({exc.reason})") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -183,9 +184,9 @@ class _Reader:
         self.add("usage_patterns", {"usage_pattern_id": pattern_id, "name": obj.get("name", pattern_id),
                                     "network_id": network, "country_id": country})
         series = self.hourly_series(owner, obj.get("hourly_occurrences"))
-        self.hourly.append(pl.DataFrame({"hour": series.hours, "occurrences": series.values.astype(np.float64)}).select(
-            pl.lit(self.system_id).alias("system_id"), pl.lit(pattern_id).alias("usage_pattern_id"),
-            "hour", "occurrences"))
+        self.hourly.append(pl.DataFrame({"hour": series.hours, "occurrences": series.values.astype(np.float64)})
+                           .select(pl.lit(self.system_id).alias("system_id"),
+                                   pl.lit(pattern_id).alias("usage_pattern_id"), "hour", "occurrences"))
         journeys = self.weighted(owner, obj, "usage_journeys", ("UsageJourney",), s.PATTERN_JOURNEYS)
         for position, (journey_id, weight) in enumerate(journeys):
             self.add("pattern_journeys", {"usage_pattern_id": pattern_id, "journey_id": journey_id,
