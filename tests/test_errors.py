@@ -277,3 +277,13 @@ def test_on_premise_fixed_nb_of_instances_too_small(tmp_path, capsys):
     for part in ("'Product-database-server'", "fixed_nb_of_instances", "1 available"):
         assert part in message, (part, message)
     assert_cli_fails(path, tmp_path, capsys, "'Product-database-server'", "fixed_nb_of_instances")
+
+
+def test_timezone_aware_hourly_series_is_rejected(tmp_path):
+    """efootprint would take a UTC-aware series as already in UTC; we only model local series (reviewed)."""
+    document = json.loads((REFERENCE / "quickstart.json").read_text())
+    document["UsagePattern"]["Daily-video-streaming-consumption"]["hourly_occurrences"]["timezone"] = "UTC"
+    path = tmp_path / "utc.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelError, match=r"Daily-video-streaming-consumption.*hourly_occurrences.timezone.*UTC"):
+        read_model(path)

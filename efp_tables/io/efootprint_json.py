@@ -228,9 +228,11 @@ class _Reader:
         except ValueError:
             raise ModelError(owner, "hourly_occurrences.start_date", value.get("start_date"),
                              "a datetime like '2025-01-01 00:00:00'") from None
-        if value.get("timezone") not in (None, "UTC") or start.tzinfo not in (None,) and start.utcoffset():
-            raise ModelError(owner, "hourly_occurrences.timezone", value.get("timezone"),
-                             "a naive local start date (null timezone) or UTC")
+        # efootprint writes usage series in local wall-clock time (timezone null) and converts them to UTC by
+        # the country's offset; a series already in UTC would need no conversion, which we do not model.
+        if value.get("timezone") is not None or start.tzinfo is not None:
+            raise ModelError(owner, "hourly_occurrences.timezone", value.get("timezone") or str(start.tzinfo),
+                             "a naive local start date (timezone null): time-zone aware series are not supported")
         if "compressed_values" in value:
             attribute = "hourly_occurrences.compressed_values"
             if not isinstance(value["compressed_values"], str):
