@@ -19,8 +19,9 @@ STAGES = (
     usage.step_hourly_avg_occurrences_per_usage_coordinate,
     jobs.job_parameters, jobs.job_hourly_occurrences_per_coordinate, jobs.job_hourly_occurrences_per_usage_pattern,
     jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,
-    jobs.job_hourly_data_transferred_per_usage_pattern, jobs.job_hourly_data_stored_per_usage_pattern,
-    jobs.job_hourly_data_transferred_per_coordinate, jobs.job_hourly_avg_occurrences_across_usage_patterns,
+    jobs.job_hourly_volumes_per_usage_pattern, jobs.job_hourly_data_transferred_per_usage_pattern,
+    jobs.job_hourly_data_stored_per_usage_pattern, jobs.job_hourly_data_transferred_per_coordinate,
+    jobs.job_hourly_volumes_across_usage_patterns, jobs.job_hourly_avg_occurrences_across_usage_patterns,
     jobs.job_hourly_data_transferred_across_usage_patterns, jobs.job_hourly_data_stored_across_usage_patterns,
     servers.server_hardware, servers.server_capacity, servers.server_job_hourly_needs, servers.server_hourly_needs,
     servers.service_total_job_volumes, servers.server_instances, servers.server_footprints,
@@ -82,36 +83,44 @@ def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, every stage computed once (`materialize=False` keeps one lazy plan).
     Per-instance capacity is checked first; fleet limits, which need the hourly instances, on collection.
 
-    The stages see every id column as one Enum of the model's ids (see `ids_as_enum`); the results have them
+    The stages see the id columns as one Enum of the model's ids (see `ids_as_enum`); the results have them
     back as strings."""
-    inputs = ids_as_enum({name: frame.lazy() for name, frame in model.items()})
-    inputs["cloud_instances"] = cloud_instances().lazy()
+    tables = {name: frame.lazy() for name, frame in model.items()}
+    tables["cloud_instances"] = cloud_instances().lazy()
+    ids = model_ids(tables)
+    inputs = ids_as_enum(tables, ids)
     _raise_on_shortages(servers.server_resource_shortages(servers.server_capacity(
         servers.server_hardware(inputs["servers"], inputs["cloud_instances"]), inputs["services"])).collect(),
         "server")
     frames = build_plan(inputs, materialize)
-    ids = inputs["systems"].collect_schema()["system_id"].categories
-    results = {name: ids_as_strings(frame, ids) for name, frame in frames.items()}
-    return Results(model, {**results, **{name: frame.lazy() for name, frame in model.items()}})
+    return Results(model, {**tables, **{stage.__name__: ids_as_strings(frames[stage.__name__], ids)
+                                        for stage in STAGES}})
 
 
-def ids_as_enum(tables: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
-    """The tables with every id column (String `*_id`, `system_id` included) cast to one Enum of all the ids
-    of the model, in sorted order. Joins, group-bys and sorts on the hourly frames then work on integer codes
-    instead of hashing and comparing strings (about twice as fast overall), and sort like the strings."""
-    id_columns = {name: [column for column, dtype in frame.collect_schema().items()
-                         if column.endswith("_id") and dtype == pl.String] for name, frame in tables.items()}
-    ids = pl.concat([tables[name].select(pl.col(column).alias("id")) for name, columns in id_columns.items()
-                     for column in columns]).unique().drop_nulls().sort("id").collect()
-    dtype = pl.Enum(ids["id"])
-    return {name: frame.with_columns(pl.col(id_columns[name]).cast(dtype)) for name, frame in tables.items()}
+def _id_columns(frame: pl.LazyFrame) -> list[str]:
+    return [column for column, dtype in frame.collect_schema().items()
+            if column.endswith("_id") and dtype == pl.String]
 
 
-def ids_as_strings(frame: pl.LazyFrame, ids: pl.Series) -> pl.LazyFrame:
-    """The frame with its Enum id columns back as strings. A gather from the ids (string views share the
+def model_ids(tables: dict[str, pl.LazyFrame]) -> pl.Enum:
+    """One Enum of every id in the tables (String `*_id` columns, `system_id` included), in sorted order."""
+    ids = pl.concat([frame.select(pl.col(column).alias("id")) for frame in tables.values()
+                     for column in _id_columns(frame)])
+    return pl.Enum(ids.unique().drop_nulls().sort("id").collect()["id"])
+
+
+def ids_as_enum(tables: dict[str, pl.LazyFrame], ids: pl.Enum) -> dict[str, pl.LazyFrame]:
+    """The tables with their id columns cast to `ids`. Joins and group-bys on the hourly frames then hash
+    integer codes instead of strings (the whole computation takes about half the time), and sorts keep the
+    strings' order."""
+    return {name: frame.with_columns(pl.col(_id_columns(frame)).cast(ids)) for name, frame in tables.items()}
+
+
+def ids_as_strings(frame: pl.LazyFrame, ids: pl.Enum) -> pl.LazyFrame:
+    """The frame with its Enum id columns back as strings. A gather from the ids (string views that share the
     ids' buffers) is several times faster than a cast, which copies every string."""
-    return frame.with_columns(pl.lit(ids).gather(pl.col(column).to_physical()).alias(column)
-                              for column, dtype in frame.collect_schema().items() if isinstance(dtype, pl.Enum))
+    return frame.with_columns(pl.lit(ids.categories).gather(pl.col(column).to_physical()).alias(column)
+                              for column, dtype in frame.collect_schema().items() if dtype == ids)
 
 
 def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:

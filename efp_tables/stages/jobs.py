@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, parallel_occurrences, scaled, summed, whole_hours
+from efp_tables.stages.timeline import HOUR, VALUE, parallel_occurrences, summed, whole_hours
 
 JOB = ["system_id", "job_id"]
 COORDINATE = ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"]
@@ -78,46 +78,66 @@ def job_hourly_avg_occurrences_per_usage_pattern(job_hourly_occurrences_per_usag
                                 "request_duration")
 
 
-def _per_hour_of_processing(avg: pl.LazyFrame, job_parameters: pl.LazyFrame, quantity: str) -> pl.LazyFrame:
+def _per_hour_of_processing(quantity: str) -> pl.Expr:
     # Each invocation's quantity is spread over the hours it runs, in proportion to its presence.
-    return scaled(avg, job_parameters.select(*JOB, quantity, "request_duration"), JOB,
-                  pl.col(quantity) / pl.col("request_duration"))
+    return pl.col(VALUE) * (pl.col(quantity) / pl.col("request_duration"))
 
 
-def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
-                                                  job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_volumes_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
+                                         job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+    """Invocations in progress, data transferred (megabyte) and data stored (megabyte_stored) per hour and
+    pattern, side by side: one join for the per-pattern series, one group-by for their sums across patterns.
+
+    Calculation: avg[J, up]; avg[J, up] * data_transferred[J] / request_duration[J];
+    avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
+    return (job_hourly_avg_occurrences_per_usage_pattern
+            .join(job_parameters.select(*JOB, "data_transferred", "data_stored", "request_duration"), on=JOB)
+            .select(*PER_PATTERN, HOUR, pl.col(VALUE).alias("avg_occurrences"),
+                    _per_hour_of_processing("data_transferred").alias("data_transferred"),
+                    _per_hour_of_processing("data_stored").alias("data_stored")))
+
+
+def job_hourly_data_transferred_per_usage_pattern(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_transferred_per_usage_pattern, megabyte.
     Calculation: avg[J, up] * data_transferred[J] / request_duration[J] (per hour)."""
-    return _per_hour_of_processing(job_hourly_avg_occurrences_per_usage_pattern, job_parameters, "data_transferred")
+    return job_hourly_volumes_per_usage_pattern.select(*PER_PATTERN, HOUR, pl.col("data_transferred").alias(VALUE))
 
 
-def job_hourly_data_stored_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
-                                             job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_stored_per_usage_pattern(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_stored_per_usage_pattern, megabyte_stored.
     Calculation: avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
-    return _per_hour_of_processing(job_hourly_avg_occurrences_per_usage_pattern, job_parameters, "data_stored")
+    return job_hourly_volumes_per_usage_pattern.select(*PER_PATTERN, HOUR, pl.col("data_stored").alias(VALUE))
 
 
 def job_hourly_data_transferred_per_coordinate(job_hourly_avg_occurrences_per_coordinate: pl.LazyFrame,
                                                job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_transferred_per_coordinate, megabyte.
     Calculation: avg[J, up, j, s] * data_transferred[J] / request_duration[J] (per hour)."""
-    return _per_hour_of_processing(job_hourly_avg_occurrences_per_coordinate, job_parameters, "data_transferred")
+    return (job_hourly_avg_occurrences_per_coordinate
+            .join(job_parameters.select(*JOB, "data_transferred", "request_duration"), on=JOB)
+            .select(*COORDINATE, HOUR, _per_hour_of_processing("data_transferred").alias(VALUE)))
+
+
+def job_hourly_volumes_across_usage_patterns(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+    """Invocations in progress, data transferred and data stored per hour, each summed over patterns (one
+    group-by for the three). Calculation: sum over patterns of job_hourly_volumes_per_usage_pattern."""
+    return (job_hourly_volumes_per_usage_pattern.group_by(*JOB, HOUR)
+            .agg(pl.col("avg_occurrences", "data_transferred", "data_stored").sum()))
 
 
 def job_hourly_avg_occurrences_across_usage_patterns(
-        job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of avg[J, up]."""
-    return summed(job_hourly_avg_occurrences_per_usage_pattern, JOB)
+    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("avg_occurrences").alias(VALUE))
 
 
 def job_hourly_data_transferred_across_usage_patterns(
-        job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of data_transferred[J, up]."""
-    return summed(job_hourly_data_transferred_per_usage_pattern, JOB)
+    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("data_transferred").alias(VALUE))
 
 
 def job_hourly_data_stored_across_usage_patterns(
-        job_hourly_data_stored_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of data_stored[J, up]."""
-    return summed(job_hourly_data_stored_per_usage_pattern, JOB)
+    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("data_stored").alias(VALUE))

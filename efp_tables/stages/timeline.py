@@ -22,60 +22,70 @@ def summed(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return frame.group_by(*keys, HOUR).agg(pl.col(VALUE).sum())
 
 
-def scaled(frame: pl.LazyFrame, factors: pl.LazyFrame, on: list[str], factor: pl.Expr) -> pl.LazyFrame:
-    """Each hour of `frame` times a per-key scalar taken from `factors`."""
-    return (frame.join(factors, on=on, how="inner")
-            .with_columns((pl.col(VALUE) * factor).alias(VALUE))
-            .select(*[c for c in frame.collect_schema().names()]))
-
-
 def parallel_occurrences(starts: pl.LazyFrame, durations: pl.LazyFrame, keys: list[str], on: list[str],
-                         duration: str) -> pl.LazyFrame:
+                         duration: str | list[str]) -> pl.LazyFrame:
     """Average number of events in progress per hour, for events that start at the beginning of their hour and
     last `duration` hours (efootprint's compute_nb_occurrences_in_parallel).
 
     Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], with F = floor(d), r = d - F; empty when d = 0.
 
-    `durations` holds `duration` per `on` key; the output has `keys` + hour + value.
+    `durations` holds `duration` per `on` key; `starts` has one row per `keys` + hour. The output has `keys` +
+    hour + value, or with several durations one column per duration, named after it, on the union of their
+    hours (0 where a duration has no term).
     """
-    kernel = (durations.select(*on, pl.col(duration).alias("_d"))
-              .with_columns(_full=pl.col("_d").floor().cast(pl.Int64))
-              .with_columns(_lag=pl.int_ranges(0, pl.col("_full") + 1, dtype=pl.Int64))
+    columns = [duration] if isinstance(duration, str) else duration
+    floors = {column: pl.col(column).floor().cast(pl.Int64) for column in columns}
+    lag = pl.col("_lag")
+    # Kernel: the weight of each lag per duration (1 below F, r at F, 0 after), and how many lags each key has.
+    kernel = (durations.select(*on, *columns)
+              .with_columns(_lag=pl.int_ranges(0, pl.max_horizontal(list(floors.values())) + 1, dtype=pl.Int64))
               .explode("_lag")
-              .with_columns(_w=pl.when(pl.col("_lag") < pl.col("_full")).then(1.0)
-                            .otherwise(pl.col("_d") - pl.col("_full")))
-              .filter(pl.col("_w") > 0)
-              .select(*on, "_lag", "_w"))
-    return (starts.join(kernel, on=on, how="inner")
-            .select(*keys, (pl.col(HOUR) + pl.col("_lag")).alias(HOUR), (pl.col(VALUE) * pl.col("_w")).alias(VALUE))
-            .group_by(*keys, HOUR).agg(pl.col(VALUE).sum()))
-
-
-def dense(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """The same series with every hour between each key's first and last hour present (0 where missing)."""
-    grid = (frame.group_by(*keys).agg(_lo=pl.col(HOUR).min(), _hi=pl.col(HOUR).max())
-            .select(*keys, pl.int_ranges("_lo", pl.col("_hi") + 1, dtype=pl.Int64).alias(HOUR))
-            .explode(HOUR))
-    return (grid.join(frame.select(*keys, HOUR, VALUE), on=[*keys, HOUR], how="left")
-            .with_columns(pl.col(VALUE).fill_null(0.0)))
+              .with_columns(pl.when(lag < floors[column]).then(1.0).when(lag == floors[column])
+                            .then(pl.col(column) - floors[column]).otherwise(0.0).alias(column) for column in columns)
+              .filter(pl.any_horizontal(pl.col(column) > 0 for column in columns))
+              .with_columns(_lags=pl.len().over(on)))
+    spread = (starts.join(kernel, on=on, how="inner")
+              .select(*keys, (pl.col(HOUR) + lag).alias(HOUR), *[(pl.col(VALUE) * pl.col(column)).alias(column)
+                                                                 for column in columns], "_lags"))
+    # Events shorter than an hour (most jobs and steps) have a one-term kernel: their series is only shifted and
+    # scaled, with nothing to sum.
+    in_progress = pl.concat([
+        spread.filter(pl.col("_lags") == 1).drop("_lags"),
+        spread.filter(pl.col("_lags") > 1).group_by(*keys, HOUR).agg(pl.col(columns).sum())])
+    return in_progress.rename({duration: VALUE}) if isinstance(duration, str) else in_progress
 
 
 def trailing_window_sum(frame: pl.LazyFrame, windows: pl.LazyFrame, keys: list[str], on: list[str],
                         width: str, dtype: type[pl.DataType] = pl.Float64) -> pl.LazyFrame:
-    """Sum of the last `width` hours (the hour itself included) of each series, on the series' own grid,
-    accumulated in `dtype`.
+    """Sum of the last `width` hours (the hour itself included) of each series, on the series' own grid (every
+    hour from its first to its last, 0 where missing), accumulated in `dtype`. `width` (>= 0) is taken from
+    `windows`, per `on` key.
 
-    Calculation: y[t] = sum_{k <= t} (x[k] - x[k - w]) (a running sum where what enters at k leaves at k + w)."""
-    series = (dense(frame, keys).join(windows.select(*on, pl.col(width).alias("_w")), on=on, how="inner")
-              .with_columns(pl.col(VALUE).cast(dtype)))
-    leaving = series.select(*keys, (pl.col(HOUR) + pl.col("_w")).alias(HOUR), pl.col(VALUE).alias("_leaving"))
-    return (series.join(leaving, on=[*keys, HOUR], how="left").sort(*keys, HOUR)
-            .select(*keys, HOUR, _running_sum(pl.col(VALUE) - pl.col("_leaving").fill_null(0.0), dtype)
-                    .over(keys).cast(pl.Float64).alias(VALUE)))
+    Calculation: y[t] = sum_{k <= t} (x[k] - x[k - w]) (a running sum where what enters at k leaves at k + w),
+    added one hour after the other (in float32 exactly as efootprint when `dtype` is Float32)."""
+    series = frame.select(*keys, HOUR, VALUE).join(windows.select(*on, pl.col(width).alias("_w")), on=on,
+                                                   how="inner")
+    key_types = frame.collect_schema()
+    schema = {**{key: key_types[key] for key in keys}, HOUR: pl.Int64, VALUE: pl.Float64}
+    # Rows sorted by keys, then hour (each series comes out in hour order: a stable sort by keys is enough).
+    return (series.group_by(*keys).map_groups(lambda one: _trailing_window_sum(one, keys, dtype), schema=schema)
+            .sort(*keys, maintain_order=True))
 
 
-def _running_sum(values: pl.Expr, dtype) -> pl.Expr:
-    if dtype == pl.Float64:
-        return values.cum_sum()
-    # Polars accumulates Float32 in double precision; numpy adds in float32, one value after the other.
-    return values.map_batches(lambda s: pl.Series(np.cumsum(s.to_numpy(), dtype=np.float32)), return_dtype=dtype)
+def _trailing_window_sum(series: pl.DataFrame, keys: list[str], dtype: type[pl.DataType]) -> pl.DataFrame:
+    # One series: scattered onto its dense hour grid, then numpy's cumsum, which adds one value after the other
+    # in the given dtype (Polars would accumulate Float32 in double precision).
+    hours = series[HOUR].to_numpy()
+    first = hours.min()
+    values = np.zeros(hours.max() - first + 1, dtype=_NUMPY[dtype])
+    values[hours - first] = series[VALUE].cast(dtype).to_numpy()
+    width = series["_w"][0]
+    changes = values.copy()
+    if width < len(values):
+        changes[width:] -= values[:len(values) - width]
+    return (series.head(1).select(keys)
+            .join(pl.DataFrame({HOUR: np.arange(first, first + len(values), dtype=np.int64),
+                                VALUE: np.cumsum(changes, dtype=changes.dtype).astype(np.float64)}), how="cross"))
+
+
+_NUMPY = {pl.Float64: np.float64, pl.Float32: np.float32}

@@ -92,8 +92,7 @@ def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: pl.LazyFram
     starts = journey_starts.join(journey_step_windows.select("system_id", "journey_id", "step_id"),
                                  on=["system_id", "journey_id"])
     windows = journey_step_windows.select("system_id", "journey_id", "step_id", "start_offset", "end_offset")
-    until_end = parallel_occurrences(starts, windows, keys, ["system_id", "journey_id", "step_id"], "end_offset")
-    until_start = parallel_occurrences(starts, windows, keys, ["system_id", "journey_id", "step_id"], "start_offset")
-    return (until_end.join(until_start, on=[*keys, HOUR], how="full", coalesce=True, suffix="_start")
-            .select(*keys, HOUR, (pl.col(VALUE).fill_null(0.0) - pl.col(f"{VALUE}_start").fill_null(0.0))
-                    .clip(lower_bound=0.0).alias(VALUE)))
+    in_progress = parallel_occurrences(starts, windows, keys, ["system_id", "journey_id", "step_id"],
+                                       ["end_offset", "start_offset"])
+    return in_progress.select(*keys, HOUR, (pl.col("end_offset") - pl.col("start_offset"))
+                              .clip(lower_bound=0.0).alias(VALUE))
