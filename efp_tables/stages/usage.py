@@ -13,10 +13,13 @@ _EPOCH = datetime(1970, 1, 1)
 
 def _utc_offset_hours(row: dict) -> int:
     """Whole-hour UTC offset of a zone at a local wall-clock hour, rounded half to even like efootprint (one
-    offset for the whole series: DST changes inside the period are ignored). An ambiguous time takes the
-    standard-time side."""
+    offset for the whole series: DST changes inside the period are ignored). A wall-clock hour that occurs
+    twice (autumn) or not at all (spring) takes the standard-time offset, as pytz's localize does."""
     local = _EPOCH + timedelta(hours=row["start"])
-    offset = local.replace(tzinfo=ZoneInfo(row["timezone"]), fold=1).utcoffset()
+    zone = ZoneInfo(row["timezone"])
+    sides = [local.replace(tzinfo=zone, fold=fold) for fold in (0, 1)]
+    standard = [side for side in sides if not side.dst()]
+    offset = (standard or sides)[0].utcoffset()
     return round(offset.total_seconds() / 3600)
 
 
