@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE
+from efp_tables.stages.timeline import HOUR, VALUE, dense
 
 SERVER = ["system_id", "server_id"]
 
@@ -93,11 +93,12 @@ def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.Lazy
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    raw = (server_hourly_needs.join(server_capacity.select(*SERVER, "available_ram_per_instance",
-                                                           "available_compute_per_instance"), on=SERVER)
-           .select(*SERVER, HOUR, pl.max_horizontal(
-               pl.col("ram_need") / pl.col("available_ram_per_instance"),
-               pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")))
+    raw = dense(server_hourly_needs.join(server_capacity.select(*SERVER, "available_ram_per_instance",
+                                                                "available_compute_per_instance"), on=SERVER)
+                .select(*SERVER, HOUR, pl.max_horizontal(
+                    pl.col("ram_need") / pl.col("available_ram_per_instance"),
+                    pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")),
+                SERVER, ["raw_nb_of_instances"])
     peak = pl.col("raw_nb_of_instances").max().over(SERVER).ceil()
     return (raw.join(server_hardware.select(*SERVER, "server_type", "fixed_nb_of_instances"), on=SERVER)
             .with_columns(nb_of_instances=pl.when(pl.col("server_type") == "autoscaling")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, summed, trailing_window_sum
+from efp_tables.stages.timeline import HOUR, VALUE, dense, summed, trailing_window_sum
 
 STORAGE = ["system_id", "storage_id"]
 _TB_PER_MB = 1e-6
@@ -57,7 +57,8 @@ def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storage
     cfm = pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity")
     provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
     share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
-    return (job_written_cumulative_storage_need.rename({VALUE: "job_written_cumulative_storage_need"})
+    return (dense(job_written_cumulative_storage_need, STORAGE, [VALUE])
+            .rename({VALUE: "job_written_cumulative_storage_need"})
             .join(storages, on=STORAGE).join(host, on=STORAGE, how="left")
             .with_columns(full_cumulative_storage_need=(pl.col("job_written_cumulative_storage_need")
                                                         + pl.col("base_storage_need").cast(pl.Float32))

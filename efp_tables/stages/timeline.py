@@ -22,6 +22,17 @@ def summed(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return frame.group_by(*keys, HOUR).agg(pl.col(VALUE).sum())
 
 
+def dense(frame: pl.LazyFrame, keys: list[str], columns: list[str]) -> pl.LazyFrame:
+    """The same series with every hour between each key's first and last hour present, `columns` 0 where the
+    hour was missing. efootprint's sums align series on the union of their ranges, gaps included: where a
+    value of 0 still matters downstream (a flat on-premise fleet, a storage's base need), make it a row."""
+    grid = (frame.group_by(*keys).agg(_first=pl.col(HOUR).min(), _last=pl.col(HOUR).max())
+            .select(*keys, pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int64).alias(HOUR))
+            .explode(HOUR))
+    return (grid.join(frame, on=[*keys, HOUR], how="left")
+            .with_columns(pl.col(columns).fill_null(0.0)))
+
+
 def parallel_occurrences(starts: pl.LazyFrame, durations: pl.LazyFrame, keys: list[str], on: list[str],
                          duration: str | list[str]) -> pl.LazyFrame:
     """Average number of events in progress per hour, for events that start at the beginning of their hour and
