@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.builders.time_series import encode_compressed
+from efp_tables.io.atomic import atomic_path
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
@@ -374,18 +374,8 @@ def write_model(model: Model, path: str | Path, system_id: str | None = None) ->
     path = Path(path)
     document = model_document(model, system_id)
     text = json.dumps(document, indent=4, ensure_ascii=False, allow_nan=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
     return path

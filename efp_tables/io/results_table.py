@@ -2,12 +2,12 @@
 names and units, so that results compare one to one with efootprint's (shared/tools/parity.py)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from efp_tables.io.atomic import atomic_path
 
 COLUMNS = {"object_class": pl.String, "object_id": pl.String, "object_name": pl.String, "attribute": pl.String,
            "key_id": pl.String, "kind": pl.String, "unit": pl.String, "hour": pl.Datetime("us"),
@@ -180,15 +180,7 @@ def long_results(results) -> pl.DataFrame:
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write to a temporary file in the target folder, then rename: readers never see a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    """Write Parquet (zstd) atomically: readers never see a half-written file."""
+    with atomic_path(path) as temporary:
         frame.write_parquet(temporary, compression="zstd")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
