@@ -35,14 +35,27 @@ STAGES = (
 )
 
 
-def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False) -> dict[str, pl.LazyFrame]:
-    """Run every stage on the named inputs; returns inputs and stage outputs by name.
+def stages_for(targets: tuple[str, ...]) -> tuple:
+    """The stages that the named outputs need, in dependency order."""
+    by_name = {stage.__name__: stage for stage in STAGES}
+    needed, pending = set(), list(targets)
+    while pending:
+        name = pending.pop()
+        if name in by_name and name not in needed:
+            needed.add(name)
+            pending += list(inspect.signature(by_name[name]).parameters)
+    return tuple(stage for stage in STAGES if stage.__name__ in needed)
+
+
+def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False,
+               stages: tuple = STAGES) -> dict[str, pl.LazyFrame]:
+    """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name.
 
     Lazy by default: one plan from inputs to every output. With `materialize`, each stage is collected once
     and handed on as a LazyFrame over its result: most stages feed several others, and Polars would otherwise
     recompute a shared upstream for every consumer."""
     frames = dict(inputs)
-    for stage in STAGES:
+    for stage in stages:
         frame = stage(*(frames[name] for name in inspect.signature(stage).parameters))
         frames[stage.__name__] = frame.collect().lazy() if materialize else frame
     return frames
@@ -86,15 +99,21 @@ def compute(model: Model, materialize: bool = True) -> Results:
     The stages see the id columns as one Enum of the model's ids (see `ids_as_enum`); the results have them
     back as strings."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    tables["cloud_instances"] = cloud_instances().lazy()
+    frames = compute_tables(tables, materialize)
+    return Results(model, {**tables, **{stage.__name__: frames[stage.__name__] for stage in STAGES}})
+
+
+def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True,
+                   stages: tuple = STAGES) -> dict[str, pl.LazyFrame]:
+    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings."""
+    tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
     _raise_on_shortages(servers.server_resource_shortages(servers.server_capacity(
         servers.server_hardware(inputs["servers"], inputs["cloud_instances"]), inputs["services"])).collect(),
         "server")
-    frames = build_plan(inputs, materialize)
-    return Results(model, {**tables, **{stage.__name__: ids_as_strings(frames[stage.__name__], ids)
-                                        for stage in STAGES}})
+    frames = build_plan(inputs, materialize, stages)
+    return {stage.__name__: ids_as_strings(frames[stage.__name__], ids) for stage in stages}
 
 
 def _id_columns(frame: pl.LazyFrame) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, summed
+from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parameters, summed
 
 DEVICE = ["system_id", "device_id"]
 PER_PATTERN = ["system_id", "device_id", "usage_pattern_id"]
@@ -13,8 +13,9 @@ def nb_journeys_in_parallel_per_usage_pattern(nb_usage_journeys_in_parallel_per_
                                               pattern_devices: pl.LazyFrame) -> pl.LazyFrame:
     """Device.nb_journeys_in_parallel_per_usage_pattern (concurrent): devices busy per hour.
     Calculation: sum over the pattern's journeys of journeys in parallel[j, up]."""
-    per_journey = nb_usage_journeys_in_parallel_per_usage_pattern.join(
-        pattern_devices.select("system_id", "usage_pattern_id", "device_id"), on=["system_id", "usage_pattern_id"])
+    per_journey = join(nb_usage_journeys_in_parallel_per_usage_pattern,
+                       parameters(pattern_devices, ["system_id", "usage_pattern_id", "device_id"]),
+                       ["system_id", "usage_pattern_id"])
     return summed(per_journey, PER_PATTERN)
 
 
@@ -25,11 +26,14 @@ def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_patter
 
     Calculation: use = busy * power * 1 h * CI(up.country);
     manufacturing = busy * cfm * 1 h / (lifespan * fraction_of_usage_time)."""
-    ci = (usage_patterns.select("system_id", "usage_pattern_id", "country_id")
-          .join(countries.select("system_id", "country_id", "average_carbon_intensity"), on=["system_id", "country_id"])
-          .select("system_id", "usage_pattern_id", "average_carbon_intensity"))
-    return (nb_journeys_in_parallel_per_usage_pattern.join(devices, on=DEVICE).join(ci, on=["system_id", "usage_pattern_id"])
-            .select(*PER_PATTERN, HOUR,
+    ci = join(parameters(usage_patterns, ["system_id", "usage_pattern_id"], "country_id"),
+              parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
+              ["system_id", "country_id"])
+    ci = ci.select(*keyed(ci, ["system_id", "usage_pattern_id"]), "average_carbon_intensity")
+    hourly = join(join(nb_journeys_in_parallel_per_usage_pattern,
+                       parameters(devices, DEVICE, "power", "carbon_footprint_manufacturing", "lifespan",
+                                  "fraction_of_usage_time"), DEVICE), ci, ["system_id", "usage_pattern_id"])
+    return (hourly.select(*keyed(hourly, PER_PATTERN), HOUR,
                     (pl.col(VALUE) * pl.col("power") * pl.col("average_carbon_intensity")).alias("use_footprint"),
                     (pl.col(VALUE) * pl.col("carbon_footprint_manufacturing")
                      / (pl.col("lifespan") * pl.col("fraction_of_usage_time"))).alias("instances_manufacturing_footprint")))
@@ -37,5 +41,5 @@ def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_patter
 
 def device_footprints(device_footprints_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
     """Device.use_footprint and instances_manufacturing_footprint (kg). Calculation: sum over patterns."""
-    return (device_footprints_per_usage_pattern.group_by(*DEVICE, HOUR)
+    return (device_footprints_per_usage_pattern.group_by(*keyed(device_footprints_per_usage_pattern, DEVICE), HOUR)
             .agg(pl.col("use_footprint", "instances_manufacturing_footprint").sum()))

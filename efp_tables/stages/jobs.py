@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, parallel_occurrences, summed, whole_hours
+from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parallel_occurrences, parameters, summed, whole_hours
 
 JOB = ["system_id", "job_id"]
 COORDINATE = ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"]
@@ -22,12 +22,13 @@ def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
     pixels = size.struct.field("1").cast(pl.Float64) * size.struct.field("2").cast(pl.Float64)
     bitrate = pixels * pl.col("bits_per_pixel") * pl.col("refresh_rate") / _BITS_PER_MEGABYTE  # MB/s
     video = pl.col("job_class") == "VideoStreamingJob"
-    service_cols = services.select("system_id", "service_id", pl.col("server_id").alias("_service_server"),
+    service_cols = services.select(*keyed(services, ["system_id", "service_id"]),
+                                   pl.col("server_id").alias("_service_server"),
                                    "bits_per_pixel", "static_delivery_cpu_cost", "ram_buffer_per_user")
-    return (jobs.join(service_cols, on=["system_id", "service_id"], how="left")
-            .with_columns(dynamic_bitrate=pl.when(video).then(bitrate))
+    both = join(jobs, service_cols, ["system_id", "service_id"], how="left")
+    return (both.with_columns(dynamic_bitrate=pl.when(video).then(bitrate))
             .select(
-                *JOB, "name", "job_class", "service_id",
+                *keyed(both, JOB), "name", "job_class", "service_id",
                 pl.when(video).then(pl.col("_service_server")).otherwise(pl.col("server_id")).alias("server_id"),
                 pl.when(video).then(pl.col("video_duration") * 3600 * pl.col("dynamic_bitrate"))
                 .otherwise(pl.col("data_transferred")).alias("data_transferred"),
@@ -46,16 +47,18 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: pl.LazyFrame, 
     invocations fire in the hour the step starts, a whole number of hours after the journey start.
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
-    paths = (pattern_journeys.select("system_id", "usage_pattern_id", "journey_id", pl.col("weight").alias("_w"))
-             .join(journey_step_windows.select("system_id", "journey_id", "step_id", pl.col("weight").alias("_n"),
-                                               "start_offset"), on=["system_id", "journey_id"])
-             .join(step_jobs.select("system_id", "step_id", "job_id", pl.col("weight").alias("_m")),
-                   on=["system_id", "step_id"])
-             .select(*COORDINATE, (pl.col("_w") * pl.col("_n") * pl.col("_m")).alias("_times"),
-                     whole_hours(pl.col("start_offset")).alias("_shift")))
-    return (utc_hourly_occurrences.join(paths, on=["system_id", "usage_pattern_id"])
-            .select(*COORDINATE, (pl.col(HOUR) + pl.col("_shift")).alias(HOUR),
-                    (pl.col(VALUE) * pl.col("_times")).alias(VALUE)))
+    paths = join(join(
+        pattern_journeys.select(*keyed(pattern_journeys, ["system_id", "usage_pattern_id", "journey_id"]),
+                                pl.col("weight").alias("_w")),
+        journey_step_windows.select(*keyed(journey_step_windows, ["system_id", "journey_id", "step_id"]),
+                                    pl.col("weight").alias("_n"), "start_offset"), ["system_id", "journey_id"]),
+        step_jobs.select(*keyed(step_jobs, ["system_id", "step_id", "job_id"]), pl.col("weight").alias("_m")),
+        ["system_id", "step_id"])
+    paths = paths.select(*keyed(paths, COORDINATE), (pl.col("_w") * pl.col("_n") * pl.col("_m")).alias("_times"),
+                         whole_hours(pl.col("start_offset")).alias("_shift"))
+    terms = join(utc_hourly_occurrences, paths, ["system_id", "usage_pattern_id"])
+    return terms.select(*keyed(terms, COORDINATE), (pl.col(HOUR) + pl.col("_shift")).alias(HOUR),
+                        (pl.col(VALUE) * pl.col("_times")).alias(VALUE))
 
 
 def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: pl.LazyFrame) -> pl.LazyFrame:
@@ -66,16 +69,16 @@ def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordina
 def job_hourly_avg_occurrences_per_coordinate(job_hourly_occurrences_per_coordinate: pl.LazyFrame,
                                               job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_avg_occurrences_per_coordinate. Calculation: A(O[J, up, j, s], request_duration[J])."""
-    return parallel_occurrences(job_hourly_occurrences_per_coordinate, job_parameters, COORDINATE, JOB,
-                                "request_duration")
+    return parallel_occurrences(job_hourly_occurrences_per_coordinate,
+                                parameters(job_parameters, JOB, "request_duration"), COORDINATE, JOB, "request_duration")
 
 
 def job_hourly_avg_occurrences_per_usage_pattern(job_hourly_occurrences_per_usage_pattern: pl.LazyFrame,
                                                  job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_avg_occurrences_per_usage_pattern: invocations in progress per hour.
     Calculation: A(O[J, up], request_duration[J])."""
-    return parallel_occurrences(job_hourly_occurrences_per_usage_pattern, job_parameters, PER_PATTERN, JOB,
-                                "request_duration")
+    return parallel_occurrences(job_hourly_occurrences_per_usage_pattern,
+                                parameters(job_parameters, JOB, "request_duration"), PER_PATTERN, JOB, "request_duration")
 
 
 def _per_hour_of_processing(quantity: str) -> pl.Expr:
@@ -85,59 +88,66 @@ def _per_hour_of_processing(quantity: str) -> pl.Expr:
 
 def job_hourly_volumes_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
                                          job_parameters: pl.LazyFrame) -> pl.LazyFrame:
-    """Invocations in progress, data transferred (megabyte) and data stored (megabyte_stored) per hour and
-    pattern, side by side: one join for the per-pattern series, one group-by for their sums across patterns.
+    """Invocations in progress and data stored (megabyte_stored) per hour and pattern, side by side (one join,
+    and one group-by for their sums across patterns). Data transferred has its own stage, so that a sweep of it
+    does not repeat what it does not change (storage, servers).
 
-    Calculation: avg[J, up]; avg[J, up] * data_transferred[J] / request_duration[J];
-    avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
-    return (job_hourly_avg_occurrences_per_usage_pattern
-            .join(job_parameters.select(*JOB, "data_transferred", "data_stored", "request_duration"), on=JOB)
-            .select(*PER_PATTERN, HOUR, pl.col(VALUE).alias("avg_occurrences"),
-                    _per_hour_of_processing("data_transferred").alias("data_transferred"),
-                    _per_hour_of_processing("data_stored").alias("data_stored")))
+    Calculation: avg[J, up]; avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
+    volumes = join(job_hourly_avg_occurrences_per_usage_pattern,
+                   parameters(job_parameters, JOB, "data_stored", "request_duration"), JOB)
+    return volumes.select(*keyed(volumes, PER_PATTERN), HOUR, pl.col(VALUE).alias("avg_occurrences"),
+                          _per_hour_of_processing("data_stored").alias("data_stored"))
 
 
-def job_hourly_data_transferred_per_usage_pattern(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
+                                                  job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_transferred_per_usage_pattern, megabyte.
     Calculation: avg[J, up] * data_transferred[J] / request_duration[J] (per hour)."""
-    return job_hourly_volumes_per_usage_pattern.select(*PER_PATTERN, HOUR, pl.col("data_transferred").alias(VALUE))
+    transferred = join(job_hourly_avg_occurrences_per_usage_pattern,
+                       parameters(job_parameters, JOB, "data_transferred", "request_duration"), JOB)
+    return transferred.select(*keyed(transferred, PER_PATTERN), HOUR,
+                              _per_hour_of_processing("data_transferred").alias(VALUE))
 
 
 def job_hourly_data_stored_per_usage_pattern(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_stored_per_usage_pattern, megabyte_stored.
     Calculation: avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
-    return job_hourly_volumes_per_usage_pattern.select(*PER_PATTERN, HOUR, pl.col("data_stored").alias(VALUE))
+    volumes = job_hourly_volumes_per_usage_pattern
+    return volumes.select(*keyed(volumes, PER_PATTERN), HOUR, pl.col("data_stored").alias(VALUE))
 
 
 def job_hourly_data_transferred_per_coordinate(job_hourly_avg_occurrences_per_coordinate: pl.LazyFrame,
                                                job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_data_transferred_per_coordinate, megabyte.
     Calculation: avg[J, up, j, s] * data_transferred[J] / request_duration[J] (per hour)."""
-    return (job_hourly_avg_occurrences_per_coordinate
-            .join(job_parameters.select(*JOB, "data_transferred", "request_duration"), on=JOB)
-            .select(*COORDINATE, HOUR, _per_hour_of_processing("data_transferred").alias(VALUE)))
+    transferred = join(job_hourly_avg_occurrences_per_coordinate,
+                       parameters(job_parameters, JOB, "data_transferred", "request_duration"), JOB)
+    return transferred.select(*keyed(transferred, COORDINATE), HOUR,
+                              _per_hour_of_processing("data_transferred").alias(VALUE))
 
 
 def job_hourly_volumes_across_usage_patterns(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
-    """Invocations in progress, data transferred and data stored per hour, each summed over patterns (one
-    group-by for the three). Calculation: sum over patterns of job_hourly_volumes_per_usage_pattern."""
-    return (job_hourly_volumes_per_usage_pattern.group_by(*JOB, HOUR)
-            .agg(pl.col("avg_occurrences", "data_transferred", "data_stored").sum()))
+    """Invocations in progress and data stored per hour, each summed over patterns (one group-by for both).
+    Calculation: sum over patterns of job_hourly_volumes_per_usage_pattern."""
+    volumes = job_hourly_volumes_per_usage_pattern
+    return volumes.group_by(*keyed(volumes, JOB), HOUR).agg(pl.col("avg_occurrences", "data_stored").sum())
 
 
 def job_hourly_avg_occurrences_across_usage_patterns(
         job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of avg[J, up]."""
-    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("avg_occurrences").alias(VALUE))
+    volumes = job_hourly_volumes_across_usage_patterns
+    return volumes.select(*keyed(volumes, JOB), HOUR, pl.col("avg_occurrences").alias(VALUE))
 
 
 def job_hourly_data_transferred_across_usage_patterns(
-        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of data_transferred[J, up]."""
-    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("data_transferred").alias(VALUE))
+    return summed(job_hourly_data_transferred_per_usage_pattern, JOB)
 
 
 def job_hourly_data_stored_across_usage_patterns(
         job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of data_stored[J, up]."""
-    return job_hourly_volumes_across_usage_patterns.select(*JOB, HOUR, pl.col("data_stored").alias(VALUE))
+    volumes = job_hourly_volumes_across_usage_patterns
+    return volumes.select(*keyed(volumes, JOB), HOUR, pl.col("data_stored").alias(VALUE))

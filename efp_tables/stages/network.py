@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, summed
+from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parameters, summed
 
 NETWORK = ["system_id", "network_id"]
 
@@ -15,14 +15,16 @@ def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern:
 
     Calculation: sum over patterns up on the network of bandwidth_energy_intensity * data_transferred[J, up] *
     CI(up.country)."""
-    factor = (usage_patterns.select("system_id", "usage_pattern_id", "network_id", "country_id")
-              .join(networks.select(*NETWORK, "bandwidth_energy_intensity"), on=NETWORK)
-              .join(countries.select("system_id", "country_id", "average_carbon_intensity"),
-                    on=["system_id", "country_id"])
-              .select("system_id", "usage_pattern_id", "network_id",
-                      (pl.col("bandwidth_energy_intensity") * pl.col("average_carbon_intensity")).alias("_kg_per_mb")))
-    per_pattern = (job_hourly_data_transferred_per_usage_pattern.join(factor, on=["system_id", "usage_pattern_id"])
-                   .select(*NETWORK, "job_id", HOUR, (pl.col(VALUE) * pl.col("_kg_per_mb")).alias(VALUE)))
+    factor = join(join(parameters(usage_patterns, ["system_id", "usage_pattern_id"], "network_id", "country_id"),
+                       parameters(networks, NETWORK, "bandwidth_energy_intensity"), NETWORK),
+                  parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
+                  ["system_id", "country_id"])
+    factor = factor.select(*keyed(factor, ["system_id", "usage_pattern_id", "network_id"]),
+                           (pl.col("bandwidth_energy_intensity") * pl.col("average_carbon_intensity"))
+                           .alias("_kg_per_mb"))
+    per_pattern = join(job_hourly_data_transferred_per_usage_pattern, factor, ["system_id", "usage_pattern_id"])
+    per_pattern = per_pattern.select(*keyed(per_pattern, [*NETWORK, "job_id"]), HOUR,
+                                     (pl.col(VALUE) * pl.col("_kg_per_mb")).alias(VALUE))
     return summed(per_pattern, [*NETWORK, "job_id"])
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, dense
+from efp_tables.stages.timeline import HOUR, VALUE, dense, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
 
@@ -33,7 +33,7 @@ def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.
                 ram=pl.when(gpu).then(pl.col("ram_per_gpu") * pl.col("compute"))
                 .when(cloud).then(pl.col("_cloud_ram")).otherwise(pl.col("ram")),
                 compute=pl.when(cloud).then(pl.col("_cloud_compute")).otherwise(pl.col("compute")))
-            .select(*SERVER, "name", "server_class", "server_type", "carbon_footprint_manufacturing", "power",
+            .select(*keyed(servers, SERVER), "name", "server_class", "server_type", "carbon_footprint_manufacturing", "power",
                     "idle_power", "ram", "compute", "lifespan", "power_usage_effectiveness",
                     "average_carbon_intensity", "utilization_rate", "base_ram_consumption",
                     "base_compute_consumption", "storage_id", "fixed_nb_of_instances"))
@@ -44,9 +44,12 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
 
     Calculation: occupied = base consumption + sum of installed services' base consumption;
     available = capacity * utilization_rate - occupied (must be > 0)."""
-    reserved = services.group_by(*SERVER).agg(_service_ram=pl.col("base_ram_consumption").sum(),
+    reserved = services.group_by(*keyed(services, SERVER)).agg(_service_ram=pl.col("base_ram_consumption").sum(),
                                               _service_compute=pl.col("base_compute_consumption").sum())
-    return (server_hardware.join(reserved, on=SERVER, how="left")
+    hardware = parameters(server_hardware, SERVER, "base_ram_consumption", "base_compute_consumption", "ram",
+                          "compute", "utilization_rate")
+    capacity = join(hardware, reserved, SERVER, how="left")
+    return (capacity
             .with_columns(
                 occupied_ram_per_instance=pl.col("base_ram_consumption") + pl.col("_service_ram").fill_null(0.0),
                 occupied_compute_per_instance=pl.col("base_compute_consumption")
@@ -57,7 +60,7 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
                 available_ram_per_instance=pl.col("usable_ram_per_instance") - pl.col("occupied_ram_per_instance"),
                 available_compute_per_instance=pl.col("usable_compute_per_instance")
                 - pl.col("occupied_compute_per_instance"))
-            .select(*SERVER, "occupied_ram_per_instance", "occupied_compute_per_instance", "usable_ram_per_instance",
+            .select(*keyed(capacity, SERVER), "occupied_ram_per_instance", "occupied_compute_per_instance", "usable_ram_per_instance",
                     "usable_compute_per_instance", "available_ram_per_instance", "available_compute_per_instance"))
 
 
@@ -66,24 +69,26 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: pl
     """Hourly RAM and compute needs of each job on its server (intermediate, per job).
 
     Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J])."""
-    return (job_hourly_avg_occurrences_across_usage_patterns
-            .join(job_parameters.select("system_id", "job_id", "server_id", "service_id", "ram_needed",
-                                        "compute_needed"), on=["system_id", "job_id"])
-            .select(*SERVER, "service_id", "job_id", HOUR, pl.col(VALUE).alias("occurrences"),
+    needs = join(job_hourly_avg_occurrences_across_usage_patterns,
+                 parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed",
+                            "compute_needed"), ["system_id", "job_id"])
+    return (needs.select(*keyed(needs, SERVER), "service_id", "job_id", HOUR, pl.col(VALUE).alias("occurrences"),
                     (pl.col(VALUE) * pl.col("ram_needed")).alias("ram_need"),
                     (pl.col(VALUE) * pl.col("compute_needed")).alias("compute_need")))
 
 
 def server_hourly_needs(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
     """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs."""
-    return server_job_hourly_needs.group_by(*SERVER, HOUR).agg(pl.col("ram_need", "compute_need").sum())
+    needs = server_job_hourly_needs
+    return needs.group_by(*keyed(needs, SERVER), HOUR).agg(pl.col("ram_need", "compute_need").sum())
 
 
 def service_total_job_volumes(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
     """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
     Calculation: sum over the service's jobs of avg_across[J]."""
     return (server_job_hourly_needs.filter(pl.col("service_id").is_not_null())
-            .group_by(*SERVER, "service_id", HOUR).agg(pl.col("occurrences").sum().alias(VALUE)))
+            .group_by(*keyed(server_job_hourly_needs, SERVER), "service_id", HOUR)
+            .agg(pl.col("occurrences").sum().alias(VALUE)))
 
 
 def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.LazyFrame,
@@ -93,21 +98,22 @@ def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.Lazy
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    raw = dense(server_hourly_needs.join(server_capacity.select(*SERVER, "available_ram_per_instance",
-                                                                "available_compute_per_instance"), on=SERVER)
-                .select(*SERVER, HOUR, pl.max_horizontal(
-                    pl.col("ram_need") / pl.col("available_ram_per_instance"),
-                    pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")),
-                SERVER, ["raw_nb_of_instances"])
-    peak = pl.col("raw_nb_of_instances").max().over(SERVER).ceil()
-    return (raw.join(server_hardware.select(*SERVER, "server_type", "fixed_nb_of_instances"), on=SERVER)
+    needs = join(server_hourly_needs, parameters(server_capacity, SERVER, "available_ram_per_instance",
+                                                 "available_compute_per_instance"), SERVER)
+    raw = dense(needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
+        pl.col("ram_need") / pl.col("available_ram_per_instance"),
+        pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")),
+        SERVER, ["raw_nb_of_instances"])
+    instances = join(raw, parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER)
+    peak = pl.col("raw_nb_of_instances").max().over(keyed(instances, SERVER)).ceil()
+    return (instances
             .with_columns(nb_of_instances=pl.when(pl.col("server_type") == "autoscaling")
                           .then(pl.col("raw_nb_of_instances").ceil())
                           .when(pl.col("server_type") == "serverless").then(pl.col("raw_nb_of_instances"))
                           .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), peak)),
                           peak_nb_of_instances=peak)
-            .select(*SERVER, HOUR, "raw_nb_of_instances", "nb_of_instances", "peak_nb_of_instances",
-                    "fixed_nb_of_instances", "server_type"))
+            .select(*keyed(instances, SERVER), HOUR, "raw_nb_of_instances", "nb_of_instances",
+                    "peak_nb_of_instances", "fixed_nb_of_instances", "server_type"))
 
 
 def server_footprints(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
@@ -121,11 +127,11 @@ def server_footprints(server_instances: pl.LazyFrame, server_hardware: pl.LazyFr
     load = ((pl.col("power") - pl.col("idle_power")) * pl.col("power_usage_effectiveness")
             * pl.col("raw_nb_of_instances"))
     ci = pl.col("average_carbon_intensity")
-    return (server_instances.select(*SERVER, HOUR, "raw_nb_of_instances", "nb_of_instances")
-            .join(server_hardware.select(*SERVER, "idle_power", "power", "power_usage_effectiveness",
-                                         "average_carbon_intensity", "carbon_footprint_manufacturing", "lifespan"),
-                  on=SERVER)
-            .select(*SERVER, HOUR, (idle + load).alias("instances_energy"),
+    hourly = join(server_instances.select(*keyed(server_instances, SERVER), HOUR, "raw_nb_of_instances",
+                                          "nb_of_instances"),
+                  parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness",
+                             "average_carbon_intensity", "carbon_footprint_manufacturing", "lifespan"), SERVER)
+    return (hourly.select(*keyed(hourly, SERVER), HOUR, (idle + load).alias("instances_energy"),
                     (idle * ci).alias("idle_use_footprint"), (load * ci).alias("load_use_footprint"),
                     ((idle + load) * ci).alias("use_footprint"),
                     (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))

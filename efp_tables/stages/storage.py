@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, dense, summed, trailing_window_sum
+from efp_tables.stages.timeline import HOUR, VALUE, dense, join, keyed, parameters, summed, trailing_window_sum
 
 STORAGE = ["system_id", "storage_id"]
 _TB_PER_MB = 1e-6
@@ -11,11 +11,10 @@ _TB_PER_MB = 1e-6
 
 def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Which jobs write to which storage: the jobs of the storage's server (direct and through services)."""
-    return (job_parameters.select("system_id", "job_id", "server_id")
-            .join(server_hardware.filter(pl.col("storage_id").is_not_null())
-                  .select("system_id", "server_id", "storage_id", pl.col("server_type").alias("host_server_type")),
-                  on=["system_id", "server_id"])
-            .select(*STORAGE, "job_id", "host_server_type"))
+    links = join(parameters(job_parameters, ["system_id", "job_id"], "server_id"),
+                 parameters(server_hardware.filter(pl.col("storage_id").is_not_null()), ["system_id", "server_id"],
+                            "storage_id", pl.col("server_type").alias("host_server_type")), ["system_id", "server_id"])
+    return links.select(*keyed(links, STORAGE), "job_id", "host_server_type")
 
 
 def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: pl.LazyFrame,
@@ -29,13 +28,14 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
     the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
     0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
-    params = storages.select(*STORAGE, pl.col("data_replication_factor").cast(pl.Float32).alias("_replication"),
-                             pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
-    rates = (job_hourly_data_stored_across_usage_patterns
-             .join(storage_jobs.select(*STORAGE, "job_id").unique(), on=["system_id", "job_id"])
-             .join(params, on=STORAGE)
-             .select(*STORAGE, "job_id", HOUR, ((pl.col(VALUE).cast(pl.Float32) * pl.col("_replication"))
-                                                * pl.lit(_TB_PER_MB, dtype=pl.Float32)).alias(VALUE)))
+    params = parameters(storages, STORAGE,
+                        pl.col("data_replication_factor").cast(pl.Float32).alias("_replication"),
+                        pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
+    rates = join(join(job_hourly_data_stored_across_usage_patterns,
+                      parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"]), params, STORAGE)
+    rates = rates.select(*keyed(rates, [*STORAGE, "job_id"]), HOUR,
+                         ((pl.col(VALUE).cast(pl.Float32) * pl.col("_replication"))
+                          * pl.lit(_TB_PER_MB, dtype=pl.Float32)).alias(VALUE))
     return trailing_window_sum(rates, params, [*STORAGE, "job_id"], STORAGE, "_dump_after", dtype=pl.Float32)
 
 
@@ -53,13 +53,17 @@ def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storage
     raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw);
     cfm = cfm_per_capacity * storage_capacity; F = cfm * nb * 1 h / lifespan; with P = nb * capacity:
     retention = F * job_written / P, baseline = F * (P - full + base) / P (0 where P = 0)."""
-    host = storage_jobs.select(*STORAGE, "host_server_type").unique()
+    host = parameters(storage_jobs, STORAGE, "host_server_type").unique()
     cfm = pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity")
     provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
     share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
-    return (dense(job_written_cumulative_storage_need, STORAGE, [VALUE])
-            .rename({VALUE: "job_written_cumulative_storage_need"})
-            .join(storages, on=STORAGE).join(host, on=STORAGE, how="left")
+    hourly = join(join(dense(job_written_cumulative_storage_need, STORAGE, [VALUE])
+                       .rename({VALUE: "job_written_cumulative_storage_need"}),
+                       parameters(storages, STORAGE, "carbon_footprint_manufacturing_per_storage_capacity",
+                                  "storage_capacity", "base_storage_need", "lifespan", "fixed_nb_of_instances"),
+                       STORAGE), host, STORAGE, how="left")
+    storage = keyed(hourly, STORAGE)
+    return (hourly
             .with_columns(full_cumulative_storage_need=(pl.col("job_written_cumulative_storage_need")
                                                         + pl.col("base_storage_need").cast(pl.Float32))
                           .cast(pl.Float64),
@@ -69,14 +73,14 @@ def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storage
             .with_columns(nb_of_instances=pl.when(pl.col("host_server_type") == "serverless")
                           .then(pl.col("raw_nb_of_instances"))
                           .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), pl.col("raw_nb_of_instances").ceil())),
-                          peak_nb_of_instances=pl.col("raw_nb_of_instances").ceil().max().over(STORAGE))
+                          peak_nb_of_instances=pl.col("raw_nb_of_instances").ceil().max().over(storage))
             .with_columns(instances_manufacturing_footprint=cfm * pl.col("nb_of_instances") / pl.col("lifespan"))
             .with_columns(
                 storage_retention_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
                 * share(pl.col("job_written_cumulative_storage_need")),
                 storage_baseline_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
                 * share(provisioned - pl.col("full_cumulative_storage_need") + pl.col("base_storage_need")))
-            .select(*STORAGE, HOUR, "job_written_cumulative_storage_need", "full_cumulative_storage_need",
+            .select(*storage, HOUR, "job_written_cumulative_storage_need", "full_cumulative_storage_need",
                     "raw_nb_of_instances", "nb_of_instances", "instances_manufacturing_footprint",
                     "storage_retention_manufacturing_footprint", "storage_baseline_manufacturing_footprint",
                     "peak_nb_of_instances", "fixed_nb_of_instances", "host_server_type"))
@@ -93,5 +97,5 @@ def storage_fleet_shortages(storage_instances: pl.LazyFrame) -> pl.LazyFrame:
 
 def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:
     """Storage.carbon_footprint_manufacturing (kg per instance). Calculation: cfm_per_capacity * capacity."""
-    return storages.select(*STORAGE, (pl.col("carbon_footprint_manufacturing_per_storage_capacity")
-                                      * pl.col("storage_capacity")).alias(VALUE))
+    return storages.select(*keyed(storages, STORAGE), (pl.col("carbon_footprint_manufacturing_per_storage_capacity")
+                                                       * pl.col("storage_capacity")).alias(VALUE))

@@ -8,8 +8,49 @@ import polars as pl
 
 HOUR = "hour"
 VALUE = "value"
+# Sweeps: parameter p of a sweep is the column `variant_p` (index of its value). A table gets it only where an
+# input varies; every stage keeps the dimensions of its inputs, and joins match on the dimensions both sides
+# have, so what does not vary is computed once and broadcast.
+DIMENSION = "variant_"
 # Offsets are sums of float hours (20 min + 20 min + 20 min): forgive float noise before taking whole hours.
 _WHOLE_HOUR_SLACK = 1e-9
+
+
+def dimensions(*frames: pl.LazyFrame) -> list[str]:
+    """The sweep dimensions present in any of the frames, in a stable order."""
+    return sorted({c for frame in frames for c in frame.collect_schema().names() if c.startswith(DIMENSION)})
+
+
+def keyed(frame: pl.LazyFrame, keys: list[str]) -> list[str]:
+    """`keys` plus the frame's sweep dimensions."""
+    return [*keys, *dimensions(frame)]
+
+
+def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inner", **options) -> pl.LazyFrame:
+    """A join on `on` and on the sweep dimensions both sides have (the others broadcast)."""
+    shared = sorted(set(dimensions(left)) & set(dimensions(right)))
+    return left.join(right, on=[*on, *shared], how=how, **options)
+
+
+def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) -> pl.LazyFrame:
+    """`keys` and `columns` of a small parameter table, with only the sweep dimensions along which those
+    columns take different values: a carbon intensity sweep then does not repeat what only needs the
+    utilization rate. (It reads the table's values, so use it on input-sized tables, never hourly frames.)"""
+    selected = table.select(*keyed(table, keys), *columns)
+    dims = dimensions(selected)
+    if not dims:
+        return selected
+    frame = selected.collect()
+    values = [c for c in frame.columns if c not in keys and c not in dims]
+    for dim in list(dims):
+        others = [d for d in dims if d != dim]
+        # A dimension can go when every key has one row per value of it, all with the same values.
+        groups = frame.group_by(*keys, *others).agg(
+            _rows=pl.len(), _distinct=pl.struct(values).n_unique() if values else pl.lit(1, dtype=pl.UInt32))
+        if groups.height and (groups["_rows"] == frame[dim].n_unique()).all() and (groups["_distinct"] == 1).all():
+            frame = frame.drop(dim).unique(subset=[*keys, *others], maintain_order=True)
+            dims.remove(dim)
+    return frame.lazy()
 
 
 def whole_hours(hours: pl.Expr) -> pl.Expr:
@@ -19,13 +60,14 @@ def whole_hours(hours: pl.Expr) -> pl.Expr:
 
 def summed(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     """Sum of hourly series over everything not in `keys` (union of hour ranges)."""
-    return frame.group_by(*keys, HOUR).agg(pl.col(VALUE).sum())
+    return frame.group_by(*keyed(frame, keys), HOUR).agg(pl.col(VALUE).sum())
 
 
 def dense(frame: pl.LazyFrame, keys: list[str], columns: list[str]) -> pl.LazyFrame:
     """The same series with every hour between each key's first and last hour present, `columns` 0 where the
     hour was missing. efootprint's sums align series on the union of their ranges, gaps included: where a
     value of 0 still matters downstream (a flat on-premise fleet, a storage's base need), make it a row."""
+    keys = keyed(frame, keys)
     grid = (frame.group_by(*keys).agg(_first=pl.col(HOUR).min(), _last=pl.col(HOUR).max())
             .select(*keys, pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int64).alias(HOUR))
             .explode(HOUR))
@@ -48,16 +90,17 @@ def parallel_occurrences(starts: pl.LazyFrame, durations: pl.LazyFrame, keys: li
     floors = {column: pl.col(column).floor().cast(pl.Int64) for column in columns}
     lag = pl.col("_lag")
     # Kernel: the weight of each lag per duration (1 below F, r at F, 0 after), and how many lags each key has.
-    kernel = (durations.select(*on, *columns)
+    kernel = (durations.select(*keyed(durations, on), *columns)
               .with_columns(_lag=pl.int_ranges(0, pl.max_horizontal(list(floors.values())) + 1, dtype=pl.Int64))
               .explode("_lag")
               .with_columns(pl.when(lag < floors[column]).then(1.0).when(lag == floors[column])
                             .then(pl.col(column) - floors[column]).otherwise(0.0).alias(column) for column in columns)
               .filter(pl.any_horizontal(pl.col(column) > 0 for column in columns))
-              .with_columns(_lags=pl.len().over(on)))
-    spread = (starts.join(kernel, on=on, how="inner")
-              .select(*keys, (pl.col(HOUR) + lag).alias(HOUR), *[(pl.col(VALUE) * pl.col(column)).alias(column)
-                                                                 for column in columns], "_lags"))
+              .with_columns(_lags=pl.len().over(keyed(durations, on))))
+    spread = join(starts, kernel, on)
+    keys = keyed(spread, keys)
+    spread = spread.select(*keys, (pl.col(HOUR) + lag).alias(HOUR), *[(pl.col(VALUE) * pl.col(column)).alias(column)
+                                                                 for column in columns], "_lags")
     # Events shorter than an hour (most jobs and steps) have a one-term kernel: their series is only shifted and
     # scaled, with nothing to sum.
     in_progress = pl.concat([
@@ -74,9 +117,10 @@ def trailing_window_sum(frame: pl.LazyFrame, windows: pl.LazyFrame, keys: list[s
 
     Calculation: y[t] = sum_{k <= t} (x[k] - x[k - w]) (a running sum where what enters at k leaves at k + w),
     added one hour after the other (in float32 exactly as efootprint when `dtype` is Float32)."""
-    series = frame.select(*keys, HOUR, VALUE).join(windows.select(*on, pl.col(width).alias("_w")), on=on,
-                                                   how="inner")
-    key_types = frame.collect_schema()
+    series = join(frame.select(*keyed(frame, keys), HOUR, VALUE),
+                  windows.select(*keyed(windows, on), pl.col(width).alias("_w")), on)
+    keys = keyed(series, keys)
+    key_types = series.collect_schema()
     schema = {**{key: key_types[key] for key in keys}, HOUR: pl.Int64, VALUE: pl.Float64}
     # Rows sorted by keys, then hour (each series comes out in hour order: a stable sort by keys is enough).
     return (series.group_by(*keys).map_groups(lambda one: _trailing_window_sum(one, keys, dtype), schema=schema)

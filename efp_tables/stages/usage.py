@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, parallel_occurrences
+from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parallel_occurrences
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -29,12 +29,14 @@ def usage_pattern_clock(hourly_occurrences: pl.LazyFrame, usage_patterns: pl.Laz
 
     Calculation: k = round(utcoffset(country timezone at local start) in hours)."""
     keys = ["system_id", "usage_pattern_id"]
-    return (hourly_occurrences.group_by(*keys).agg(start=pl.col(HOUR).min(), length=pl.len().cast(pl.Int64))
-            .join(usage_patterns.select(*keys, "country_id"), on=keys)
-            .join(countries.select("system_id", "country_id", "timezone"), on=["system_id", "country_id"])
-            .with_columns(utc_offset=pl.struct("start", "timezone").map_elements(
+    # Only the timezone matters here: a swept carbon intensity must not multiply the clock.
+    zones = countries.select("system_id", "country_id", "timezone").unique()
+    series = hourly_occurrences.group_by(*keys).agg(start=pl.col(HOUR).min(), length=pl.len().cast(pl.Int64))
+    clock = join(join(series, usage_patterns.select(*keyed(usage_patterns, keys), "country_id"), keys), zones,
+                 ["system_id", "country_id"])
+    return (clock.with_columns(utc_offset=pl.struct("start", "timezone").map_elements(
                 _utc_offset_hours, return_dtype=pl.Int64))
-            .select(*keys, "start", "length", "utc_offset"))
+            .select(*keyed(clock, keys), "start", "length", "utc_offset"))
 
 
 def utc_hourly_occurrences(hourly_occurrences: pl.LazyFrame, usage_pattern_clock: pl.LazyFrame) -> pl.LazyFrame:
@@ -43,8 +45,8 @@ def utc_hourly_occurrences(hourly_occurrences: pl.LazyFrame, usage_pattern_clock
     Calculation: utc[i] = local[(i + k) mod N] (a circular rotation by the UTC offset k, as efootprint does)."""
     keys = ["system_id", "usage_pattern_id"]
     index = pl.col(HOUR) - pl.col("start")
-    return (hourly_occurrences.join(usage_pattern_clock, on=keys)
-            .select(*keys, (pl.col("start") + (index - pl.col("utc_offset")).mod(pl.col("length"))).alias(HOUR),
+    rotated = join(hourly_occurrences, usage_pattern_clock, keys)
+    return (rotated.select(*keyed(rotated, keys), (pl.col("start") + (index - pl.col("utc_offset")).mod(pl.col("length"))).alias(HOUR),
                     pl.col("occurrences").alias(VALUE)))
 
 
@@ -52,29 +54,32 @@ def journey_starts(utc_hourly_occurrences: pl.LazyFrame, pattern_journeys: pl.La
     """Journeys started per UTC hour, per (pattern, journey).
 
     Calculation: B[up, j] = utc[up] * w[up, j]."""
-    return (utc_hourly_occurrences.join(pattern_journeys.select("system_id", "usage_pattern_id", "journey_id",
-                                                                "weight"), on=["system_id", "usage_pattern_id"])
-            .select("system_id", "usage_pattern_id", "journey_id", HOUR, (pl.col(VALUE) * pl.col("weight")).alias(VALUE)))
+    starts = join(utc_hourly_occurrences, pattern_journeys.select(*keyed(pattern_journeys, [
+        "system_id", "usage_pattern_id", "journey_id"]), "weight"), ["system_id", "usage_pattern_id"])
+    return starts.select(*keyed(starts, ["system_id", "usage_pattern_id", "journey_id"]), HOUR,
+                         (pl.col(VALUE) * pl.col("weight")).alias(VALUE))
 
 
 def journey_step_windows(journey_steps: pl.LazyFrame, usage_journey_steps: pl.LazyFrame) -> pl.LazyFrame:
     """Where each step sits in its journey: offsets (hours) of its start and end.
 
     Calculation: end[j, s] = sum over steps up to s (journey order) of n[j, s'] * t[s']; start = end - n * t."""
-    return (journey_steps.join(usage_journey_steps.select("system_id", "step_id", "user_time_spent"),
-                               on=["system_id", "step_id"])
-            .sort("system_id", "journey_id", "position")
+    steps = join(journey_steps, usage_journey_steps.select(*keyed(usage_journey_steps, ["system_id", "step_id"]),
+                                                           "user_time_spent"), ["system_id", "step_id"])
+    journey = keyed(steps, ["system_id", "journey_id"])
+    return (steps.sort(*journey, "position")
             .with_columns(_time=pl.col("weight") * pl.col("user_time_spent"))
-            .with_columns(end_offset=pl.col("_time").cum_sum().over("system_id", "journey_id"))
+            .with_columns(end_offset=pl.col("_time").cum_sum().over(journey))
             .with_columns(start_offset=pl.col("end_offset") - pl.col("_time"))
-            .select("system_id", "journey_id", "step_id", "weight", "start_offset", "end_offset"))
+            .select(*keyed(steps, ["system_id", "journey_id", "step_id"]), "weight", "start_offset", "end_offset"))
 
 
 def journey_duration(journey_step_windows: pl.LazyFrame) -> pl.LazyFrame:
     """UsageJourney.duration, hours.
 
     Calculation: duration[j] = sum over steps of n[j, s] * t[s]."""
-    return journey_step_windows.group_by("system_id", "journey_id").agg(duration=pl.col("end_offset").max())
+    return (journey_step_windows.group_by(*keyed(journey_step_windows, ["system_id", "journey_id"]))
+            .agg(duration=pl.col("end_offset").max()))
 
 
 def nb_usage_journeys_in_parallel_per_usage_pattern(journey_starts: pl.LazyFrame,
@@ -92,10 +97,10 @@ def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: pl.LazyFram
 
     Calculation: max(A(B[up, j], end[j, s]) - A(B[up, j], start[j, s]), 0)."""
     keys = ["system_id", "usage_pattern_id", "journey_id", "step_id"]
-    starts = journey_starts.join(journey_step_windows.select("system_id", "journey_id", "step_id"),
-                                 on=["system_id", "journey_id"])
-    windows = journey_step_windows.select("system_id", "journey_id", "step_id", "start_offset", "end_offset")
-    in_progress = parallel_occurrences(starts, windows, keys, ["system_id", "journey_id", "step_id"],
-                                       ["end_offset", "start_offset"])
-    return in_progress.select(*keys, HOUR, (pl.col("end_offset") - pl.col("start_offset"))
+    steps = ["system_id", "journey_id", "step_id"]
+    starts = join(journey_starts, journey_step_windows.select(*keyed(journey_step_windows, steps)),
+                  ["system_id", "journey_id"])
+    windows = journey_step_windows.select(*keyed(journey_step_windows, steps), "start_offset", "end_offset")
+    in_progress = parallel_occurrences(starts, windows, keys, steps, ["end_offset", "start_offset"])
+    return in_progress.select(*keyed(in_progress, keys), HOUR, (pl.col("end_offset") - pl.col("start_offset"))
                               .clip(lower_bound=0.0).alias(VALUE))

@@ -1,0 +1,27 @@
+"""efootprint 27.0.0's live model with inputs changed one by one: the oracle for sweeps."""
+import json
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tools"))
+import efootprint_dump  # noqa: E402,F401  (switches efootprint to name-based ids before any other import)
+
+
+class LiveModel:
+    def __init__(self, path):
+        logging.disable(logging.WARNING)
+        from efootprint.api_utils.json_to_system import json_to_system
+        classes, self.objects, _ = json_to_system(json.loads(Path(path).read_text()))
+        self.system = next(iter(classes["System"].values()))
+
+    def set(self, name: str, value) -> None:
+        from efootprint.abstract_modeling_classes.source_objects import SourceValue
+        from efootprint.constants.units import u
+        object_id, attribute = name.rsplit(".", 1)
+        quantity = u.Quantity(value) if isinstance(value, str) else value * u.dimensionless
+        current = getattr(self.objects[object_id], attribute)
+        setattr(self.objects[object_id], attribute, SourceValue(quantity.to(current.value.units)))
+
+    def total_kg(self) -> float:
+        return float(self.system.total_footprint.sum().to("kg").magnitude)
