@@ -149,9 +149,14 @@ def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:
 
 
 def _raise_on_shortages(shortages: pl.DataFrame, kind: str) -> None:
+    """efootprint's InsufficientCapacityError, naming the input to change."""
     for row in shortages.iter_rows(named=True):
+        obj = f"{kind.capitalize()} {row[f'{kind}_id']!r} (system {row['system_id']!r})"
+        if row["resource"] == "number of instances":
+            raise InsufficientCapacityError(obj, "fixed_nb_of_instances", f"{row['available']:g} available",
+                                            f"at least the peak of {row['requested']:g} instances needed")
+        resource, unit = ("ram", " GB_ram") if row["resource"] == "RAM" else ("compute", "")
         raise InsufficientCapacityError(
-            f"{kind} {row[f'{kind}_id']!r} (system {row['system_id']!r})",
-            "fixed_nb_of_instances" if row["resource"] == "number of instances" else f"{row['resource']} capacity",
-            f"{row['requested']:g} requested",
-            f"at most the {row['available']:g} available ({row['resource']})")
+            obj, f"base_{resource}_consumption",
+            f"{row['requested']:g}{unit} of {row['resource']} occupied per instance (with installed services)",
+            f"less than the {row['available']:g}{unit} usable per instance ({resource} x utilization_rate)")
