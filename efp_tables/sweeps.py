@@ -173,9 +173,11 @@ def varied_tables(model: Model, sweep: Sweep) -> dict[str, pl.LazyFrame]:
     return tables
 
 
-def sweep(model: Model, grid: dict) -> pl.DataFrame:
+def sweep(model, grid: dict) -> pl.DataFrame:
     """One row per variant: `variant`, one column per parameter (as given), `total_footprint_kg` (the system's
-    footprint summed over all hours) and the totals by category and phase."""
+    footprint summed over all hours) and the totals by category and phase. `model` is a Model or an API System."""
+    if not isinstance(model, Model) and hasattr(model, "model"):
+        model = model.model()
     plan = parse_grid(model, grid)
     targets = tuple(dict.fromkeys(stage for stage, *_ in FOOTPRINTS))
     frames = compute_tables(varied_tables(model, plan), stages=stages_for(

@@ -103,3 +103,10 @@ def test_sweep_command_writes_one_row_per_variant(tmp_path):
     bad.write_text(json.dumps({"server.average_carbon_intensity": ["100 kg"]}))
     assert main(["sweep", str(QUICKSTART), "--grid", str(bad), "--out", str(tmp_path / "bad")]) == 2
     assert not (tmp_path / "bad").exists() or not list((tmp_path / "bad").iterdir())
+
+
+def test_sweep_of_an_api_system():
+    from efp_tables.quickstart import quickstart_system
+    result = sweep(quickstart_system(), {"server.average_carbon_intensity": ["100 g/kWh", "200 g/kWh"]})
+    assert result["total_footprint_kg"][0] == pytest.approx(11_374_527, rel=1e-6)
+    assert result["total_footprint_kg"][1] > result["total_footprint_kg"][0]
