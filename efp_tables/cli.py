@@ -25,7 +25,11 @@ def _compute(args) -> int:
     table = results.long()
     if len(args.models) == 1:
         table = table.drop("system_id")
-    out = write_parquet_atomic(table, Path(args.out) / "results.parquet")
+    try:
+        out = write_parquet_atomic(table, Path(args.out) / "results.parquet")
+    except OSError as exc:
+        raise ModelError(str(args.out), "--out", str(args.out),
+                         f"a folder where results.parquet can be written ({exc.strerror or exc})") from None
     totals = results.total_footprint_kg()
     for system_id, kg in totals.items():
         print(f"{system_id}: total footprint {kg / 1000:,.1f} t CO2e")

@@ -64,7 +64,7 @@ def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
                          f"a quantity convertible to {canonical}") from None
     if not math.isfinite(result):
         raise ModelError(obj, attribute, value, f"a finite number in {canonical}")
-    return result
+    return result + 0.0  # -0.0 as 0.0
 
 
 def _make(magnitude, unit, obj, attribute, canonical) -> pint.Quantity:

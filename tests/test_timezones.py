@@ -18,6 +18,14 @@ CASES = [
     ("Asia/Kathmandu", datetime(2025, 1, 1)),  # +5:45 -> 6
     ("America/St_Johns", datetime(2025, 1, 1)),  # -3:30 -> -4
     ("Australia/Adelaide", datetime(2025, 1, 1)),  # +10:30 -> 10
+    ("Europe/Dublin", datetime(2025, 3, 30, 1)),  # Irish "standard" time is the summer one
+    ("Europe/Dublin", datetime(2025, 10, 26, 1)),
+    ("Africa/Casablanca", datetime(2025, 4, 6, 2)),  # Ramadan time ends: a gap
+    ("Africa/Casablanca", datetime(2025, 2, 23, 2)),
+    ("Asia/Almaty", datetime(2024, 2, 29, 23)),  # +6 -> +5 for good: a repeated hour
+    ("Australia/Sydney", datetime(2025, 4, 6, 2)),
+    ("Australia/Sydney", datetime(2025, 10, 5, 2)),
+    ("America/Sao_Paulo", datetime(2018, 11, 4, 0)),  # a gap at midnight
 ]
 
 

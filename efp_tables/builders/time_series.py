@@ -19,6 +19,8 @@ from efp_tables.units import to_canonical
 
 EPOCH = datetime(1970, 1, 1)
 _DAYS = {"day": 1, "month": 30, "year": 365}  # efootprint's form inputs count a year as 365 days
+_MAX_FORM_DAYS = 100 * 365  # as efp_tables.tables.model.MAX_PERIOD_HOURS
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def epoch_hours(moment: datetime) -> int:
@@ -34,7 +36,8 @@ class HourlySeries:
     values: np.ndarray  # float32, one value per hour from `start`
 
     def __post_init__(self):
-        values = np.asarray(self.values, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # too large for float32: inf, rejected below
+            values = np.asarray(self.values, dtype=np.float32)
         if values.ndim != 1 or values.size == 0:
             raise ModelError("hourly series", "values", f"{values.size} values", "at least one value per hour")
         if not np.isfinite(values).all():
@@ -122,40 +125,94 @@ def from_form_inputs(form: dict, where: str = "UsagePattern") -> HourlySeries:
     daily[d] = initial_volume / E * g^d; hourly = daily / 24."""
     needed = ("start_date", "modeling_duration_value", "modeling_duration_unit", "initial_volume",
               "initial_volume_timespan", "net_growth_rate_in_percentage", "net_growth_rate_timespan")
+    if not isinstance(form, dict):
+        raise ModelError(where, "hourly_occurrences.form_inputs", form, "an object of form inputs")
     missing = [k for k in needed if k not in form]
     if missing:
         raise ModelError(where, "hourly_occurrences.form_inputs", sorted(form), f"the keys {missing} as well")
     for key in ("modeling_duration_unit", "initial_volume_timespan", "net_growth_rate_timespan"):
-        if form[key] not in _DAYS:
+        if not isinstance(form[key], str) or form[key] not in _DAYS:
             raise ModelError(where, f"hourly_occurrences.form_inputs.{key}", form[key], f"one of {sorted(_DAYS)}")
     try:
         start = datetime.strptime(str(form["start_date"]), "%Y-%m-%d")
-        duration, volume, rate = (float(form[k]) for k in
-                                  ("modeling_duration_value", "initial_volume", "net_growth_rate_in_percentage"))
-    except (TypeError, ValueError) as exc:
-        raise ModelError(where, "hourly_occurrences.form_inputs", form, f"a YYYY-MM-DD date and numbers ({exc})")
-    if volume < 0 or duration <= 0 or rate <= -100 or not all(map(math.isfinite, (duration, volume, rate))):
-        raise ModelError(where, "hourly_occurrences.form_inputs", form,
-                         "a positive duration, a volume >= 0 and a growth rate above -100 %")
-    days = int(duration * _DAYS[form["modeling_duration_unit"]])
-    growth = (1 + rate / 100) ** (1 / _DAYS[form["net_growth_rate_timespan"]])
+    except ValueError:
+        raise ModelError(where, "hourly_occurrences.form_inputs.start_date", form["start_date"],
+                         "a date as YYYY-MM-DD") from None
+
+    def number(key: str, expected: str, ok) -> float:
+        value = form[key]
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValueError(value)
+            result = float(value)
+        except (ValueError, OverflowError):
+            result = math.nan
+        if not (math.isfinite(result) and ok(result)):
+            raise ModelError(where, f"hourly_occurrences.form_inputs.{key}", value, expected)
+        return result
+
+    duration = number("modeling_duration_value", "a number of at least one day in all", lambda x: x > 0)
+    volume = number("initial_volume", "a finite number >= 0", lambda x: x >= 0)
+    rate = number("net_growth_rate_in_percentage", "a finite number of percent above -100", lambda x: x > -100)
+    days = duration * _DAYS[form["modeling_duration_unit"]]
+    if not 1 <= days <= _MAX_FORM_DAYS:
+        raise ModelError(where, "hourly_occurrences.form_inputs.modeling_duration_value", form[
+            "modeling_duration_value"], f"a modeling duration of at least one day and at most {_MAX_FORM_DAYS} days "
+                                        f"(in {form['modeling_duration_unit']}s)")
+    days = int(days)
+    growth = np.float64((1 + rate / 100) ** (1 / _DAYS[form["net_growth_rate_timespan"]]))  # numpy: inf, no raise
     span = _DAYS[form["initial_volume_timespan"]]
-    first_span_total = span if growth == 1 else (growth ** span - 1) / (growth - 1)
-    daily = volume / first_span_total * growth ** np.arange(days, dtype=np.float64)
-    return HourlySeries(start, np.repeat(daily / 24, 24))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        first_span_total = span if growth == 1 else (growth ** span - 1) / (growth - 1)
+        hourly = volume / first_span_total * growth ** np.arange(days, dtype=np.float64) / 24
+    worst = np.flatnonzero(~(hourly <= _FLOAT32_MAX))
+    if worst.size:
+        raise ModelError(where, "hourly_occurrences.form_inputs", {k: form[k] for k in needed},
+                         f"an initial_volume and a net_growth_rate_in_percentage giving at most {_FLOAT32_MAX:.3g} "
+                         f"occurrences per hour (float32, as efootprint), not {float(hourly[worst[0]]):.3g} on day "
+                         f"{int(worst[0])}")
+    return HourlySeries(start, np.repeat(hourly, 24))
 
 
-def decode_compressed(text: str, where: str) -> np.ndarray:
-    """efootprint's compressed_values: base64 of a zstd frame of little-endian float32 values."""
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def decode_compressed(text: str, where: str, max_values: int | None = None) -> np.ndarray:
+    """efootprint's compressed_values: base64 of a zstd frame of little-endian float32 values. At most
+    `max_values` values are decompressed (a small frame can hold gigabytes of zeros)."""
+    import binascii
+
     import zstandard
+    attribute = "hourly_occurrences.compressed_values"
+    shown = text[:40] + "..." if len(text) > 40 else text
     try:
-        raw = zstandard.ZstdDecompressor().decompress(base64.b64decode(text, validate=True))
-    except Exception as exc:
-        raise ModelError(where, "hourly_occurrences.compressed_values", text[:40] + "...",
+        frame = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ModelError(where, attribute, shown, f"base64 text of a zstandard frame of float32 values ({exc})") from None
+    if not frame.startswith(_ZSTD_MAGIC):
+        raise ModelError(where, attribute, shown, "base64 of a zstandard frame of float32 values "
+                                                  "(the decoded bytes do not start as a zstandard frame)")
+    limit = None if max_values is None else 4 * max_values
+    try:
+        declared = zstandard.frame_content_size(frame)
+        if limit is not None and declared > limit:
+            raise ModelError(where, attribute, f"{shown} ({declared // 4} values)", f"at most {max_values} values")
+        if declared < 0 and limit is not None:  # no size in the header: decompress at most `limit` bytes
+            zstandard.ZstdDecompressor().decompress(frame, max_output_size=limit)
+        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        raw = decompressor.decompress(frame)
+    except zstandard.ZstdError as exc:
+        too_long = "did not decompress full frame" in str(exc) and limit is not None
+        raise ModelError(where, attribute, shown, f"at most {max_values} values" if too_long else
                          f"base64 of a zstandard frame of float32 values ({exc})") from None
+    if not decompressor.eof:
+        raise ModelError(where, attribute, shown, "base64 of a complete zstandard frame of float32 values "
+                                                  "(the frame is truncated)")
+    if decompressor.unused_data:
+        raise ModelError(where, attribute, shown, f"base64 of a single zstandard frame of float32 values "
+                                                  f"({len(decompressor.unused_data)} bytes after the frame)")
     if len(raw) % 4:
-        raise ModelError(where, "hourly_occurrences.compressed_values", f"{len(raw)} bytes",
-                         "a whole number of float32 values")
+        raise ModelError(where, attribute, f"{len(raw)} bytes", "a whole number of float32 values")
     return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -12,14 +13,15 @@ import polars as pl
 from efp_tables.builders import time_series
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
-from efp_tables.tables.model import Model, bounds_text, bounds_violated
+from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bounds_violated, limited, magnitude_text,
+                                     magnitude_violated)
 from efp_tables.units import to_canonical
 
 SUPPORTED = ("Sources", "System", "UsagePattern", "UsageJourney", "UsageJourneyStep", "Job", "GPUJob",
              "VideoStreamingJob", "Server", "GPUServer", "BoaviztaCloudServer", "Storage", "VideoStreaming",
              "Device", "Network", "Country")
 _META = ("efootprint_version",)
-_MAX_DAYS = 100 * 365  # longest modeling duration read (a longer one is almost surely a typo, and costs memory)
+_MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer one is almost surely a typo)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
 
@@ -40,6 +42,8 @@ def read_model(path: str | Path, system_id: str | None = None) -> Model:
         raise ModelError(str(path), "JSON", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
     except RecursionError:
         raise ModelError(str(path), "JSON", "nesting too deep", "an efootprint JSON model") from None
+    except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise ModelError(str(path), "JSON", "a number too long to read", f"valid JSON numbers ({exc})") from None
     return Model.from_rows(model_rows(document, system_id, where=path.name))
 
 
@@ -48,6 +52,7 @@ def model_rows(document: dict, system_id: str | None = None,
     """The rows of every input table (for Model.from_rows); the hourly occurrences come as one DataFrame."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
+    _check_texts(document, where)
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), SUPPORTED, n=3)
@@ -105,9 +110,11 @@ class _Reader:
     @staticmethod
     def checked(owner: str, attribute: str, value, unit: str, field: s.Field | None) -> float:
         result = to_canonical(value, unit, obj=owner, attribute=attribute)
+        shown = f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
         if field is not None and bounds_violated(field, result):
-            shown = f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
             raise ModelError(owner, attribute, shown, bounds_text(field) + ("" if field.unit else f" (in {unit})"))
+        if magnitude_violated(result):
+            raise ModelError(owner, attribute, shown, magnitude_text(field, unit))
         return result
 
     def text(self, owner: str, obj: dict, attribute: str) -> str:
@@ -118,9 +125,12 @@ class _Reader:
             raise ModelError(owner, attribute, value, "a text value")
         return value
 
+    def optional_text(self, owner: str, obj: dict, attribute: str) -> str:
+        return self.text(owner, obj, attribute) if obj.get(attribute) is not None else ""
+
     def fields(self, table: s.Table, owner: str, obj: dict, skip: tuple[str, ...] = ()) -> dict:
         row = {}
-        for f in table.fields:
+        for f in (limited(table, f) for f in table.fields):
             if f.unit is not None and f.name not in skip:
                 row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=f.nullable, field=f)
         return row
@@ -165,9 +175,23 @@ class _Reader:
             seen.add(pattern_id)
             self.add("system_usage_patterns", {"usage_pattern_id": pattern_id, "position": position})
             self.usage_pattern(pattern_id)
+        self.unreached()
         self.out["hourly_occurrences"] = (pl.concat(self.hourly) if self.hourly
                                           else s.HOURLY_OCCURRENCES.empty())
         return self.out
+
+    def unreached(self) -> None:
+        """Objects the file holds but no usage pattern of the System reaches (e.g. a step in no journey that
+        shares a job with one that is): efootprint still computes their own attributes (a storage's
+        manufacturing footprint, a server's capacity), so they are read too. They take part in no hourly
+        result. Usage patterns outside the System are left out, as efootprint leaves them out of its totals."""
+        readers = {"UsageJourney": self.usage_journey, "UsageJourneyStep": self.step, "Job": self.job,
+                   "GPUJob": self.job, "VideoStreamingJob": self.job, "VideoStreaming": self.service,
+                   "Server": self.server, "GPUServer": self.server, "BoaviztaCloudServer": self.server,
+                   "Storage": self.storage, "Device": self.device, "Network": self.network, "Country": self.country}
+        for object_id, (cls, _) in list(self.objects.items()):
+            if cls in readers:
+                readers[cls](object_id)
 
     def once(self, object_id: str) -> bool:
         done = getattr(self, "_done", set())
@@ -210,16 +234,6 @@ class _Reader:
             form = value["form_inputs"]
             if not isinstance(form, dict):
                 raise ModelError(owner, "hourly_occurrences.form_inputs", form, "an object of form inputs")
-            for key in ("modeling_duration_unit", "initial_volume_timespan", "net_growth_rate_timespan"):
-                if key in form and not isinstance(form[key], str):
-                    raise ModelError(owner, f"hourly_occurrences.form_inputs.{key}", form[key],
-                                     "one of 'day', 'month', 'year'")
-            duration = form.get("modeling_duration_value")
-            if isinstance(duration, (int, float)) and not isinstance(duration, bool):
-                days = duration * {"year": 365, "month": 30}.get(form.get("modeling_duration_unit"), 1)
-                if not 0 < days <= _MAX_DAYS:
-                    raise ModelError(owner, "hourly_occurrences.form_inputs.modeling_duration_value", duration,
-                                     f"a modeling duration of more than 0 and at most {_MAX_DAYS // 365} years")
             return self.series(owner, lambda: time_series.from_form_inputs(form, owner))
         unit = value.get("unit", "occurrence")
         to_canonical({"value": 1.0, "unit": unit}, "occurrence", obj=owner, attribute="hourly_occurrences.unit")
@@ -238,14 +252,15 @@ class _Reader:
             if not isinstance(value["compressed_values"], str):
                 raise ModelError(owner, attribute, value["compressed_values"],
                                  "a text: base64 of a zstandard frame of float32 values")
-            values = time_series.decode_compressed(value["compressed_values"], owner)
+            values = time_series.decode_compressed(value["compressed_values"], owner, _MAX_DAYS * 24)
             shown = f"{value['compressed_values'][:24]}... ({values.size} values)"
         elif "values" in value and isinstance(value["values"], list):
             attribute = "hourly_occurrences.values"
-            bad = next((v for v in value["values"] if isinstance(v, bool) or not isinstance(v, (int, float))), None)
-            if bad is not None:
-                raise ModelError(owner, attribute, bad, "a list of numbers (one per hour)")
-            values = np.asarray(value["values"], dtype=np.float64)
+            bad = next((i for i, v in enumerate(value["values"])
+                        if isinstance(v, bool) or not isinstance(v, (int, float))), None)
+            if bad is not None:  # an index: a bad value may be None
+                raise ModelError(owner, f"{attribute}[{bad}]", value["values"][bad], "a number (one per hour)")
+            values = np.asarray([_as_float(v) for v in value["values"]], dtype=np.float64)
             shown = value["values"]
         else:
             raise ModelError(owner, "hourly_occurrences", sorted(value),
@@ -346,7 +361,7 @@ class _Reader:
             raise ModelError(owner, "server_type", server_type, f"one of {list(s.SERVER_TYPES)}{hint}")
         row = {"server_id": server_id, "name": obj.get("name", server_id), "server_class": cls,
                "server_type": server_type, "provider": None, "instance_type": None}
-        for f in s.SERVERS.fields:
+        for f in (limited(s.SERVERS, f) for f in s.SERVERS.fields):
             if f.unit is not None:
                 row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         row["compute"] = self.quantity(owner, obj, "compute", compute_unit, optional=cls == "BoaviztaCloudServer",
@@ -395,12 +410,49 @@ class _Reader:
         zone = timezone.get("zone") if isinstance(timezone, dict) else timezone
         _check_timezone(owner, zone)
         self.add("countries", {"country_id": country_id, "name": obj.get("name", country_id),
-                               "short_name": str(obj.get("short_name", "")), "timezone": zone,
+                               "short_name": self.optional_text(owner, obj, "short_name"), "timezone": zone,
                                **self.fields(s.COUNTRIES, owner, obj)})
 
 
+def _check_texts(document: dict, where: str) -> None:
+    """Every text (keys included) is valid Unicode: JSON can escape lone surrogates ("\\ud800"), which no
+    UTF-8 output (ids in Parquet, messages) can hold."""
+    stack: list[tuple[tuple, object]] = [((), document)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            for text in (key, child):
+                if isinstance(text, str) and not _encodable(text):
+                    full = (*path, key)  # class, object id, attribute, ...
+                    if len(full) >= 3:
+                        obj, attribute = f"{full[0]} {full[1]!r}", ".".join(map(str, full[2:]))
+                    else:
+                        obj, attribute = where, "class" if len(full) == 1 and text is key else str(full[0])
+                    raise ModelError(obj, attribute.encode("utf-8", "backslashreplace").decode(), text,
+                                     "valid Unicode text (no lone surrogate such as \\ud800)")
+            if isinstance(child, (dict, list)):
+                stack.append(((*path, key), child))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _as_float(number: int | float) -> float:
+    """A JSON number as a float; an integer too large for a float is infinite (and rejected as such)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.copysign(math.inf, number)
+
+
 def _field(table: s.Table, name: str) -> s.Field:
-    return next(f for f in table.fields if f.name == name)
+    return limited(table, next(f for f in table.fields if f.name == name))
 
 
 def _check_timezone(owner: str, zone) -> None:

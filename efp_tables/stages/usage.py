@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytz
 
 from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parallel_occurrences
 
@@ -13,13 +13,11 @@ _EPOCH = datetime(1970, 1, 1)
 
 def _utc_offset_hours(row: dict) -> int:
     """Whole-hour UTC offset of a zone at a local wall-clock hour, rounded half to even like efootprint (one
-    offset for the whole series: DST changes inside the period are ignored). A wall-clock hour that occurs
-    twice (autumn) or not at all (spring) takes the standard-time offset, as pytz's localize does."""
+    offset for the whole series: DST changes inside the period are ignored). At a clock change the hour is read
+    as pytz's localize reads it (efootprint's own call): that follows pytz's DST flags, which no rule on
+    Python's zoneinfo reproduces for every zone (Dublin, Casablanca, Almaty differ)."""
     local = _EPOCH + timedelta(hours=row["start"])
-    zone = ZoneInfo(row["timezone"])
-    sides = [local.replace(tzinfo=zone, fold=fold) for fold in (0, 1)]
-    standard = [side for side in sides if not side.dst()]
-    offset = (standard or sides)[0].utcoffset()
+    offset = pytz.timezone(row["timezone"]).localize(local).utcoffset()
     return round(offset.total_seconds() / 3600)
 
 

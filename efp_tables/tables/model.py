@@ -15,7 +15,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 import pandera.errors
@@ -220,7 +220,7 @@ _EPOCH = datetime(1970, 1, 1)
 
 def _hour_text(hour) -> str:
     try:
-        return (_EPOCH + timedelta(hours=int(hour))).strftime("%Y-%m-%d %H:%M")
+        return (_EPOCH + timedelta(hours=int(hour))).isoformat(sep=" ", timespec="minutes")
     except (TypeError, ValueError, OverflowError):
         return repr(hour)
 
@@ -247,6 +247,23 @@ def _where(table: s.Table, row: dict, column: str, several_systems: bool) -> tup
     return owner, f"{attribute}[{other_text}].{column}"
 
 
+# The longest modeling period: from the earliest hour of a system's usage patterns to the latest. The hourly
+# frames of servers and storages are dense over it (a longer one is almost surely a typo in a start date).
+MAX_PERIOD_HOURS = 100 * 365 * 24
+
+# Limits of the computation that the table definitions do not state: a job's duration and a journey's duration
+# are windows of whole-hour lags summed for every hour of a series (stages.timeline.parallel_occurrences), so
+# their cost grows with their length. A window longer than a year is almost surely a unit typo.
+MAX_WINDOW_HOURS = 8760.0
+_LIMITS = {("jobs", "request_duration"): MAX_WINDOW_HOURS, ("jobs", "video_duration"): MAX_WINDOW_HOURS}
+
+
+def limited(table: s.Table, f: s.Field) -> s.Field:
+    """The field with the computation's limits (`_LIMITS`) added to its bounds."""
+    le = _LIMITS.get((table.name, f.name))
+    return f if le is None else replace(f, le=le if f.le is None else min(f.le, le))
+
+
 def _unit_text(table: s.Table, column: str) -> str:
     unit = table.units.get(column)
     return f" (in {unit})" if unit else ""
@@ -262,6 +279,31 @@ def bounds_violated(f: s.Field, value: float) -> bool:
     """Whether a (canonical) value breaks the column's finiteness or bounds: the same rule as the fast path."""
     return (not math.isfinite(value) or (f.ge is not None and value < f.ge) or (f.gt is not None and value <= f.gt)
             or (f.le is not None and value > f.le))
+
+
+# Magnitudes that keep every result finite: a footprint multiplies and divides some ten inputs (and sums up to
+# a million hours), so each non-zero quantity stays within [MIN_MAGNITUDE, MAX_MAGNITUDE] in its canonical
+# unit; float64 then cannot overflow, nor a division by a tiny lifespan or capacity. Hourly occurrences have
+# their own limit (float32, as efootprint's).
+MIN_MAGNITUDE, MAX_MAGNITUDE = 1e-15, 1e15
+
+
+def magnitude_violated(value: float) -> bool:
+    """Whether a finite non-zero (canonical) value lies outside [MIN_MAGNITUDE, MAX_MAGNITUDE] in magnitude."""
+    return value != 0 and not MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE
+
+
+def magnitude_text(f: s.Field | None, unit: str | None = None) -> str:
+    """What a quantity column accepts, magnitudes included."""
+    unit = (f.unit if f is not None else None) or unit
+    zero = "" if f is not None and f.gt is not None and f.gt >= 0 else "0 or "
+    base = bounds_text(f).removesuffix(f" (in {f.unit})") if f is not None else "a finite number"
+    return (f"{base}, {zero}of magnitude between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
+            + (f" (in {unit})" if unit else ""))
+
+
+def _magnitude_checked(table: s.Table, f: s.Field) -> bool:
+    return f.dtype == pl.Float64 and table.name != "hourly_occurrences"
 
 
 @dataclass(frozen=True)
@@ -282,7 +324,7 @@ def _table_checks(table: s.Table) -> list[_Check]:
     if cached is not None:
         return cached
     checks = [_Check(table, "system_id", pl.col("system_id").is_null(), "a system id (text)")]
-    for f in table.fields:
+    for f in (limited(table, f) for f in table.fields):
         col = pl.col(f.name)
         if not f.nullable:
             checks.append(_Check(table, f.name, col.is_null(), "a value" + (f" (in {f.unit})" if f.unit else "")))
@@ -297,6 +339,9 @@ def _table_checks(table: s.Table) -> list[_Check]:
         if f.isin is not None:
             checks.append(_Check(table, f.name, col.is_not_null() & ~col.is_in(list(f.isin)),
                                  f"one of {list(f.isin)}"))
+        if _magnitude_checked(table, f):
+            checks.append(_Check(table, f.name, (col != 0) & ~col.abs().is_between(MIN_MAGNITUDE, MAX_MAGNITUDE),
+                                 magnitude_text(f)))
     unique_column = table.id or (_EDGES[table.name][3] if table.name in _EDGES else "system_id")
     what = (f"an id used by a single {table.object_class} of the system" if table.id
             else "a unique system id" if table.name == "systems"
@@ -378,6 +423,9 @@ def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[
         (model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
          .head(1), _patterns_without_journeys),
         (series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
+        (_system_periods(model), _long_periods),
+        (_journey_durations(model), _long_journeys),
+        (_storage_writes(model), _storage_overflow),
         (model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
     ]
 
@@ -426,6 +474,95 @@ def _series_gaps(gaps: pl.DataFrame) -> None:
     if gaps.height:
         raise ModelError(f"UsagePattern {gaps['usage_pattern_id'][0]!r}", "hourly_occurrences",
                          f"{gaps['n'][0]} values over {gaps['span'][0]} hours", "one value per hour, without gaps")
+
+
+def _system_periods(model: Model) -> pl.LazyFrame:
+    """Systems whose usage patterns span together more than MAX_PERIOD_HOURS."""
+    patterns = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
+        first=pl.col("hour").min(), last=pl.col("hour").max())
+    return (patterns.group_by("system_id")
+            .agg(first=pl.col("first").min(), last=pl.col("last").max(),
+                 early=pl.col("usage_pattern_id").sort_by("first", "usage_pattern_id").first(),
+                 late=pl.col("usage_pattern_id").sort_by("last", "usage_pattern_id").last())
+            .filter(pl.col("last") - pl.col("first") + 1 > MAX_PERIOD_HOURS).sort("system_id").head(1))
+
+
+def _long_periods(found: pl.DataFrame) -> None:
+    if found.height:
+        r = found.row(0, named=True)
+        raise ModelError(f"UsagePattern {r['late']!r}", "hourly_occurrences", f"up to {_hour_text(r['last'])}",
+                         f"the usage patterns of system {r['system_id']!r} to span at most {MAX_PERIOD_HOURS} hours "
+                         f"({MAX_PERIOD_HOURS // 8760} years) together, but usage pattern {r['early']!r} starts at "
+                         f"{_hour_text(r['first'])}")
+
+
+def _journey_durations(model: Model) -> pl.LazyFrame:
+    """Journeys longer than MAX_WINDOW_HOURS: the sum over their steps of weight x user_time_spent (hours)."""
+    keys = ["system_id", "step_id"]
+    times = (model.journey_steps.lazy()
+             .join(model.usage_journey_steps.lazy().select(*keys, "user_time_spent"), on=keys, how="left")
+             .with_columns(_time=pl.col("weight") * pl.col("user_time_spent")))
+    return (times.group_by("system_id", "journey_id")
+            .agg(duration=pl.col("_time").sum(), step_id=pl.col("step_id").sort_by("_time").last(),
+                 weight=pl.col("weight").sort_by("_time").last(),
+                 user_time_spent=pl.col("user_time_spent").sort_by("_time").last())
+            .filter(~(pl.col("duration") <= MAX_WINDOW_HOURS)).sort("system_id", "journey_id").head(1))
+
+
+def _long_journeys(found: pl.DataFrame) -> None:
+    if found.height:
+        row = found.row(0, named=True)
+        raise ModelError(f"UsageJourney {row['journey_id']!r}", "uj_steps", f"{row['duration']:.6g} hours",
+                         f"a journey of at most {MAX_WINDOW_HOURS:g} hours in all (the sum over uj_steps of weight "
+                         f"x user_time_spent; step {row['step_id']!r} alone counts {row['weight']:g} x "
+                         f"{row['user_time_spent']:g} hours)")
+
+
+# efootprint accumulates the data a storage holds in float32 (so does stages.storage, for parity): the data
+# written over the modeling period must stay well below float32's largest value (3.4e38).
+MAX_STORED_MEGABYTES = 1e38
+
+
+def _storage_writes(model: Model) -> pl.LazyFrame:
+    """Storages whose jobs write more than MAX_STORED_MEGABYTES (replicated) over the period, with the path
+    (pattern, journey, step, job) that writes the most. An upper bound of the data stored at any hour: the sum
+    over every hour of |data written|."""
+    system = ["system_id"]
+    totals = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
+        occurrences=pl.col("occurrences").sum())
+    paths = (model.pattern_journeys.lazy().select(*system, "usage_pattern_id", "journey_id", w=pl.col("weight"))
+             .join(model.journey_steps.lazy().select(*system, "journey_id", "step_id", n=pl.col("weight")),
+                   on=[*system, "journey_id"])
+             .join(model.step_jobs.lazy().select(*system, "step_id", "job_id", m=pl.col("weight")),
+                   on=[*system, "step_id"])
+             .join(totals, on=[*system, "usage_pattern_id"]))
+    service_servers = model.services.lazy().select(*system, "service_id", _service_server=pl.col("server_id"))
+    jobs = (model.jobs.lazy().join(service_servers, on=[*system, "service_id"], how="left")
+            .select(*system, "job_id", "data_stored",
+                    server_id=pl.coalesce("server_id", "_service_server")))
+    storages = (model.servers.lazy().select(*system, "server_id", "storage_id")
+                .join(model.storages.lazy().select(*system, "storage_id", "data_replication_factor"),
+                      on=[*system, "storage_id"]))
+    written = (paths.join(jobs, on=[*system, "job_id"]).join(storages, on=[*system, "server_id"])
+               .with_columns(megabytes=pl.col("occurrences") * pl.col("w") * pl.col("n") * pl.col("m")
+                             * pl.col("data_stored").abs() * pl.col("data_replication_factor")))
+    return (written.with_columns(total=pl.col("megabytes").sum().over(*system, "storage_id"))
+            .filter(~(pl.col("total") <= MAX_STORED_MEGABYTES))
+            .sort(*system, "storage_id", pl.col("megabytes"), descending=[False, False, True], nulls_last=True)
+            .head(1))
+
+
+def _storage_overflow(found: pl.DataFrame) -> None:
+    if found.height:
+        r = found.row(0, named=True)
+        raise ModelError(
+            f"Storage {r['storage_id']!r}", "full_cumulative_storage_need", f"{r['total']:.3g} megabyte_stored written",
+            f"at most {MAX_STORED_MEGABYTES:g} megabyte_stored written over the modeling period, replicas included "
+            f"(efootprint sums stored data in float32); the most by job {r['job_id']!r} (data_stored "
+            f"{r['data_stored']:g} megabyte_stored) through usage pattern {r['usage_pattern_id']!r} "
+            f"(hourly_occurrences summing to {r['occurrences']:.3g}, usage_journeys weight {r['w']:g}), journey "
+            f"{r['journey_id']!r} (uj_steps weight {r['n']:g}), step {r['step_id']!r} (jobs weight {r['m']:g}), "
+            f"data_replication_factor {r['data_replication_factor']:g}")
 
 
 def _patterns_without_series(missing: pl.DataFrame) -> None:
