@@ -16,7 +16,7 @@ import polars as pl
 
 from efp_tables.compute import compute_tables, stages_for
 from efp_tables.errors import ModelError
-from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
+from efp_tables.stages.timeline import DIMENSION, VALUE, dimensions
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
 from efp_tables.units import to_canonical

@@ -1,11 +1,9 @@
 """The Python API builds the same model as efootprint's quickstart.json and gives the same results."""
-import importlib.util
-import json
 
 import polars as pl
 import pytest
 
-from conftest import PARITY, REFERENCE
+from conftest import REFERENCE, parity
 from efp_tables.builders.api import Country, Device, Job, Server, Storage
 from efp_tables.cli import main
 from efp_tables.errors import ModelError
@@ -13,11 +11,6 @@ from efp_tables.io.efootprint_json import read_model
 from efp_tables.quickstart import quickstart_system
 
 
-def _parity():
-    spec = importlib.util.spec_from_file_location("parity", PARITY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +39,7 @@ def test_api_quickstart_has_the_objects_and_inputs_of_quickstart_json():
 def test_api_quickstart_equals_efootprint_reference(api_results):
     ours = api_results.long().drop("system_id")
     ref = pl.read_parquet(REFERENCE / "quickstart.results.parquet")
-    assert _parity().compare(ours, ref, show=10)
+    assert parity().compare(ours, ref, show=10)
 
 
 def test_api_and_json_totals_agree(api_results):

@@ -7,7 +7,6 @@ The efootprint runs are the slow part (seconds each, mostly writing their long r
 subprocesses all at once when the module starts, and run while the other tests do (the parity tests come last).
 Subprocesses also keep efootprint_dump's process-wide switch to name-based ids out of the test process."""
 import dataclasses
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from conftest import PARITY, REFERENCE, SHARED
+from conftest import REFERENCE, SHARED, parity
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.io.efootprint_json_writer import model_document, write_model
@@ -37,11 +36,6 @@ def assert_models_equal(first, second) -> None:
             raise AssertionError(f"table {name}: {exc}") from None
 
 
-def _parity():
-    spec = importlib.util.spec_from_file_location("parity", PARITY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +212,7 @@ def test_write_is_atomic_and_replaces(tmp_path):
 def test_efootprint_results_match_reference(scenario, efootprint_runs, capsys):
     process, out, log = efootprint_runs(scenario)
     assert process.wait(timeout=1800) == 0, log.read_text()[-4000:]
-    ok = _parity().compare(pl.read_parquet(out), pl.read_parquet(REFERENCE / f"{scenario}.results.parquet"))
+    ok = parity().compare(pl.read_parquet(out), pl.read_parquet(REFERENCE / f"{scenario}.results.parquet"))
     report = capsys.readouterr().out
     summary = report.strip().splitlines()[-1]
     print(f"{scenario}: {summary}")

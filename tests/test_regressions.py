@@ -1,13 +1,12 @@
 """Small models on which efp_tables once differed from efootprint 27.0.0 (found by the differential tests),
 with efootprint's own results saved next to them (tests/data/regressions, made with
 ../shared/tools/efootprint_dump.py)."""
-import importlib.util
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from conftest import PARITY
+from conftest import parity
 from efp_tables.compute import compute
 from efp_tables.io.efootprint_json import read_model
 
@@ -23,8 +22,5 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_regression_matches_efootprint(case):
-    spec = importlib.util.spec_from_file_location("parity", PARITY)
-    parity = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(parity)
     ours = compute(read_model(DATA / f"{case}.json")).long().drop("system_id")
-    assert parity.compare(ours, pl.read_parquet(DATA / f"{case}.results.parquet"), show=10), CASES[case]
+    assert parity().compare(ours, pl.read_parquet(DATA / f"{case}.results.parquet"), show=10), CASES[case]

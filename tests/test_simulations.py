@@ -1,6 +1,5 @@
 """Dated simulations equal efootprint's baseline and changed models spliced at the date (parity.py's rules),
 and emission diffs add up."""
-import importlib.util
 import subprocess
 import sys
 from datetime import datetime
@@ -8,7 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from conftest import PARITY, REFERENCE, SHARED
+from conftest import REFERENCE, SHARED, parity
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.io.efootprint_json_writer import write_model
@@ -22,10 +21,7 @@ _DUMP = ("import sys; sys.path.insert(0, sys.argv[1]); import efootprint_dump; "
 
 
 def _compare(ours, ref):
-    spec = importlib.util.spec_from_file_location("parity", PARITY)
-    parity = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(parity)
-    return parity.compare(ours, ref, show=10)
+    return parity().compare(ours, ref, show=10)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ Int64 hours since 1970-01-01 00:00 (UTC for computed series, local wall clock fo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
