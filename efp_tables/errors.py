@@ -4,7 +4,10 @@
 class ModelError(ValueError):
     def __init__(self, obj: str, attribute: str, value, expected: str):
         self.obj, self.attribute, self.value, self.expected = obj, attribute, value, expected
-        shown = repr(value)
+        try:
+            shown = repr(value)
+        except (ValueError, RecursionError):  # an int of too many digits, a structure nested too deep
+            shown = f"<{type(value).__name__} too large to show>"
         if len(shown) > 120:
             shown = shown[:117] + "..."
         super().__init__(f"{obj}: {attribute} = {shown}: expected {expected}")

@@ -54,7 +54,7 @@ def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
     elif isinstance(value, pint.Quantity):
         quantity = _make(value.magnitude, str(value.units), obj, attribute, canonical)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        quantity = Quantity(float(value), "dimensionless")
+        quantity = Quantity(_float(value, obj, attribute, canonical), "dimensionless")
     else:
         raise ModelError(obj, attribute, value, f"a quantity in {canonical}")
     try:
@@ -67,11 +67,19 @@ def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
     return result + 0.0  # -0.0 as 0.0
 
 
+def _float(number: int | float, obj: str, attribute: str, canonical: str) -> float:
+    try:
+        return float(number)
+    except OverflowError:  # an integer beyond float range
+        raise ModelError(obj, attribute, number, f"a finite number in {canonical}") from None
+
+
 def _make(magnitude, unit, obj, attribute, canonical) -> pint.Quantity:
     if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)):
         raise ModelError(obj, attribute, magnitude, f"a number in {canonical}")
+    magnitude = _float(magnitude, obj, attribute, canonical)
     try:
-        return Quantity(float(magnitude), parse_unit(str(unit)))
+        return Quantity(magnitude, parse_unit(str(unit)))
     except Exception as exc:
         reason = f" ({exc})" if isinstance(exc, pint.errors.UndefinedUnitError) else ""
         raise ModelError(obj, attribute, f"{magnitude} {unit}",

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -90,6 +91,9 @@ quantities = st.one_of(
 )
 
 
+DEEP = json.loads("[" * 600 + "]" * 600)  # a value nested deeper than most code recurses comfortably
+
+
 def ids_of(document: dict) -> list[str]:
     return [object_id for cls, members in document.items() if cls not in NOT_OBJECTS for object_id in members]
 
@@ -99,7 +103,7 @@ def junk(document: dict) -> st.SearchStrategy:
     ids = st.sampled_from(ids_of(document))
     scalars = st.one_of(st.none(), st.booleans(), numbers, texts, ids, st.just("ghost-id"))
     return st.one_of(
-        scalars, quantities,
+        scalars, quantities, st.just(DEEP),
         st.lists(scalars, max_size=3),
         st.dictionaries(st.one_of(ids, st.text(max_size=8)), st.one_of(scalars, quantities), max_size=3),
     )
@@ -623,3 +627,121 @@ def test_references_compute_cleanly(tmp_path):
         folder = tmp_path / scenario
         folder.mkdir()
         check(Mutant(f"{scenario} unchanged", _dump(SHORT[scenario]), ()), folder)
+
+
+# --- what the fuzzing found, one example each ----------------------------------------------------------------
+
+QS_PATTERN = "Daily-video-streaming-consumption"
+
+
+def _quickstart(full: bool = False, scenario: str = "quickstart") -> dict:
+    return copy.deepcopy((FULL if full else SHORT)[scenario])
+
+
+def _series(document: dict, pattern: str = QS_PATTERN) -> dict:
+    return document["UsagePattern"][pattern]["hourly_occurrences"]
+
+
+def _values(document: dict, values) -> dict:
+    series = _series(document)
+    del series["compressed_values"]
+    series["values"] = values
+    return document
+
+
+def _set(document: dict, cls: str, object_id: str, attribute: str, value) -> dict:
+    document[cls][object_id][attribute] = value
+    return document
+
+
+def _long_journey() -> dict:
+    document = _quickstart()
+    document["UsageJourneyStep"]["20-min-streaming"]["user_time_spent"]["value"] = 1e6  # minutes: 16667 h
+    return document
+
+
+def _far_apart_patterns() -> dict:
+    document = _quickstart(scenario="ecommerce")
+    _series(document, "Daily-shoppers-in-France")["form_inputs"]["start_date"] = "0001-01-01"
+    return document
+
+
+def _storage_overflow() -> dict:
+    document = _quickstart(full=True, scenario="quickstart_llm")
+    _series(document)["compressed_values"] = encode_compressed(np.array([3e38, 3e38], dtype=np.float32))
+    return document
+
+
+def _compressed(document: dict, text: str) -> dict:
+    _series(document)["compressed_values"] = text
+    return document
+
+
+def _form(change: dict) -> dict:
+    document = _quickstart(scenario="ecommerce")
+    _series(document, "Daily-shoppers-in-France")["form_inputs"].update(change)
+    return document
+
+
+FRAME = base64.b64decode(encode_compressed(np.ones(48, dtype=np.float32)))
+
+FOUND = {  # what was wrong -> (document or file bytes, parts of the message)
+    # a None among hourly values passed the type check (None was also next()'s "nothing found")
+    "None in hourly values": (lambda: _values(_quickstart(), [None, 1.0]),
+                              (QS_PATTERN, "hourly_occurrences.values[0]")),
+    # a huge weight or step time made a journey of 1e19 hours: polars failed casting it, or aborted the process
+    # allocating its window of lags
+    "journey too long": (_long_journey, ("Mean-video-consumption-user-journey", "uj_steps", "user_time_spent",
+                                         "'20-min-streaming'", "at most 8760 hours")),
+    "job too long": (lambda: _set(_quickstart(), "Job", "streaming", "request_duration",
+                                  {"value": 100, "unit": "year"}), ("'streaming'", "request_duration", "<= 8760")),
+    # 1e308 kg, a 1e-300 lifespan: infinite and NaN footprints
+    "huge quantity": (lambda: _set(_quickstart(), "Device", "Default-laptop", "carbon_footprint_manufacturing",
+                                   {"value": 1e300, "unit": "kilogram"}),
+                      ("'Default-laptop'", "carbon_footprint_manufacturing", "magnitude")),
+    "tiny lifespan": (lambda: _set(_quickstart(), "Device", "Default-laptop", "lifespan",
+                                   {"value": 1e-300, "unit": "year"}), ("'Default-laptop'", "lifespan", "magnitude")),
+    # float32 running sum of the stored data overflowed: NaN storage footprints
+    "stored data beyond float32": (_storage_overflow, ("'LLM-server-storage'", "full_cumulative_storage_need",
+                                                       QS_PATTERN, "hourly_occurrences", "float32")),
+    # patterns 2024 years apart: dense hourly grids of 17.7 M hours per object (out of memory)
+    "patterns far apart": (_far_apart_patterns, ("'Daily-shoppers-in-France'", "'Daily-shoppers-in-the-US'",
+                                                 "hourly_occurrences", "0001-01-01")),
+    # 64 MB of zeros in a 2 kB frame were decompressed before the length check
+    "compression bomb": (lambda: _compressed(_quickstart(), BOMB), (QS_PATTERN, "compressed_values",
+                                                                    "at most 876000 values")),
+    "two frames": (lambda: _compressed(_quickstart(), base64.b64encode(FRAME + FRAME).decode()),
+                   (QS_PATTERN, "compressed_values", "after the frame")),
+    # a lone surrogate ("\ud800" in JSON) reached the Parquet writer and the CLI's print: UnicodeEncodeError
+    "lone surrogate": (lambda: _set(_quickstart(), "Device", "Default-laptop", "name", "laptop \ud800"),
+                       ("'Default-laptop'", "name", "Unicode")),
+    # a quantity given as a bare integer beyond float range: OverflowError
+    "huge integer": (lambda: _set(_quickstart(), "Device", "Default-laptop", "power", 10 ** 400),
+                     ("'Default-laptop'", "power", "finite")),
+    # form inputs: True read as 1, a huge growth rate overflowed (OverflowError in a float power)
+    "boolean duration": (lambda: _form({"modeling_duration_value": True}), ("'Daily-shoppers-in-France'",
+                                                                           "modeling_duration_value")),
+    "growth overflow": (lambda: _form({"net_growth_rate_in_percentage": 1e6, "net_growth_rate_timespan": "day",
+                                       "modeling_duration_value": 1, "modeling_duration_unit": "year"}),
+                        ("'Daily-shoppers-in-France'", "hourly_occurrences.form_inputs", "float32")),
+    "short_name not a text": (lambda: _set(_quickstart(), "Country", "France", "short_name", {"a": 1}),
+                              ("'France'", "short_name", "text")),
+}
+FOUND_TEXT = {
+    # more digits than Python converts to an int: a bare ValueError from json.loads
+    "5000-digit number": (_dump(SHORT["quickstart"]).replace(b'"value": ', b'"value": ' + b"9" * 5000 + b', "x": ',
+                                                             1), (FILE, "JSON")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND) + sorted(FOUND_TEXT))
+def test_found_by_fuzzing(name, tmp_path):
+    if name in FOUND:
+        build, parts = FOUND[name]
+        content = _dump(build())
+    else:
+        content, parts = FOUND_TEXT[name]
+    error = check(Mutant(name, content, None), tmp_path)
+    assert error is not None, name
+    for part in parts:
+        assert part in str(error), (part, str(error))
