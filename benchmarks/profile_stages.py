@@ -9,24 +9,12 @@ see them), slowest first."""
 import argparse
 import inspect
 import logging
-import time
-from pathlib import Path
 
 from efp_tables.builders.archetypes import cloud_instances
 from efp_tables.compute import STAGES, build_plan, compute, ids_as_enum, model_ids
 from efp_tables.io.efootprint_json import read_model
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow"]
-
-
-def best_of(repeat, fn):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from compute import REFERENCE, SCENARIOS, best_of  # benchmarks/compute.py, beside this script
 
 
 def stage_times(model, repeat):

@@ -687,7 +687,7 @@ FRAME = base64.b64decode(encode_compressed(np.ones(48, dtype=np.float32)))
 
 FOUND = {  # what was wrong -> (document or file bytes, parts of the message)
     # a None among hourly values passed the type check (None was also next()'s "nothing found")
-    "None in hourly values": (lambda: _values(_quickstart(), [None, 1.0]),
+    "None in hourly values": (lambda: _values(_quickstart(), [None, "", 1.0]),
                               (QS_PATTERN, "hourly_occurrences.values[0]")),
     # a huge weight or step time made a journey of 1e19 hours: polars failed casting it, or aborted the process
     # allocating its window of lags
