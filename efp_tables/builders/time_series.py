@@ -188,7 +188,8 @@ def decode_compressed(text: str, where: str, max_values: int | None = None) -> n
     try:
         frame = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ModelError(where, attribute, shown, f"base64 text of a zstandard frame of float32 values ({exc})") from None
+        raise ModelError(where, attribute, shown,
+                         f"base64 text of a zstandard frame of float32 values ({exc})") from None
     if not frame.startswith(_ZSTD_MAGIC):
         raise ModelError(where, attribute, shown, "base64 of a zstandard frame of float32 values "
                                                   "(the decoded bytes do not start as a zstandard frame)")

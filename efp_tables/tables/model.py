@@ -433,7 +433,9 @@ def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[
 def _shared_storage(found: pl.DataFrame) -> None:
     if found.height:
         row = found.row(0, named=True)
-        raise ModelError(f"Storage {row['storage_id']!r}", "server", row["server_id"], "a single server per storage")
+        servers = " and ".join(map(repr, row["server_id"]))
+        raise ModelError(f"Storage {row['storage_id']!r}", "server", row["server_id"],
+                         f"a single server per storage (servers {servers} each name it as their storage)")
 
 
 def _job_rows(job_servers: pl.DataFrame) -> None:
