@@ -1,30 +1,45 @@
 """The 1000-variant quickstart sweep (10 x 5 x 4 x 5 inputs) with efp_tables, and with efootprint 27.0.0's live
-model (the same inputs changed variant by variant, total footprint read each time), in one run.
+model (the same inputs changed variant by variant, total footprint read each time), in one run; then the
+100,000-variant quickstart sweep (10 values of 5 inputs) to Parquet in a subprocess: its wall time and peak RSS.
 
-    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N]
+    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k]
 
 efootprint is timed on the first N variants (default all 1000) and its per-variant time extrapolated; every
 variant it computes is compared with ours (relative difference printed)."""
 import argparse
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from efootprint_live import LiveModel  # noqa: E402  (first: name-based ids before efootprint loads)
-from sweep_grids import QUICKSTART_GRID  # noqa: E402
+from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K  # noqa: E402
 
 from efp_tables.io.efootprint_json import read_model  # noqa: E402
-from efp_tables.sweeps import sweep  # noqa: E402
+from efp_tables.sweeps import sweep, sweep_to_parquet  # noqa: E402
 
 QUICKSTART = ROOT.parent / "shared" / "reference" / "quickstart.json"
+
+
+def sweep_100k(out: str) -> None:
+    """The 100,000-variant sweep to OUT/sweep.parquet (run in its own process, so its peak RSS is its own)."""
+    sweep_to_parquet(read_model(QUICKSTART), QUICKSTART_GRID_100K, Path(out) / "sweep.parquet")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--efootprint-variants", type=int, default=1000)
+    parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--child-100k", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_100k:
+        return sweep_100k(args.child_100k)
 
     started = time.perf_counter()
     ours = sweep(read_model(QUICKSTART), QUICKSTART_GRID)
@@ -49,6 +64,17 @@ def main():
           f"(~{ef_per_variant * ours.height:.1f} s for all)")
     print(f"ratio: efp_tables {ef_per_variant / ours_per_variant:.1f}x faster per variant; "
           f"worst relative difference of totals {worst:.1e}")
+    if args.skip_100k:
+        return
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--child-100k", out], check=True)
+        seconds = time.perf_counter() - started
+        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # ru_maxrss is in KiB
+        rows = pl.scan_parquet(Path(out) / "sweep.parquet").select(pl.len()).collect().item()
+    print(f"100,000-variant sweep to Parquet ({rows:,} rows, subprocess, read + sweep + write): {seconds:.1f} s, "
+          f"{seconds / rows * 1000:.3f} ms per variant ({ef_per_variant * rows / seconds:.0f}x efootprint's "
+          f"extrapolated time), peak RSS {peak_gb:.2f} GB")
 
 
 if __name__ == "__main__":

@@ -10,23 +10,18 @@ import polars as pl
 
 from efp_tables.compute import compute
 from efp_tables.errors import ModelError
-from efp_tables.sweeps import parse_grid
+from efp_tables.sweeps import parse_grid, variant_model
 from efp_tables.tables.model import Model
 
 _KEY = ["object_class", "object_id", "attribute", "key_id", "hour"]
 
 
 def changed_model(model: Model, changes: dict) -> Model:
-    """The model with inputs replaced: {"OBJECT_ID.attribute": value, ...}, checked like a sweep's grid."""
+    """The model with inputs replaced: {"OBJECT_ID.attribute": value, ...}, checked like a sweep's grid
+    (structural changes included: "JOB.server": "OTHER_SERVER_ID", ...)."""
     if not isinstance(changes, dict) or not changes:
         raise ModelError("simulation", "changes", changes, 'a non-empty {"OBJECT_ID.attribute": value} object')
-    plan = parse_grid(model, {"variants": [changes]})
-    tables = dict(model.items())
-    for p in plan.parameters:
-        target = pl.col(p.id_column) == p.object_id
-        tables[p.table] = tables[p.table].with_columns(
-            pl.when(target).then(pl.lit(p.values[0])).otherwise(pl.col(p.column)).alias(p.column))
-    return Model(**tables).validated()
+    return variant_model(model, parse_grid(model, {"variants": [changes]}), 0)
 
 
 def simulate(model: Model, changes: dict, from_date: datetime) -> pl.DataFrame:

@@ -4,19 +4,34 @@ A variant is a set of input overrides `OBJECT_ID.attribute = quantity`. Paramete
 input) becomes the dimension column `variant_p` (the index of its value) of the input table it belongs to;
 stages carry the dimensions of their inputs and join on the ones both sides have, so what does not vary is
 computed once and broadcast (stages.timeline.join, parameters). Per-variant totals are combined at the end from
-per-object totals, each with only its own dimensions."""
+per-object totals, each with only its own dimensions.
+
+Variants run in chunks of consecutive numbers sized from the memory they need (`sweep_partition` computes one);
+structural overrides (links, choices, lists of links) make a model per combination of their values."""
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
-from dataclasses import dataclass
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
 
-from efp_tables.compute import compute_tables, stages_for
+from efp_tables.compute import _raise_on_violations, compute_tables, stages_for
 from efp_tables.errors import ModelError
-from efp_tables.stages.timeline import DIMENSION, VALUE, dimensions
+from efp_tables.io.atomic import atomic_folder, atomic_path
+from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
 from efp_tables.units import to_canonical
@@ -31,6 +46,21 @@ FOOTPRINTS = (
     ("device_footprints", "device_id", "use_footprint", "devices", "use"),
 )
 TOTAL_COLUMNS = [f"{category}_{phase}_kg" for _, _, _, category, phase in FOOTPRINTS]
+STRUCTURE = "structure_"
+# Lists of links that a structural change may replace: (object table, efootprint attribute) -> (edge table, its
+# column of the owner, its column of the listed objects).
+EDGES = {
+    ("usage_journeys", "uj_steps"): ("journey_steps", "journey_id", "step_id"),
+    ("usage_journey_steps", "jobs"): ("step_jobs", "step_id", "job_id"),
+    ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
+    ("usage_patterns", "devices"): ("pattern_devices", "usage_pattern_id", "device_id"),
+}
+STAGES = stages_for((*dict.fromkeys(stage for stage, *_ in FOOTPRINTS), "server_fleet_shortages",
+                     "storage_fleet_shortages"))
+# A chunk's working memory per byte of its stage outputs: joins and group-bys hold copies while they run.
+WORKING_COPIES = 2
+MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
+PROBE_SHARE = 0.1  # of the hours, for the probe run that prices chunks
 
 
 @dataclass(frozen=True)
@@ -43,42 +73,110 @@ class Parameter:
     object_id: str
     column: str
     unit: str
-    values: tuple[float, ...]
+    values: tuple  # canonical: floats; a link's target id; an edge list's ((target id, weight), ...)
     labels: tuple[str, ...]  # the values as given, for output
+    kind: str = "number"  # or "link" (a link or choice column) or "edge" (`column` is the edge table)
+
+    @property
+    def structural(self) -> bool:
+        return self.kind != "number"
 
     @property
     def dimension(self) -> str:
-        return f"{DIMENSION}{self.index}"
+        """The value-index column: a stage dimension for a number; for a structural change, a column of the
+        variants only (each structure is its own model)."""
+        return f"{STRUCTURE if self.structural else DIMENSION}{self.index}"
 
 
 @dataclass(frozen=True)
 class Sweep:
+    """The variants of a sweep, numbered from 0. A grid is never expanded: variant v's value index of each
+    parameter decodes from v arithmetically (the last parameter varies fastest). A list of variants keeps its
+    value indices in `explicit`. Structural changes make models of their own, one per combination of their
+    value indices (`structures`)."""
     parameters: tuple[Parameter, ...]
-    variants: pl.DataFrame  # variant (Int64) + one dimension column (value index) per parameter
+    size: int
+    positions: tuple[tuple[int, ...], ...] | None = None  # grid: per parameter, value index at each list position
+    explicit: pl.DataFrame | None = None  # list of variants: `variant` + one dimension column per parameter
+    structures: dict[tuple[int, ...], Model] = field(default_factory=dict)
+
+    @property
+    def numeric(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if not p.structural)
+
+    def models(self, model: Model, variants: pl.DataFrame) -> list[tuple[Model, pl.DataFrame]]:
+        """`variants` (rows of `variants()`) by the model they run on."""
+        columns = [p.dimension for p in self.parameters if p.structural]
+        if not columns:
+            return [(model, variants)]
+        return [(self.structures[codes], rows) for codes, rows in
+                variants.partition_by(columns, as_dict=True, maintain_order=True).items()]
 
     def __len__(self) -> int:
-        return self.variants.height
+        return self.size
 
-    def labelled(self) -> pl.DataFrame:
-        """variant, then one column per parameter with its value as given."""
-        return self.variants.select("variant", *[
+    def _strides(self) -> list[int]:
+        strides, stride = [], 1
+        for positions in reversed(self.positions):
+            strides.append(stride)
+            stride *= len(positions)
+        return strides[::-1]
+
+    def variants(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+        """`variant` and the value index of each parameter (its dimension column), for variants start..stop-1."""
+        stop = self.size if stop is None else stop
+        if self.explicit is not None:
+            return self.explicit.slice(start, stop - start)
+        numbers = np.arange(start, stop, dtype=np.int64)
+        return pl.DataFrame({"variant": numbers, **{
+            p.dimension: np.asarray(positions, dtype=np.int32)[(numbers // stride) % len(positions)]
+            for p, positions, stride in zip(self.parameters, self.positions, self._strides())}})
+
+    def used_values(self, start: int, stop: int) -> dict[str, list[int]]:
+        """Per dimension, the value indices that variants start..stop-1 use."""
+        if self.explicit is not None:
+            chunk = self.explicit.slice(start, stop - start)
+            return {p.dimension: chunk[p.dimension].unique().sort().to_list() for p in self.parameters}
+        used = {}
+        for p, positions, stride in zip(self.parameters, self.positions, self._strides()):
+            first, last = start // stride, (stop - 1) // stride
+            covered = range(len(positions)) if last - first + 1 >= len(positions) else \
+                (q % len(positions) for q in range(first, last + 1))
+            used[p.dimension] = sorted({positions[q] for q in covered})
+        return used
+
+    def labelled(self, variants: pl.DataFrame) -> pl.DataFrame:
+        """`variant`, then one column per parameter with its value as given."""
+        return variants.select("variant", *[
             pl.col(p.dimension).replace_strict(list(range(len(p.labels))), list(p.labels), return_dtype=pl.String)
             .alias(p.name) for p in self.parameters])
 
 
-def _locate(model: Model, name) -> tuple[s.Table, str, s.Field]:
+def _locate(model: Model, name) -> tuple[s.Table, str, str]:
     if not isinstance(name, str) or "." not in name:
         raise ModelError("sweep", "parameter", name, "OBJECT_ID.attribute, e.g. 'server.average_carbon_intensity'")
     object_id, attribute = name.rsplit(".", 1)
     tables = [t for t in s.OBJECT_TABLES if object_id in set(model.table(t.name)[t.id].to_list())]
     if not tables:
         raise ModelError("sweep", "parameter", name, f"the id of an object of the model (no object {object_id!r})")
-    table = tables[0]
+    return tables[0], object_id, attribute
+
+
+def _structural_attributes(table: s.Table) -> dict[str, tuple[str, s.Field | None]]:
+    """The attributes (efootprint's names) of a table's objects that a structural change may set: links
+    ("server"), choices ("server_type") and lists of links ("uj_steps"), with their kind and column."""
+    attributes = {f.name.removesuffix("_id"): ("link", f) for f in table.fields if f.link}
+    attributes |= {f.name: ("link", f) for f in table.fields if f.isin and not f.name.endswith("_class")}
+    return attributes | {attribute: ("edge", None) for owner, attribute in EDGES if owner == table.name}
+
+
+def _numeric_field(table: s.Table, object_id: str, attribute: str) -> s.Field:
     numeric = {f.name: f for f in table.fields if f.dtype == pl.Float64}
     if attribute not in numeric:
         raise ModelError(f"{table.object_class} {object_id!r}", "sweep parameter", attribute,
-                         f"a numeric input among {sorted(numeric)}")
-    return table, object_id, numeric[attribute]
+                         f"a numeric input among {sorted(numeric)} or a structural one among "
+                         f"{sorted(_structural_attributes(table))}")
+    return numeric[attribute]
 
 
 def _unit_of(model: Model, table: s.Table, object_id: str, field: s.Field) -> str:
@@ -96,57 +194,164 @@ def _check_bounds(owner: str, field: s.Field, value: float, raw) -> None:
             raise ModelError(owner, field.name, raw, f"a value {text} {bound}{unit}")
 
 
+def _parameter(model: Model, index: int, name, raws: list) -> tuple[Parameter, list[int]]:
+    """Parameter `name` with the distinct values of `raws` (None: the baseline), and each raw's value index."""
+    table, object_id, attribute = _locate(model, name)
+    if attribute in _structural_attributes(table):
+        return _structural_parameter(model, index, name, table, object_id, attribute, raws)
+    field = _numeric_field(table, object_id, attribute)
+    unit, owner = _unit_of(model, table, object_id, field), f"{table.object_class} {object_id!r}"
+    baseline = model.table(table.name).filter(pl.col(table.id) == object_id)[field.name][0]
+    labels, values, codes, parsed = [], [], [], {}
+    for raw in raws:
+        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) and raw in parsed:
+            codes.append(parsed[raw])  # each distinct value goes through pint once
+            continue
+        if raw is None:  # an explicit variant may leave a parameter at its baseline
+            value, label = baseline, "baseline"
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+                raise ModelError(owner, field.name, raw, f"a quantity in {unit}")
+            value = to_canonical(raw, unit, obj=owner, attribute=field.name)
+            _check_bounds(owner, field, value, raw)
+            label = raw if isinstance(raw, str) else json.dumps(raw)
+        if value is None:
+            raise ModelError(owner, field.name, raw, f"a quantity in {unit} (it has no baseline value)")
+        if value not in values:
+            values.append(value)
+            labels.append(label)
+        codes.append(values.index(value))
+        if raw is not None:
+            parsed[raw] = codes[-1]
+    parameter = Parameter(index, name, table.name, table.id, object_id, field.name, unit, tuple(values),
+                          tuple(labels))
+    return parameter, codes
+
+
+def _structural_parameter(model: Model, index: int, name: str, table: s.Table, object_id: str, attribute: str,
+                          raws: list) -> tuple[Parameter, list[int]]:
+    """A structural change: each distinct value checked (target ids among the objects of the right table) into
+    its canonical form (a column's new value, or the ((target id, weight), ...) of an edge list)."""
+    kind, field = _structural_attributes(table)[attribute]
+    owner = f"{table.object_class} {object_id!r}"
+    current = model.table(table.name).filter(pl.col(table.id) == object_id).row(0, named=True)
+    if kind == "edge":
+        edge, owner_column, target_column = EDGES[table.name, attribute]
+        edge_table = s.BY_NAME[edge]
+        target_table = s.BY_NAME[edge_table.links[target_column]]
+        rows = model.table(edge).filter(pl.col(owner_column) == object_id).sort("position")
+        baseline = tuple(zip(rows[target_column], rows["weight"] if "weight" in rows.columns else [1.0] * rows.height))
+    else:
+        target_table = s.BY_NAME[field.link] if field.link else None
+        baseline = current[field.name]
+        if baseline is None:  # e.g. a video streaming job runs on its service: it has no server
+            kind_of_object = next((v for k, v in current.items() if k.endswith("_class")), table.object_class)
+            raise ModelError(owner, attribute, raws[0], f"an attribute that a {kind_of_object} has "
+                             f"(its {field.name} is empty)")
+    targets = set(model.table(target_table.name)[target_table.id]) if target_table else set()
+    expected = f"the id of a {target_table.object_class} of the model" if target_table else f"one of {list(field.isin)}"
+
+    def target(value):
+        if not isinstance(value, str) or value not in (targets if target_table else field.isin):
+            raise ModelError(owner, attribute, value, expected)
+        return value
+
+    labels, values, codes = [], [], []
+    for raw in raws:
+        if raw is None:
+            value, label = baseline, "baseline"
+        elif kind == "link":
+            value, label = target(raw), raw if isinstance(raw, str) else json.dumps(raw)
+        else:
+            value, label = _edge_list(owner, attribute, raw, target, "weight" in edge_table.columns), json.dumps(raw)
+        if value not in values:
+            values.append(value)
+            labels.append(label)
+        codes.append(values.index(value))
+    parameter = Parameter(index, name, edge if kind == "edge" else table.name, table.id, object_id,
+                          edge if kind == "edge" else field.name, "", tuple(values), tuple(labels), kind)
+    return parameter, codes
+
+
+def _edge_list(owner: str, attribute: str, raw, target: Callable, weighted: bool) -> tuple[tuple[str, float], ...]:
+    """A list of ids (in order; a repeated id counts once more in its weight) or, for weighted links, a
+    {id: weight} object, as ((id, weight), ...)."""
+    if isinstance(raw, list) and raw:
+        weights: dict[str, float] = {}
+        for item in raw:
+            weights[target(item)] = weights.get(item, 0.0) + 1.0 if weighted else 1.0
+        return tuple(weights.items())
+    if weighted and isinstance(raw, dict) and raw:
+        for item, weight in raw.items():
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+                raise ModelError(owner, f"{attribute}[{item}]", weight, "a weight > 0")
+        return tuple((target(item), float(weight)) for item, weight in raw.items())
+    raise ModelError(owner, attribute, raw, "a non-empty list of ids" + (" or {id: weight} object" if weighted else ""))
+
+
+def _with_structure(model: Model, changes: list[tuple[Parameter, object]]) -> Model:
+    """The model with structural changes applied (checked like any model: classes across links, ...)."""
+    tables = dict(model.items())
+    for p, value in changes:
+        if p.kind == "link":
+            tables[p.table] = tables[p.table].with_columns(
+                pl.when(pl.col(p.id_column) == p.object_id).then(pl.lit(value)).otherwise(pl.col(p.column))
+                .alias(p.column))
+            continue
+        edge, owner_column, target_column = next(v for v in EDGES.values() if v[0] == p.table)
+        rows = pl.DataFrame({"system_id": model.system_ids[0], owner_column: p.object_id,
+                             target_column: [target for target, _ in value], "weight": [w for _, w in value],
+                             "position": list(range(len(value)))}, schema_overrides={"position": pl.Int64})
+        kept = tables[edge].filter(pl.col(owner_column) != p.object_id)
+        tables[edge] = pl.concat([kept, rows.select(kept.columns)])
+    return Model(**tables).validated()
+
+
 def parse_grid(model: Model, grid: dict) -> Sweep:
-    """A grid {"OBJ.attr": [v1, v2, ...], ...} (the cartesian product in file order, numbered from 0) or
-    {"variants": [{"OBJ.attr": v, ...}, ...]}. Every name, unit and value is checked before anything runs."""
+    """A grid {"OBJ.attr": [v1, v2, ...], ...} (the cartesian product in file order, numbered from 0, the last
+    parameter varying fastest) or {"variants": [{"OBJ.attr": v, ...}, ...]}. A value is a quantity, or for a
+    structural attribute an object id ("JOB.server"), a choice ("SERVER.server_type") or a list of ids
+    ("JOURNEY.uj_steps"). Every name, unit and value is checked, and every structure's model built, before
+    anything runs."""
     if len(model.system_ids) != 1:
         raise ModelError("sweep", "model", model.system_ids, "a model of one system")
     if not isinstance(grid, dict) or not grid:
         raise ModelError("sweep", "grid", grid, "a non-empty JSON object")
-    if "variants" in grid:
-        variants = grid["variants"]
-        if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) and v for v in variants):
-            raise ModelError("sweep", "variants", variants, "a non-empty list of non-empty {parameter: value} objects")
-        names = list(dict.fromkeys(k for v in variants for k in v))
-        rows = [[v.get(n) for n in names] for v in variants]
-    else:
-        names = list(grid)
-        for name in names:
+    if "variants" not in grid:
+        parameters, positions = [], []
+        for index, name in enumerate(grid):
             if not isinstance(grid[name], list) or not grid[name]:
                 raise ModelError("sweep", name, grid[name], "a non-empty list of values")
-        rows = [list(combination) for combination in itertools.product(*(grid[n] for n in names))]
-    parameters, codes = [], []
-    for index, name in enumerate(names):
-        table, object_id, field = _locate(model, name)
-        unit, owner = _unit_of(model, table, object_id, field), f"{table.object_class} {object_id!r}"
-        baseline = model.table(table.name).filter(pl.col(table.id) == object_id)[field.name][0]
-        labels, values, code, parsed = [], [], [], {}
-        for raw in (row[index] for row in rows):
-            if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) and raw in parsed:
-                code.append(parsed[raw])  # each distinct value goes through pint once
-                continue
-            if raw is None:  # an explicit variant may leave a parameter at its baseline
-                value, label = baseline, "baseline"
-            else:
-                if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-                    raise ModelError(owner, field.name, raw, f"a quantity in {unit}")
-                value = to_canonical(raw, unit, obj=owner, attribute=field.name)
-                _check_bounds(owner, field, value, raw)
-                label = raw if isinstance(raw, str) else json.dumps(raw)
-            if value is None:
-                raise ModelError(owner, field.name, raw, f"a quantity in {unit} (it has no baseline value)")
-            if value not in values:
-                values.append(value)
-                labels.append(label)
-            code.append(values.index(value))
-            if raw is not None:
-                parsed[raw] = code[-1]
-        parameters.append(Parameter(index, name, table.name, table.id, object_id, field.name, unit, tuple(values),
-                                    tuple(labels)))
-        codes.append(code)
-    variants = pl.DataFrame({"variant": list(range(len(rows))), **{p.dimension: codes[p.index] for p in parameters}},
-                            schema={"variant": pl.Int64, **{p.dimension: pl.Int32 for p in parameters}})
-    return Sweep(tuple(parameters), variants)
+            parameter, codes = _parameter(model, index, name, grid[name])
+            parameters.append(parameter)
+            positions.append(tuple(codes))
+        return _structured(model, Sweep(tuple(parameters), math.prod(len(p) for p in positions),
+                                        positions=tuple(positions)))
+    variants = grid["variants"]
+    if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) and v for v in variants):
+        raise ModelError("sweep", "variants", variants, "a non-empty list of non-empty {parameter: value} objects")
+    parameters, columns = [], {"variant": pl.Series(range(len(variants)), dtype=pl.Int64)}
+    for index, name in enumerate(dict.fromkeys(k for v in variants for k in v)):
+        parameter, codes = _parameter(model, index, name, [v.get(name) for v in variants])
+        parameters.append(parameter)
+        columns[parameter.dimension] = pl.Series(codes, dtype=pl.Int32)
+    return _structured(model, Sweep(tuple(parameters), len(variants), explicit=pl.DataFrame(columns)))
+
+
+def _structured(model: Model, plan: Sweep) -> Sweep:
+    """The plan with the model of every combination of structural changes its variants use, each built and
+    checked now, before anything is computed."""
+    changes = [p for p in plan.parameters if p.structural]
+    if not changes:
+        return plan
+    if plan.explicit is not None:
+        combinations = plan.explicit.select(p.dimension for p in changes).unique(maintain_order=True).rows()
+    else:
+        combinations = itertools.product(*(sorted(set(positions)) for p, positions
+                                           in zip(plan.parameters, plan.positions) if p.structural))
+    structures = {codes: _with_structure(model, [(p, p.values[code]) for p, code in zip(changes, codes)])
+                  for codes in combinations}
+    return Sweep(plan.parameters, plan.size, plan.positions, plan.explicit, structures)
 
 
 def read_grid(path: str | Path) -> dict:
@@ -155,16 +360,18 @@ def read_grid(path: str | Path) -> dict:
     except OSError as exc:
         raise ModelError(str(path), "file", str(path), f"a readable grid JSON file ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
-        raise ModelError(str(path), "JSON", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
+        raise ModelError(str(path), "JSON", f"line {exc.lineno} column {exc.colno}",
+                         f"valid JSON ({exc.msg})") from None
 
 
-def varied_tables(model: Model, sweep: Sweep) -> dict[str, pl.LazyFrame]:
+def varied_tables(model: Model, plan: Sweep, used: dict[str, list[int]] | None = None) -> dict[str, pl.LazyFrame]:
     """The model's tables with the sweep's dimensions: a table with overridden inputs gets one dimension column
-    per parameter on it (rows repeated per value, the overridden object's value replaced). The other tables are
-    the model's own, unchanged."""
+    per parameter on it (rows repeated per value index in `used`, all by default; the overridden object's value
+    replaced). The other tables are the model's own, unchanged."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    for p in sweep.parameters:
-        values = pl.LazyFrame({p.dimension: list(range(len(p.values))), "_value": list(p.values)},
+    for p in plan.numeric:
+        indices = range(len(p.values)) if used is None else used[p.dimension]
+        values = pl.LazyFrame({p.dimension: list(indices), "_value": [p.values[i] for i in indices]},
                               schema={p.dimension: pl.Int32, "_value": pl.Float64})
         tables[p.table] = (tables[p.table].join(values, how="cross")
                            .with_columns(pl.when(pl.col(p.id_column) == p.object_id).then(pl.col("_value"))
@@ -173,34 +380,262 @@ def varied_tables(model: Model, sweep: Sweep) -> dict[str, pl.LazyFrame]:
     return tables
 
 
-def sweep(model, grid: dict) -> pl.DataFrame:
-    """One row per variant: `variant`, one column per parameter (as given), `total_footprint_kg` (the system's
-    footprint summed over all hours) and the totals by category and phase. `model` is a Model or an API System."""
-    if not isinstance(model, Model) and hasattr(model, "model"):
-        model = model.model()
-    plan = parse_grid(model, grid)
-    targets = tuple(dict.fromkeys(stage for stage, *_ in FOOTPRINTS))
-    frames = compute_tables(varied_tables(model, plan), stages=stages_for(
-        (*targets, "server_fleet_shortages", "storage_fleet_shortages")))
-    from efp_tables.compute import _raise_on_violations
+def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
+    """The model of one variant: the model of its structure with its numeric inputs set."""
+    [(structure, row)] = plan.models(model, plan.variants(variant, variant + 1))
+    tables = dict(structure.items())
+    for p in plan.numeric:
+        tables[p.table] = tables[p.table].with_columns(
+            pl.when(pl.col(p.id_column) == p.object_id).then(pl.lit(p.values[row[p.dimension][0]]))
+            .otherwise(pl.col(p.column)).alias(p.column))
+    return Model(**tables).validated()
+
+
+def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, pl.LazyFrame]:
+    """The stages of the footprints (materialized) for `variants`, only the value indices they use carried;
+    capacity checked."""
+    used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES)
     _raise_on_violations({name: frames[name].collect() for name in ("server_fleet_shortages",
                                                                       "storage_fleet_shortages")})
-    return variant_totals(frames, plan)
+    return frames
 
 
-def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep) -> pl.DataFrame:
-    """Totals per variant: each footprint summed over hours and objects with only its own dimensions, then
-    broadcast to the variants through the dimensions it has."""
-    totals = plan.variants.select("variant")
+def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop: int, hourly: bool = False):
+    """Totals of variants variant_start..variant_stop-1 (the rows `sweep` has for them), computed on their own:
+    the unit of work of a sweep. `model` is the one `plan` was parsed on (`parse_grid`); the plan carries the
+    models of its structural changes. With `hourly`, a pair (totals, `variant_hourly`)."""
+    totals, per_hour = _partition(model, plan, variant_start, variant_stop, hourly)
+    return (totals, per_hour) if hourly else totals
+
+
+def _partition(model: Model, plan: Sweep, start: int, stop: int,
+               hourly: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    totals, hours = [], []
+    for structure, variants in plan.models(model, plan.variants(start, stop)):
+        frames = stage_frames(structure, plan, variants)
+        totals.append(variant_totals(frames, plan, variants))
+        if hourly:
+            hours.append(variant_hourly(frames, variants))
+    return (pl.concat(totals).sort("variant"),
+            pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
+
+
+def _per_variant(frame: pl.LazyFrame, variants: pl.DataFrame, keys: list[str],
+                 sums: dict[str, str]) -> pl.LazyFrame:
+    """Each column of `sums` ({name: column}) summed over everything but `keys` with only the frame's own
+    dimensions, then broadcast to the variants through the dimensions it has."""
+    dims = dimensions(frame)
+    aggregations = [pl.col(column).sum().alias(name) for name, column in sums.items()]
+    summed = frame.group_by(*dims, *keys).agg(aggregations) if dims or keys else frame.select(aggregations)
+    return (variants.lazy().join(summed, on=dims, how="inner" if keys else "left") if dims
+            else variants.lazy().join(summed, how="cross"))
+
+
+def _footprints_by_stage() -> dict[str, dict[str, str]]:
+    """{stage: {total column: footprint column}}: a stage read once for all its footprints."""
+    by_stage: dict[str, dict[str, str]] = {}
     for stage, _, column, category, phase in FOOTPRINTS:
-        frame = frames[stage]
-        dims = dimensions(frame)
-        summed = frame.group_by(*dims).agg(pl.col(column).sum().alias("_kg")) if dims else \
-            frame.select(pl.col(column).sum().alias("_kg"))
-        per_variant = (plan.variants.lazy().join(summed, on=dims, how="left") if dims
-                       else plan.variants.lazy().join(summed, how="cross"))
-        totals = totals.join(per_variant.select("variant", pl.col("_kg").fill_null(0.0)
-                                                .alias(f"{category}_{phase}_kg")).collect(), on="variant")
+        by_stage.setdefault(stage, {})[f"{category}_{phase}_kg"] = column
+    return by_stage
+
+
+def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
+    """Totals of `variants` (rows of `plan.variants()`): each footprint summed over hours and objects with only
+    its own dimensions, then broadcast to the variants."""
+    parts = pl.collect_all([
+        _per_variant(frames[stage], variants, [], sums).select("variant", pl.col(*sums).fill_null(0.0))
+        for stage, sums in _footprints_by_stage().items()])
+    totals = variants.select("variant")
+    for part in parts:
+        totals = totals.join(part, on="variant")
     totals = totals.with_columns(total_footprint_kg=pl.sum_horizontal(TOTAL_COLUMNS))
-    return plan.labelled().join(totals, on="variant").sort("variant").select(
+    return plan.labelled(variants).join(totals, on="variant").sort("variant").select(
         "variant", *[p.name for p in plan.parameters], "total_footprint_kg", *TOTAL_COLUMNS)
+
+
+def variant_hourly(frames: dict[str, pl.LazyFrame], variants: pl.DataFrame) -> pl.DataFrame:
+    """The system's total footprint per variant and hour (every hour from the first to the last of any
+    footprint): `variant`, `hour_utc`, `total_footprint_kg`. Each footprint is summed per version of its own
+    dimensions into a dense (version x hour) array; a variant's series adds up the rows of its versions."""
+    stages = _footprints_by_stage()
+    dims = {stage: dimensions(frames[stage]) for stage in stages}
+    summed = dict(zip(stages, pl.collect_all([
+        frames[stage].group_by(*dims[stage], HOUR).agg(pl.sum_horizontal(*sums.values()).sum().alias("_kg"))
+        for stage, sums in stages.items()])))
+    present = pl.concat([frame.select(HOUR) for frame in summed.values()])[HOUR]
+    first, span = (present.min(), present.max() - present.min() + 1) if present.len() else (0, 0)
+    total = np.zeros((variants.height, span))
+    for stage, frame in summed.items():
+        versions = frame.select(dims[stage]).unique(maintain_order=True).with_row_index("_version")
+        frame = frame.join(versions, on=dims[stage]) if dims[stage] else frame.with_columns(_version=pl.lit(0))
+        series = np.zeros((versions.height + 1, span))  # a last row of zeros: variants with no version here
+        series[frame["_version"].to_numpy(), frame[HOUR].to_numpy() - first] = frame["_kg"].to_numpy()
+        of_variant = (variants.join(versions, on=dims[stage], how="left", maintain_order="left")["_version"]
+                      .fill_null(versions.height).to_numpy() if dims[stage] else np.zeros(variants.height, int))
+        total += series[of_variant]
+    hours = np.tile(np.arange(first, first + span, dtype=np.int64), variants.height) * 3_600_000_000
+    return pl.DataFrame({"variant": np.repeat(variants["variant"].to_numpy(), span),
+                         "hour_utc": pl.Series(hours).cast(pl.Datetime("us", "UTC")),
+                         "total_footprint_kg": total.ravel()})
+
+
+def stage_dimensions(plan: Sweep) -> dict[str, frozenset[str]]:
+    """Per stage, the dimensions it may carry: those of the tables it reads, directly or through other stages.
+    An upper bound (`timeline.parameters` drops those along which the columns a stage reads do not vary)."""
+    dims: dict[str, frozenset[str]] = {}
+    for p in plan.numeric:
+        dims[p.table] = dims.get(p.table, frozenset()) | {p.dimension}
+    for stage in STAGES:
+        dims[stage.__name__] = frozenset().union(*(dims.get(name, frozenset())
+                                                   for name in inspect.signature(stage).parameters))
+    return {stage.__name__: dims[stage.__name__] for stage in STAGES}
+
+
+def available_memory() -> int:
+    """Bytes of memory available now: MemAvailable of /proc/meminfo (Linux), else the free physical pages."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_limit_default() -> int:
+    """What a sweep's chunks may hold: half the available memory, at most MEMORY_CAP."""
+    return min(available_memory() // 2, MEMORY_CAP)
+
+
+@dataclass(frozen=True)
+class ChunkCost:
+    """Memory of a chunk of variants: per stage, the bytes of one version (one combination of the values of its
+    dimensions) times the versions the chunk needs, plus the bytes of each variant's own output rows."""
+    version_bytes: dict[str, float]
+    stage_dims: dict[str, frozenset[str]]
+    variant_bytes: int
+
+    def __call__(self, plan: Sweep, start: int, stop: int) -> int:
+        used = plan.used_values(start, stop)
+        stages = sum(size * math.prod(len(used[d]) for d in self.stage_dims[name])
+                     for name, size in self.version_bytes.items())
+        return WORKING_COPIES * int(stages + self.variant_bytes * (stop - start))
+
+    def largest_stop(self, plan: Sweep, start: int, limit: int) -> int:
+        """The end of the longest chunk from `start` within `limit` bytes (at least one variant)."""
+        low, high = start + 1, len(plan)  # the cost only grows with the chunk's end
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if self(plan, start, middle) <= limit else (low, middle - 1)
+        return low
+
+
+def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
+    """The cost of chunks, from a small probe run: the first two values of every grid parameter (each of their
+    combinations is a variant; a dimension a stage does not carry then shows), or the first variant of a list
+    (its dimensions are then bounded by `stage_dimensions`), on the first PROBE_SHARE of every usage pattern's
+    hours (hourly frames scale with the hours; the probe's time is mostly the plan's fixed cost)."""
+    probe = plan.used_values(0, 1) if plan.positions is None else \
+        {p.dimension: list(range(min(2, len(p.values)))) for p in plan.parameters}
+    occurrences = model.table("hourly_occurrences")
+    pattern = "usage_pattern_id"
+    kept = occurrences.filter(pl.col(HOUR) < pl.col(HOUR).min().over(pattern)
+                              + (pl.len().over(pattern) * PROBE_SHARE).ceil())
+    hours_scale = occurrences.height / max(kept.height, 1)
+    frames = compute_tables({**varied_tables(model, plan, probe), "hourly_occurrences": kept.lazy()},
+                            stages=STAGES)
+    bounds, version_bytes, dims = stage_dimensions(plan), {}, {}
+    for name, frame in frames.items():
+        collected = frame.collect()
+        seen = set(dimensions(collected.lazy()))
+        dims[name] = frozenset(d for d in bounds[name] if d in seen or len(probe[d]) == 1)
+        version_bytes[name] = collected.estimated_size() / math.prod(len(probe[d]) for d in seen) * (
+            hours_scale if HOUR in collected.columns else 1)
+    first = plan.variants(0, 1)
+    # A variant's hourly rows: the output, and before it the dense array of its sums (as big again).
+    variant_bytes = variant_totals(frames, plan, first).estimated_size() + (
+        2 * variant_hourly(frames, first).estimated_size() * hours_scale if hourly else 0)
+    return ChunkCost(version_bytes, dims, int(variant_bytes))
+
+
+def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
+                progress: bool) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
+    """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
+    `memory_limit` bytes allow by `chunk_cost`."""
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
+                                   or chunk_size < 1):
+        raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
+    if chunk_size is None:
+        cost = chunk_cost(model, plan, hourly)
+        limit = memory_limit_default() if memory_limit is None else memory_limit
+    with tqdm(total=len(plan), unit="variant", disable=not progress, file=sys.stderr, mininterval=0,
+              dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
+        start = 0
+        while start < len(plan):
+            stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)
+            yield _partition(model, plan, start, stop, hourly)
+            bar.update(stop - start)
+            start = stop
+
+
+def _plan(model, grid) -> tuple[Model, Sweep]:
+    if not isinstance(model, Model) and hasattr(model, "model"):
+        model = model.model()
+    return model, parse_grid(model, grid)
+
+
+def sweep(model, grid: dict, *, chunk_size: int | None = None, memory_limit: int | None = None,
+          progress: bool = False, engine: str = "local", address: str | None = None,
+          workers: int = 2) -> pl.DataFrame:
+    """One row per variant: `variant`, one column per parameter (as given), `total_footprint_kg` (the system's
+    footprint summed over all hours) and the totals by category and phase. `model` is a Model or an API System.
+    Variants run in chunks of `chunk_size`, or as many as `memory_limit` bytes allow (default
+    `memory_limit_default()`); `progress` shows a bar of variants done on stderr. `engine="dask"` runs them on a
+    Dask cluster instead (`address` of its scheduler, or a local one of `workers` processes; see
+    efp_tables.distributed), its workers writing partitions that are read back here."""
+    if engine != "local":
+        return _sweep_elsewhere(model, grid, engine, address, workers, progress)
+    model, plan = _plan(model, grid)
+    return pl.concat([totals for totals, _ in _partitions(model, plan, chunk_size, memory_limit, False,
+                                                          progress)])
+
+
+def _sweep_elsewhere(model, grid: dict, engine: str, address: str | None, workers: int,
+                     progress: bool) -> pl.DataFrame:
+    from efp_tables import distributed
+    distributed.check_engine(engine)
+    with tempfile.TemporaryDirectory() as folder:
+        distributed.sweep_on_dask(model, grid, folder, address=address, workers=workers, progress=progress)
+        return distributed.read_sweep(folder)
+
+
+def sweep_to_parquet(model, grid: dict, path: str | Path, *, hourly_folder: str | Path | None = None,
+                     chunk_size: int | None = None, memory_limit: int | None = None, progress: bool = False,
+                     to_arrow: Callable[[pl.DataFrame], pa.Table] = pl.DataFrame.to_arrow) -> int:
+    """`sweep` written to Parquet chunk by chunk (each chunk's rows through `to_arrow`); with `hourly_folder`,
+    also each variant's hourly total footprint in `hourly_folder/variant=N/part.parquet` (hive partitions).
+    Both appear only complete: they are written under temporary names and renamed at the end. Returns the
+    number of variants."""
+    model, plan = _plan(model, grid)
+    with atomic_path(path) as temporary, (atomic_folder(hourly_folder) if hourly_folder is not None
+                                          else nullcontext()) as hourly_temporary:
+        writer = None
+        try:
+            for totals, per_hour in _partitions(model, plan, chunk_size, memory_limit, hourly_folder is not None,
+                                                progress):
+                table = to_arrow(totals)
+                writer = writer or pq.ParquetWriter(temporary, table.schema, compression="zstd")
+                writer.write_table(table)
+                if per_hour is not None:
+                    _write_hourly(per_hour, hourly_temporary, to_arrow)
+        finally:
+            if writer is not None:
+                writer.close()
+    return len(plan)
+
+
+def _write_hourly(per_hour: pl.DataFrame, folder: Path, to_arrow: Callable[[pl.DataFrame], pa.Table]) -> None:
+    for (variant,), rows in per_hour.partition_by("variant", as_dict=True, include_key=False).items():
+        (folder / f"variant={variant}").mkdir()
+        pq.write_table(to_arrow(rows), folder / f"variant={variant}" / "part.parquet", compression="zstd")

@@ -23,5 +23,19 @@ class LiveModel:
         current = getattr(self.objects[object_id], attribute)
         setattr(self.objects[object_id], attribute, SourceValue(quantity.to(current.value.units)))
 
+    def link(self, name: str, value) -> None:
+        """A structural change: a link to another object (its id), a list of links (ids), or a choice (text)."""
+        from efootprint.abstract_modeling_classes.explainable_object_dict import to_weighted_explainable_object_dict
+        from efootprint.abstract_modeling_classes.source_objects import SourceObject
+        object_id, attribute = name.rsplit(".", 1)
+        current = getattr(self.objects[object_id], attribute)
+        if isinstance(value, list) and isinstance(current, dict):  # weighted links: a repeated id weighs more
+            value = to_weighted_explainable_object_dict([self.objects[item] for item in value])
+        elif isinstance(value, list):
+            value = [self.objects[item] for item in value]
+        else:
+            value = self.objects[value] if value in self.objects else SourceObject(value)
+        setattr(self.objects[object_id], attribute, value)
+
     def total_kg(self) -> float:
         return float(self.system.total_footprint.sum().to("kg").magnitude)

@@ -1,4 +1,5 @@
 """Sweeps: every variant's totals equal efootprint's live model with the same inputs changed."""
+import itertools
 import json
 import random
 
@@ -10,7 +11,7 @@ from efootprint_live import LiveModel
 from efp_tables.cli import main
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
-from efp_tables.sweeps import TOTAL_COLUMNS, parse_grid, sweep
+from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
 from sweep_grids import QUICKSTART_GRID
 
 QUICKSTART = REFERENCE / "quickstart.json"
@@ -61,6 +62,20 @@ def test_baseline_variant_equals_the_reference_total():
     assert result["total_footprint_kg"][1] == pytest.approx(live.total_kg(), rel=1e-6)
 
 
+def test_a_service_sweep_keeps_the_jobs_without_a_service():
+    # Regression: a left join onto a varied services table gave the plain jobs a null variant dimension, and
+    # they dropped out of every later join (the baseline value gave 8.9e6 kg instead of 11.4e6).
+    grid = {"Video-streaming-service.bits_per_pixel": ["0.1 bit", "0.05 bit"],
+            "Video-streaming-service.base_ram_consumption": ["2 GB_ram", "60 GB_ram"]}
+    result = sweep(read_model(QUICKSTART), grid)
+    assert result["total_footprint_kg"][0] == pytest.approx(11_374_527, rel=1e-6)
+    for row in result.rows(named=True)[1:]:
+        live = LiveModel(QUICKSTART)
+        for name in grid:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+
+
 def test_a_gpu_server_sweep_matches_efootprint():
     path = REFERENCE / "ml_workflow.json"
     model = read_model(path)
@@ -90,15 +105,21 @@ def test_bad_grids_fail_before_computing(grid, message):
         parse_grid(read_model(QUICKSTART), grid)
 
 
-def test_sweep_command_writes_one_row_per_variant(tmp_path):
+def test_sweep_command_writes_one_row_per_variant(tmp_path, capsys):
     grid = tmp_path / "grid.json"
     grid.write_text(json.dumps({"server.average_carbon_intensity": ["100 g/kWh", "300 g/kWh"],
                                 "SSD-storage.lifespan": ["4 year", "6 year"]}))
-    assert main(["sweep", str(QUICKSTART), "--grid", str(grid), "--out", str(tmp_path / "out")]) == 0
+    assert main(["sweep", str(QUICKSTART), "--grid", str(grid), "--out", str(tmp_path / "out"),
+                 "--chunk-size", "3"]) == 0
+    assert capsys.readouterr().err == ""  # no progress bar when stderr is not a terminal
     result = pl.read_parquet(tmp_path / "out" / "sweep.parquet")
     assert result.columns[:4] == ["variant", "server.average_carbon_intensity", "SSD-storage.lifespan",
                                   "total_footprint_kg"]
     assert result.height == 4 and result["total_footprint_kg"][1] == pytest.approx(11_374_527, rel=1e-6)
+    import pyarrow.parquet as pq
+    assert pq.read_schema(tmp_path / "out" / "sweep.parquet").field("total_footprint_kg").metadata == {
+        b"unit": b"kilogram"}
+    assert not (tmp_path / "out" / "hourly").exists()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"server.average_carbon_intensity": ["100 kg"]}))
     assert main(["sweep", str(QUICKSTART), "--grid", str(bad), "--out", str(tmp_path / "bad")]) == 2
@@ -110,3 +131,184 @@ def test_sweep_of_an_api_system():
     result = sweep(quickstart_system(), {"server.average_carbon_intensity": ["100 g/kWh", "200 g/kWh"]})
     assert result["total_footprint_kg"][0] == pytest.approx(11_374_527, rel=1e-6)
     assert result["total_footprint_kg"][1] > result["total_footprint_kg"][0]
+
+
+SMALL_GRID = {"server.average_carbon_intensity": ["100 g/kWh", "0.1 kg/kWh", "300 g/kWh"],  # two equal values
+              "SSD-storage.lifespan": ["4 year", "6 year"], "video-upload.data_transferred": ["5 MB", "20 MB"]}
+
+
+def test_a_grid_decodes_variant_numbers_without_expanding_it():
+    plan = parse_grid(read_model(QUICKSTART), SMALL_GRID)
+    assert plan.explicit is None and len(plan) == 12
+    product = list(itertools.product([0, 0, 1], [0, 1], [0, 1]))  # value indices: "0.1 kg/kWh" is "100 g/kWh"
+    assert plan.variants(0, 12).drop("variant").rows() == product
+    assert plan.variants(5, 9)["variant"].to_list() == [5, 6, 7, 8]
+    for start, stop in [(0, 1), (3, 5), (3, 9), (7, 12), (0, 12)]:
+        expected = {column: sorted({row[i] for row in product[start:stop]})
+                    for i, column in enumerate(plan.variants(0, 1).columns[1:])}
+        assert plan.used_values(start, stop) == expected, (start, stop)
+
+
+def test_chunks_give_the_same_rows_as_one_chunk():
+    model = read_model(QUICKSTART)
+    whole = sweep(model, SMALL_GRID, chunk_size=12)
+    assert whole["total_footprint_kg"][0] == whole["total_footprint_kg"][4]  # 100 g/kWh == 0.1 kg/kWh
+    for chunked in (sweep(model, SMALL_GRID, chunk_size=5), sweep(model, SMALL_GRID, memory_limit=1)):
+        assert chunked.drop(TOTAL_COLUMNS, "total_footprint_kg").equals(whole.drop(TOTAL_COLUMNS,
+                                                                                   "total_footprint_kg"))
+        for column in ["total_footprint_kg", *TOTAL_COLUMNS]:  # stages sum in parallel: the last bit may differ
+            assert chunked[column].to_list() == pytest.approx(whole[column].to_list(), rel=1e-12, abs=1e-9)
+    with pytest.raises(ModelError, match="chunk_size"):
+        sweep(model, SMALL_GRID, chunk_size=0)
+    partition = sweep_partition(model, parse_grid(model, SMALL_GRID), 3, 8)  # what a worker runs
+    assert partition.drop(TOTAL_COLUMNS, "total_footprint_kg").equals(
+        whole.slice(3, 5).drop(TOTAL_COLUMNS, "total_footprint_kg"))
+    assert partition["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"][3:8].to_list(),
+                                                                      rel=1e-12)
+
+
+def test_chunk_size_follows_the_memory_limit():
+    model = read_model(QUICKSTART)
+    plan = parse_grid(model, QUICKSTART_GRID)
+    cost = chunk_cost(model, plan, hourly=False)
+    # The probe sees which parameters each stage really varies with: server footprints with carbon intensity
+    # and utilization only, storage with its lifespan, the network with the upload size.
+    assert cost.stage_dims["server_footprints"] == {"variant_0", "variant_1"}
+    assert cost.stage_dims["storage_instances"] == {"variant_2"}
+    assert cost.stage_dims["network_use_footprint"] == {"variant_3"}
+    assert cost.stage_dims["device_footprints"] == set()
+    one_carbon_intensity = cost(plan, 0, 100)
+    assert cost(plan, 0, 1000) > one_carbon_intensity > cost(plan, 0, 20) > cost(plan, 0, 1)
+    stop = cost.largest_stop(plan, 0, one_carbon_intensity)
+    assert stop == 100 and cost(plan, 0, stop + 1) > one_carbon_intensity
+    assert cost.largest_stop(plan, 40, 1) == 41  # at least one variant per chunk
+    assert cost.largest_stop(plan, 0, cost(plan, 0, 1000)) == 1000
+
+
+def test_sweep_to_parquet_writes_chunk_by_chunk_and_leaves_nothing_on_failure(tmp_path):
+    model = read_model(QUICKSTART)
+    assert sweep_to_parquet(model, SMALL_GRID, tmp_path / "sweep.parquet", chunk_size=5) == 12
+    written = pl.read_parquet(tmp_path / "sweep.parquet")
+    assert written.columns == sweep(model, SMALL_GRID).columns and written["variant"].to_list() == list(range(12))
+    import pyarrow.parquet as pq
+    assert pq.ParquetFile(tmp_path / "sweep.parquet").num_row_groups == 3
+
+    chunks = []
+
+    def failing_on_the_second_chunk(frame):
+        if "variant" in frame.columns:  # the totals (hourly rows go per variant, without the column)
+            chunks.append(frame.height)
+        if len(chunks) == 2:
+            raise RuntimeError("disk full")
+        return frame.to_arrow()
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        sweep_to_parquet(model, SMALL_GRID, tmp_path / "failed" / "sweep.parquet", chunk_size=5,
+                         hourly_folder=tmp_path / "failed" / "hourly", to_arrow=failing_on_the_second_chunk)
+    assert chunks == [5, 5] and list((tmp_path / "failed").iterdir()) == []
+
+
+def test_progress_counts_variants_done_on_stderr_when_asked(capsys):
+    model = read_model(QUICKSTART)
+    sweep(model, SMALL_GRID, chunk_size=5, progress=True)
+    shown = capsys.readouterr().err
+    assert "5/12" in shown and "10/12" in shown and "12/12" in shown and "variant" in shown
+    sweep(model, SMALL_GRID, chunk_size=5)
+    assert capsys.readouterr().err == ""
+
+
+def test_hourly_footprints_per_variant_sum_to_the_totals_and_equal_compute(tmp_path):
+    from efp_tables.compute import compute
+    from efp_tables.simulations import changed_model
+    grid = tmp_path / "grid.json"
+    grid.write_text(json.dumps(SMALL_GRID))
+    out = tmp_path / "out"
+    assert main(["sweep", str(QUICKSTART), "--grid", str(grid), "--out", str(out), "--hourly",
+                 "--chunk-size", "5"]) == 0
+    assert sorted(p.name for p in (out / "hourly").iterdir()) == sorted(f"variant={v}" for v in range(12))
+    hourly = pl.scan_parquet(out / "hourly" / "**" / "*.parquet", hive_partitioning=True).collect()
+    assert hourly.schema["hour_utc"] == pl.Datetime("us", "UTC")
+    totals = pl.read_parquet(out / "sweep.parquet")
+    sums = hourly.group_by("variant").agg(pl.col("total_footprint_kg").sum()).sort("variant")
+    assert sums["variant"].to_list() == list(range(12))
+    assert sums["total_footprint_kg"].to_list() == pytest.approx(totals["total_footprint_kg"].to_list(), rel=1e-9)
+
+    model = read_model(QUICKSTART)
+    row = totals.row(7, named=True)
+    expected = (compute(changed_model(model, {name: row[name] for name in SMALL_GRID})).long()
+                .filter(object_class="System", attribute="total_footprint")
+                .select(pl.col("hour").dt.replace_time_zone("UTC").alias("hour_utc"), pl.col("value")))
+    ours = hourly.filter(variant=7).select("hour_utc", "total_footprint_kg")
+    both = expected.join(ours, on="hour_utc", how="full", coalesce=True).fill_null(0.0)
+    assert both.height == expected.height > 20_000
+    assert both["total_footprint_kg"].to_list() == pytest.approx(both["value"].to_list(), rel=1e-9, abs=1e-9)
+
+
+ECOMMERCE = REFERENCE / "ecommerce.json"
+STRUCTURAL_VARIANTS = [
+    {"Read-product-catalog.server": "Web-application-server"},
+    {"Product-database-server.server_type": "serverless", "Web-application-server.average_carbon_intensity":
+        "300 g/kWh"},
+    {"Shopping-journey.uj_steps": ["Browse-the-catalog", "Browse-the-catalog", "Check-out"]},
+    {"Web-application-server.average_carbon_intensity": "300 g/kWh"},
+    {"Read-product-catalog.server": "Web-application-server", "Web-application-server.server_type": "serverless"},
+]
+
+
+def _live_total(path, changes: dict) -> float:
+    live = LiveModel(path)  # a fresh model: each variant changes only what it names
+    for name, value in changes.items():
+        if name.endswith("average_carbon_intensity"):
+            live.set(name, value)
+        elif value != "baseline":
+            live.link(name, value)
+    return live.total_kg()
+
+
+def test_structural_variants_equal_efootprint_live_model():
+    result = sweep(read_model(ECOMMERCE), {"variants": STRUCTURAL_VARIANTS}, chunk_size=2)
+    assert result["variant"].to_list() == list(range(5))
+    assert result["Read-product-catalog.server"].to_list() == ["Web-application-server", "baseline", "baseline",
+                                                               "baseline", "Web-application-server"]
+    assert len(set(result["total_footprint_kg"].round(3))) == 5  # every change changes the total
+    for variant, changes in enumerate(STRUCTURAL_VARIANTS):
+        assert result["total_footprint_kg"][variant] == pytest.approx(_live_total(ECOMMERCE, changes),
+                                                                      rel=1e-6), changes
+    from efp_tables.compute import compute
+    from efp_tables.simulations import changed_model
+    [moved] = compute(changed_model(read_model(ECOMMERCE), STRUCTURAL_VARIANTS[4])).total_footprint_kg().values()
+    assert moved == pytest.approx(result["total_footprint_kg"][4], rel=1e-12)
+
+
+def test_a_grid_of_structural_changes_matches_efootprint():
+    grid = {"Read-product-catalog.server": ["Product-database-server", "Web-application-server"],
+            "Product-database-server.server_type": ["on-premise", "serverless"]}
+    result = sweep(read_model(ECOMMERCE), grid)
+    assert result.select(*grid).rows() == [("Product-database-server", "on-premise"),
+                                           ("Product-database-server", "serverless"),
+                                           ("Web-application-server", "on-premise"),
+                                           ("Web-application-server", "serverless")]
+    for row in result.iter_rows(named=True):
+        assert row["total_footprint_kg"] == pytest.approx(_live_total(ECOMMERCE, {n: row[n] for n in grid}),
+                                                          rel=1e-6), row
+
+
+@pytest.mark.parametrize(("variant", "message"), [
+    ({"Read-product-catalog.server": "nope"}, r"Job 'Read-product-catalog': server = 'nope'.*id of a Server"),
+    ({"Read-product-catalog.server": "Shopping-journey"}, r"server = 'Shopping-journey'.*id of a Server"),
+    ({"Read-product-catalog.storage": "x"}, r"Job 'Read-product-catalog'.*storage.*numeric input.*structural"),
+    ({"Product-database-server.server_type": "cloud"}, r"server_type = 'cloud'.*one of \['autoscaling'"),
+    ({"Shopping-journey.uj_steps": ["Browse-the-catalog", "Serve-catalog-page"]},
+     r"uj_steps = 'Serve-catalog-page'.*id of a UsageJourneyStep"),
+    ({"Shopping-journey.uj_steps": []}, r"uj_steps = \[\].*non-empty list"),
+    ({"Web-application-server.storage": "Product-database-storage"},
+     r"Storage 'Product-database-storage'.*single server"),
+])
+def test_bad_structural_changes_fail_before_computing(variant, message):
+    with pytest.raises(ModelError, match=message):
+        parse_grid(read_model(ECOMMERCE), {"variants": [variant]})
+
+
+def test_a_video_streaming_job_has_no_server_to_move():
+    with pytest.raises(ModelError, match=r"streaming-job.*server.*VideoStreamingJob has \(its server_id is empty"):
+        parse_grid(read_model(QUICKSTART), {"variants": [{"streaming-job.server": "server"}]})

@@ -1,4 +1,4 @@
-"""`efp compute`: efootprint JSON models to DIR/results.parquet."""
+"""`efp compute`: efootprint JSON models to DIR/results.parquet and the tables for BI tools (io.bi_tables)."""
 from __future__ import annotations
 
 import time
@@ -8,7 +8,7 @@ from efp_tables.errors import ModelError
 
 
 def add(commands) -> None:
-    c = commands.add_parser("compute", help="compute efootprint JSON models, write DIR/results.parquet")
+    c = commands.add_parser("compute", help="compute efootprint JSON models, write DIR/results.parquet and BI tables")
     c.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
     c.add_argument("--out", required=True, help="output folder")
     c.set_defaults(run=run)
@@ -16,8 +16,8 @@ def add(commands) -> None:
 
 def run(args) -> int:
     from efp_tables.compute import compute
+    from efp_tables.io.bi_tables import bi_tables, write_bi_tables
     from efp_tables.io.efootprint_json import read_model
-    from efp_tables.io.results_table import write_parquet_atomic
 
     started = time.perf_counter()
     model = None
@@ -25,17 +25,16 @@ def run(args) -> int:
         one = read_model(path, system_id=Path(path).stem if len(args.models) > 1 else None)
         model = one if model is None else model.concat(one)
     results = compute(model)
-    table = results.long()
-    if len(args.models) == 1:
-        table = table.drop("system_id")
+    tables = bi_tables(results, portfolio=len(args.models) > 1)
     try:
-        out = write_parquet_atomic(table, Path(args.out) / "results.parquet")
+        out, *others = write_bi_tables(tables, args.out)
     except OSError as exc:
         raise ModelError(str(args.out), "--out", str(args.out),
-                         f"a folder where results.parquet can be written ({exc.strerror or exc})") from None
+                         f"a folder where the output tables can be written ({exc.strerror or exc})") from None
     totals = results.total_footprint_kg()
     for system_id, kg in totals.items():
         print(f"{system_id}: total footprint {kg / 1000:,.1f} t CO2e")
-    print(f"wrote {out} ({table.height:,} rows) in {time.perf_counter() - started:.2f} s")
+    print(f"wrote {out} ({tables['results'].num_rows:,} rows) in {time.perf_counter() - started:.2f} s")
+    print(f"and {len(others)} tables for BI tools: {', '.join(path.name for path in others)}")
     return 0
 

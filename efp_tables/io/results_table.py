@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from efp_tables.io.atomic import atomic_path
 
@@ -179,8 +181,32 @@ def long_results(results) -> pl.DataFrame:
     return out
 
 
-def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write Parquet (zstd) atomically: readers never see a half-written file."""
+def with_units(frame: pl.DataFrame, units: dict[str, str],
+               notes: dict[str, dict[str, str]] | None = None) -> pa.Table:
+    """`frame` as an Arrow table whose columns carry their pint unit ({column: unit}) in the field metadata
+    (key "unit"), plus any other `notes` ({column: {key: value}}). Parquet keeps field metadata; pyarrow reads it
+    back (`pyarrow.parquet.read_schema(path).field(column).metadata`)."""
+    table = frame.to_arrow()  # large strings, not string views, which readers before Arrow 16 do not know
+    metadata = {column: {"unit": unit} for column, unit in units.items()}
+    for column, extra in (notes or {}).items():
+        metadata.setdefault(column, {}).update(extra)
+    unknown = sorted(set(metadata) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"metadata for columns {unknown} that the frame does not have ({table.column_names})")
+    fields = [field.with_metadata({**(field.metadata or {}), **{k.encode(): v.encode() for k, v in
+                                                               metadata.get(field.name, {}).items()}})
+              for field in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def write_arrow(table: pa.Table, path: str | Path) -> None:
+    """Parquet (zstd) of an Arrow table, field metadata included."""
+    pq.write_table(table, path, compression="zstd")
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: str | Path, units: dict[str, str] | None = None) -> Path:
+    """Write Parquet (zstd) atomically: readers never see a half-written file. `units` ({column: pint unit})
+    go into the columns' Arrow field metadata (see `with_units`)."""
     with atomic_path(path) as temporary:
-        frame.write_parquet(temporary, compression="zstd")
+        write_arrow(with_units(frame, units or {}), temporary)
     return Path(path)

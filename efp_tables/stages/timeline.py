@@ -27,8 +27,17 @@ def keyed(frame: pl.LazyFrame, keys: list[str]) -> list[str]:
 
 
 def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inner", **options) -> pl.LazyFrame:
-    """A join on `on` and on the sweep dimensions both sides have (the others broadcast)."""
-    shared = sorted(set(dimensions(left)) & set(dimensions(right)))
+    """A join on `on` and on the sweep dimensions both sides have (the others broadcast).
+
+    In a left join, a left row must also exist for every value of the dimensions only the right side has, matched
+    or not: it is first repeated over them (otherwise an unmatched row, a job with no service say, would get a
+    null dimension and drop out of every later join on it)."""
+    left_dims, right_dims = set(dimensions(left)), set(dimensions(right))
+    shared = sorted(left_dims & right_dims)
+    only_right = sorted(right_dims - left_dims)
+    if how == "left" and only_right:
+        left = left.join(right.select(only_right).unique(), how="cross")
+        shared = sorted(left_dims | right_dims)
     return left.join(right, on=[*on, *shared], how=how, **options)
 
 

@@ -1,0 +1,121 @@
+"""Tidy tables that a BI tool (DuckDB, Power BI, Tableau, pandas) reads directly, made from computed results:
+
+- `results.parquet`: efootprint's long table (io.results_table), unchanged so that parity.py reads it;
+- `<object table>_hourly.parquet` (servers, storages, jobs, ...): one row per (system, object, key, hour) and one
+  column per hourly attribute, named `<attribute>_<unit suffix>` (`instances_energy_kwh`);
+- `footprint_by_category.parquet`: kg per (system, category, phase, object) over the whole period, and
+  `footprint_by_category_hourly.parquet`: kg per (system, category, phase, hour).
+
+Every quantity column carries its pint unit in its Arrow field metadata (key "unit") and, where a BI tool would
+drop that metadata, in its name. Hours are UTC: `hour_utc` columns are timestamp[us, tz=UTC]; the long table's
+`hour` stays naive (parity.py joins it with efootprint's naive hours) and says "UTC" in its metadata.
+`write_bi_tables` writes the whole set or nothing."""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from efp_tables.io import results_table
+from efp_tables.io.atomic import atomic_path
+from efp_tables.io.results_table import objects, with_units
+
+# Column name suffix of every pint unit in our results.
+UNIT_SUFFIXES = {
+    "kilogram": "kg", "kilowatt_hour": "kwh", "kilowatt": "kw", "hour": "h",
+    "megabyte": "mb", "megabyte_stored": "mb_stored", "terabyte_stored": "tb_stored", "gigabyte_ram": "gb_ram",
+    "megabyte / second": "mb_per_s", "cpu_core": "cpu_core", "gpu": "gpu", "concurrent": "concurrent",
+    "occurrence": "occurrence",
+}
+HOUR_UTC = "hour_utc"
+_HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
+_CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices"}
+_UTC_NOTE = {"timezone": "UTC"}
+_LONG_NOTES = {"hour": {"timezone": "UTC", "description": "hour starting (naive timestamp, UTC); null for scalars"},
+               "value": {"unit_column": "unit", "description": "value in the pint unit of the row's unit column"},
+               "unit": {"description": "pint unit of value"}}
+
+
+def unit_suffix(unit: str, attribute: str) -> str:
+    """The column name suffix of `attribute`'s pint unit (kilowatt_hour -> kwh)."""
+    try:
+        return UNIT_SUFFIXES[unit]
+    except KeyError:
+        raise ValueError(f"results attribute {attribute!r} in unit {unit!r}: expected one of the units with a "
+                         f"column name suffix ({', '.join(sorted(UNIT_SUFFIXES))}); add it to UNIT_SUFFIXES") from None
+
+
+def hourly_tables(long: pl.DataFrame, names: pl.DataFrame) -> dict[str, tuple[pl.DataFrame, dict[str, str]]]:
+    """{"servers_hourly": (frame, {column: unit}), ...}: the hourly rows of the long table (with `system_id`),
+    one wide frame per object table of `names` (io.results_table.objects). An attribute given in several units
+    (compute needs: cpu_core, or gpu for GPU servers) gets one column per unit. A null is an hour without a
+    value (0) or an attribute the row's object or key does not have."""
+    # An object's class names its table (Server, GPUServer -> servers): a lookup, cheaper than a join on ids.
+    tables_of_classes = dict(names.select("object_class", "object_table").unique().iter_rows())
+    hourly = long.filter(pl.col("kind") == "hourly").with_columns(
+        pl.col("object_class").replace_strict(tables_of_classes).alias("object_table"))
+    units = hourly.select("attribute", "unit").unique()
+    suffixes = {unit: unit_suffix(unit, attribute) for attribute, unit in units.iter_rows()}
+    hourly = hourly.with_columns(
+        pl.concat_str("attribute", pl.lit("_"), pl.col("unit").replace_strict(suffixes)).alias("column"),
+        pl.col("hour").dt.replace_time_zone("UTC").alias(HOUR_UTC))
+    tables = {}
+    for (object_table,), rows in hourly.partition_by("object_table", as_dict=True, maintain_order=True).items():
+        wide = rows.pivot(on="column", index=_HOURLY_INDEX, values="value").sort(
+            "system_id", "object_id", "key_id", HOUR_UTC)
+        column_units = dict(rows.select("column", "unit").unique(maintain_order=True).iter_rows())
+        tables[f"{object_table}_hourly"] = (wide, column_units)
+    return tables
+
+
+def footprint_by_category(footprint_by_object: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """kg per (system, category, phase, object) over the whole period: the System's total_footprint split up."""
+    by_object = footprint_by_object.with_columns(
+        pl.col("category").replace_strict(_CATEGORY_TABLES).alias("object_table"))
+    totals = by_object.group_by("system_id", "category", "phase", "object_table", "object_id").agg(
+        pl.col("value").sum().alias("footprint_kg"))
+    return (totals.join(names.select("system_id", "object_table", "object_id", "object_name"),
+                        on=["system_id", "object_table", "object_id"], how="left")
+            .select("system_id", "category", "phase", "object_id", "object_name", "footprint_kg")
+            .sort("system_id", "category", "phase", "object_id"))
+
+
+def footprint_by_category_hourly(footprint_by_object: pl.DataFrame) -> pl.DataFrame:
+    """kg per (system, category, phase, hour); the hour's categories and phases add up to total_footprint."""
+    return (footprint_by_object.group_by("system_id", "category", "phase", "hour")
+            .agg(pl.col("value").sum().alias("footprint_kg"))
+            .select("system_id", "category", "phase",
+                    pl.from_epoch(pl.col("hour") * 3600, time_unit="s").cast(pl.Datetime("us"))
+                    .dt.replace_time_zone("UTC").alias(HOUR_UTC), "footprint_kg")
+            .sort("system_id", "category", "phase", HOUR_UTC))
+
+
+def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True) -> dict[str, pa.Table]:
+    """Every output table of computed `results` (a compute.Results), by file stem, with unit metadata.
+    `long` is `results.long()` when already at hand. Without `portfolio`, results.parquet has no `system_id`
+    column (as `efp compute` of one model always wrote it); the other tables always have it."""
+    long = results.long() if long is None else long
+    names = objects(results.model).collect()
+    by_object = results.collected["footprint_by_object"]
+    tables = {"results": with_units(long if portfolio else long.drop("system_id"), {}, _LONG_NOTES)}
+    for name, (frame, units) in hourly_tables(long, names).items():
+        tables[name] = with_units(frame, units, {HOUR_UTC: _UTC_NOTE})
+    tables["footprint_by_category"] = with_units(footprint_by_category(by_object, names),
+                                                 {"footprint_kg": "kilogram"})
+    tables["footprint_by_category_hourly"] = with_units(footprint_by_category_hourly(by_object),
+                                                        {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
+    return tables
+
+
+def write_bi_tables(tables: dict[str, pa.Table], folder: str | Path) -> list[Path]:
+    """Write `tables` as folder/<name>.parquet, all or none: each goes to a temporary file first, and the
+    temporary files are renamed over the targets only once every table is written (on any error, all of them
+    are removed and the folder keeps its previous files)."""
+    folder = Path(folder)
+    paths = [folder / f"{name}.parquet" for name in tables]
+    with ExitStack() as renames:
+        for path, table in zip(paths, tables.values()):
+            results_table.write_arrow(table, renames.enter_context(atomic_path(path)))
+    return paths
