@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from efp_tables.cli import compute, quickstart, simulate, sweep
+from efp_tables.cli import chart, compute, explain, quickstart, report, simulate, sweep
 from efp_tables.errors import ModelError
 
-COMMANDS = (compute, sweep, simulate, quickstart)
+COMMANDS = (compute, sweep, simulate, quickstart, chart, explain, report)
 
 
 def main(argv: list[str] | None = None) -> int:

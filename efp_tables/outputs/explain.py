@@ -1,0 +1,610 @@
+"""Explain any number: how a calculated attribute of an object is computed, from what, down to the user inputs.
+
+`FORMULAS` is the lineage registry, one entry per (object table, efootprint attribute): the formula in words and
+symbols, and what it depends on: other calculated attributes or user inputs of the same object ("power") or of
+linked objects ("jobs:ram_needed", the attribute of every object the relation "jobs" reaches). Relations are
+paths through the model's link columns and edge tables (`RELATIONS`). Where a value lives in the results, and
+its unit, comes from the long results table's `ATTRIBUTES` (io/results_table.py); what counts as an input comes
+from the table definitions (tables/schema.py).
+
+`explain(model, results, object_id, attribute)` walks the registry from one attribute and returns the lineage
+as a table, one row per (node, parent) edge of the graph (a node reached from several parents has several rows,
+and is expanded once, at its shortest depth)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from efp_tables.errors import ModelError
+from efp_tables.io.results_table import ATTRIBUTES, Attribute, objects
+from efp_tables.tables import schema as s
+
+
+@dataclass(frozen=True)
+class Dependency:
+    attribute: str
+    via: str = "self"  # a relation of RELATIONS from the object's table, or "self"
+    when: tuple[str, str] | None = None  # (column, value): only for objects whose row has that value
+
+
+@dataclass(frozen=True)
+class Formula:
+    table: str
+    attribute: str
+    words: str
+    symbols: str
+    dependencies: tuple[Dependency, ...]
+    classes: tuple[str, ...] | None = None  # only for objects of these classes (else the attribute is an input)
+
+
+def _formula(table: str, attribute: str, words: str, symbols: str, *dependencies: str | Dependency,
+             classes: tuple[str, ...] | None = None) -> Formula:
+    """A registry entry; a dependency "relation:attribute" is `attribute` of the objects `relation` reaches."""
+    parsed = []
+    for dependency in dependencies:
+        if isinstance(dependency, str):
+            via, _, attribute_name = dependency.rpartition(":")
+            dependency = Dependency(attribute_name, via or "self")
+        parsed.append(dependency)
+    return Formula(table, attribute, words, symbols, tuple(parsed), classes)
+
+
+# Inputs that are not a column of the object's own row. Weighted links of edge tables (efootprint's dicts of
+# weights): (table, attribute) -> (edge table, the object's id column, the linked id column).
+WEIGHT_INPUTS = {
+    ("usage_journey_steps", "jobs"): ("step_jobs", "step_id", "job_id"),
+    ("usage_journeys", "uj_steps"): ("journey_steps", "journey_id", "step_id"),
+    ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
+}
+# Hourly input series: (table, attribute) -> (table holding it, the object's id column, value column).
+HOURLY_INPUTS = {("usage_patterns", "hourly_occurrences"): ("hourly_occurrences", "usage_pattern_id", "occurrences")}
+_CLASS_COLUMNS = ("server_class", "job_class", "service_class")
+_GPU_CLASSES = ("GPUServer", "GPUJob")
+_COMPUTE_COLUMNS = ("compute", "compute_needed", "base_compute_consumption")
+
+# A hop follows a link: rows of `table` whose `source` column holds one of the ids give their `target` ids.
+Hop = tuple[str, str, str]
+JOB_STEPS: Hop = ("step_jobs", "job_id", "step_id")
+STEP_JOBS: Hop = ("step_jobs", "step_id", "job_id")
+STEP_JOURNEYS: Hop = ("journey_steps", "step_id", "journey_id")
+JOURNEY_STEPS: Hop = ("journey_steps", "journey_id", "step_id")
+JOURNEY_PATTERNS: Hop = ("pattern_journeys", "journey_id", "usage_pattern_id")
+PATTERN_JOURNEYS: Hop = ("pattern_journeys", "usage_pattern_id", "journey_id")
+PATTERN_COUNTRY: Hop = ("usage_patterns", "usage_pattern_id", "country_id")
+PATTERN_NETWORK: Hop = ("usage_patterns", "usage_pattern_id", "network_id")
+NETWORK_PATTERNS: Hop = ("usage_patterns", "network_id", "usage_pattern_id")
+PATTERN_DEVICES: Hop = ("pattern_devices", "usage_pattern_id", "device_id")
+DEVICE_PATTERNS: Hop = ("pattern_devices", "device_id", "usage_pattern_id")
+JOB_SERVICE: Hop = ("jobs", "job_id", "service_id")
+JOB_SERVER: Hop = ("jobs", "job_id", "server_id")
+SERVICE_SERVER: Hop = ("services", "service_id", "server_id")
+SERVER_JOBS: Hop = ("jobs", "server_id", "job_id")
+SERVER_SERVICES: Hop = ("services", "server_id", "service_id")
+SERVICE_JOBS: Hop = ("jobs", "service_id", "job_id")
+SERVER_STORAGE: Hop = ("servers", "server_id", "storage_id")
+STORAGE_SERVERS: Hop = ("servers", "storage_id", "server_id")
+SYSTEM_PATTERNS: Hop = ("system_usage_patterns", "system_id", "usage_pattern_id")
+_PATTERN_JOBS = (PATTERN_JOURNEYS, JOURNEY_STEPS, STEP_JOBS)
+# A job runs on its server, or on the server of its service (video streaming).
+_SYSTEM_SERVERS = ((SYSTEM_PATTERNS, *_PATTERN_JOBS, JOB_SERVER),
+                   (SYSTEM_PATTERNS, *_PATTERN_JOBS, JOB_SERVICE, SERVICE_SERVER))
+_SERVER_JOBS = ((SERVER_JOBS,), (SERVER_SERVICES, SERVICE_JOBS))
+
+
+def _steps_before(tables: dict[str, pl.DataFrame], steps: list[str], include_own: bool) -> list[str]:
+    """Steps of the journeys holding `steps` that come before them (and the steps themselves if `include_own`):
+    the steps whose time spent sets where each of `steps` starts (or ends) in its journey."""
+    links = tables["journey_steps"]
+    own = links.filter(pl.col("step_id").is_in(steps)).select("journey_id", own_position="position")
+    earlier = links.join(own, on="journey_id").filter(
+        pl.col("position") <= pl.col("own_position") if include_own else pl.col("position") < pl.col("own_position"))
+    return earlier["step_id"].unique(maintain_order=True).to_list()
+
+
+def _preceding_steps_of_jobs(tables: dict[str, pl.DataFrame], jobs: list[str]) -> list[str]:
+    return _steps_before(tables, _follow(tables, jobs, (JOB_STEPS,)), include_own=False)
+
+
+def _steps_so_far(tables: dict[str, pl.DataFrame], steps: list[str]) -> list[str]:
+    return _steps_before(tables, steps, include_own=True)
+
+
+# (table, relation) -> (table reached, paths of hops, their union; or a function of the tables and ids).
+RELATIONS: dict[tuple[str, str], tuple[str, tuple[tuple[Hop, ...], ...] | Callable]] = {
+    ("usage_patterns", "country"): ("countries", ((PATTERN_COUNTRY,),)),
+    ("usage_journeys", "steps"): ("usage_journey_steps", ((JOURNEY_STEPS,),)),
+    ("usage_journeys", "patterns"): ("usage_patterns", ((JOURNEY_PATTERNS,),)),
+    ("usage_journey_steps", "journeys"): ("usage_journeys", ((STEP_JOURNEYS,),)),
+    ("usage_journey_steps", "patterns"): ("usage_patterns", ((STEP_JOURNEYS, JOURNEY_PATTERNS),)),
+    ("usage_journey_steps", "steps_so_far"): ("usage_journey_steps", _steps_so_far),
+    ("jobs", "steps"): ("usage_journey_steps", ((JOB_STEPS,),)),
+    ("jobs", "preceding_steps"): ("usage_journey_steps", _preceding_steps_of_jobs),
+    ("jobs", "journeys"): ("usage_journeys", ((JOB_STEPS, STEP_JOURNEYS),)),
+    ("jobs", "patterns"): ("usage_patterns", ((JOB_STEPS, STEP_JOURNEYS, JOURNEY_PATTERNS),)),
+    ("jobs", "service"): ("services", ((JOB_SERVICE,),)),
+    ("servers", "jobs"): ("jobs", _SERVER_JOBS),
+    ("servers", "services"): ("services", ((SERVER_SERVICES,),)),
+    ("servers", "service_jobs"): ("jobs", ((SERVER_SERVICES, SERVICE_JOBS),)),
+    ("storages", "servers"): ("servers", ((STORAGE_SERVERS,),)),
+    ("storages", "jobs"): ("jobs", tuple((STORAGE_SERVERS, *path) for path in _SERVER_JOBS)),
+    ("networks", "jobs"): ("jobs", ((NETWORK_PATTERNS, *_PATTERN_JOBS),)),
+    ("networks", "countries"): ("countries", ((NETWORK_PATTERNS, PATTERN_COUNTRY),)),
+    ("devices", "journeys"): ("usage_journeys", ((DEVICE_PATTERNS, PATTERN_JOURNEYS),)),
+    ("devices", "countries"): ("countries", ((DEVICE_PATTERNS, PATTERN_COUNTRY),)),
+    ("systems", "servers"): ("servers", _SYSTEM_SERVERS),
+    ("systems", "storages"): ("storages", tuple((*path, SERVER_STORAGE) for path in _SYSTEM_SERVERS)),
+    ("systems", "networks"): ("networks", ((SYSTEM_PATTERNS, PATTERN_NETWORK),)),
+    ("systems", "devices"): ("devices", ((SYSTEM_PATTERNS, PATTERN_DEVICES),)),
+}
+
+_OCCURRENCES = ("patterns:utc_hourly_occurrences", "patterns:usage_journeys", "journeys:uj_steps", "steps:jobs",
+                "preceding_steps:user_time_spent")
+_GPU = ("GPUServer",)
+_CLOUD = ("BoaviztaCloudServer",)
+_CLOUD_LOOKUP = "the {} of the provider's instance type in Boavizta's cloud instance table"
+
+FORMULAS: tuple[Formula, ...] = (
+    # Usage
+    _formula("usage_patterns", "utc_hourly_occurrences",
+             "the local hourly occurrences moved to UTC by the country's time-zone offset",
+             "utc[i] = local[(i + k) mod N], k = UTC offset of the timezone", "hourly_occurrences",
+             "country:timezone"),
+    _formula("usage_journeys", "duration", "the time spent in each step, times the step's count in the journey",
+             "duration = sum over steps of n[s] * user_time_spent[s]", "uj_steps", "steps:user_time_spent"),
+    _formula("usage_journeys", "nb_usage_journeys_in_parallel_per_usage_pattern",
+             "journeys started each hour (the pattern's occurrences times the journey's weight) still in progress",
+             "A(utc[up] * w[up, j], duration)", "duration", "patterns:utc_hourly_occurrences",
+             "patterns:usage_journeys"),
+    _formula("usage_journey_steps", "hourly_avg_occurrences_per_usage_coordinate",
+             "journeys in progress that are inside this step (past its start offset, before its end offset)",
+             "max(A(B[up, j], end[j, s]) - A(B[up, j], start[j, s]), 0), B = utc[up] * w[up, j]",
+             "patterns:utc_hourly_occurrences", "patterns:usage_journeys", "journeys:uj_steps",
+             "steps_so_far:user_time_spent"),
+    # Jobs
+    _formula("jobs", "hourly_occurrences_per_usage_pattern",
+             "invocations started per hour: journeys started, times how often each step holds the job, shifted by "
+             "the step's start in the journey", "O[J, up][t + floor(start[s])] = sum utc[up][t] * w[up, j] * "
+             "n[j, s] * m[s, J]", *_OCCURRENCES),
+    _formula("jobs", "hourly_avg_occurrences_per_usage_pattern",
+             "invocations in progress per hour: each invocation lasts its request duration",
+             "A(O[J, up], request_duration)", "hourly_occurrences_per_usage_pattern", "request_duration"),
+    _formula("jobs", "hourly_avg_occurrences_per_coordinate",
+             "invocations in progress per hour for each (pattern, journey, step) that uses the job",
+             "A(O[J, up, j, s], request_duration)", *_OCCURRENCES, "request_duration"),
+    _formula("jobs", "hourly_data_transferred_per_usage_pattern",
+             "invocations in progress times the data each transfers per hour of processing",
+             "avg[J, up] * data_transferred / request_duration", "hourly_avg_occurrences_per_usage_pattern",
+             "data_transferred", "request_duration"),
+    _formula("jobs", "hourly_data_stored_per_usage_pattern",
+             "invocations in progress times the data each stores per hour of processing",
+             "avg[J, up] * data_stored / request_duration", "hourly_avg_occurrences_per_usage_pattern",
+             "data_stored", "request_duration"),
+    _formula("jobs", "hourly_data_transferred_per_coordinate",
+             "invocations in progress per coordinate times the data each transfers per hour of processing",
+             "avg[J, up, j, s] * data_transferred / request_duration", "hourly_avg_occurrences_per_coordinate",
+             "data_transferred", "request_duration"),
+    _formula("jobs", "hourly_avg_occurrences_across_usage_patterns", "sum over usage patterns",
+             "sum over up of avg[J, up]", "hourly_avg_occurrences_per_usage_pattern"),
+    _formula("jobs", "hourly_data_transferred_across_usage_patterns", "sum over usage patterns",
+             "sum over up of data_transferred[J, up]", "hourly_data_transferred_per_usage_pattern"),
+    _formula("jobs", "hourly_data_stored_across_usage_patterns", "sum over usage patterns",
+             "sum over up of data_stored[J, up]", "hourly_data_stored_per_usage_pattern"),
+    _formula("jobs", "dynamic_bitrate", "pixels per frame times bits per pixel times frames per second",
+             "width * height * bits_per_pixel * refresh_rate", "resolution", "refresh_rate",
+             "service:bits_per_pixel", classes=("VideoStreamingJob",)),
+    _formula("jobs", "data_transferred", "the video's bitrate over its duration",
+             "request_duration * dynamic_bitrate", "request_duration", "dynamic_bitrate",
+             classes=("VideoStreamingJob",)),
+    _formula("jobs", "compute_needed", "the service's delivery cost per megabyte times the bitrate",
+             "static_delivery_cpu_cost * dynamic_bitrate", "service:static_delivery_cpu_cost", "dynamic_bitrate",
+             classes=("VideoStreamingJob",)),
+    _formula("jobs", "ram_needed", "the service's RAM buffer per user", "ram_buffer_per_user",
+             "service:ram_buffer_per_user", classes=("VideoStreamingJob",)),
+    _formula("jobs", "request_duration", "the video's duration", "video_duration", "video_duration",
+             classes=("VideoStreamingJob",)),
+    # Servers
+    _formula("servers", "hour_by_hour_ram_need", "invocations in progress of each job on the server times its RAM",
+             "sum over jobs of avg_across[J] * ram_needed[J]", "jobs:hourly_avg_occurrences_across_usage_patterns",
+             "jobs:ram_needed"),
+    _formula("servers", "hour_by_hour_compute_need",
+             "invocations in progress of each job on the server times its compute",
+             "sum over jobs of avg_across[J] * compute_needed[J]",
+             "jobs:hourly_avg_occurrences_across_usage_patterns", "jobs:compute_needed"),
+    _formula("servers", "occupied_ram_per_instance", "the server's base RAM plus its installed services' base RAM",
+             "base_ram_consumption + sum over services of base_ram_consumption", "base_ram_consumption",
+             "services:base_ram_consumption"),
+    _formula("servers", "occupied_compute_per_instance",
+             "the server's base compute plus its installed services' base compute",
+             "base_compute_consumption + sum over services of base_compute_consumption", "base_compute_consumption",
+             "services:base_compute_consumption"),
+    _formula("servers", "available_ram_per_instance", "usable RAM (RAM times utilization rate) left once occupied",
+             "ram * utilization_rate - occupied_ram_per_instance", "ram", "utilization_rate",
+             "occupied_ram_per_instance"),
+    _formula("servers", "available_compute_per_instance",
+             "usable compute (compute times utilization rate) left once occupied",
+             "compute * utilization_rate - occupied_compute_per_instance", "compute", "utilization_rate",
+             "occupied_compute_per_instance"),
+    _formula("servers", "carbon_footprint_manufacturing", "the chassis plus each GPU's manufacturing footprint",
+             "carbon_footprint_manufacturing_without_gpu + compute * carbon_footprint_manufacturing_per_gpu",
+             "carbon_footprint_manufacturing_without_gpu", "compute", "carbon_footprint_manufacturing_per_gpu",
+             classes=_GPU),
+    _formula("servers", "power", "each GPU's power times the number of GPUs", "gpu_power * compute", "gpu_power",
+             "compute", classes=_GPU),
+    _formula("servers", "idle_power", "each GPU's idle power times the number of GPUs", "gpu_idle_power * compute",
+             "gpu_idle_power", "compute", classes=_GPU),
+    _formula("servers", "ram", "each GPU's RAM times the number of GPUs", "ram_per_gpu * compute", "ram_per_gpu",
+             "compute", classes=_GPU),
+    *(_formula("servers", name, _CLOUD_LOOKUP.format(words), f"{name}(provider, instance_type)", "provider",
+               "instance_type", classes=_CLOUD)
+      for name, words in (("carbon_footprint_manufacturing", "manufacturing footprint"), ("power", "power"),
+                          ("ram", "RAM"), ("compute", "number of vCPUs"))),
+    _formula("servers", "raw_nb_of_instances",
+             "instances needed each hour: the RAM or compute need over what one instance has available, "
+             "whichever is larger", "max(ram_need / available_ram, compute_need / available_compute)",
+             "hour_by_hour_ram_need", "hour_by_hour_compute_need", "available_ram_per_instance",
+             "available_compute_per_instance"),
+    _formula("servers", "nb_of_instances",
+             "instances running: whole instances each hour (autoscaling), the raw need (serverless), or the fixed "
+             "number, else the peak need, for every hour (on-premise)",
+             "ceil(raw) | raw | fixed_nb_of_instances or ceil(max raw)", "raw_nb_of_instances", "server_type",
+             Dependency("fixed_nb_of_instances", when=("server_type", "on-premise"))),
+    _formula("servers", "instances_energy",
+             "idle power for every running instance plus the extra power under load for the raw need, "
+             "times the power usage effectiveness, over each hour",
+             "(idle_power * nb + (power - idle_power) * raw) * PUE * 1 h", "nb_of_instances",
+             "raw_nb_of_instances", "power", "idle_power", "power_usage_effectiveness"),
+    _formula("servers", "idle_use_footprint", "idle energy of the running instances times the carbon intensity",
+             "idle_power * PUE * nb * 1 h * average_carbon_intensity", "nb_of_instances", "idle_power",
+             "power_usage_effectiveness", "average_carbon_intensity"),
+    _formula("servers", "load_use_footprint", "extra energy under load times the carbon intensity",
+             "(power - idle_power) * PUE * raw * 1 h * average_carbon_intensity", "raw_nb_of_instances", "power",
+             "idle_power", "power_usage_effectiveness", "average_carbon_intensity"),
+    _formula("servers", "use_footprint", "idle plus load use footprint", "idle_use_footprint + load_use_footprint",
+             "idle_use_footprint", "load_use_footprint"),
+    _formula("servers", "instances_manufacturing_footprint",
+             "each running instance's manufacturing footprint spread over its lifespan",
+             "carbon_footprint_manufacturing * nb * 1 h / lifespan", "carbon_footprint_manufacturing",
+             "nb_of_instances", "lifespan"),
+    _formula("servers", "service_total_job_volumes", "invocations in progress of each installed service's jobs",
+             "sum over the service's jobs of avg_across[J]",
+             "service_jobs:hourly_avg_occurrences_across_usage_patterns"),
+    # Storage
+    _formula("storages", "carbon_footprint_manufacturing", "manufacturing footprint per TB times the capacity",
+             "carbon_footprint_manufacturing_per_storage_capacity * storage_capacity",
+             "carbon_footprint_manufacturing_per_storage_capacity", "storage_capacity"),
+    _formula("storages", "full_cumulative_storage_need_per_job",
+             "replicated data each job of the storage's server wrote and has not dumped yet (kept for the "
+             "storage duration)", "need[t] = sum over k in (t - ceil(d), t] of data_stored_across[J][k] * "
+             "replication", "jobs:hourly_data_stored_across_usage_patterns", "data_replication_factor",
+             "data_storage_duration"),
+    _formula("storages", "job_written_cumulative_storage_need", "sum over the storage's jobs",
+             "sum over J of need[J]", "full_cumulative_storage_need_per_job"),
+    _formula("storages", "full_cumulative_storage_need", "data the jobs wrote plus the base storage need",
+             "sum over J of need[J] + base_storage_need", "full_cumulative_storage_need_per_job",
+             "base_storage_need"),
+    _formula("storages", "raw_nb_of_instances", "storage need over one instance's capacity",
+             "full_cumulative_storage_need / storage_capacity", "full_cumulative_storage_need", "storage_capacity"),
+    _formula("storages", "nb_of_instances",
+             "the raw need under a serverless server, else the fixed number of instances, else whole instances",
+             "raw | fixed_nb_of_instances | ceil(raw)", "raw_nb_of_instances", "fixed_nb_of_instances",
+             "servers:server_type"),
+    _formula("storages", "instances_manufacturing_footprint",
+             "each instance's manufacturing footprint spread over its lifespan",
+             "carbon_footprint_manufacturing * nb * 1 h / lifespan", "carbon_footprint_manufacturing",
+             "nb_of_instances", "lifespan"),
+    _formula("storages", "storage_retention_manufacturing_footprint",
+             "the share of the manufacturing footprint for the data the jobs wrote",
+             "F * job_written / (nb * capacity)", "instances_manufacturing_footprint",
+             "job_written_cumulative_storage_need", "nb_of_instances", "storage_capacity"),
+    _formula("storages", "storage_baseline_manufacturing_footprint",
+             "the share of the manufacturing footprint for the base need and the unused capacity",
+             "F * (nb * capacity - full + base_storage_need) / (nb * capacity)", "instances_manufacturing_footprint",
+             "full_cumulative_storage_need", "base_storage_need", "nb_of_instances", "storage_capacity"),
+    # Network
+    _formula("networks", "use_footprint_per_job",
+             "each job's data transferred in the patterns on this network times the network's energy per MB and "
+             "the pattern's country carbon intensity",
+             "sum over up of data_transferred[J, up] * bandwidth_energy_intensity * average_carbon_intensity[up]",
+             "jobs:hourly_data_transferred_per_usage_pattern", "bandwidth_energy_intensity",
+             "countries:average_carbon_intensity"),
+    _formula("networks", "use_footprint", "sum over jobs", "sum over J of use_footprint_per_job[J]",
+             "use_footprint_per_job"),
+    # Devices
+    _formula("devices", "nb_journeys_in_parallel_per_usage_pattern",
+             "journeys in progress in the patterns that use the device",
+             "sum over the pattern's journeys of journeys_in_parallel[j, up]",
+             "journeys:nb_usage_journeys_in_parallel_per_usage_pattern"),
+    _formula("devices", "use_footprint_per_usage_pattern",
+             "devices in use times their power and the pattern's country carbon intensity",
+             "busy * power * 1 h * average_carbon_intensity", "nb_journeys_in_parallel_per_usage_pattern", "power",
+             "countries:average_carbon_intensity"),
+    _formula("devices", "instances_manufacturing_footprint_per_usage_pattern",
+             "devices in use times their manufacturing footprint spread over the hours they are used in their life",
+             "busy * carbon_footprint_manufacturing * 1 h / (lifespan * fraction_of_usage_time)",
+             "nb_journeys_in_parallel_per_usage_pattern", "carbon_footprint_manufacturing", "lifespan",
+             "fraction_of_usage_time"),
+    _formula("devices", "use_footprint", "sum over usage patterns", "sum over up of use_footprint[up]",
+             "use_footprint_per_usage_pattern"),
+    _formula("devices", "instances_manufacturing_footprint", "sum over usage patterns",
+             "sum over up of instances_manufacturing_footprint[up]",
+             "instances_manufacturing_footprint_per_usage_pattern"),
+    # System
+    _formula("systems", "total_footprint",
+             "manufacturing and use footprints of every server, storage, network and device of the system",
+             "sum over objects of instances_manufacturing_footprint + use_footprint",
+             "servers:instances_manufacturing_footprint", "servers:use_footprint",
+             "storages:instances_manufacturing_footprint", "networks:use_footprint",
+             "devices:instances_manufacturing_footprint", "devices:use_footprint"),
+)
+
+LINEAGE_COLUMNS = {"node": pl.String, "parent": pl.String, "depth": pl.Int64, "kind": pl.String,
+                   "object_class": pl.String, "object_id": pl.String, "attribute": pl.String,
+                   "formula": pl.String, "symbols": pl.String, "value": pl.Float64, "min": pl.Float64,
+                   "max": pl.Float64, "mean": pl.Float64, "hours": pl.Int64, "summary": pl.String,
+                   "unit": pl.String, "source": pl.String}
+
+
+def formula_of(table: str, attribute: str, object_class: str) -> Formula | None:
+    """The registry entry of this attribute for an object of that class (None: the attribute is an input)."""
+    for formula in FORMULAS:
+        if (formula.table, formula.attribute) == (table, attribute) and (
+                formula.classes is None or object_class in formula.classes):
+            return formula
+    return None
+
+
+def result_attribute(table: str, attribute: str, object_class: str) -> Attribute | None:
+    """Where the results hold this attribute for an object of that class (io/results_table.ATTRIBUTES)."""
+    for spec in ATTRIBUTES:
+        if (spec.object_table, spec.attribute) == (table, attribute) and (
+                spec.classes is None or object_class in spec.classes):
+            return spec
+    return None
+
+
+def input_attributes(table: str) -> list[str]:
+    """User inputs of an object of `table`: its own quantity and text columns (not ids, names, links or classes)
+    and the weighted links or series held in other tables."""
+    definition = s.BY_NAME[table]
+    own = [f.name for f in definition.fields
+           if f.name not in (definition.id, "name", *_CLASS_COLUMNS) and f.link is None]
+    return own + [name for (owner, name) in (*WEIGHT_INPUTS, *HOURLY_INPUTS) if owner == table]
+
+
+def _follow(tables: dict[str, pl.DataFrame], ids: list[str], path: tuple[Hop, ...]) -> list[str]:
+    for table, source, target in path:
+        ids = (tables[table].filter(pl.col(source).is_in(ids))[target]
+               .drop_nulls().unique(maintain_order=True).to_list())
+    return ids
+
+
+def related(tables: dict[str, pl.DataFrame], table: str, object_id: str, via: str) -> tuple[str, list[str]]:
+    """(table, ids) of the objects that relation `via` reaches from one object."""
+    if via == "self":
+        return table, [object_id]
+    target, paths = RELATIONS[(table, via)]
+    if callable(paths):
+        return target, paths(tables, [object_id])
+    found: dict[str, None] = {}
+    for path in paths:
+        found.update(dict.fromkeys(_follow(tables, [object_id], path)))
+    return target, list(found)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.6g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.4g}"
+
+
+def _scalar_summary(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "summary": f"{_number(value)} {unit}".rstrip()}
+
+
+def _series_summary(values: pl.Series, unit: str) -> dict:
+    """Value columns of an hourly series (one value per hour)."""
+    if values.is_empty():
+        return {"value": 0.0, "hours": 0, "unit": unit, "summary": "no hours"}
+    total, low, high, mean = values.sum(), values.min(), values.max(), values.mean()
+    return {"value": total, "min": low, "max": high, "mean": mean, "hours": values.len(), "unit": unit,
+            "summary": f"sum {_number(total)} {unit} over {values.len():,} h (min {_number(low)}, "
+                       f"max {_number(high)}, mean {_number(mean)})"}
+
+
+class _Lineage:
+    """The model and results of one system, and what is known of each node."""
+
+    def __init__(self, model, results, system_id: str, sources: dict[tuple[str, str], str]):
+        self.system_id = system_id
+        self.sources = sources
+        self.tables = {name: frame.filter(pl.col("system_id") == system_id) for name, frame in model.items()}
+        self.results = results
+        names = objects(model).filter(pl.col("system_id") == system_id).collect()
+        self.classes = {(row["object_table"], row["object_id"]): row["object_class"]
+                        for row in names.iter_rows(named=True)}
+
+    def row(self, table: str, object_id: str) -> dict:
+        definition = s.BY_NAME[table]
+        frame = self.tables[table]
+        return (frame.filter(pl.col(definition.id) == object_id) if definition.id else frame).row(0, named=True)
+
+    def describe(self, table: str, object_id: str, attribute: str) -> dict:
+        """Kind, formula, value columns, unit and source of one node."""
+        object_class = self.classes[(table, object_id)]
+        base = {"node": f"{object_id}.{attribute}", "object_class": object_class, "object_id": object_id,
+                "attribute": attribute}
+        formula = formula_of(table, attribute, object_class)
+        if formula is not None:
+            spec = result_attribute(table, attribute, object_class)
+            return {**base, "kind": "calculated", "formula": formula.words, "symbols": formula.symbols,
+                    "source": f"computed by stage {spec.frame}",
+                    **self._calculated_value(spec, object_id, object_class)}
+        return {**base, "kind": "input", "source": self.sources.get((object_id, attribute), "user input"),
+                **self._input_value(table, object_id, attribute)}
+
+    def _calculated_value(self, spec: Attribute, object_id: str, object_class: str) -> dict:
+        unit = _unit_of(spec, object_class)
+        frame = self.results.collected[spec.frame].filter(
+            (pl.col("system_id") == self.system_id) & (pl.col(spec.id) == object_id))
+        if "hour" in frame.columns:
+            hourly = frame.group_by("hour").agg(pl.col(spec.column).sum()).sort("hour")[spec.column]
+            return _series_summary(hourly, unit)
+        value = frame[spec.column].drop_nulls()
+        if value.is_empty():
+            return {"unit": unit, "summary": "no value"}
+        return _scalar_summary(float(value.sum()), unit)
+
+    def _input_value(self, table: str, object_id: str, attribute: str) -> dict:
+        object_class = self.classes[(table, object_id)]
+        if (table, attribute) in HOURLY_INPUTS:
+            holder, id_column, column = HOURLY_INPUTS[(table, attribute)]
+            series = self.tables[holder].filter(pl.col(id_column) == object_id).sort("hour")[column]
+            return _series_summary(series, _field(holder, column).unit)
+        if (table, attribute) in WEIGHT_INPUTS:
+            holder, id_column, linked = WEIGHT_INPUTS[(table, attribute)]
+            rows = self.tables[holder].filter(pl.col(id_column) == object_id).sort("position")
+            weights = ", ".join(f"{link} x {_number(weight)}" for link, weight in
+                                rows.select(linked, "weight").iter_rows())
+            return {"unit": _field(holder, "weight").unit, "summary": weights or "none"}
+        field = _field(table, attribute)
+        value = self.row(table, object_id)[attribute]
+        unit = field.unit or ""
+        if attribute in _COMPUTE_COLUMNS and not unit:
+            unit = "gpu" if object_class in _GPU_CLASSES else "cpu_core"
+        if value is None:
+            return {"unit": unit, "summary": "not set"}
+        if isinstance(value, str):
+            return {"unit": unit, "summary": value}
+        return _scalar_summary(float(value), unit)
+
+    def dependencies(self, table: str, object_id: str, attribute: str) -> list[tuple[str, str, str]]:
+        """(table, object id, attribute) of the direct dependencies of a calculated node, in registry order."""
+        formula = formula_of(table, attribute, self.classes[(table, object_id)])
+        found = []
+        for dependency in formula.dependencies:
+            if dependency.when is not None:
+                column, value = dependency.when
+                if self.row(table, object_id)[column] != value:
+                    continue
+            target, ids = related(self.tables, table, object_id, dependency.via)
+            found += [(target, one, dependency.attribute) for one in ids]
+        return list(dict.fromkeys(found))
+
+
+def _field(table: str, column: str) -> s.Field:
+    return next(f for f in s.BY_NAME[table].fields if f.name == column)
+
+
+def _unit_of(spec: Attribute, object_class: str) -> str:
+    if isinstance(spec.unit, str):
+        return spec.unit
+    return pl.DataFrame({"object_class": [object_class]}).select(spec.unit)[0, 0]
+
+
+def _object_table(lineage: _Lineage, object_id: str) -> str:
+    tables = [table for (table, one) in lineage.classes if one == object_id]
+    if not tables:
+        known = sorted({one for (_, one) in lineage.classes})
+        raise ModelError(f"system {lineage.system_id!r}", "object id", object_id, f"one of {known}")
+    return tables[0]
+
+
+def _system_of(model, object_id: str, system_id: str | None) -> str:
+    if system_id is not None:
+        if system_id not in model.system_ids:
+            raise ModelError("model", "system_id", system_id, f"one of {model.system_ids}")
+        return system_id
+    names = objects(model).filter(pl.col("object_id") == object_id).select("system_id").unique().collect()
+    if names.height == 1:
+        return names["system_id"][0]
+    if names.height == 0:
+        known = sorted(objects(model).select("object_id").unique().collect()["object_id"])
+        raise ModelError("model", "object id", object_id, f"one of {known}")
+    raise ModelError("model", "object id", object_id,
+                     f"a system_id too: it is in several systems ({sorted(names['system_id'])})")
+
+
+def explain(model, results, object_id: str, attribute: str, max_depth: int | None = None,
+            system_id: str | None = None, sources: dict[tuple[str, str], str] | None = None) -> pl.DataFrame:
+    """The lineage of `attribute` of object `object_id`: one row per (node, parent) edge, breadth first from the
+    attribute itself (depth 0, no parent) down to user inputs, or to `max_depth`. Nodes are
+    "object_id.attribute"; `value` is a scalar's value or an hourly series' sum (`min`, `max`, `mean`, `hours`
+    then describe the series); `summary` says it in words. An input's `source` comes from `sources` (see
+    `sources_of`), else "user input"; a calculated node's names the stage that computes it."""
+    lineage = _Lineage(model, results, _system_of(model, object_id, system_id), sources or {})
+    table = _object_table(lineage, object_id)
+    object_class = lineage.classes[(table, object_id)]
+    calculated = sorted({f.attribute for f in FORMULAS if f.table == table
+                         and (f.classes is None or object_class in f.classes)})
+    inputs = [name for name in input_attributes(table) if name not in calculated]
+    if attribute not in calculated and attribute not in inputs:
+        raise ModelError(f"{object_class} {object_id!r}", "attribute", attribute,
+                         f"a calculated attribute ({', '.join(calculated)}) or an input ({', '.join(inputs)})")
+    rows, described, edges = [], {}, set()
+    frontier, depth = [((table, object_id, attribute), None)], 0
+    while frontier:
+        next_frontier = []
+        for key, parent in frontier:
+            if (key, parent) in edges:
+                continue
+            edges.add((key, parent))
+            expand = key not in described  # a node is expanded where first reached
+            if expand:
+                described[key] = lineage.describe(*key)
+            rows.append({**described[key], "parent": parent, "depth": depth})
+            if expand and described[key]["kind"] == "calculated" and depth != max_depth:
+                next_frontier += [(child, described[key]["node"]) for child in lineage.dependencies(*key)]
+        frontier, depth = next_frontier, depth + 1
+    return pl.DataFrame(rows, schema=LINEAGE_COLUMNS)
+
+
+def sources_of(document: dict) -> dict[tuple[str, str], str]:
+    """(object id, attribute) -> name of the source of each input of an efootprint JSON document (the model
+    tables do not keep them). Weighted links name the sources of their weights."""
+    names = {key: source.get("name", key) for key, source in document.get("Sources", {}).items()
+             if isinstance(source, dict)}
+    found = {}
+    for class_name, objects_of_class in document.items():
+        if class_name in ("efootprint_version", "Sources") or not isinstance(objects_of_class, dict):
+            continue
+        for object_id, attributes in objects_of_class.items():
+            for attribute, value in attributes.items() if isinstance(attributes, dict) else ():
+                given = [value] if isinstance(value, dict) and "source" in value else (
+                    [v for v in value.values() if isinstance(v, dict) and "source" in v]
+                    if isinstance(value, dict) else [])
+                if given:
+                    found[(object_id, attribute)] = ", ".join(dict.fromkeys(
+                        names.get(str(v["source"]), str(v["source"])) for v in given))
+    return found
+
+
+def user_inputs(lineage: pl.DataFrame) -> set[tuple[str, str]]:
+    """(object id, attribute) of every user input a lineage reaches."""
+    inputs = lineage.filter(pl.col("kind") == "input").select("object_id", "attribute").unique()
+    return set(inputs.iter_rows())
+
+
+def tree_text(lineage: pl.DataFrame) -> str:
+    """The lineage as an indented tree: each node with its value and unit, its formula for calculated nodes; a
+    node reached again is named without its dependencies."""
+    children: dict[str, list[dict]] = {}
+    root = None
+    for row in lineage.iter_rows(named=True):
+        if row["parent"] is None:
+            root = row
+        else:
+            children.setdefault(row["parent"], []).append(row)
+    lines, shown = [], set()
+
+    def visit(row: dict, indent: int) -> None:
+        line = f"{'  ' * indent}{row['node']} = {row['summary']}"
+        if row["node"] in shown and children.get(row["node"]):
+            lines.append(f"{line}  (see above)")
+            return
+        shown.add(row["node"])
+        lines.append(f"{line}  [{row['symbols']}]" if row["kind"] == "calculated" else f"{line}  ({row['source']})")
+        for child in children.get(row["node"], []):
+            visit(child, indent + 1)
+
+    visit(root, 0)
+    return "\n".join(lines)
