@@ -1,15 +1,23 @@
 """The Python API, with efootprint 27's class and attribute names: describe objects, link them, build a System,
 compute it. Quantities are pint quantities or text ("100 g/kWh"); they are checked when an object is created
-and converted to the tables' canonical units when the System builds its tables."""
+and converted to the tables' canonical units when the System builds its tables. Texts with a list of allowed
+values (`list_values`, `conditional_list_values`) are checked when set. A computed System gives its objects
+their calculated attributes (builders/calculated.py) and records later changes (builders/live.py)."""
 from __future__ import annotations
 
+import html
 import json
+from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
 
-from efp_tables.builders.archetypes import ARCHETYPES_DIR, countries as country_table
+from efp_tables.builders.archetypes import ARCHETYPES_DIR, cloud_instances, countries as country_table
+from efp_tables.builders.calculated import calculated_attribute_names, calculated_values, shown
+from efp_tables.builders.live import Change, Simulation, TrackedList, described, unchanged
+from efp_tables.builders.live import ModelingUpdate  # noqa: F401 (part of the API: batch changes)
 from efp_tables.builders.time_series import HourlySeries
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
@@ -24,7 +32,11 @@ def _defaults_document() -> dict:
 
 class ModelObject:
     """An object of the model: a name, an id (the name with spaces as dashes, as efootprint's name-based ids),
-    quantity inputs (`quantities`: attribute -> canonical unit), text inputs and links to other objects."""
+    quantity inputs (`quantities`: attribute -> canonical unit), text inputs and links to other objects.
+
+    Once a System that holds it is computed, the object also has efootprint's calculated attributes
+    (`server.instances_energy`), read from that System's results; changing an input records the change in the
+    System, which recomputes when a calculated value is next read."""
     table: ClassVar[s.Table]
     quantities: ClassVar[dict[str, str]] = {}
     optional: ClassVar[tuple[str, ...]] = ()  # inputs that may be None (efootprint's "no value")
@@ -36,21 +48,60 @@ class ModelObject:
             raise ModelError(type(self).__name__, "name", name, "a non-empty text")
         self.name = name
         self.id = id or name.replace(" ", "-")
-        allowed = {*self.quantities, *self.texts, *self.links}
+        self._systems: list[System] = []  # the computed Systems that hold this object, last computed last
+        allowed = self.input_names()
         for attribute in set(inputs) - allowed:
             raise ModelError(self.label, attribute, inputs[attribute], f"one of the attributes {sorted(allowed)}")
         for attribute in sorted(allowed - set(inputs)):
             if attribute not in self.optional:
                 raise ModelError(self.label, attribute, None, "a value (or use from_defaults)")
-        for attribute, value in inputs.items():
-            setattr(self, attribute, value)
+        for attribute in (*self.quantities, *self.texts, *self.links):
+            self._set_input(attribute, inputs.get(attribute), check_choices=False, record=False)
+        self._check_choices({})
+
+    @classmethod
+    def input_names(cls) -> set[str]:
+        return {*cls.quantities, *cls.texts, *cls.links}
 
     def __setattr__(self, attribute, value):
+        if attribute in self.input_names():
+            self._set_input(attribute, value)
+        else:
+            super().__setattr__(attribute, value)
+
+    def __getattr__(self, attribute):
+        # Only reached for attributes the object does not have: its calculated attributes.
+        if attribute.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
+        calculated = self.calculated_attribute_names()
+        if attribute not in calculated:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r} (inputs: "
+                                 f"{sorted(self.input_names())}; calculated: {list(calculated)})")
+        return self.calculated_values()[attribute]
+
+    def _check_input(self, attribute: str, value) -> None:
         if attribute in self.quantities and value is not None:
             to_canonical(value, self.quantities[attribute], obj=self.label, attribute=attribute)
         elif attribute in self.links and value is not None:
             self._check_link(attribute, value)
-        super().__setattr__(attribute, value)
+
+    def _set_input(self, attribute: str, value, *, check_choices: bool = True, record: bool = True) -> None:
+        self._check_input(attribute, value)
+        if check_choices:
+            self._check_choices({attribute: value})
+        old = self.__dict__.get(attribute)
+        if value is old and attribute in self.__dict__:
+            return
+        if isinstance(value, list):
+            value = TrackedList(self, attribute, value)
+        object.__setattr__(self, attribute, value)
+        if record and not unchanged(old, value):
+            self._record(attribute, list(old) if isinstance(old, list) else old,
+                         list(value) if isinstance(value, list) else value)
+
+    def _record(self, attribute: str, old, new) -> None:
+        for system in self._systems:
+            system._changed(Change(self, attribute, old, new))
 
     def _check_link(self, attribute: str, value) -> None:
         expected = self.links[attribute]
@@ -60,9 +111,39 @@ class ModelObject:
                 raise ModelError(self.label, attribute, getattr(item, "label", item),
                                  f"a {' or '.join(c.__name__ for c in expected)}")
 
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        """Inputs that only take some values: attribute -> the allowed values (efootprint's list_values)."""
+        return {}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        """Inputs whose allowed values depend on another input: attribute -> {"depends_on": other attribute,
+        "conditional_list_values": {value of the other: allowed values}} (efootprint's conditional_list_values);
+        for values of the other attribute not listed, any value is allowed."""
+        return {}
+
+    def _check_choices(self, proposed: dict) -> None:
+        """Check the inputs with allowed values, `proposed` (attribute -> value) replacing current values."""
+        def value_of(attribute):
+            return proposed[attribute] if attribute in proposed else self.__dict__.get(attribute)
+        rules = [(attribute, choices, "") for attribute, choices in self.list_values().items()]
+        for attribute, rule in self.conditional_list_values().items():
+            controller = value_of(rule["depends_on"])
+            choices = rule["conditional_list_values"].get(controller)
+            if choices is not None:
+                rules.append((attribute, choices, f" when {rule['depends_on']} is {controller!r}"))
+        for attribute, choices, condition in rules:
+            value = value_of(attribute)
+            if value not in choices:
+                shown_choices = ["no value" if c is None else c for c in choices]
+                if len(shown_choices) > 30:
+                    shown_choices = shown_choices[:30] + [f"... ({len(choices)} in all)"]
+                raise ModelError(self.label, attribute, value, f"one of {shown_choices}{condition}")
+
     @property
     def label(self) -> str:
-        return f"{type(self).__name__} {getattr(self, 'id', None) or getattr(self, 'name', '?')!r}"
+        return f"{type(self).__name__} {self.__dict__.get('id') or self.__dict__.get('name', '?')!r}"
 
     @classmethod
     def default_values(cls) -> dict[str, str | None]:
@@ -96,20 +177,46 @@ class ModelObject:
             row[attribute] = getattr(self, attribute, None)
         return row
 
+    @classmethod
+    def calculated_attribute_names(cls) -> tuple[str, ...]:
+        return calculated_attribute_names(cls.__name__, cls.table.name)
+
+    def calculated_values(self) -> dict:
+        """efootprint's calculated attributes of this object (None: no value), from the results of the last
+        computed System that holds it, recomputed first if an input changed since."""
+        if not self._systems:
+            return dict.fromkeys(self.calculated_attribute_names())
+        return self._systems[-1]._values_of(self)
+
+    def _values_from(self, rows: pl.DataFrame | None) -> dict:
+        return calculated_values(self.label, self.calculated_attribute_names(), rows)
+
+    def _display_rows(self) -> list[tuple[str, str, str]]:
+        """(section, attribute, value as text) for the reprs."""
+        rows = [("inputs", attribute, described(getattr(self, attribute, None)))
+                for attribute in (*self.quantities, *self.texts, *self.links)]
+        for attribute, value in self.calculated_values().items():
+            if isinstance(value, dict):  # per usage pattern, job, service or coordinate: a row per key
+                rows += [("calculated_attributes", f"{attribute}[{key}]", shown(v)) for key, v in value.items()]
+            else:
+                rows.append(("calculated_attributes", attribute, shown(value)))
+        return rows
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} {self.id!r} ({self.name})"]
-        for attribute in (*self.quantities, *self.texts, *self.links):
-            value = getattr(self, attribute, None)
-            if isinstance(value, ModelObject):
-                value = value.id
-            elif isinstance(value, dict):
-                value = {getattr(k, "id", k): v for k, v in value.items()}
-            elif isinstance(value, (list, tuple)):
-                value = [getattr(v, "id", v) for v in value]
-            elif isinstance(value, HourlySeries):
-                value = f"{len(value)} hourly values from {value.start:%Y-%m-%d %H:%M}, total {value.sum():,.0f}"
-            lines.append(f"  {attribute}: {'no value' if value is None else value}")
+        section = "inputs"
+        for part, attribute, value in self._display_rows():
+            if part != section:
+                lines.append(f"  {part}:")
+                section = part
+            lines.append(f"  {'  ' if part != 'inputs' else ''}{attribute}: {value}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(f"<tr><td>{html.escape(part)}</td><td>{html.escape(attribute)}</td>"
+                        f"<td>{html.escape(value)}</td></tr>" for part, attribute, value in self._display_rows())
+        return (f"<table><caption>{html.escape(type(self).__name__)} {html.escape(self.name)}</caption>"
+                f"<tr><th></th><th>attribute</th><th>value</th></tr>{cells}</table>")
 
 
 def _units(table: s.Table, *names: str, **overrides: str) -> dict[str, str]:
@@ -121,6 +228,11 @@ class Country(ModelObject):
     table = s.COUNTRIES
     quantities = _units(s.COUNTRIES, "average_carbon_intensity")
     texts = ("short_name", "timezone")
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        # efootprint 27's Country defaults (data/archetypes/defaults.json has none for Country)
+        return {"average_carbon_intensity": "50.0 gram / kilowatt_hour", "timezone": "Europe/Paris"}
 
     @classmethod
     def from_archetype(cls, name: str) -> "Country":
@@ -162,6 +274,14 @@ class Device(ModelObject):
     @classmethod
     def smartphone(cls, name: str | None = None, **overrides):
         return cls.archetype("smartphone", name, **overrides)
+
+    @classmethod
+    def box(cls, name: str | None = None, **overrides):
+        return cls.archetype("box", name, **overrides)
+
+    @classmethod
+    def screen(cls, name: str | None = None, **overrides):
+        return cls.archetype("screen", name, **overrides)
 
 
 class Network(ModelObject):
@@ -205,11 +325,19 @@ class _ServerBase(ModelObject):
     links = {"storage": (Storage,)}
     optional = ("fixed_nb_of_instances",)
 
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"server_type": list(s.SERVER_TYPES)}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        # Only on-premise servers have a fixed number of instances.
+        return {"fixed_nb_of_instances": {"depends_on": "server_type", "conditional_list_values": {
+            "autoscaling": [None], "serverless": [None]}}}
+
     def row(self) -> dict:
         row = super().row()
         row.update(server_class=type(self).__name__, storage_id=self.storage.id if self.storage else None)
-        if row["server_type"] not in s.SERVER_TYPES:
-            raise ModelError(self.label, "server_type", row["server_type"], f"one of {list(s.SERVER_TYPES)}")
         return row
 
 
@@ -232,6 +360,22 @@ class GPUServer(_ServerBase):
 class BoaviztaCloudServer(_ServerBase):
     texts = ("server_type", "provider", "instance_type")
     quantities = _units(s.SERVERS, "idle_power", *_COMMON_SERVER, base_compute_consumption="cpu_core")
+
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {**super().list_values(), "provider": sorted(_instance_types())}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        return {**super().conditional_list_values(),
+                "instance_type": {"depends_on": "provider", "conditional_list_values": _instance_types()}}
+
+
+@lru_cache(maxsize=1)
+def _instance_types() -> dict[str, list[str]]:
+    """Boavizta's instance types by cloud provider, from the shipped archetypes."""
+    by_provider = cloud_instances().group_by("provider", maintain_order=True).agg("instance_type")
+    return {provider: types for provider, types in by_provider.iter_rows()}
 
 
 class VideoStreaming(ModelObject):
@@ -275,6 +419,11 @@ class VideoStreamingJob(_JobBase):
     texts = ("resolution",)
     links = {"service": (VideoStreaming,)}
 
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"resolution": ["480p (640 x 480)", "720p (1280 x 720)", "1080p (1920 x 1080)", "1440p (2560 x 1440)",
+                               "2K (2048 x 1080)", "4K (3840 x 2160)", "8K (7680 x 4320)"]}
+
 
 def _weights(owner: ModelObject, attribute: str, value) -> list[tuple[ModelObject, float]]:
     """A list of objects (weight 1 each, repeats summed) or a dict object -> weight, in order."""
@@ -307,12 +456,34 @@ class UsagePattern(ModelObject):
         return {**super().row(), "network_id": self.network.id, "country_id": self.country.id}
 
 
+def _footprint_rows(long: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a long results table that emission diffs compare (kept instead of whole tables)."""
+    return long.filter(pl.col("attribute").is_in(["instances_manufacturing_footprint", "use_footprint"]))
+
+
 class System(ModelObject):
+    """The usage patterns to compute together. `compute()` computes the System and gives its objects their
+    calculated attributes; from then on, input changes on its objects are recorded (`changes()`), the System
+    recomputes when a calculated value is next read, and `emission_diffs()` compares the footprints before and
+    after the last changes (or since the first compute)."""
     table = s.SYSTEMS
     links = {"usage_patterns": (UsagePattern,)}
 
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **inputs)
+        self._change_log: list[Change] = []
+        self._stale = False
+        self._long: pl.DataFrame | None = None  # the results shown on the objects
+        self._first_footprints: pl.DataFrame | None = None  # footprint rows of the first and the previous compute
+        self._previous_footprints: pl.DataFrame | None = None
+        self._object_rows: dict[str, tuple[int, int]] | None = None  # object_id -> (offset, length) in _long
+        self._values: dict[str, dict] = {}
+
     def model(self) -> Model:
         """The System's input tables (validated)."""
+        return self._model_and_objects()[0]
+
+    def _model_and_objects(self) -> tuple[Model, dict[str, ModelObject]]:
         rows: dict[str, list[dict]] = {t.name: [] for t in s.TABLES}
         seen: dict[str, ModelObject] = {}
 
@@ -357,7 +528,8 @@ class System(ModelObject):
                         if add(job):
                             self._add_job_infrastructure(job, add)
         hourly = pl.concat(frames["hourly_occurrences"]) if frames["hourly_occurrences"] else None
-        return Model.from_rows(rows, frames={"hourly_occurrences": hourly} if hourly is not None else None)
+        model = Model.from_rows(rows, frames={"hourly_occurrences": hourly} if hourly is not None else None)
+        return model, {**seen, self.id: self}
 
     @staticmethod
     def _add_job_infrastructure(job: _JobBase, add) -> None:
@@ -369,6 +541,102 @@ class System(ModelObject):
             add(server.storage)
         # Services installed on the server count even when none of their jobs is used (their base RAM).
 
-    def compute(self):
+    def _computed(self):
+        """(Results, objects by id) of the System's current inputs, the System left as it is."""
         from efp_tables.compute import compute
-        return compute(self.model())
+        model, objects = self._model_and_objects()
+        return compute(model), objects
+
+    def compute(self):
+        """Compute the System; its objects then show the results as their calculated attributes."""
+        results, objects = self._computed()
+        long = results.long()
+        self._results = results
+        footprints = _footprint_rows(long)
+        self._previous_footprints = _footprint_rows(self._long) if self._long is not None else footprints
+        self._first_footprints = self._first_footprints if self._first_footprints is not None else footprints
+        self._stale = False
+        self._show(long, objects.values())
+        return results
+
+    def _show(self, long: pl.DataFrame, objects) -> None:
+        """Show `long` (a long results table) as the calculated attributes of the System's objects."""
+        for obj in objects:
+            if self in obj._systems:
+                obj._systems.remove(self)
+            obj._systems.append(self)
+        self._long, self._object_rows, self._values = long, None, {}
+
+    def _changed(self, change: Change) -> None:
+        self._change_log.append(change)
+        self._stale = True
+        self._adopt(change.new)
+
+    def _adopt(self, value) -> None:
+        """Objects newly linked by a change (a new step, its jobs, their server...) read their calculated
+        attributes from this System, which recomputes first."""
+        items = value.keys() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        for obj in items:
+            if isinstance(obj, ModelObject) and self not in obj._systems:
+                obj._systems.append(self)
+                for attribute in obj.links:
+                    self._adopt(obj.__dict__.get(attribute))
+
+    def _fresh_long(self) -> pl.DataFrame:
+        if self._long is None or self._stale:
+            self.compute()
+        return self._long
+
+    def _values_of(self, obj: ModelObject) -> dict:
+        long = self._fresh_long()
+        if self._object_rows is None:  # sorted once by object, each object's rows are a slice, not a copy
+            long = self._long = long.sort("object_id", maintain_order=True)
+            counts = long.group_by("object_id", maintain_order=True).len()
+            offsets = counts["len"].cum_sum() - counts["len"]
+            self._object_rows = dict(zip(counts["object_id"], zip(offsets, counts["len"])))
+        if obj.id not in self._values:
+            where = self._object_rows.get(obj.id)
+            self._values[obj.id] = obj._values_from(long.slice(*where) if where else None)
+        return self._values[obj.id]
+
+    @property
+    def results(self):
+        """The Results (stage frames) of the current inputs, recomputed first if an input changed."""
+        self._fresh_long()
+        return self._results
+
+    def results_long(self) -> pl.DataFrame:
+        """The long results table (efootprint's) of the current inputs, recomputed first if an input changed."""
+        return self._fresh_long()
+
+    def changes(self) -> pl.DataFrame:
+        """Every input change on the System's objects since its first compute, in order."""
+        return pl.DataFrame(
+            [{"position": i, "object": change.obj.label, "attribute": change.attribute,
+              "old_value": described(change.old), "new_value": described(change.new)}
+             for i, change in enumerate(self._change_log)],
+            schema={"position": pl.Int64, "object": pl.String, "attribute": pl.String, "old_value": pl.String,
+                    "new_value": pl.String})
+
+    def emission_diffs(self, from_start: bool = False) -> pl.DataFrame:
+        """Per object and hour, the change of each footprint (kg) made by the last changes (recomputed once
+        since), or by all changes since the first compute (`from_start`); see simulations.emission_diffs."""
+        from efp_tables.simulations import emission_diffs
+        after = self._fresh_long()
+        return emission_diffs(self._first_footprints if from_start else self._previous_footprints, after)
+
+    def emission_diff_summary(self, from_start: bool = False) -> pl.DataFrame:
+        """`emission_diffs` summed over the hours, by object and phase, biggest changes first."""
+        from efp_tables.simulations import diff_summary
+        return diff_summary(self.emission_diffs(from_start))
+
+    def simulate(self, changes, from_date: datetime) -> Simulation:
+        """The changes [(object, attribute, value), ...] made from `from_date` on, the System unchanged: a
+        Simulation with the simulated and the baseline long results, and `set_updated_values()` /
+        `reset_values()` to show either on the objects."""
+        return Simulation(self, changes, from_date)
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write the System as an efootprint 27 JSON file (atomically); returns the path."""
+        from efp_tables.io.efootprint_json_writer import write_model
+        return write_model(self.model(), path)
