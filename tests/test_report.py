@@ -11,7 +11,7 @@ from PIL import Image
 from efp_tables.cli import main
 from efp_tables.compute import compute
 from efp_tables.io.efootprint_json import read_model
-from efp_tables.outputs.report import EXPLAINED, TOP, contributors, report_html
+from efp_tables.outputs.report import EXPLAINED, TOP, contributors
 
 from conftest import REFERENCE
 
