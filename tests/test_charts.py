@@ -296,6 +296,7 @@ def test_chart_command_draws_each_kind_from_the_commands_output(folders, tmp_pat
     assert main(["chart", str(folders / folder), *argv, "--out", str(html)]) == 0
     text = html.read_text()
     assert "vega-lite" in text and f'"mark": {{"type": "{mark}"' in text
+    assert not re.search(r'<script[^>]+src=', text)  # self-contained: opens offline
 
 
 def test_chart_command_reads_a_file_as_well_as_a_folder(folders, tmp_path):

@@ -233,9 +233,11 @@ def sweep_sensitivity(sweep_table: pl.DataFrame, baseline: int = 0) -> alt.Layer
 
 
 def save_chart(chart: alt.Chart, path: str | Path) -> Path:
-    """Save as HTML or PNG (by suffix), atomically: never a half-written file."""
+    """Save as HTML or PNG (by suffix), atomically: never a half-written file. HTML carries the Vega bundle
+    (vl-convert's), so that it opens offline."""
+    kind = Path(path).suffix.lstrip(".").lower()
     with atomic_path(path) as temporary:
-        chart.save(temporary, format=Path(path).suffix.lstrip(".").lower())
+        chart.save(temporary, format=kind, **({"inline": True} if kind == "html" else {}))
     return Path(path)
 
 
