@@ -12,6 +12,10 @@ class ModelError(ValueError):
             shown = shown[:117] + "..."
         super().__init__(f"{obj}: {attribute} = {shown}: expected {expected}")
 
+    def __reduce__(self):
+        # Rebuilt from its four parts, so that it crosses processes (a Dask worker's error reaches the driver).
+        return type(self), (self.obj, self.attribute, self.value, self.expected)
+
 
 class InsufficientCapacityError(ModelError):
     """A server or storage asked for more than it has (efootprint's InsufficientCapacityError)."""

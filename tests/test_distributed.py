@@ -1,5 +1,5 @@
-"""Sweeps on a Dask cluster of 2 local worker processes: the same rows as the local sweep, and a worker killed
-mid-sweep costs a rerun of its partitions, never a lost or doubled variant or a partial file."""
+"""Sweeps and portfolios on a Dask cluster of 2 local worker processes: the same rows as computed locally, and a
+worker killed mid-sweep costs a rerun of its partitions, never a lost or doubled variant or a partial file."""
 import json
 import os
 import signal
@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from efp_tables.cli import main
-from efp_tables.distributed import partition_bounds, read_sweep, sweep_on_dask
+from efp_tables.compute import compute
+from efp_tables.distributed import partition_bounds, portfolio_on_dask, read_sweep, sweep_on_dask
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.sweeps import sweep
@@ -128,3 +129,36 @@ def test_cli_and_api_engines(model, local, client, tmp_path, capsys):
                      str(tmp_path / "bad"), *flags]) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_portfolio_on_dask_equals_the_local_portfolio(client, tmp_path, capsys):
+    paths = [REFERENCE / "quickstart.json", REFERENCE / "ml_workflow.json"]
+    model = read_model(paths[0], system_id="quickstart").concat(read_model(paths[1], system_id="ml_workflow"))
+    local = compute(model)
+    expected = local.long()
+    address = client.scheduler.address
+    assert main(["compute", *map(str, paths), "--out", str(tmp_path), "--engine", "dask", "--address", address,
+                 "--partition-size", "1"]) == 0
+    assert "2 parts, " in capsys.readouterr().out
+    got = pl.read_parquet(str(tmp_path / "results.parquet" / "*.parquet"))
+    keys = ["system_id", "object_id", "attribute", "key_id", "hour"]
+    got, expected = got.sort(keys, nulls_last=True), expected.sort(keys, nulls_last=True)
+    assert got.drop("value").equals(expected.drop("value"))
+    relative = ((got["value"] - expected["value"]).abs() / expected["value"].abs()).max()
+    assert relative <= 1e-12
+    no_leftovers(tmp_path)
+    summaries = portfolio_on_dask(paths, tmp_path / "again", client=client)
+    totals = {k: v for s in summaries for k, v in s.totals_kg.items()}
+    assert totals == pytest.approx(local.total_footprint_kg(), rel=1e-12)
+
+
+def test_a_bad_model_in_a_portfolio_leaves_nothing(client, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"System": ')
+    with pytest.raises(ModelError, match="broken.json"):
+        portfolio_on_dask([REFERENCE / "quickstart.json", broken], tmp_path / "out", client=client,
+                          partition_size=1)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    with pytest.raises(ModelError, match="different names"):
+        portfolio_on_dask([REFERENCE / "quickstart.json", REFERENCE / "quickstart.json"], tmp_path / "out",
+                          client=object())

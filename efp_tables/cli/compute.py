@@ -11,6 +11,13 @@ def add(commands) -> None:
     c = commands.add_parser("compute", help="compute efootprint JSON models, write DIR/results.parquet and BI tables")
     c.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
     c.add_argument("--out", required=True, help="output folder")
+    c.add_argument("--engine", default="local",
+                   help="local (default), or dask: the models computed by a Dask cluster's workers, each writing "
+                        "its part of DIR/results.parquet/ (no BI tables); needs efp_tables[distributed]")
+    c.add_argument("--address", help="with --engine dask: the scheduler's address (default: a local cluster)")
+    c.add_argument("--workers", type=int, default=2, help="with --engine dask and no --address: local workers")
+    c.add_argument("--partition-size", type=int, default=None,
+                   help="with --engine dask: models per task (default: 2 tasks per worker)")
     c.set_defaults(run=run)
 
 
@@ -20,6 +27,8 @@ def run(args) -> int:
     from efp_tables.io.efootprint_json import read_model
 
     started = time.perf_counter()
+    if args.engine != "local":
+        return _run_distributed(args, started)
     model = None
     for path in args.models:
         one = read_model(path, system_id=Path(path).stem if len(args.models) > 1 else None)
@@ -38,3 +47,19 @@ def run(args) -> int:
     print(f"and {len(others)} tables for BI tools: {', '.join(path.name for path in others)}")
     return 0
 
+
+
+def _run_distributed(args, started: float) -> int:
+    import sys
+
+    from efp_tables.distributed import check_engine, portfolio_on_dask
+
+    check_engine(args.engine)
+    summaries = portfolio_on_dask(args.models, args.out, address=args.address, workers=args.workers,
+                                  partition_size=args.partition_size, progress=sys.stderr.isatty())
+    for summary in summaries:
+        for system_id, kg in summary.totals_kg.items():
+            print(f"{system_id}: total footprint {kg / 1000:,.1f} t CO2e")
+    print(f"wrote {Path(args.out) / 'results.parquet'}/ ({len(summaries)} parts, "
+          f"{len({s.worker for s in summaries})} workers) in {time.perf_counter() - started:.2f} s")
+    return 0

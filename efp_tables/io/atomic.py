@@ -17,11 +17,12 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, make_parents: bool = True) -> Iterator[Path]:
     """Yields a temporary path next to `path`; on success it becomes `path` (with the usual file permissions),
-    on any error it is removed."""
+    on any error it is removed. Without `make_parents`, a missing folder is an error (FileNotFoundError)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
     try:
