@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,12 +126,8 @@ def sweep_on_dask(model, grid: dict, out: str | Path, *, address: str | None = N
     Every input is checked before the cluster is touched."""
     model, plan = _plan(model, grid)
     _check_count("sweep", "partition_size", partition_size)
-    own_cluster = None
-    if client is None:
-        client, own_cluster = _client(address, workers)
-    try:
-        size = partition_size or default_partition_size(model, plan,
-                                                        len(client.scheduler_info()["workers"]) or workers)
+    with _connected(client, address, workers) as (client, workers_now):
+        size = partition_size or default_partition_size(model, plan, workers_now)
         # The model and plan are sent once to every worker, not with every task.
         shared_model, shared_plan = client.scatter([model, plan], broadcast=True)
 
@@ -139,10 +136,22 @@ def sweep_on_dask(model, grid: dict, out: str | Path, *, address: str | None = N
                                   key=f"efp-sweep-{Path(folder).name}-{start}", pure=False)
                     for start, stop in partition_bounds(len(plan), size)]
         summaries = _run_on_cluster(submit, Path(out) / "sweep.parquet", len(plan), "variant", progress)
-        return sorted(summaries, key=lambda summary: summary.start)
+    return sorted(summaries, key=lambda summary: summary.start)
+
+
+@contextmanager
+def _connected(client, address: str | None, workers: int):
+    """(client, number of workers): the given client, or one to `address`, or to a local cluster of `workers`
+    that is closed on leaving."""
+    if client is not None:
+        yield client, len(client.scheduler_info()["workers"]) or workers
+        return
+    client, own_cluster = _client(address, workers)
+    try:
+        yield client, len(client.scheduler_info()["workers"]) or workers
     finally:
+        client.close()
         if own_cluster is not None:
-            client.close()
             own_cluster.close()
 
 
@@ -218,11 +227,7 @@ def portfolio_on_dask(paths: list[str | Path], out: str | Path, *, address: str 
         repeated = sorted({stem for stem in stems if stems.count(stem) > 1})
         raise ModelError("portfolio", "models", repeated, "files of different names (a name is a system_id)")
     _check_count("portfolio", "partition_size", partition_size)
-    own_cluster = None
-    if client is None:
-        client, own_cluster = _client(address, workers)
-    try:
-        workers_now = len(client.scheduler_info()["workers"]) or workers
+    with _connected(client, address, workers) as (client, workers_now):
         size = partition_size or math.ceil(len(paths) / (PARTITIONS_PER_WORKER * workers_now))
 
         def submit(folder: str) -> list:
@@ -230,11 +235,7 @@ def portfolio_on_dask(paths: list[str | Path], out: str | Path, *, address: str 
                                   key=f"efp-portfolio-{Path(folder).name}-{start}", pure=False)
                     for start, stop in partition_bounds(len(paths), size)]
         summaries = _run_on_cluster(submit, Path(out) / "results.parquet", len(paths), "system", progress)
-        return sorted(summaries, key=lambda summary: summary.start)
-    finally:
-        if own_cluster is not None:
-            client.close()
-            own_cluster.close()
+    return sorted(summaries, key=lambda summary: summary.start)
 
 
 def read_sweep(out: str | Path) -> pl.DataFrame:
