@@ -18,6 +18,7 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCHMARKS.parent / "tests"))
 
+from compute import best_of  # noqa: E402  (benchmarks/compute.py, beside this script)
 from sweep_grids import QUICKSTART_GRID_100K  # noqa: E402
 
 from efp_tables.distributed import sweep_on_dask  # noqa: E402
@@ -98,7 +99,7 @@ def main():
           f" ({overhead / seconds:.0%} of the run), plus {start_up:.1f} s to start the cluster")
     # A partition costs the plan's fixed part plus a slope per variant: the fixed part is a 1-variant partition
     # (timed here, with every core; a worker sharing its machine has half), the slope comes from dask x2.
-    fixed = min(timed(lambda: sweep_partition(model, plan, 0, 1)) for _ in range(3))
+    fixed = best_of(3, lambda: sweep_partition(model, plan, 0, 1))
     slope = max(per_partition - 2 * fixed, 0.0) / size
     workers = MACHINES * 2
     partitions = 2 * workers  # the default: PARTITIONS_PER_WORKER per worker
@@ -114,11 +115,6 @@ def main():
           f" the fixed part dominates, so larger sweeps scale better: 10x the variants, about"
           f" {broadcast * MACHINES / BANDWIDTH + 2 * (2 * fixed + slope * 10 * variants / partitions) + overhead:.1f} s")
 
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from efootprint_live import LiveModel  # noqa: E402  (first: name-based ids before efootprint loads)
 from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K  # noqa: E402
 
+from compute import best_of  # noqa: E402  (benchmarks/compute.py, beside this script)
+
 from efp_tables.io.efootprint_json import read_model  # noqa: E402
 from efp_tables.sweeps import sweep, sweep_to_parquet  # noqa: E402
 
@@ -45,7 +47,7 @@ def main():
     started = time.perf_counter()
     ours = sweep(read_model(QUICKSTART), QUICKSTART_GRID)
     cold_seconds = time.perf_counter() - started  # the first call also imports and builds lazily made state
-    efp_seconds = min(timed(lambda: sweep(read_model(QUICKSTART), QUICKSTART_GRID)) for _ in range(3))
+    efp_seconds = best_of(3, lambda: sweep(read_model(QUICKSTART), QUICKSTART_GRID))
 
     live = LiveModel(QUICKSTART)
     rows = ours.head(args.efootprint_variants).rows(named=True)
@@ -79,11 +81,6 @@ def main():
           f"{seconds / rows * 1000:.3f} ms per variant ({ef_per_variant * rows / seconds:.0f}x efootprint's "
           f"extrapolated time), peak RSS {peak_gb:.2f} GB")
 
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
