@@ -248,13 +248,8 @@ def test_failed_write_into_an_empty_folder_leaves_it_empty(tmp_path, monkeypatch
 
 
 def test_unknown_unit_is_a_clear_error():
-    long = pl.DataFrame({"system_id": ["S"], "object_class": ["Server"], "object_id": ["s"], "object_name": ["s"],
-                         "attribute": ["distance"], "key_id": [""], "kind": ["hourly"], "unit": ["furlong"],
-                         "hour": [dt.datetime(2025, 1, 1)], "value": [1.0]})
-    names = pl.DataFrame({"system_id": ["S"], "object_table": ["servers"], "object_id": ["s"],
-                          "object_class": ["Server"], "object_name": ["s"]})
     with pytest.raises(ValueError, match=r"'distance' in unit 'furlong'.*kilowatt_hour"):
-        bi_tables.hourly_tables(long, names)
+        bi_tables.unit_suffix("furlong", "distance")
     with pytest.raises(ValueError, match=r"\['nope'\]"):
         results_table.with_units(pl.DataFrame({"x": [1.0]}), {"nope": "kilogram"})
 
