@@ -88,8 +88,15 @@ class Results:
         return long_results(self)
 
     def total_footprint_kg(self) -> dict[str, float]:
-        totals = self.collected["total_footprint"].group_by("system_id").agg(pl.col("value").sum())
-        return dict(totals.iter_rows())
+        """{system_id: kg over the whole period} (fleet capacity checked)."""
+        if "collected" in self.__dict__:
+            total = self.collected["total_footprint"]
+        else:  # only what the total needs: the other stages' string ids are not gathered for nothing
+            names = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
+            frames = dict(zip(names, pl.collect_all([self.frames[name] for name in names])))
+            _raise_on_violations(frames)
+            total = frames["total_footprint"]
+        return dict(total.group_by("system_id").agg(pl.col("value").sum()).iter_rows())
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
