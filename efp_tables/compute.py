@@ -56,6 +56,8 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False,
     recompute a shared upstream for every consumer."""
     frames = dict(inputs)
     for stage in stages:
+        if stage.__name__ in frames:  # computed beforehand (compute_tables' capacity check)
+            continue
         frame = stage(*(frames[name] for name in inspect.signature(stage).parameters))
         frames[stage.__name__] = frame.collect().lazy() if materialize else frame
     return frames
@@ -116,10 +118,15 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True,
     tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
-    _raise_on_shortages(servers.server_resource_shortages(servers.server_capacity(
-        servers.server_hardware(inputs["servers"], inputs["cloud_instances"]), inputs["services"])).collect(),
-        "server")
-    frames = build_plan(inputs, materialize, stages)
+    # Per-instance capacity first: the hourly stages divide by it. Both stages are then handed to the plan.
+    hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
+    if materialize:
+        hardware = hardware.collect().lazy()
+    capacity = servers.server_capacity(hardware, inputs["services"])
+    if materialize:
+        capacity = capacity.collect().lazy()
+    _raise_on_shortages(servers.server_resource_shortages(capacity).collect(), "server")
+    frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages)
     return {stage.__name__: ids_as_strings(frames[stage.__name__], ids) for stage in stages}
 
 

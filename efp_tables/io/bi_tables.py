@@ -31,8 +31,8 @@ UNIT_SUFFIXES = {
     "occurrence": "occurrence",
 }
 HOUR_UTC = "hour_utc"
+HOUR, VALUE = "hour", "value"  # of the stage frames
 _HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
-_HOURLY_KEYS = ["system_id", "object_id", "key_id", HOUR_UTC]
 _CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices"}
 _UTC_NOTE = {"timezone": "UTC"}
 _LONG_NOTES = {"hour": {"timezone": "UTC", "description": "hour starting (naive timestamp, UTC); null for scalars"},
@@ -53,47 +53,64 @@ def hourly_tables(collected: dict[str, pl.DataFrame], names: pl.DataFrame
                   ) -> dict[str, tuple[pl.DataFrame, dict[str, str]]]:
     """{"servers_hourly": (frame, {column: unit}), ...}: every hourly attribute of the long table (the same
     io.results_table.ATTRIBUTES), one wide frame per object table of `names` (io.results_table.objects), made
-    from the stage frames `collected` (compute.Results.collected) by joins on (system, object, key, hour): several
-    times faster than pivoting the long table's millions of string rows. An attribute given in several units
-    (compute needs: cpu_core, or gpu for GPU servers) gets one column per unit. A null is an hour without a value
-    (0) or an attribute the row's object or key does not have; an attribute without any value has no column."""
-    parts, units = {}, {}
-    for spec, unit, frame in _hourly_parts(collected, names):
+    from the stage frames `collected` (compute.Results.collected): several times faster than pivoting the long
+    table's millions of string rows. Attributes keyed alike (by usage pattern, by journey step coordinate, ...)
+    are joined on their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are
+    stacked. An attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one
+    column per unit. A null is an hour without a value (0) or an attribute the row's object or key does not
+    have; an attribute without any value has no column."""
+    # Ids as one Enum (sorted like the strings): joins hash integer codes instead of strings.
+    ids = pl.Enum(names["object_id"].unique().sort())
+    names = names.with_columns(pl.col("system_id", "object_id").cast(ids))
+    groups, units = {}, {}
+    for spec, unit, key_columns, frame in _hourly_parts(collected, names, ids):
         column = f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}"
-        parts.setdefault(spec.object_table, []).append(frame.rename({"value": column}))
+        key = spec.key if spec.key is not None else pl.lit("")
+        groups.setdefault((spec.object_table, key_columns), (key, []))[1].append(frame.rename({VALUE: column}))
         units.setdefault(spec.object_table, {})[column] = unit
+    stacks: dict[str, list[pl.LazyFrame]] = {}
+    for (table, key_columns), (key, frames) in groups.items():
+        on = ["system_id", "object_id", *key_columns, HOUR]
+        wide = functools.reduce(lambda left, right: left.join(right, on=on, how="full", coalesce=True), frames)
+        stacks.setdefault(table, []).append(
+            wide.with_columns(pl.col(key_columns).cast(pl.String)).with_columns(key.alias("key_id")).drop(key_columns))
     plans = {}
-    for table, frames in parts.items():
-        wide = functools.reduce(lambda left, right: left.join(right, on=_HOURLY_KEYS, how="full", coalesce=True),
-                                frames)
+    for table, stack in stacks.items():
         described = names.filter(pl.col("object_table") == table).select(
             "system_id", "object_id", "object_class", "object_name")
-        plans[table] = (wide.join(described.lazy(), on=["system_id", "object_id"])
-                        .select(*_HOURLY_INDEX, *units[table]).sort("system_id", "object_id", "key_id", HOUR_UTC))
+        hour_utc = pl.from_epoch(pl.col(HOUR) * 3600, time_unit="s").cast(pl.Datetime("us")).dt.replace_time_zone(
+            "UTC").alias(HOUR_UTC)
+        plans[table] = (pl.concat(stack, how="diagonal").join(described.lazy(), on=["system_id", "object_id"])
+                        .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC)
+                        .with_columns(pl.col("system_id", "object_id").cast(pl.String))
+                        .select(*_HOURLY_INDEX, *units[table]))
     return {f"{table}_hourly": (frame, units[table])
             for table, frame in zip(plans, pl.collect_all(list(plans.values())))}
 
 
-def _hourly_parts(collected: dict[str, pl.DataFrame], names: pl.DataFrame):
-    """(attribute spec, unit, rows) of every hourly attribute and unit that has values: rows of
-    (system_id, object_id, key_id, hour_utc, value)."""
+def _hourly_parts(collected: dict[str, pl.DataFrame], names: pl.DataFrame, ids: pl.Enum):
+    """(attribute spec, unit, key id columns, rows) of every hourly attribute and unit that has values: rows of
+    (system_id, object_id, *key id columns, hour, value), the id columns as `ids`."""
     plans = []
     for spec in results_table.ATTRIBUTES:
         frame = collected[spec.frame]
-        if "hour" not in frame.columns:
+        if HOUR not in frame.columns:
             continue
         described = names.filter(pl.col("object_table") == spec.object_table)
         if spec.classes:
             described = described.filter(pl.col("object_class").is_in(spec.classes))
         described = described.select("system_id", "object_id", pl.lit(spec.unit).alias("unit") if
                                      isinstance(spec.unit, str) else spec.unit.alias("unit"))
-        rows = results_table.attribute_rows(frame.lazy(), spec).select(
-            *_HOURLY_KEYS[:-1], pl.col("hour").dt.replace_time_zone("UTC").alias(HOUR_UTC), "value",
-        ).join(described.lazy(), on=["system_id", "object_id"])
+        key_columns = tuple(spec.key.meta.root_names()) if spec.key is not None else ()
+        rows = (frame.lazy().select(pl.col("system_id").cast(ids), pl.col(spec.id).cast(ids).alias("object_id"),
+                                    pl.col(key_columns).cast(ids), HOUR,
+                                    pl.col(spec.column).cast(pl.Float64).alias(VALUE))
+                .filter(pl.col(VALUE).is_not_null()).join(described.lazy(), on=["system_id", "object_id"]))
         for unit in described["unit"].unique(maintain_order=True):
-            plans.append((spec, unit, rows.filter(pl.col("unit") == unit).drop("unit")))
-    frames = pl.collect_all([rows for _, _, rows in plans])
-    return [(spec, unit, frame.lazy()) for (spec, unit, _), frame in zip(plans, frames) if frame.height]
+            plans.append((spec, unit, key_columns, rows.filter(pl.col("unit") == unit).drop("unit")))
+    frames = pl.collect_all([rows for *_, rows in plans])
+    return [(spec, unit, key_columns, frame.lazy())
+            for (spec, unit, key_columns, _), frame in zip(plans, frames) if frame.height]
 
 
 def footprint_by_category(footprint_by_object: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:

@@ -147,7 +147,7 @@ def objects(model) -> pl.LazyFrame:
     return pl.concat(frames)
 
 
-def attribute_rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
+def _rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
     hourly = "hour" in frame.collect_schema().names()
     hour = ((pl.col("hour") * _US_PER_HOUR).cast(pl.Datetime("us")) if hourly
             else pl.lit(None, dtype=pl.Datetime("us")))
@@ -166,7 +166,7 @@ def long_results(results) -> pl.DataFrame:
     names = objects(results.model)
     parts = []
     for spec in ATTRIBUTES:
-        rows = attribute_rows(collected[spec.frame].lazy(), spec).join(names, on=["system_id", "object_table", "object_id"])
+        rows = _rows(collected[spec.frame].lazy(), spec).join(names, on=["system_id", "object_table", "object_id"])
         if spec.classes:
             rows = rows.filter(pl.col("object_class").is_in(spec.classes))
         unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
