@@ -31,21 +31,40 @@ from tqdm import tqdm
 from efp_tables.compute import _raise_on_violations, compute_tables, stages_for
 from efp_tables.errors import ModelError
 from efp_tables.io.atomic import atomic_folder, atomic_path
-from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
+from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, parameters
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
 from efp_tables.units import to_canonical
 
-# (stage, id column, footprint column, category, phase) of every footprint that makes the system total.
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """A footprint of the system total: `column` of `stage`, summed over hours and objects, each object's sum
+    times its `scale` when given, the (stage, column) of a per-object factor kept out of the hourly frame (a
+    server's carbon intensity: a sweep over it then scales a few sums instead of multiplying hourly rows)."""
+    stage: str
+    id: str
+    column: str
+    category: str
+    phase: str
+    scale: tuple[str, str] | None = None
+
+    @property
+    def total(self) -> str:
+        return f"{self.category}_{self.phase}_kg"
+
+
 FOOTPRINTS = (
-    ("server_footprints", "server_id", "instances_manufacturing_footprint", "servers", "manufacturing"),
-    ("server_footprints", "server_id", "use_footprint", "servers", "use"),
-    ("storage_instances", "storage_id", "instances_manufacturing_footprint", "storage", "manufacturing"),
-    ("network_use_footprint", "network_id", VALUE, "network", "use"),
-    ("device_footprints", "device_id", "instances_manufacturing_footprint", "devices", "manufacturing"),
-    ("device_footprints", "device_id", "use_footprint", "devices", "use"),
+    Footprint("server_energy", "server_id", "instances_manufacturing_footprint", "servers", "manufacturing"),
+    Footprint("server_energy", "server_id", "instances_energy", "servers", "use",
+              scale=("server_hardware", "average_carbon_intensity")),
+    Footprint("storage_instances", "storage_id", "instances_manufacturing_footprint", "storage", "manufacturing"),
+    Footprint("network_use_footprint", "network_id", VALUE, "network", "use"),
+    Footprint("device_footprints", "device_id", "instances_manufacturing_footprint", "devices", "manufacturing"),
+    Footprint("device_footprints", "device_id", "use_footprint", "devices", "use"),
 )
-TOTAL_COLUMNS = [f"{category}_{phase}_kg" for _, _, _, category, phase in FOOTPRINTS]
+TOTAL_COLUMNS = [footprint.total for footprint in FOOTPRINTS]
 STRUCTURE = "structure_"
 # Lists of links that a structural change may replace: (object table, efootprint attribute) -> (edge table, its
 # column of the owner, its column of the listed objects).
@@ -55,8 +74,9 @@ EDGES = {
     ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
     ("usage_patterns", "devices"): ("pattern_devices", "usage_pattern_id", "device_id"),
 }
-STAGES = stages_for((*dict.fromkeys(stage for stage, *_ in FOOTPRINTS), "server_fleet_shortages",
-                     "storage_fleet_shortages"))
+STAGES = stages_for((*dict.fromkeys(name for footprint in FOOTPRINTS
+                                    for name in (footprint.stage, *(footprint.scale or ())[:1])),
+                     "server_fleet_shortages", "storage_fleet_shortages"))
 # A chunk's working memory per byte of its stage outputs: joins and group-bys hold copies while they run.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
@@ -421,33 +441,34 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int,
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
 
-def _per_variant(frame: pl.LazyFrame, variants: pl.DataFrame, keys: list[str],
-                 sums: dict[str, str]) -> pl.LazyFrame:
-    """Each column of `sums` ({name: column}) summed over everything but `keys` with only the frame's own
-    dimensions, then broadcast to the variants through the dimensions it has."""
+def footprint_sums(frames: dict[str, pl.LazyFrame], footprint: Footprint, by_hour: bool = False) -> pl.LazyFrame:
+    """`footprint` summed over objects and hours (per hour with `by_hour`) for each version of its own
+    dimensions: the dimensions, [`hour`,] `_kg`."""
+    frame, hour = frames[footprint.stage], [HOUR] if by_hour else []
+    kg = pl.col(footprint.column)
+    if footprint.scale is not None:
+        keys = ["system_id", footprint.id]
+        stage, column = footprint.scale
+        frame = join(frame.group_by(*keyed(frame, keys), *hour).agg(kg.sum()),
+                     parameters(frames[stage], keys, column), keys)
+        kg = kg * pl.col(column)
     dims = dimensions(frame)
-    aggregations = [pl.col(column).sum().alias(name) for name, column in sums.items()]
-    summed = frame.group_by(*dims, *keys).agg(aggregations) if dims or keys else frame.select(aggregations)
-    return (variants.lazy().join(summed, on=dims, how="inner" if keys else "left") if dims
-            else variants.lazy().join(summed, how="cross"))
-
-
-def _footprints_by_stage() -> dict[str, dict[str, str]]:
-    """{stage: {total column: footprint column}}: a stage read once for all its footprints."""
-    by_stage: dict[str, dict[str, str]] = {}
-    for stage, _, column, category, phase in FOOTPRINTS:
-        by_stage.setdefault(stage, {})[f"{category}_{phase}_kg"] = column
-    return by_stage
+    return (frame.group_by(*dims, *hour).agg(kg.sum().alias("_kg")) if dims or hour
+            else frame.select(kg.sum().alias("_kg")))
 
 
 def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
     """Totals of `variants` (rows of `plan.variants()`): each footprint summed over hours and objects with only
     its own dimensions, then broadcast to the variants."""
-    parts = pl.collect_all([
-        _per_variant(frames[stage], variants, [], sums).select("variant", pl.col(*sums).fill_null(0.0))
-        for stage, sums in _footprints_by_stage().items()])
+    parts = []
+    for footprint in FOOTPRINTS:
+        sums = footprint_sums(frames, footprint)
+        dims = dimensions(sums)
+        parts.append((variants.lazy().join(sums, on=dims, how="left") if dims
+                      else variants.lazy().join(sums, how="cross"))
+                     .select("variant", pl.col("_kg").fill_null(0.0).alias(footprint.total)))
     totals = variants.select("variant")
-    for part in parts:
+    for part in pl.collect_all(parts):
         totals = totals.join(part, on="variant")
     totals = totals.with_columns(total_footprint_kg=pl.sum_horizontal(TOTAL_COLUMNS))
     return plan.labelled(variants).join(totals, on="variant").sort("variant").select(
@@ -458,21 +479,18 @@ def variant_hourly(frames: dict[str, pl.LazyFrame], variants: pl.DataFrame) -> p
     """The system's total footprint per variant and hour (every hour from the first to the last of any
     footprint): `variant`, `hour_utc`, `total_footprint_kg`. Each footprint is summed per version of its own
     dimensions into a dense (version x hour) array; a variant's series adds up the rows of its versions."""
-    stages = _footprints_by_stage()
-    dims = {stage: dimensions(frames[stage]) for stage in stages}
-    summed = dict(zip(stages, pl.collect_all([
-        frames[stage].group_by(*dims[stage], HOUR).agg(pl.sum_horizontal(*sums.values()).sum().alias("_kg"))
-        for stage, sums in stages.items()])))
-    present = pl.concat([frame.select(HOUR) for frame in summed.values()])[HOUR]
+    summed = pl.collect_all([footprint_sums(frames, footprint, by_hour=True) for footprint in FOOTPRINTS])
+    present = pl.concat([frame.select(HOUR) for frame in summed])[HOUR]
     first, span = (present.min(), present.max() - present.min() + 1) if present.len() else (0, 0)
     total = np.zeros((variants.height, span))
-    for stage, frame in summed.items():
-        versions = frame.select(dims[stage]).unique(maintain_order=True).with_row_index("_version")
-        frame = frame.join(versions, on=dims[stage]) if dims[stage] else frame.with_columns(_version=pl.lit(0))
+    for frame in summed:
+        dims = dimensions(frame.lazy())
+        versions = frame.select(dims).unique(maintain_order=True).with_row_index("_version")
+        frame = frame.join(versions, on=dims) if dims else frame.with_columns(_version=pl.lit(0))
         series = np.zeros((versions.height + 1, span))  # a last row of zeros: variants with no version here
         series[frame["_version"].to_numpy(), frame[HOUR].to_numpy() - first] = frame["_kg"].to_numpy()
-        of_variant = (variants.join(versions, on=dims[stage], how="left", maintain_order="left")["_version"]
-                      .fill_null(versions.height).to_numpy() if dims[stage] else np.zeros(variants.height, int))
+        of_variant = (variants.join(versions, on=dims, how="left", maintain_order="left")["_version"]
+                      .fill_null(versions.height).to_numpy() if dims else np.zeros(variants.height, int))
         total += series[of_variant]
     hours = np.tile(np.arange(first, first + span, dtype=np.int64), variants.height) * 3_600_000_000
     return pl.DataFrame({"variant": np.repeat(variants["variant"].to_numpy(), span),

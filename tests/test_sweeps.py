@@ -171,9 +171,10 @@ def test_chunk_size_follows_the_memory_limit():
     model = read_model(QUICKSTART)
     plan = parse_grid(model, QUICKSTART_GRID)
     cost = chunk_cost(model, plan, hourly=False)
-    # The probe sees which parameters each stage really varies with: server footprints with carbon intensity
-    # and utilization only, storage with its lifespan, the network with the upload size.
-    assert cost.stage_dims["server_footprints"] == {"variant_0", "variant_1"}
+    # The probe sees which parameters each stage really varies with: server energy with utilization only (the
+    # carbon intensity scales its sums at the very end: no hourly server footprints are made), storage with its
+    # lifespan, the network with the upload size.
+    assert cost.stage_dims["server_energy"] == {"variant_1"} and "server_footprints" not in cost.stage_dims
     assert cost.stage_dims["storage_instances"] == {"variant_2"}
     assert cost.stage_dims["network_use_footprint"] == {"variant_3"}
     assert cost.stage_dims["device_footprints"] == set()

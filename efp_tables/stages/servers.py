@@ -116,26 +116,39 @@ def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.Lazy
                     "peak_nb_of_instances", "fixed_nb_of_instances", "server_type"))
 
 
-def server_footprints(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly energy (kWh) and footprints (kg) of each server.
+def server_energy(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly energy (kWh) of each server, idle and under load, and its manufacturing footprint (kg): all of its
+    footprints but the carbon intensity, which only scales them (a sweep over it leaves this stage alone).
 
     Calculation: E_idle = idle_power * PUE * 1 h; E_extra = (power - idle_power) * PUE * 1 h;
-    instances_energy = E_idle * nb + E_extra * raw; idle_use_footprint = E_idle * nb * CI;
-    load_use_footprint = E_extra * raw * CI; use_footprint = idle + load;
+    idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy;
     instances_manufacturing_footprint = cfm * nb * 1 h / lifespan."""
     idle = pl.col("idle_power") * pl.col("power_usage_effectiveness") * pl.col("nb_of_instances")
     load = ((pl.col("power") - pl.col("idle_power")) * pl.col("power_usage_effectiveness")
             * pl.col("raw_nb_of_instances"))
-    ci = pl.col("average_carbon_intensity")
     hourly = join(server_instances.select(*keyed(server_instances, SERVER), HOUR, "raw_nb_of_instances",
                                           "nb_of_instances"),
                   parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness",
-                             "average_carbon_intensity", "carbon_footprint_manufacturing", "lifespan"), SERVER)
-    return (hourly.select(*keyed(hourly, SERVER), HOUR, (idle + load).alias("instances_energy"),
-                    (idle * ci).alias("idle_use_footprint"), (load * ci).alias("load_use_footprint"),
-                    ((idle + load) * ci).alias("use_footprint"),
-                    (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))
-                    .alias("instances_manufacturing_footprint")))
+                             "carbon_footprint_manufacturing", "lifespan"), SERVER)
+    return hourly.select(*keyed(hourly, SERVER), HOUR, idle.alias("idle_energy"), load.alias("load_energy"),
+                         (idle + load).alias("instances_energy"),
+                         (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))
+                         .alias("instances_manufacturing_footprint"))
+
+
+def server_footprints(server_energy: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly energy (kWh) and footprints (kg) of each server.
+
+    Calculation: idle_use_footprint = idle_energy * CI; load_use_footprint = load_energy * CI;
+    use_footprint = instances_energy * CI; instances_energy and instances_manufacturing_footprint as in
+    server_energy."""
+    ci = pl.col("average_carbon_intensity")
+    hourly = join(server_energy, parameters(server_hardware, SERVER, "average_carbon_intensity"), SERVER)
+    return hourly.select(*keyed(hourly, SERVER), HOUR, "instances_energy",
+                         (pl.col("idle_energy") * ci).alias("idle_use_footprint"),
+                         (pl.col("load_energy") * ci).alias("load_use_footprint"),
+                         (pl.col("instances_energy") * ci).alias("use_footprint"),
+                         "instances_manufacturing_footprint")
 
 
 def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
