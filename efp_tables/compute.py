@@ -29,8 +29,10 @@ STAGES = (
     servers.server_resource_shortages, servers.server_fleet_shortages,
     storage.storage_jobs, storage.full_cumulative_storage_need_per_job, storage.job_written_cumulative_storage_need,
     storage.storage_instances, storage.storage_fleet_shortages, storage.storage_carbon_footprint_manufacturing,
-    network.network_use_footprint_per_job, network.network_use_footprint,
-    devices.nb_journeys_in_parallel_per_usage_pattern, devices.device_footprints_per_usage_pattern,
+    storage.storage_manufacturing_intensity, storage.storage_footprints,
+    network.usage_pattern_network_intensity, network.network_use_footprint_per_job, network.network_use_footprint,
+    devices.nb_journeys_in_parallel_per_usage_pattern, devices.device_intensities_per_usage_pattern,
+    devices.device_footprints_per_usage_pattern,
     devices.device_footprints,
     system.footprint_by_object, system.total_footprint,
 )

@@ -40,29 +40,37 @@ from efp_tables.units import to_canonical
 
 @dataclass(frozen=True)
 class Footprint:
-    """A footprint of the system total: `column` of `stage`, summed over hours and objects, each object's sum
-    times its `scale` when given, the (stage, column) of a per-object factor kept out of the hourly frame (a
-    server's carbon intensity: a sweep over it then scales a few sums instead of multiplying hourly rows)."""
+    """A footprint of the system total: `column` of `stage` summed over hours and objects. With `scale`, the
+    (stage, column) of an intensity per `keys` (an object, or an object in a pattern), the column is an activity
+    (energy, data, busy devices, instances) summed over the hours per key first, then times its intensity. The
+    intensities (carbon intensities, power, lifespans) then stay out of the hourly frames of a sweep: varying
+    them scales a few sums instead of multiplying hourly rows."""
     stage: str
-    id: str
     column: str
     category: str
     phase: str
     scale: tuple[str, str] | None = None
+    keys: tuple[str, ...] = ()
 
     @property
     def total(self) -> str:
         return f"{self.category}_{self.phase}_kg"
 
 
+_SERVER, _STORAGE = ("system_id", "server_id"), ("system_id", "storage_id")
+_DEVICE_IN_PATTERN, _PATTERN = ("system_id", "device_id", "usage_pattern_id"), ("system_id", "usage_pattern_id")
 FOOTPRINTS = (
-    Footprint("server_energy", "server_id", "instances_manufacturing_footprint", "servers", "manufacturing"),
-    Footprint("server_energy", "server_id", "instances_energy", "servers", "use",
-              scale=("server_hardware", "average_carbon_intensity")),
-    Footprint("storage_instances", "storage_id", "instances_manufacturing_footprint", "storage", "manufacturing"),
-    Footprint("network_use_footprint", "network_id", VALUE, "network", "use"),
-    Footprint("device_footprints", "device_id", "instances_manufacturing_footprint", "devices", "manufacturing"),
-    Footprint("device_footprints", "device_id", "use_footprint", "devices", "use"),
+    Footprint("server_energy", "instances_manufacturing_footprint", "servers", "manufacturing"),
+    Footprint("server_energy", "instances_energy", "servers", "use", ("server_hardware", "average_carbon_intensity"),
+              _SERVER),
+    Footprint("storage_instances", "nb_of_instances", "storage", "manufacturing",
+              ("storage_manufacturing_intensity", "kg_per_instance_hour"), _STORAGE),
+    Footprint("job_hourly_data_transferred_per_usage_pattern", VALUE, "network", "use",
+              ("usage_pattern_network_intensity", "kg_per_mb"), _PATTERN),
+    Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "manufacturing",
+              ("device_intensities_per_usage_pattern", "manufacturing_kg_per_busy_hour"), _DEVICE_IN_PATTERN),
+    Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "use",
+              ("device_intensities_per_usage_pattern", "use_kg_per_busy_hour"), _DEVICE_IN_PATTERN),
 )
 TOTAL_COLUMNS = [footprint.total for footprint in FOOTPRINTS]
 STRUCTURE = "structure_"
@@ -447,7 +455,7 @@ def footprint_sums(frames: dict[str, pl.LazyFrame], footprint: Footprint, by_hou
     frame, hour = frames[footprint.stage], [HOUR] if by_hour else []
     kg = pl.col(footprint.column)
     if footprint.scale is not None:
-        keys = ["system_id", footprint.id]
+        keys = list(footprint.keys)
         stage, column = footprint.scale
         frame = join(frame.group_by(*keyed(frame, keys), *hour).agg(kg.sum()),
                      parameters(frames[stage], keys, column), keys)

@@ -171,13 +171,16 @@ def test_chunk_size_follows_the_memory_limit():
     model = read_model(QUICKSTART)
     plan = parse_grid(model, QUICKSTART_GRID)
     cost = chunk_cost(model, plan, hourly=False)
-    # The probe sees which parameters each stage really varies with: server energy with utilization only (the
-    # carbon intensity scales its sums at the very end: no hourly server footprints are made), storage with its
-    # lifespan, the network with the upload size.
-    assert cost.stage_dims["server_energy"] == {"variant_1"} and "server_footprints" not in cost.stage_dims
-    assert cost.stage_dims["storage_instances"] == {"variant_2"}
-    assert cost.stage_dims["network_use_footprint"] == {"variant_3"}
-    assert cost.stage_dims["device_footprints"] == set()
+    # The probe sees which parameters each stage really varies with: server energy with utilization only, the
+    # data transferred with the upload size; no hourly frame with the carbon intensity or the storage lifespan,
+    # which only scale sums at the very end (sweeps.Footprint.scale): no hourly footprints are made at all.
+    assert cost.stage_dims["server_energy"] == {"variant_1"}
+    assert cost.stage_dims["storage_instances"] == set()
+    assert cost.stage_dims["storage_manufacturing_intensity"] == {"variant_2"}
+    assert cost.stage_dims["job_hourly_data_transferred_per_usage_pattern"] == {"variant_3"}
+    assert cost.stage_dims["nb_journeys_in_parallel_per_usage_pattern"] == set()
+    assert not {"server_footprints", "storage_footprints", "network_use_footprint", "device_footprints"} & set(
+        cost.stage_dims)
     one_carbon_intensity = cost(plan, 0, 100)
     assert cost(plan, 0, 1000) > one_carbon_intensity > cost(plan, 0, 20) > cost(plan, 0, 1)
     stop = cost.largest_stop(plan, 0, one_carbon_intensity)

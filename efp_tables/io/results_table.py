@@ -106,9 +106,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     *(Attribute("storages", name, "storage_instances", "storage_id", name, unit)
       for name, unit in (("job_written_cumulative_storage_need", "terabyte_stored"),
                          ("full_cumulative_storage_need", "terabyte_stored"), ("raw_nb_of_instances", "concurrent"),
-                         ("nb_of_instances", "concurrent"), ("instances_manufacturing_footprint", "kilogram"),
-                         ("storage_retention_manufacturing_footprint", "kilogram"),
-                         ("storage_baseline_manufacturing_footprint", "kilogram"))),
+                         ("nb_of_instances", "concurrent"))),
+    *(Attribute("storages", name, "storage_footprints", "storage_id", name, "kilogram")
+      for name in ("instances_manufacturing_footprint", "storage_retention_manufacturing_footprint",
+                   "storage_baseline_manufacturing_footprint")),
     # Network
     Attribute("networks", "use_footprint_per_job", "network_use_footprint_per_job", "network_id", unit="kilogram",
               key=pl.col("job_id")),

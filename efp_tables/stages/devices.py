@@ -19,24 +19,38 @@ def nb_journeys_in_parallel_per_usage_pattern(nb_usage_journeys_in_parallel_per_
     return summed(per_journey, PER_PATTERN)
 
 
-def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_pattern: pl.LazyFrame,
-                                        devices: pl.LazyFrame, usage_patterns: pl.LazyFrame,
-                                        countries: pl.LazyFrame) -> pl.LazyFrame:
-    """Device.use_footprint_per_usage_pattern and instances_manufacturing_footprint_per_usage_pattern (kg).
+def device_intensities_per_usage_pattern(pattern_devices: pl.LazyFrame, devices: pl.LazyFrame,
+                                         usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> pl.LazyFrame:
+    """kg CO2e per hour that a device of a pattern is busy: `use_kg_per_busy_hour` (its power at the
+    pattern's country's carbon intensity) and `manufacturing_kg_per_busy_hour` (its manufacturing footprint
+    spread over its hours of use).
 
-    Calculation: use = busy * power * 1 h * CI(up.country);
-    manufacturing = busy * cfm * 1 h / (lifespan * fraction_of_usage_time)."""
+    Calculation: use = power * 1 h * CI(up.country); manufacturing = cfm * 1 h / (lifespan * fraction_of_usage_time)."""
     ci = join(parameters(usage_patterns, ["system_id", "usage_pattern_id"], "country_id"),
               parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
               ["system_id", "country_id"])
-    ci = ci.select(*keyed(ci, ["system_id", "usage_pattern_id"]), "average_carbon_intensity")
-    hourly = join(join(nb_journeys_in_parallel_per_usage_pattern,
-                       parameters(devices, DEVICE, "power", "carbon_footprint_manufacturing", "lifespan",
-                                  "fraction_of_usage_time"), DEVICE), ci, ["system_id", "usage_pattern_id"])
-    return (hourly.select(*keyed(hourly, PER_PATTERN), HOUR,
-                    (pl.col(VALUE) * pl.col("power") * pl.col("average_carbon_intensity")).alias("use_footprint"),
-                    (pl.col(VALUE) * pl.col("carbon_footprint_manufacturing")
-                     / (pl.col("lifespan") * pl.col("fraction_of_usage_time"))).alias("instances_manufacturing_footprint")))
+    intensities = join(join(parameters(pattern_devices, PER_PATTERN),
+                            parameters(devices, DEVICE, "power", "carbon_footprint_manufacturing", "lifespan",
+                                       "fraction_of_usage_time"), DEVICE),
+                       ci.select(*keyed(ci, ["system_id", "usage_pattern_id"]), "average_carbon_intensity"),
+                       ["system_id", "usage_pattern_id"])
+    return intensities.select(
+        *keyed(intensities, PER_PATTERN),
+        (pl.col("power") * pl.col("average_carbon_intensity")).alias("use_kg_per_busy_hour"),
+        (pl.col("carbon_footprint_manufacturing") / (pl.col("lifespan") * pl.col("fraction_of_usage_time")))
+        .alias("manufacturing_kg_per_busy_hour"))
+
+
+def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_pattern: pl.LazyFrame,
+                                        device_intensities_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+    """Device.use_footprint_per_usage_pattern and instances_manufacturing_footprint_per_usage_pattern (kg).
+
+    Calculation: use = busy * use_kg_per_busy_hour; manufacturing = busy * manufacturing_kg_per_busy_hour."""
+    hourly = join(nb_journeys_in_parallel_per_usage_pattern, device_intensities_per_usage_pattern, PER_PATTERN)
+    return hourly.select(*keyed(hourly, PER_PATTERN), HOUR,
+                         (pl.col(VALUE) * pl.col("use_kg_per_busy_hour")).alias("use_footprint"),
+                         (pl.col(VALUE) * pl.col("manufacturing_kg_per_busy_hour"))
+                         .alias("instances_manufacturing_footprint"))
 
 
 def device_footprints(device_footprints_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:

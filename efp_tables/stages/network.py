@@ -8,23 +8,29 @@ from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parameters, sum
 NETWORK = ["system_id", "network_id"]
 
 
-def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame,
-                                  usage_patterns: pl.LazyFrame, networks: pl.LazyFrame,
-                                  countries: pl.LazyFrame) -> pl.LazyFrame:
-    """Network.use_footprint_per_job (kg): each job's transfers over the patterns that use this network.
+def usage_pattern_network_intensity(usage_patterns: pl.LazyFrame, networks: pl.LazyFrame,
+                                    countries: pl.LazyFrame) -> pl.LazyFrame:
+    """kg CO2e per MB that a pattern's jobs transfer (`kg_per_mb`), on its network (`network_id`).
 
-    Calculation: sum over patterns up on the network of bandwidth_energy_intensity * data_transferred[J, up] *
-    CI(up.country)."""
+    Calculation: k[up] = bandwidth_energy_intensity(up.network) * CI(up.country)."""
     factor = join(join(parameters(usage_patterns, ["system_id", "usage_pattern_id"], "network_id", "country_id"),
                        parameters(networks, NETWORK, "bandwidth_energy_intensity"), NETWORK),
                   parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
                   ["system_id", "country_id"])
-    factor = factor.select(*keyed(factor, ["system_id", "usage_pattern_id", "network_id"]),
-                           (pl.col("bandwidth_energy_intensity") * pl.col("average_carbon_intensity"))
-                           .alias("_kg_per_mb"))
-    per_pattern = join(job_hourly_data_transferred_per_usage_pattern, factor, ["system_id", "usage_pattern_id"])
+    return factor.select(*keyed(factor, ["system_id", "usage_pattern_id", "network_id"]),
+                         (pl.col("bandwidth_energy_intensity") * pl.col("average_carbon_intensity"))
+                         .alias("kg_per_mb"))
+
+
+def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame,
+                                  usage_pattern_network_intensity: pl.LazyFrame) -> pl.LazyFrame:
+    """Network.use_footprint_per_job (kg): each job's transfers over the patterns that use this network.
+
+    Calculation: sum over patterns up on the network of data_transferred[J, up] * k[up]."""
+    per_pattern = join(job_hourly_data_transferred_per_usage_pattern, usage_pattern_network_intensity,
+                       ["system_id", "usage_pattern_id"])
     per_pattern = per_pattern.select(*keyed(per_pattern, [*NETWORK, "job_id"]), HOUR,
-                                     (pl.col(VALUE) * pl.col("_kg_per_mb")).alias(VALUE))
+                                     (pl.col(VALUE) * pl.col("kg_per_mb")).alias(VALUE))
     return summed(per_pattern, [*NETWORK, "job_id"])
 
 

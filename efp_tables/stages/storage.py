@@ -47,20 +47,14 @@ def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: pl
 
 def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storages: pl.LazyFrame,
                       storage_jobs: pl.LazyFrame) -> pl.LazyFrame:
-    """Storage needs, instances and manufacturing footprints per hour.
+    """Storage needs and instances per hour.
 
     Calculation: full = job_written + base_storage_need (no job data: no series at all);
-    raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw);
-    cfm = cfm_per_capacity * storage_capacity; F = cfm * nb * 1 h / lifespan; with P = nb * capacity:
-    retention = F * job_written / P, baseline = F * (P - full + base) / P (0 where P = 0)."""
+    raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw)."""
     host = parameters(storage_jobs, STORAGE, "host_server_type").unique()
-    cfm = pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity")
-    provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
-    share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
     hourly = join(join(dense(job_written_cumulative_storage_need, STORAGE, [VALUE])
                        .rename({VALUE: "job_written_cumulative_storage_need"}),
-                       parameters(storages, STORAGE, "carbon_footprint_manufacturing_per_storage_capacity",
-                                  "storage_capacity", "base_storage_need", "lifespan", "fixed_nb_of_instances"),
+                       parameters(storages, STORAGE, "storage_capacity", "base_storage_need", "fixed_nb_of_instances"),
                        STORAGE), host, STORAGE, how="left")
     storage = keyed(hourly, STORAGE)
     return (hourly
@@ -74,16 +68,37 @@ def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storage
                           .then(pl.col("raw_nb_of_instances"))
                           .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), pl.col("raw_nb_of_instances").ceil())),
                           peak_nb_of_instances=pl.col("raw_nb_of_instances").ceil().max().over(storage))
-            .with_columns(instances_manufacturing_footprint=cfm * pl.col("nb_of_instances") / pl.col("lifespan"))
-            .with_columns(
-                storage_retention_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
-                * share(pl.col("job_written_cumulative_storage_need")),
-                storage_baseline_manufacturing_footprint=pl.col("instances_manufacturing_footprint")
-                * share(provisioned - pl.col("full_cumulative_storage_need") + pl.col("base_storage_need")))
             .select(*storage, HOUR, "job_written_cumulative_storage_need", "full_cumulative_storage_need",
-                    "raw_nb_of_instances", "nb_of_instances", "instances_manufacturing_footprint",
-                    "storage_retention_manufacturing_footprint", "storage_baseline_manufacturing_footprint",
-                    "peak_nb_of_instances", "fixed_nb_of_instances", "host_server_type"))
+                    "raw_nb_of_instances", "nb_of_instances", "peak_nb_of_instances", "fixed_nb_of_instances",
+                    "host_server_type", "storage_capacity", "base_storage_need"))
+
+
+def storage_manufacturing_intensity(storage_carbon_footprint_manufacturing: pl.LazyFrame,
+                                    storages: pl.LazyFrame) -> pl.LazyFrame:
+    """kg CO2e per storage instance and hour (`kg_per_instance_hour`): its manufacturing footprint spread over
+    its lifespan. Calculation: cfm * 1 h / lifespan."""
+    intensity = join(storage_carbon_footprint_manufacturing, parameters(storages, STORAGE, "lifespan"), STORAGE)
+    return intensity.select(*keyed(intensity, STORAGE), (pl.col(VALUE) / pl.col("lifespan")).alias(
+        "kg_per_instance_hour"))
+
+
+def storage_footprints(storage_instances: pl.LazyFrame, storage_manufacturing_intensity: pl.LazyFrame
+                       ) -> pl.LazyFrame:
+    """Storage.instances_manufacturing_footprint, storage_retention_manufacturing_footprint and
+    storage_baseline_manufacturing_footprint (kg) per hour.
+
+    Calculation: F = nb * kg_per_instance_hour; with P = nb * capacity: retention = F * job_written / P,
+    baseline = F * (P - full + base) / P (0 where P = 0)."""
+    provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
+    share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
+    hourly = join(storage_instances, storage_manufacturing_intensity, STORAGE)
+    footprint = pl.col("nb_of_instances") * pl.col("kg_per_instance_hour")
+    return hourly.select(
+        *keyed(hourly, STORAGE), HOUR, footprint.alias("instances_manufacturing_footprint"),
+        (footprint * share(pl.col("job_written_cumulative_storage_need")))
+        .alias("storage_retention_manufacturing_footprint"),
+        (footprint * share(provisioned - pl.col("full_cumulative_storage_need") + pl.col("base_storage_need")))
+        .alias("storage_baseline_manufacturing_footprint"))
 
 
 def storage_fleet_shortages(storage_instances: pl.LazyFrame) -> pl.LazyFrame:

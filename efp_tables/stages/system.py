@@ -14,14 +14,14 @@ def _phases(frame: pl.LazyFrame, category: str, id_column: str, columns: list[st
                          pl.lit(PHASES[c]).alias("phase"), HOUR, pl.col(c).alias(VALUE)) for c in columns]
 
 
-def footprint_by_object(server_footprints: pl.LazyFrame, storage_instances: pl.LazyFrame,
+def footprint_by_object(server_footprints: pl.LazyFrame, storage_footprints: pl.LazyFrame,
                         network_use_footprint: pl.LazyFrame, device_footprints: pl.LazyFrame) -> pl.LazyFrame:
     """Hourly footprint (kg) of every object of a system, by category and phase (Manufacturing, Use).
     Storage has no use phase and networks no manufacturing phase."""
     network = network_use_footprint.rename({VALUE: "use_footprint"})
     return pl.concat([
         *_phases(server_footprints, "Servers", "server_id", ["instances_manufacturing_footprint", "use_footprint"]),
-        *_phases(storage_instances, "Storage", "storage_id", ["instances_manufacturing_footprint"]),
+        *_phases(storage_footprints, "Storage", "storage_id", ["instances_manufacturing_footprint"]),
         *_phases(network, "Network", "network_id", ["use_footprint"]),
         *_phases(device_footprints, "Devices", "device_id", ["instances_manufacturing_footprint", "use_footprint"]),
     ])
