@@ -89,6 +89,27 @@ def test_a_gpu_server_sweep_matches_efootprint():
         assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
 
 
+def test_intensities_scaled_at_the_end_match_efootprint():
+    """The inputs that a sweep keeps out of its hourly frames (sweeps.Footprint.scale): the country's carbon
+    intensity (network and devices), the device's power, lifespan and manufacturing footprint, the network's
+    energy intensity and the storage's manufacturing footprint and lifespan."""
+    grid = {"France.average_carbon_intensity": ["20 g/kWh", "400 g/kWh"],
+            "Default-laptop.power": ["20 W", "80 W"], "Default-laptop.lifespan": ["3 year", "8 year"],
+            "Default-laptop.carbon_footprint_manufacturing": ["100 kg", "300 kg"],
+            "WIFI-network.bandwidth_energy_intensity": ["0.01 kWh/GB", "0.1 kWh/GB"],
+            "SSD-storage.carbon_footprint_manufacturing_per_storage_capacity": ["100 kg/TB_stored", "200 kg/TB_stored"]}
+    result = sweep(read_model(QUICKSTART), grid)
+    assert result.height == 64
+    live = LiveModel(QUICKSTART)
+    for row in random.Random(5).sample(result.rows(named=True), 8) + [result.row(63, named=True)]:
+        for name in grid:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+    low, high = result.row(0, named=True), result.row(63, named=True)
+    for category in ("network_use_kg", "devices_use_kg", "devices_manufacturing_kg", "storage_manufacturing_kg"):
+        assert high[category] > low[category] > 0, category
+
+
 @pytest.mark.parametrize(("grid", "message"), [
     ({"nope.lifespan": ["1 year"]}, r"no object 'nope'"),
     ({"server.colour": [1]}, r"Server 'server'.*colour.*numeric input"),
