@@ -37,14 +37,13 @@ from efp_tables.tables.model import Model
 from efp_tables.units import to_canonical
 
 
-
 @dataclass(frozen=True)
 class Footprint:
-    """A footprint of the system total: `column` of `stage` summed over hours and objects. With `scale`, the
-    (stage, column) of an intensity per `keys` (an object, or an object in a pattern), the column is an activity
-    (energy, data, busy devices, instances) summed over the hours per key first, then times its intensity. The
-    intensities (carbon intensities, power, lifespans) then stay out of the hourly frames of a sweep: varying
-    them scales a few sums instead of multiplying hourly rows."""
+    """A footprint of the system total: `column` of `stage` summed over hours and objects. With `scale`, that
+    column is an activity (energy, instances, data, busy devices) summed over the hours per `keys` (an object,
+    or an object in a pattern) and then multiplied by an intensity per `keys`: `scale` names the (stage, column)
+    of that intensity. The intensities (carbon intensities, powers, lifespans) thus stay out of a sweep's hourly
+    frames: varying them scales a few sums instead of multiplying hourly rows."""
     stage: str
     column: str
     category: str
