@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -50,19 +51,26 @@ def stages_for(targets: tuple[str, ...]) -> tuple:
     return tuple(stage for stage in STAGES if stage.__name__ in needed)
 
 
-def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False,
-               stages: tuple = STAGES) -> dict[str, pl.LazyFrame]:
+# Collects a materialized stage: (stage name, its inputs by name, its plan) -> its rows.
+Collect = Callable[[str, dict[str, pl.LazyFrame], pl.LazyFrame], pl.DataFrame]
+
+
+def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
+               collect: Collect | None = None) -> dict[str, pl.LazyFrame]:
     """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name.
 
     Lazy by default: one plan from inputs to every output. With `materialize`, each stage is collected once
-    and handed on as a LazyFrame over its result: most stages feed several others, and Polars would otherwise
-    recompute a shared upstream for every consumer."""
+    (by `collect` when given: a sweep's memory guard) and handed on as a LazyFrame over its result: most stages
+    feed several others, and Polars would otherwise recompute a shared upstream for every consumer."""
     frames = dict(inputs)
     for stage in stages:
         if stage.__name__ in frames:  # computed beforehand (compute_tables' capacity check)
             continue
-        frame = stage(*(frames[name] for name in inspect.signature(stage).parameters))
-        frames[stage.__name__] = frame.collect().lazy() if materialize else frame
+        args = {name: frames[name] for name in inspect.signature(stage).parameters}
+        frame = stage(*args.values())
+        if materialize:
+            frame = (collect(stage.__name__, args, frame) if collect else frame.collect()).lazy()
+        frames[stage.__name__] = frame
     return frames
 
 
@@ -115,9 +123,10 @@ def compute(model: Model, materialize: bool = True) -> Results:
     return Results(model, {**tables, **{stage.__name__: frames[stage.__name__] for stage in STAGES}})
 
 
-def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True,
-                   stages: tuple = STAGES) -> dict[str, pl.LazyFrame]:
-    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings."""
+def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
+                   collect: Collect | None = None) -> dict[str, pl.LazyFrame]:
+    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings
+    (`collect`: see build_plan)."""
     tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
@@ -129,7 +138,8 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True,
     if materialize:
         capacity = capacity.collect().lazy()
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(), "server")
-    frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages)
+    frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
+                        collect)
     return {stage.__name__: ids_as_strings(frames[stage.__name__], ids) for stage in stages}
 
 

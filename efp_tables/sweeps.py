@@ -418,11 +418,13 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
     return Model(**tables).validated()
 
 
-def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, pl.LazyFrame]:
+def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame,
+                 memory_limit: int | None = None) -> dict[str, pl.LazyFrame]:
     """The stages of the footprints (materialized) for `variants`, only the value indices they use carried;
-    capacity checked."""
+    capacity checked. With `memory_limit`, guarded by a `_Budget` (_OverBudget when it would be passed)."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES)
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES,
+                            collect=None if memory_limit is None else _Budget(memory_limit, used))
     _raise_on_violations({name: frames[name].collect() for name in ("server_fleet_shortages",
                                                                       "storage_fleet_shortages")})
     return frames
@@ -436,11 +438,11 @@ def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop:
     return (totals, per_hour) if hourly else totals
 
 
-def _partition(model: Model, plan: Sweep, start: int, stop: int,
-               hourly: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
+               memory_limit: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     totals, hours = [], []
     for structure, variants in plan.models(model, plan.variants(start, stop)):
-        frames = stage_frames(structure, plan, variants)
+        frames = stage_frames(structure, plan, variants, memory_limit)
         totals.append(variant_totals(frames, plan, variants))
         if hourly:
             hours.append(variant_hourly(frames, variants))
@@ -517,6 +519,32 @@ def stage_dimensions(plan: Sweep) -> dict[str, frozenset[str]]:
     return {stage.__name__: dims[stage.__name__] for stage in STAGES}
 
 
+class _OverBudget(Exception):
+    """A chunk computed without a probe would pass its memory limit."""
+
+
+@dataclass
+class _Budget:
+    """The memory guard of a chunk computed without a probe (compute.Collect). A stage with several versions
+    (combinations of the values of its dimensions, which its plan's schema shows) is first collected for one
+    version, which prices all of them; if they would take the bytes held so far past `limit`, _OverBudget
+    is raised instead of running it. A stage with one version costs what it costs in the model itself."""
+    limit: int
+    used: dict[str, list[int]]  # the value indices of each dimension
+    held: int = 0
+
+    def __call__(self, name: str, inputs: dict[str, pl.LazyFrame], stage: pl.LazyFrame) -> pl.DataFrame:
+        dims = dimensions(stage)
+        versions = math.prod(len(self.used[d]) for d in dims)
+        if versions > 1:
+            one = stage.filter(*(pl.col(d) == self.used[d][0] for d in dims)).collect()
+            if self.held + WORKING_COPIES * one.estimated_size() * versions > self.limit:
+                raise _OverBudget(name)
+        frame = stage.collect()
+        self.held += frame.estimated_size()
+        return frame
+
+
 def available_memory() -> int:
     """Bytes of memory available now: MemAvailable of /proc/meminfo (Linux), else the free physical pages."""
     try:
@@ -587,15 +615,25 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
 def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
                 progress: bool) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
     """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
-    `memory_limit` bytes allow by `chunk_cost`."""
+    `memory_limit` bytes allow. Without `chunk_size` (and `hourly`), the whole sweep is first tried as one chunk
+    under a `_Budget`, which costs no probe run; if that could pass the limit, chunks are priced by
+    `chunk_cost`."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
                                    or chunk_size < 1):
         raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
-    if chunk_size is None:
-        cost = chunk_cost(model, plan, hourly)
-        limit = memory_limit_default() if memory_limit is None else memory_limit
+    limit = memory_limit_default() if memory_limit is None else memory_limit
     with tqdm(total=len(plan), unit="variant", disable=not progress, file=sys.stderr, mininterval=0,
               dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
+        if chunk_size is None and not hourly:  # first the whole sweep as one chunk, guarded, without a probe
+            try:
+                whole = _partition(model, plan, 0, len(plan), False, limit)
+            except _OverBudget:
+                pass
+            else:
+                yield whole
+                bar.update(len(plan))
+                return
+        cost = chunk_cost(model, plan, hourly) if chunk_size is None else None
         start = 0
         while start < len(plan):
             stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)

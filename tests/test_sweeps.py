@@ -11,6 +11,7 @@ from efootprint_live import LiveModel
 from efp_tables.cli import main
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
+from efp_tables import sweeps
 from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
 from sweep_grids import QUICKSTART_GRID
 
@@ -186,6 +187,33 @@ def test_chunks_give_the_same_rows_as_one_chunk():
         whole.slice(3, 5).drop(TOTAL_COLUMNS, "total_footprint_kg"))
     assert partition["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"][3:8].to_list(),
                                                                       rel=1e-12)
+
+
+def test_a_sweep_that_fits_runs_as_one_chunk_without_a_probe(monkeypatch):
+    model = read_model(QUICKSTART)
+    grid = {name: values[:3] for name, values in QUICKSTART_GRID.items()}  # 81 variants
+    chunked = sweep(model, grid, chunk_size=10)
+    probes = []
+    monkeypatch.setattr(sweeps, "chunk_cost", lambda *args: probes.append(args) or pytest.fail("probe run"))
+    whole = sweep(model, grid)
+    assert probes == [] and whole.drop(TOTAL_COLUMNS, "total_footprint_kg").equals(
+        chunked.drop(TOTAL_COLUMNS, "total_footprint_kg"))
+    assert whole["total_footprint_kg"].to_list() == pytest.approx(chunked["total_footprint_kg"].to_list(), rel=1e-12)
+
+
+def test_a_sweep_that_may_not_fit_is_priced_by_the_probe_and_chunked(monkeypatch):
+    """Utilization and upload size give hourly frames several versions: priced one version each, they pass a
+    tiny memory limit, so the guarded run stops before computing them and the probe's chunks take over."""
+    model = read_model(QUICKSTART)
+    grid = {name: values[:2] for name, values in QUICKSTART_GRID.items()}  # 16 variants
+    priced, chunks = [], []
+    probe, partition = sweeps.chunk_cost, sweeps._partition
+    monkeypatch.setattr(sweeps, "chunk_cost", lambda *args: priced.append(1) or probe(*args))
+    monkeypatch.setattr(sweeps, "_partition", lambda *args: chunks.append(args[2:4]) or partition(*args))
+    limited = sweep(model, grid, memory_limit=1)
+    assert priced == [1] and chunks[0] == (0, 16) and chunks[1:] == [(v, v + 1) for v in range(16)]
+    whole = sweep(model, grid, chunk_size=16)
+    assert limited["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"].to_list(), rel=1e-12)
 
 
 def test_chunk_size_follows_the_memory_limit():
