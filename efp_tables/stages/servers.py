@@ -98,12 +98,14 @@ def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.Lazy
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    needs = join(server_hourly_needs, parameters(server_capacity, SERVER, "available_ram_per_instance",
-                                                 "available_compute_per_instance"), SERVER)
-    raw = dense(needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
+    # Hours without needs count too (0 instances; a flat on-premise fleet): made dense before the capacities
+    # multiply the rows by their versions.
+    needs = join(dense(server_hourly_needs, SERVER, ["ram_need", "compute_need"]),
+                 parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
+                 SERVER)
+    raw = needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
         pl.col("ram_need") / pl.col("available_ram_per_instance"),
-        pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances")),
-        SERVER, ["raw_nb_of_instances"])
+        pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances"))
     instances = join(raw, parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER)
     peak = pl.col("raw_nb_of_instances").max().over(keyed(instances, SERVER)).ceil()
     return (instances
