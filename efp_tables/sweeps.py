@@ -40,10 +40,10 @@ from efp_tables.units import to_canonical
 @dataclass(frozen=True)
 class Footprint:
     """A footprint of the system total: `column` of `stage` summed over hours and objects. With `scale`, that
-    column is an activity (energy, instances, data, busy devices) summed over the hours per `keys` (an object,
-    or an object in a pattern) and then multiplied by an intensity per `keys`: `scale` names the (stage, column)
-    of that intensity. The intensities (carbon intensities, powers, lifespans) thus stay out of a sweep's hourly
-    frames: varying them scales a few sums instead of multiplying hourly rows."""
+    column is an activity (energy, instances, invocations, busy devices) summed over the hours per `keys` (an
+    object, or an object in a pattern) and then multiplied by an intensity per `keys`: `scale` names the (stage,
+    column) of that intensity. The intensities (carbon intensities, data per invocation, powers, lifespans) thus
+    stay out of a sweep's hourly frames: varying them scales a few sums instead of multiplying hourly rows."""
     stage: str
     column: str
     category: str
@@ -57,15 +57,16 @@ class Footprint:
 
 
 _SERVER, _STORAGE = ("system_id", "server_id"), ("system_id", "storage_id")
-_DEVICE_IN_PATTERN, _PATTERN = ("system_id", "device_id", "usage_pattern_id"), ("system_id", "usage_pattern_id")
+_DEVICE_IN_PATTERN = ("system_id", "device_id", "usage_pattern_id")
+_JOB_IN_PATTERN = ("system_id", "job_id", "usage_pattern_id")
 FOOTPRINTS = (
     Footprint("server_energy", "instances_manufacturing_footprint", "servers", "manufacturing"),
     Footprint("server_energy", "instances_energy", "servers", "use", ("server_hardware", "average_carbon_intensity"),
               _SERVER),
     Footprint("storage_instances", "nb_of_instances", "storage", "manufacturing",
               ("storage_manufacturing_intensity", "kg_per_instance_hour"), _STORAGE),
-    Footprint("job_hourly_data_transferred_per_usage_pattern", VALUE, "network", "use",
-              ("usage_pattern_network_intensity", "kg_per_mb"), _PATTERN),
+    Footprint("job_hourly_avg_occurrences_per_usage_pattern", VALUE, "network", "use",
+              ("job_network_intensity_per_usage_pattern", "kg_per_invocation_hour"), _JOB_IN_PATTERN),
     Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "manufacturing",
               ("device_intensities_per_usage_pattern", "manufacturing_kg_per_busy_hour"), _DEVICE_IN_PATTERN),
     Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "use",
@@ -525,10 +526,11 @@ class _OverBudget(Exception):
 
 @dataclass
 class _Budget:
-    """The memory guard of a chunk computed without a probe (compute.Collect). A stage with several versions
-    (combinations of the values of its dimensions, which its plan's schema shows) is first collected for one
-    version, which prices all of them; if they would take the bytes held so far past `limit`, _OverBudget
-    is raised instead of running it. A stage with one version costs what it costs in the model itself."""
+    """The memory guard of a chunk computed without a probe (compute.Collect). An hourly stage with several
+    versions (combinations of the values of its dimensions, which its plan's schema shows) is first collected
+    for one version, which prices all of them; if they would take the bytes held so far past `limit`,
+    _OverBudget is raised instead of running it. A stage with one version costs what it costs in the model
+    itself; one without hours is input-sized, times at most the sweep's own number of variants."""
     limit: int
     used: dict[str, list[int]]  # the value indices of each dimension
     held: int = 0
@@ -536,7 +538,7 @@ class _Budget:
     def __call__(self, name: str, inputs: dict[str, pl.LazyFrame], stage: pl.LazyFrame) -> pl.DataFrame:
         dims = dimensions(stage)
         versions = math.prod(len(self.used[d]) for d in dims)
-        if versions > 1:
+        if versions > 1 and HOUR in stage.collect_schema():
             one = stage.filter(*(pl.col(d) == self.used[d][0] for d in dims)).collect()
             if self.held + WORKING_COPIES * one.estimated_size() * versions > self.limit:
                 raise _OverBudget(name)

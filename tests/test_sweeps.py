@@ -202,8 +202,8 @@ def test_a_sweep_that_fits_runs_as_one_chunk_without_a_probe(monkeypatch):
 
 
 def test_a_sweep_that_may_not_fit_is_priced_by_the_probe_and_chunked(monkeypatch):
-    """Utilization and upload size give hourly frames several versions: priced one version each, they pass a
-    tiny memory limit, so the guarded run stops before computing them and the probe's chunks take over."""
+    """Utilization gives the servers' hourly frames several versions: priced one version each, they pass a tiny
+    memory limit, so the guarded run stops before computing them and the probe's chunks take over."""
     model = read_model(QUICKSTART)
     grid = {name: values[:2] for name, values in QUICKSTART_GRID.items()}  # 16 variants
     priced, chunks = [], []
@@ -220,16 +220,17 @@ def test_chunk_size_follows_the_memory_limit():
     model = read_model(QUICKSTART)
     plan = parse_grid(model, QUICKSTART_GRID)
     cost = chunk_cost(model, plan, hourly=False)
-    # The probe sees which parameters each stage really varies with: server energy with utilization only, the
-    # data transferred with the upload size; no hourly frame with the carbon intensity or the storage lifespan,
-    # which only scale sums at the very end (sweeps.Footprint.scale): no hourly footprints are made at all.
+    # The probe sees which parameters each stage really varies with: server energy with utilization only; no
+    # hourly frame with the carbon intensity, the storage lifespan or the upload size, which only scale sums at
+    # the very end (sweeps.Footprint.scale): no hourly footprint, and no hourly data transferred, is made.
     assert cost.stage_dims["server_energy"] == {"variant_1"}
     assert cost.stage_dims["storage_instances"] == set()
     assert cost.stage_dims["storage_manufacturing_intensity"] == {"variant_2"}
-    assert cost.stage_dims["job_hourly_data_transferred_per_usage_pattern"] == {"variant_3"}
+    assert cost.stage_dims["job_hourly_avg_occurrences_per_usage_pattern"] == set()
+    assert cost.stage_dims["job_network_intensity_per_usage_pattern"] == {"variant_3"}
     assert cost.stage_dims["nb_journeys_in_parallel_per_usage_pattern"] == set()
-    assert not {"server_footprints", "storage_footprints", "network_use_footprint", "device_footprints"} & set(
-        cost.stage_dims)
+    assert not {"server_footprints", "storage_footprints", "network_use_footprint", "device_footprints",
+                "job_hourly_data_transferred_per_usage_pattern"} & set(cost.stage_dims)
     one_carbon_intensity = cost(plan, 0, 100)
     assert cost(plan, 0, 1000) > one_carbon_intensity > cost(plan, 0, 20) > cost(plan, 0, 1)
     stop = cost.largest_stop(plan, 0, one_carbon_intensity)

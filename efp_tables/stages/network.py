@@ -22,6 +22,20 @@ def usage_pattern_network_intensity(usage_patterns: pl.LazyFrame, networks: pl.L
                          .alias("kg_per_mb"))
 
 
+def job_network_intensity_per_usage_pattern(job_parameters: pl.LazyFrame,
+                                            usage_pattern_network_intensity: pl.LazyFrame) -> pl.LazyFrame:
+    """kg CO2e per hour that an invocation of a job of a pattern is in progress (`kg_per_invocation_hour`):
+    the data it transfers per hour of processing, at the pattern's kg per MB. (A sweep's network footprint is
+    the jobs' invocations in progress times this: the data transferred stays out of its hourly frames.)
+
+    Calculation: data_transferred[J] / request_duration[J] * k[up]."""
+    intensity = join(parameters(job_parameters, ["system_id", "job_id"], "data_transferred", "request_duration"),
+                     usage_pattern_network_intensity, ["system_id"])
+    return intensity.select(*keyed(intensity, ["system_id", "job_id", "usage_pattern_id"]),
+                            (pl.col("data_transferred") / pl.col("request_duration") * pl.col("kg_per_mb"))
+                            .alias("kg_per_invocation_hour"))
+
+
 def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame,
                                   usage_pattern_network_intensity: pl.LazyFrame) -> pl.LazyFrame:
     """Network.use_footprint_per_job (kg): each job's transfers over the patterns that use this network.
