@@ -131,25 +131,35 @@ def trailing_window_sum(frame: pl.LazyFrame, windows: pl.LazyFrame, keys: list[s
     keys = keyed(series, keys)
     key_types = series.collect_schema()
     schema = {**{key: key_types[key] for key in keys}, HOUR: pl.Int64, VALUE: pl.Float64}
-    # Rows sorted by keys, then hour (each series comes out in hour order: a stable sort by keys is enough).
-    return (series.group_by(*keys).map_groups(lambda one: _trailing_window_sum(one, keys, dtype), schema=schema)
-            .sort(*keys, maintain_order=True))
+    # Whole series in, whole series out: no filter or slice may pass through (map_batches' defaults).
+    return series.map_batches(lambda rows: _trailing_window_sums(rows, keys, dtype), schema=schema)
 
 
-def _trailing_window_sum(series: pl.DataFrame, keys: list[str], dtype: type[pl.DataType]) -> pl.DataFrame:
-    # One series: scattered onto its dense hour grid, then numpy's cumsum, which adds one value after the other
-    # in the given dtype (Polars would accumulate Float32 in double precision).
-    hours = series[HOUR].to_numpy()
-    first = hours.min()
-    values = np.zeros(hours.max() - first + 1, dtype=_NUMPY[dtype])
-    values[hours - first] = series[VALUE].cast(dtype).to_numpy()
-    width = series["_w"][0]
-    changes = values.copy()
-    if width < len(values):
-        changes[width:] -= values[:len(values) - width]
-    return (series.head(1).select(keys)
-            .join(pl.DataFrame({HOUR: np.arange(first, first + len(values), dtype=np.int64),
-                                VALUE: np.cumsum(changes, dtype=changes.dtype).astype(np.float64)}), how="cross"))
+def _trailing_window_sums(series: pl.DataFrame, keys: list[str], dtype: type[pl.DataType]) -> pl.DataFrame:
+    """Every series scattered onto its dense hour grid, the grids one after the other in one array, then
+    numpy's cumsum series by series, which adds one value after the other in the given dtype (Polars would
+    accumulate Float32 in double precision). Rows sorted by keys, then hour."""
+    spans = (series.group_by(keys).agg(first=pl.col(HOUR).min(), last=pl.col(HOUR).max(),
+                                       width=pl.col("_w").first())
+             .sort(keys).with_row_index("_series"))
+    rows = series.join(spans.select(*keys, "_series", "first"), on=keys)
+    first, width = spans["first"].to_numpy(), spans["width"].to_numpy()
+    lengths = spans["last"].to_numpy() - first + 1
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    values = np.zeros(starts[-1], dtype=_NUMPY[dtype])
+    values[starts[rows["_series"].to_numpy()] + rows[HOUR].to_numpy() - rows["first"].to_numpy()] = (
+        rows[VALUE].cast(dtype).to_numpy())
+    sums = np.empty_like(values)
+    for start, stop, w in zip(starts[:-1], starts[1:], width):
+        one = values[start:stop]
+        changes = one.copy()
+        if w < len(one):
+            changes[w:] -= one[:len(one) - w]
+        sums[start:stop] = np.cumsum(changes, dtype=changes.dtype)
+    of_hour = np.repeat(np.arange(spans.height), lengths)
+    return spans.select(keys)[of_hour].with_columns(
+        pl.Series(HOUR, np.arange(starts[-1], dtype=np.int64) - starts[of_hour] + first[of_hour]),
+        pl.Series(VALUE, sums.astype(np.float64)))
 
 
 _NUMPY = {pl.Float64: np.float64, pl.Float32: np.float32}
