@@ -52,8 +52,8 @@ def stages_for(targets: tuple[str, ...]) -> tuple:
     return tuple(stage for stage in STAGES if stage.__name__ in needed)
 
 
-# Collects a materialized stage: (stage name, its inputs by name, its plan) -> its rows.
-Collect = Callable[[str, dict[str, pl.LazyFrame], pl.LazyFrame], pl.DataFrame]
+# Collects a materialized stage: (the stage, its inputs by name, its plan on them) -> its rows.
+Collect = Callable[[Callable[..., pl.LazyFrame], dict[str, pl.LazyFrame], pl.LazyFrame], pl.DataFrame]
 
 
 def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
@@ -70,7 +70,7 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
         args = {name: frames[name] for name in inspect.signature(stage).parameters}
         frame = stage(*args.values())
         if materialize:
-            frame = (collect(stage.__name__, args, frame) if collect else frame.collect()).lazy()
+            frame = (collect(stage, args, frame) if collect else frame.collect()).lazy()
         frames[stage.__name__] = frame
     return frames
 

@@ -527,22 +527,25 @@ class _OverBudget(Exception):
 @dataclass
 class _Budget:
     """The memory guard of a chunk computed without a probe (compute.Collect). An hourly stage with several
-    versions (combinations of the values of its dimensions, which its plan's schema shows) is first collected
-    for one version, which prices all of them; if they would take the bytes held so far past `limit`,
-    _OverBudget is raised instead of running it. A stage with one version costs what it costs in the model
-    itself; one without hours is input-sized, times at most the sweep's own number of variants."""
+    versions (combinations of the values of its dimensions, which its plan's schema shows) is first computed
+    for one version, from its inputs cut to their first values: that prices all of them; if they would take
+    the bytes held so far past `limit`, _OverBudget is raised instead of running it. A stage with one version
+    costs what it costs in the model itself; one without hours is input-sized, times at most the sweep's own
+    number of variants."""
     limit: int
     used: dict[str, list[int]]  # the value indices of each dimension
     held: int = 0
 
-    def __call__(self, name: str, inputs: dict[str, pl.LazyFrame], stage: pl.LazyFrame) -> pl.DataFrame:
-        dims = dimensions(stage)
-        versions = math.prod(len(self.used[d]) for d in dims)
-        if versions > 1 and HOUR in stage.collect_schema():
-            one = stage.filter(*(pl.col(d) == self.used[d][0] for d in dims)).collect()
+    def __call__(self, stage: Callable[..., pl.LazyFrame], inputs: dict[str, pl.LazyFrame],
+                 plan: pl.LazyFrame) -> pl.DataFrame:
+        versions = math.prod(len(self.used[d]) for d in dimensions(plan))
+        if versions > 1 and HOUR in plan.collect_schema():
+            # Cut at the inputs, not at the output: a stage may read its series whole (trailing_window_sum).
+            one = stage(*(frame.filter(*(pl.col(d) == self.used[d][0] for d in dimensions(frame)))
+                          for frame in inputs.values())).collect()
             if self.held + WORKING_COPIES * one.estimated_size() * versions > self.limit:
-                raise _OverBudget(name)
-        frame = stage.collect()
+                raise _OverBudget(stage.__name__)
+        frame = plan.collect()
         self.held += frame.estimated_size()
         return frame
 

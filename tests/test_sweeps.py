@@ -12,6 +12,7 @@ from efp_tables.cli import main
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables import sweeps
+from efp_tables.stages import timeline
 from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
 from sweep_grids import QUICKSTART_GRID
 
@@ -214,6 +215,26 @@ def test_a_sweep_that_may_not_fit_is_priced_by_the_probe_and_chunked(monkeypatch
     assert priced == [1] and chunks[0] == (0, 16) and chunks[1:] == [(v, v + 1) for v in range(16)]
     whole = sweep(model, grid, chunk_size=16)
     assert limited["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"].to_list(), rel=1e-12)
+
+
+def test_the_guard_prices_a_windowed_stage_on_one_version(monkeypatch):
+    """A storage duration sweep gives the stored data's trailing window sums several versions. The guard computes
+    them for one version only (the window reads whole series, so no filter can be pushed inside it), finds them
+    past the memory limit and leaves the sweep to the probe's chunks: no window is computed over all four
+    durations at once."""
+    model = read_model(QUICKSTART)
+    grid = {"SSD-storage.data_storage_duration": ["1 month", "6 month", "1 year", "2 year"]}
+    versions_per_call = []
+    windowed = timeline._trailing_window_sums
+    monkeypatch.setattr(timeline, "_trailing_window_sums", lambda rows, keys, dtype: versions_per_call.append(
+        rows["_w"].n_unique()) or windowed(rows, keys, dtype))
+    limited = sweep(model, grid, memory_limit=1)
+    # The guard (one version), the probe (two values, a tenth of the hours), then four chunks of one variant.
+    assert versions_per_call == [1, 2, 1, 1, 1, 1]
+    whole = sweep(model, grid, chunk_size=4)
+    assert max(versions_per_call) == 4  # one chunk of all four: the window does see them together
+    assert limited["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"].to_list(), rel=1e-12)
+    assert len(set(whole["total_footprint_kg"].to_list())) == 4
 
 
 def test_chunk_size_follows_the_memory_limit():
