@@ -22,6 +22,7 @@ import pyarrow as pa
 from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
 from efp_tables.io.results_table import objects, with_units
+from efp_tables.stages.timeline import HOUR, VALUE
 
 # Column name suffix of every pint unit in our results.
 UNIT_SUFFIXES = {
@@ -31,7 +32,6 @@ UNIT_SUFFIXES = {
     "occurrence": "occurrence",
 }
 HOUR_UTC = "hour_utc"
-HOUR, VALUE = "hour", "value"  # of the stage frames
 _HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
 _CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices"}
 _UTC_NOTE = {"timezone": "UTC"}
