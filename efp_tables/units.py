@@ -3,6 +3,7 @@ naming units in outputs. Inside a plan every quantity is a Float64 in its column
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import pint
@@ -23,6 +24,9 @@ for _definition in (
 ):
     ureg.define(_definition)
 Quantity = ureg.Quantity
+# "50 g/kWh": a plain number and a unit, split without pint's expression parser (several times slower);
+# anything else ("1/2 year", "2 * 3 MB") goes through that parser.
+_NUMBER_THEN_UNIT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([^\d\s(*/+-][^*+]*?)?\s*")
 
 
 @lru_cache(maxsize=512)
@@ -46,7 +50,7 @@ def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
         quantity = _make(magnitude, unit, obj, attribute, canonical)
     elif isinstance(value, str):
         try:
-            quantity = Quantity(value)
+            quantity = _split_quantity(value)
         except Exception as exc:
             raise ModelError(obj, attribute, value, f"a quantity in {canonical} such as '1 {canonical}' ({exc})") from None
         if not isinstance(quantity, pint.Quantity):  # a bare number in a string
@@ -65,6 +69,18 @@ def to_canonical(value, canonical: str, *, obj: str, attribute: str) -> float:
     if not math.isfinite(result):
         raise ModelError(obj, attribute, value, f"a finite number in {canonical}")
     return result + 0.0  # -0.0 as 0.0
+
+
+def _split_quantity(text: str) -> pint.Quantity:
+    match = _NUMBER_THEN_UNIT.fullmatch(text)
+    if match:
+        try:
+            number = match[1]
+            magnitude = int(number) if number.lstrip("+-").isdigit() else float(number)  # as pint's parser reads it
+            return Quantity(magnitude, parse_unit(match[2] or ""))
+        except Exception:  # an unknown unit: pint's parser says why
+            pass
+    return Quantity(text)
 
 
 def _float(number: int | float, obj: str, attribute: str, canonical: str) -> float:

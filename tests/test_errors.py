@@ -4,6 +4,7 @@ import copy
 import json
 
 import numpy as np
+import pint
 import pytest
 
 from conftest import REFERENCE
@@ -12,6 +13,7 @@ from efp_tables.cli import main
 from efp_tables.compute import compute
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.io.efootprint_json import read_model
+from efp_tables.units import Quantity, to_canonical
 
 PATTERN = "Daily-video-streaming-consumption"
 JOURNEY = "Mean-video-consumption-user-journey"
@@ -78,6 +80,24 @@ def test_unknown_unit(qs, tmp_path, capsys):
     qs["Device"]["Default-laptop"]["carbon_footprint_manufacturing"]["unit"] = "kilogramz"
     assert_rejected(tmp_path, capsys, qs, "Device 'Default-laptop'", "carbon_footprint_manufacturing", "kilogramz",
                     "kilogram")
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("50 g/kWh", "kg/kWh"), ("3 year", "hour"), ("0.5", "dimensionless"), ("1e3 MB", "GB"), (" 7.5  W ", "W"),
+    ("-3 W", "W"), (".5 GB", "MB"), ("1 kg / kWh", "g/kWh"), ("2 kWh/year", "kWh/hour"), ("12 GB_ram", "GB_ram"),
+    ("1/2 year", "hour"), ("2 * 3 MB", "MB")])
+def test_quantity_strings_read_as_pint_parses_them(text, unit):
+    # "number unit" strings skip pint's expression parser: same floats, bit for bit
+    parsed = Quantity(text)
+    expected = float((parsed if isinstance(parsed, pint.Quantity) else Quantity(float(parsed), "")).to(unit).magnitude)
+    assert to_canonical(text, unit, obj="o", attribute="a") == expected
+
+
+@pytest.mark.parametrize("text, expected", [("100 gCO2/kWh", "gCO2"), ("5 kilogramz", "kilogramz"),
+                                            ("five kg", "five")])
+def test_quantity_string_with_unknown_unit_names_it(text, expected):
+    with pytest.raises(ModelError, match=expected):
+        to_canonical(text, "kg/kWh", obj="Server 'server'", attribute="average_carbon_intensity")
 
 
 def test_wrong_dimension(qs, tmp_path, capsys):
