@@ -2,8 +2,6 @@
 kind of value check with the failing object named, and agrees with the declared pandera schemas."""
 import copy
 import json
-import statistics
-import time
 
 import pandera.errors
 import polars as pl
@@ -185,14 +183,3 @@ def test_pandera_and_fast_path_agree_on_reference_models(scenario):
     for table in s.TABLES:
         table.schema.validate(model.table(table.name), lazy=True)  # pandera's full validation passes too
 
-
-def test_validation_is_fast(quickstart_rows):
-    rows = rows_of("ecommerce")
-    Model.from_rows(rows)  # warm-up: pandera's dtype check of each table schema runs once
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        Model.from_rows(rows)
-        times.append(time.perf_counter() - started)
-    # about 25 ms on an idle machine (it was ~0.4 s with pandera's full validation); loose bound for busy CI
-    assert statistics.median(times) < 0.2, times
