@@ -125,9 +125,9 @@ def compute(model: Model, materialize: bool = True) -> Results:
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   collect: Collect | None = None) -> dict[str, pl.LazyFrame]:
-    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings
-    (`collect`: see build_plan)."""
+                   collect: Collect | None = None, string_ids: bool = True) -> dict[str, pl.LazyFrame]:
+    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings unless
+    `string_ids` is False (a sweep only sums over objects: it keeps the Enum; `collect`: see build_plan)."""
     tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
@@ -141,6 +141,8 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(), "server")
     frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
                         collect)
+    if not string_ids:
+        return {stage.__name__: frames[stage.__name__] for stage in stages}
     return {stage.__name__: ids_as_strings(frames[stage.__name__], ids) for stage in stages}
 
 

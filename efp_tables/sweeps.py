@@ -425,7 +425,7 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame,
     capacity checked. With `memory_limit`, guarded by a `_Budget` (_OverBudget when it would be passed)."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     frames = compute_tables(varied_tables(model, plan, used), stages=STAGES,
-                            collect=None if memory_limit is None else _Budget(memory_limit, used))
+                            collect=None if memory_limit is None else _Budget(memory_limit, used), string_ids=False)
     _raise_on_violations({name: frames[name].collect() for name in ("server_fleet_shortages",
                                                                       "storage_fleet_shortages")})
     return frames

@@ -50,16 +50,25 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
     if not dims:
         return selected
     frame = selected.collect()
-    values = [c for c in frame.columns if c not in keys and c not in dims]
-    for dim in list(dims):
-        others = [d for d in dims if d != dim]
+    # Checked on Python rows: the tables have tens of rows, where a Polars query per check costs far more.
+    rows, names = frame.rows(), frame.columns
+    key_at = [names.index(key) for key in keys]
+    value_at = [at for at, name in enumerate(names) if name not in keys and name not in dims]
+    kept, remaining = list(dims), list(range(len(rows)))
+    for dim in dims:
         # A dimension can go when every key has one row per value of it, all with the same values.
-        groups = frame.group_by(*keys, *others).agg(
-            _rows=pl.len(), _distinct=pl.struct(values).n_unique() if values else pl.lit(1, dtype=pl.UInt32))
-        if groups.height and (groups["_rows"] == frame[dim].n_unique()).all() and (groups["_distinct"] == 1).all():
-            frame = frame.drop(dim).unique(subset=[*keys, *others], maintain_order=True)
-            dims.remove(dim)
-    return frame.lazy()
+        at, group_at = names.index(dim), key_at + [names.index(d) for d in kept if d != dim]
+        groups: dict[tuple, list[int]] = {}
+        for r in remaining:
+            groups.setdefault(tuple(rows[r][i] for i in group_at), []).append(r)
+        count = len({rows[r][at] for r in remaining})
+        if groups and all(len(members) == count and len({tuple(rows[m][i] for i in value_at) for m in members}) == 1
+                          for members in groups.values()):
+            kept.remove(dim)
+            remaining = [members[0] for members in groups.values()]
+    if len(kept) == len(dims):
+        return frame.lazy()
+    return frame[sorted(remaining)].drop(d for d in dims if d not in kept).lazy()
 
 
 def whole_hours(hours: pl.Expr) -> pl.Expr:
