@@ -78,9 +78,12 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: pl
 
 
 def server_hourly_needs(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
-    """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs."""
+    """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs, on
+    every hour from the server's first to its last (0 where no job runs, as efootprint's sums of series).
+    Hours without needs count for the instances too (0 of them; a flat on-premise fleet)."""
     needs = server_job_hourly_needs
-    return needs.group_by(*keyed(needs, SERVER), HOUR).agg(pl.col("ram_need", "compute_need").sum())
+    return dense(needs.group_by(*keyed(needs, SERVER), HOUR).agg(pl.col("ram_need", "compute_need").sum()), SERVER,
+                 ["ram_need", "compute_need"])
 
 
 def service_total_job_volumes(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
@@ -98,9 +101,7 @@ def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.Lazy
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    # Hours without needs count too (0 instances; a flat on-premise fleet): made dense before the capacities
-    # multiply the rows by their versions.
-    needs = join(dense(server_hourly_needs, SERVER, ["ram_need", "compute_need"]),
+    needs = join(server_hourly_needs,
                  parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
                  SERVER)
     raw = needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
