@@ -9,6 +9,7 @@ from functools import cached_property
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances
+from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import devices, jobs, network, servers, storage, system, usage
 from efp_tables.tables.model import Model
@@ -70,7 +71,7 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
         args = {name: frames[name] for name in inspect.signature(stage).parameters}
         frame = stage(*args.values())
         if materialize:
-            frame = (collect(stage, args, frame) if collect else frame.collect()).lazy()
+            frame = (collect(stage, args, frame) if collect else frame.collect(engine=ENGINE)).lazy()
         frames[stage.__name__] = frame
     return frames
 
@@ -92,7 +93,7 @@ class Results:
     def collected(self) -> dict[str, pl.DataFrame]:
         """Every stage as a DataFrame (fleet capacity checked)."""
         names = self.stage_names
-        frames = dict(zip(names, pl.collect_all([self.frames[n] for n in names])))
+        frames = dict(zip(names, pl.collect_all([self.frames[n] for n in names], engine=ENGINE)))
         _raise_on_violations(frames)
         return frames
 
@@ -107,7 +108,7 @@ class Results:
             total = self.collected["total_footprint"]
         else:  # only what the total needs: the other stages' string ids are not gathered for nothing
             names = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
-            frames = dict(zip(names, pl.collect_all([self.frames[name] for name in names])))
+            frames = dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE)))
             _raise_on_violations(frames)
             total = frames["total_footprint"]
         return dict(total.group_by("system_id").agg(pl.col("value").sum()).iter_rows())
@@ -134,11 +135,11 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
     # Per-instance capacity first: the hourly stages divide by it. Both stages are then handed to the plan.
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
-        hardware = hardware.collect().lazy()
+        hardware = hardware.collect(engine=ENGINE).lazy()
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
-        capacity = capacity.collect().lazy()
-    _raise_on_shortages(servers.server_resource_shortages(capacity).collect(), "server")
+        capacity = capacity.collect(engine=ENGINE).lazy()
+    _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
     frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
                         collect)
     if not string_ids:
@@ -155,7 +156,7 @@ def model_ids(tables: dict[str, pl.LazyFrame]) -> pl.Enum:
     """One Enum of every id in the tables (String `*_id` columns, `system_id` included), in sorted order."""
     ids = pl.concat([frame.select(pl.col(column).alias("id")) for frame in tables.values()
                      for column in _id_columns(frame)])
-    return pl.Enum(ids.unique().drop_nulls().sort("id").collect()["id"])
+    return pl.Enum(ids.unique().drop_nulls().sort("id").collect(engine=ENGINE)["id"])
 
 
 def ids_as_enum(tables: dict[str, pl.LazyFrame], ids: pl.Enum) -> dict[str, pl.LazyFrame]:

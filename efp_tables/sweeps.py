@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from efp_tables.compute import _raise_on_violations, compute_tables, stages_for
+from efp_tables.engine import ENGINE
 from efp_tables.errors import ModelError
 from efp_tables.io.atomic import atomic_folder, atomic_path
 from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, parameters
@@ -426,8 +427,8 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame,
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     frames = compute_tables(varied_tables(model, plan, used), stages=STAGES,
                             collect=None if memory_limit is None else _Budget(memory_limit, used), string_ids=False)
-    _raise_on_violations({name: frames[name].collect() for name in ("server_fleet_shortages",
-                                                                      "storage_fleet_shortages")})
+    _raise_on_violations({name: frames[name].collect(engine=ENGINE)
+                          for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
 
 
@@ -478,7 +479,7 @@ def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.Da
                       else variants.lazy().join(sums, how="cross"))
                      .select("variant", pl.col("_kg").fill_null(0.0).alias(footprint.total)))
     totals = variants.select("variant")
-    for part in pl.collect_all(parts):
+    for part in pl.collect_all(parts, engine=ENGINE):
         totals = totals.join(part, on="variant")
     totals = totals.with_columns(total_footprint_kg=pl.sum_horizontal(TOTAL_COLUMNS))
     return plan.labelled(variants).join(totals, on="variant").sort("variant").select(
@@ -489,7 +490,8 @@ def variant_hourly(frames: dict[str, pl.LazyFrame], variants: pl.DataFrame) -> p
     """The system's total footprint per variant and hour (every hour from the first to the last of any
     footprint): `variant`, `hour_utc`, `total_footprint_kg`. Each footprint is summed per version of its own
     dimensions into a dense (version x hour) array; a variant's series adds up the rows of its versions."""
-    summed = pl.collect_all([footprint_sums(frames, footprint, by_hour=True) for footprint in FOOTPRINTS])
+    summed = pl.collect_all([footprint_sums(frames, footprint, by_hour=True) for footprint in FOOTPRINTS],
+                            engine=ENGINE)
     present = pl.concat([frame.select(HOUR) for frame in summed])[HOUR]
     first, span = (present.min(), present.max() - present.min() + 1) if present.len() else (0, 0)
     total = np.zeros((variants.height, span))
@@ -542,10 +544,10 @@ class _Budget:
         if versions > 1 and HOUR in plan.collect_schema():
             # Cut at the inputs, not at the output: a stage may read its series whole (trailing_window_sum).
             one = stage(*(frame.filter(*(pl.col(d) == self.used[d][0] for d in dimensions(frame)))
-                          for frame in inputs.values())).collect()
+                          for frame in inputs.values())).collect(engine=ENGINE)
             if self.held + WORKING_COPIES * one.estimated_size() * versions > self.limit:
                 raise _OverBudget(stage.__name__)
-        frame = plan.collect()
+        frame = plan.collect(engine=ENGINE)
         self.held += frame.estimated_size()
         return frame
 
@@ -605,7 +607,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
                             stages=STAGES)
     bounds, version_bytes, dims = stage_dimensions(plan), {}, {}
     for name, frame in frames.items():
-        collected = frame.collect()
+        collected = frame.collect(engine=ENGINE)
         seen = set(dimensions(collected.lazy()))
         dims[name] = frozenset(d for d in bounds[name] if d in seen or len(probe[d]) == 1)
         version_bytes[name] = collected.estimated_size() / math.prod(len(probe[d]) for d in seen) * (

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from efp_tables.engine import ENGINE
 from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
 from efp_tables.io.results_table import objects, with_units
@@ -85,7 +86,7 @@ def hourly_tables(collected: dict[str, pl.DataFrame], names: pl.DataFrame
                         .with_columns(pl.col("system_id", "object_id").cast(pl.String))
                         .select(*_HOURLY_INDEX, *units[table]))
     return {f"{table}_hourly": (frame, units[table])
-            for table, frame in zip(plans, pl.collect_all(list(plans.values())))}
+            for table, frame in zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE))}
 
 
 def _hourly_parts(collected: dict[str, pl.DataFrame], names: pl.DataFrame, ids: pl.Enum):
@@ -108,7 +109,7 @@ def _hourly_parts(collected: dict[str, pl.DataFrame], names: pl.DataFrame, ids: 
                 .filter(pl.col(VALUE).is_not_null()).join(described.lazy(), on=["system_id", "object_id"]))
         for unit in described["unit"].unique(maintain_order=True):
             plans.append((spec, unit, key_columns, rows.filter(pl.col("unit") == unit).drop("unit")))
-    frames = pl.collect_all([rows for *_, rows in plans])
+    frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
     return [(spec, unit, key_columns, frame.lazy())
             for (spec, unit, key_columns, _), frame in zip(plans, frames) if frame.height]
 
@@ -140,7 +141,7 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
     `long` is `results.long()` when already at hand. Without `portfolio`, results.parquet has no `system_id`
     column (as `efp compute` of one model always wrote it); the other tables always have it."""
     long = results.long() if long is None else long
-    names = objects(results.model).collect()
+    names = objects(results.model).collect(engine=ENGINE)
     by_object = results.collected["footprint_by_object"]
     tables = {"results": with_units(long if portfolio else long.drop("system_id"), {}, _LONG_NOTES)}
     for name, (frame, units) in hourly_tables(results.collected, names).items():

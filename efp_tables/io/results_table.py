@@ -9,6 +9,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from efp_tables.engine import ENGINE
 from efp_tables.io.atomic import atomic_path
 
 COLUMNS = {"object_class": pl.String, "object_id": pl.String, "object_name": pl.String, "attribute": pl.String,
@@ -178,7 +179,7 @@ def long_results(results) -> pl.DataFrame:
             pl.lit(attribute).alias("attribute"), pl.lit("").alias("key_id"), pl.lit("empty").alias("kind"),
             pl.lit(None, dtype=pl.Datetime("us")).alias("hour"), pl.lit(None, dtype=pl.Float64).alias("value"),
             pl.lit("").alias("unit")))
-    out = pl.concat([p.select("system_id", *COLUMNS) for p in parts]).collect()
+    out = pl.concat([p.select("system_id", *COLUMNS) for p in parts]).collect(engine=ENGINE)
     return out
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from efp_tables.engine import ENGINE
 from efp_tables.errors import ModelError
 from efp_tables.io.results_table import ATTRIBUTES, Attribute, objects
 from efp_tables.tables import schema as s
@@ -419,7 +420,7 @@ class _Lineage:
         self.sources = sources
         self.tables = {name: frame.filter(pl.col("system_id") == system_id) for name, frame in model.items()}
         self.results = results
-        names = objects(model).filter(pl.col("system_id") == system_id).collect()
+        names = objects(model).filter(pl.col("system_id") == system_id).collect(engine=ENGINE)
         self.classes = {(row["object_table"], row["object_id"]): row["object_class"]
                         for row in names.iter_rows(named=True)}
 
@@ -514,11 +515,11 @@ def _system_of(model, object_id: str, system_id: str | None) -> str:
         if system_id not in model.system_ids:
             raise ModelError("model", "system_id", system_id, f"one of {model.system_ids}")
         return system_id
-    names = objects(model).filter(pl.col("object_id") == object_id).select("system_id").unique().collect()
+    names = objects(model).filter(pl.col("object_id") == object_id).select("system_id").unique().collect(engine=ENGINE)
     if names.height == 1:
         return names["system_id"][0]
     if names.height == 0:
-        known = sorted(objects(model).select("object_id").unique().collect()["object_id"])
+        known = sorted(objects(model).select("object_id").unique().collect(engine=ENGINE)["object_id"])
         raise ModelError("model", "object id", object_id, f"one of {known}")
     raise ModelError("model", "object id", object_id,
                      f"a system_id too: it is in several systems ({sorted(names['system_id'])})")

@@ -10,6 +10,8 @@ from html import escape
 
 import polars as pl
 
+from efp_tables.engine import ENGINE
+
 _BOX_WIDTH, _BOX_HEIGHT = 300, 40
 _COLUMN_GAP, _ROW_GAP, _MARGIN = 90, 14, 20
 _LABEL_CHARACTERS = 44
@@ -143,7 +145,7 @@ def object_graph_svg(model) -> str:
     journeys, steps, jobs, services, servers, storage; the patterns' devices, network and country."""
     from efp_tables.io.results_table import objects
     classes = {(row["system_id"], row["object_id"]): row["object_class"]
-               for row in objects(model).collect().iter_rows(named=True)}
+               for row in objects(model).collect(engine=ENGINE).iter_rows(named=True)}
 
     def key(system_id: str, table: str, object_id: str) -> str:
         return f"{system_id}/{table}/{object_id}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from efp_tables.engine import ENGINE
+
 HOUR = "hour"
 VALUE = "value"
 # Sweeps: parameter p of a sweep is the column `variant_p` (index of its value). A table gets it only where an
@@ -49,7 +51,7 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
     dims = dimensions(selected)
     if not dims:
         return selected
-    frame = selected.collect()
+    frame = selected.collect(engine=ENGINE)
     # Checked on Python rows: the tables have tens of rows, where a Polars query per check costs far more.
     rows, names = frame.rows(), frame.columns
     key_at = [names.index(key) for key in keys]

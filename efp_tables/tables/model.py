@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import pandera.errors
 import polars as pl
 
+from efp_tables.engine import ENGINE
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
 
@@ -136,7 +137,7 @@ def _cast_frame(table: s.Table, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFr
     """A ready frame in the table's column order and dtypes. Only lossless casts: numbers to numbers when the
     value is unchanged, all-null columns and categoricals to their column's dtype."""
     if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
+        frame = frame.collect(engine=ENGINE)
     columns = table.columns
     missing = [c for c in columns if c not in frame.columns]
     extra = [c for c in frame.columns if c not in columns]
@@ -384,7 +385,7 @@ def _check_values(model: Model) -> None:
     rules = _structure_rules(model)
     queries = [model.table(name).lazy().select([checks[i].fails.any().alias(str(i)) for i in indexes])
                for name, indexes in by_table.items()]
-    results = pl.collect_all([*queries, *(query for query, _ in rules if query is not None)])
+    results = pl.collect_all([*queries, *(query for query, _ in rules if query is not None)], engine=ENGINE)
     flags, found = results[:len(queries)], iter(results[len(queries):])
     failed = sorted(int(column) for frame in flags for column, value in frame.row(0, named=True).items() if value)
     if failed:
