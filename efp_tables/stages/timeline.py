@@ -88,11 +88,19 @@ def dense(frame: pl.LazyFrame, keys: list[str], columns: list[str]) -> pl.LazyFr
     hour was missing. efootprint's sums align series on the union of their ranges, gaps included: where a
     value of 0 still matters downstream (a flat on-premise fleet, a storage's base need), make it a row."""
     keys = keyed(frame, keys)
-    grid = (frame.group_by(*keys).agg(_first=pl.col(HOUR).min(), _last=pl.col(HOUR).max())
-            .select(*keys, pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int64).alias(HOUR))
+    # Whole frame in, whole frame out, as trailing_window_sum: most series have no gap, and then the hour grid
+    # and its join are skipped.
+    return frame.map_batches(lambda rows: _dense(rows, keys, columns), schema=frame.collect_schema())
+
+
+def _dense(rows: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.DataFrame:
+    spans = rows.group_by(keys).agg(_first=pl.col(HOUR).min(), _last=pl.col(HOUR).max(), _rows=pl.len())
+    if (spans["_last"] - spans["_first"] + 1 == spans["_rows"]).all():
+        return rows
+    grid = (spans.select(*keys, pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int64).alias(HOUR))
             .explode(HOUR))
-    return (grid.join(frame, on=[*keys, HOUR], how="left")
-            .with_columns(pl.col(columns).fill_null(0.0)))
+    return (grid.join(rows, on=[*keys, HOUR], how="left").with_columns(pl.col(columns).fill_null(0.0))
+            .select(rows.columns))
 
 
 def parallel_occurrences(starts: pl.LazyFrame, durations: pl.LazyFrame, keys: list[str], on: list[str],
@@ -147,30 +155,26 @@ def trailing_window_sum(frame: pl.LazyFrame, windows: pl.LazyFrame, keys: list[s
 
 
 def _trailing_window_sums(series: pl.DataFrame, keys: list[str], dtype: type[pl.DataType]) -> pl.DataFrame:
-    """Every series scattered onto its dense hour grid, the grids one after the other in one array, then
-    numpy's cumsum series by series, which adds one value after the other in the given dtype (Polars would
-    accumulate Float32 in double precision). Rows sorted by keys, then hour."""
-    spans = (series.group_by(keys).agg(first=pl.col(HOUR).min(), last=pl.col(HOUR).max(),
-                                       width=pl.col("_w").first())
-             .sort(keys).with_row_index("_series"))
-    rows = series.join(spans.select(*keys, "_series", "first"), on=keys)
-    first, width = spans["first"].to_numpy(), spans["width"].to_numpy()
-    lengths = spans["last"].to_numpy() - first + 1
-    starts = np.concatenate([[0], np.cumsum(lengths)])
-    values = np.zeros(starts[-1], dtype=_NUMPY[dtype])
-    values[starts[rows["_series"].to_numpy()] + rows[HOUR].to_numpy() - rows["first"].to_numpy()] = (
-        rows[VALUE].cast(dtype).to_numpy())
-    sums = np.empty_like(values)
-    for start, stop, w in zip(starts[:-1], starts[1:], width):
-        one = values[start:stop]
-        changes = one.copy()
-        if w < len(one):
-            changes[w:] -= one[:len(one) - w]
-        sums[start:stop] = np.cumsum(changes, dtype=changes.dtype)
-    of_hour = np.repeat(np.arange(spans.height), lengths)
-    return spans.select(keys)[of_hour].with_columns(
-        pl.Series(HOUR, np.arange(starts[-1], dtype=np.int64) - starts[of_hour] + first[of_hour]),
-        pl.Series(VALUE, sums.astype(np.float64)))
+    """Each series gathered into lists (one group-by), scattered onto its dense hour grid, then numpy's cumsum,
+    which adds one value after the other in the given dtype (Polars would accumulate Float32 in double
+    precision). Rows sorted by keys, then hour."""
+    groups = (series.group_by(keys).agg(pl.col(HOUR), pl.col(VALUE).cast(dtype), _w=pl.col("_w").first())
+              .sort(keys))
+    hours, sums = [], []
+    for hour, value, w in zip(groups[HOUR], groups[VALUE], groups["_w"]):
+        hour = hour.to_numpy()
+        first, length = hour.min(), hour.max() - hour.min() + 1
+        values = np.zeros(length, dtype=_NUMPY[dtype])
+        values[hour - first] = value.to_numpy()
+        changes = values.copy()
+        if w < length:
+            changes[w:] -= values[:length - w]
+        hours.append(np.arange(first, first + length, dtype=np.int64))
+        sums.append(np.cumsum(changes, dtype=changes.dtype).astype(np.float64))
+    of_series = np.repeat(np.arange(groups.height), [len(h) for h in hours])
+    return groups.select(keys)[of_series].with_columns(
+        pl.Series(HOUR, np.concatenate(hours) if hours else [], dtype=pl.Int64),
+        pl.Series(VALUE, np.concatenate(sums) if sums else [], dtype=pl.Float64))
 
 
 _NUMPY = {pl.Float64: np.float64, pl.Float32: np.float32}
