@@ -154,9 +154,12 @@ def _id_columns(frame: pl.LazyFrame) -> list[str]:
 
 def model_ids(tables: dict[str, pl.LazyFrame]) -> pl.Enum:
     """One Enum of every id in the tables (String `*_id` columns, `system_id` included), in sorted order."""
-    ids = pl.concat([frame.select(pl.col(column).alias("id")) for frame in tables.values()
-                     for column in _id_columns(frame)])
-    return pl.Enum(ids.unique().drop_nulls().sort("id").collect(engine=ENGINE)["id"])
+    ids = []
+    for frame in tables.values():  # table by table: one query over all tables' columns costs several times more
+        columns = _id_columns(frame)
+        if columns:
+            ids += frame.select(columns).collect(engine=ENGINE).iter_columns()
+    return pl.Enum(pl.concat([column.rename("id") for column in ids]).unique().drop_nulls().sort())
 
 
 def ids_as_enum(tables: dict[str, pl.LazyFrame], ids: pl.Enum) -> dict[str, pl.LazyFrame]:

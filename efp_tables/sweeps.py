@@ -452,16 +452,30 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
 
-def footprint_sums(frames: dict[str, pl.LazyFrame], footprint: Footprint, by_hour: bool = False) -> pl.LazyFrame:
-    """`footprint` summed over objects and hours (per hour with `by_hour`) for each version of its own
-    dimensions: the dimensions, [`hour`,] `_kg`."""
-    frame, hour = frames[footprint.stage], [HOUR] if by_hour else []
+def activity_sums(frames: dict[str, pl.LazyFrame], by_hour: bool = False) -> dict[str, pl.DataFrame]:
+    """Per stage the footprints read, the columns they sum, summed over the hours (per hour with `by_hour`) per
+    the keys of its footprints and its dimensions: one group-by of each hourly frame (server energy and the
+    journeys in progress each feed two footprints)."""
+    hour, plans = [HOUR] if by_hour else [], {}
+    for stage in dict.fromkeys(footprint.stage for footprint in FOOTPRINTS):
+        footprints = [footprint for footprint in FOOTPRINTS if footprint.stage == stage]
+        frame = frames[stage]
+        by = [*keyed(frame, list(dict.fromkeys(key for footprint in footprints for key in footprint.keys))), *hour]
+        sums = pl.col(list(dict.fromkeys(footprint.column for footprint in footprints))).sum()
+        plans[stage] = frame.group_by(*by).agg(sums) if by else frame.select(sums)
+    return dict(zip(plans, pl.collect_all(plans.values(), engine=ENGINE)))
+
+
+def footprint_sums(frames: dict[str, pl.LazyFrame], activities: dict[str, pl.DataFrame], footprint: Footprint,
+                   by_hour: bool = False) -> pl.LazyFrame:
+    """`footprint` summed over objects and hours (per hour with `by_hour`, as `activities` are) for each version
+    of its own dimensions: the dimensions, [`hour`,] `_kg`."""
+    frame, hour = activities[footprint.stage].lazy(), [HOUR] if by_hour else []
     kg = pl.col(footprint.column)
     if footprint.scale is not None:
         keys = list(footprint.keys)
         stage, column = footprint.scale
-        frame = join(frame.group_by(*keyed(frame, keys), *hour).agg(kg.sum()),
-                     parameters(frames[stage], keys, column), keys)
+        frame = join(frame, parameters(frames[stage], keys, column), keys)
         kg = kg * pl.col(column)
     dims = dimensions(frame)
     return (frame.group_by(*dims, *hour).agg(kg.sum().alias("_kg")) if dims or hour
@@ -469,28 +483,26 @@ def footprint_sums(frames: dict[str, pl.LazyFrame], footprint: Footprint, by_hou
 
 
 def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
-    """Totals of `variants` (rows of `plan.variants()`): each footprint summed over hours and objects with only
-    its own dimensions, then broadcast to the variants."""
-    parts = []
-    for footprint in FOOTPRINTS:
-        sums = footprint_sums(frames, footprint)
-        dims = dimensions(sums)
-        parts.append((variants.lazy().join(sums, on=dims, how="left") if dims
-                      else variants.lazy().join(sums, how="cross"))
-                     .select("variant", pl.col("_kg").fill_null(0.0).alias(footprint.total)))
-    totals = variants.select("variant")
-    for part in pl.collect_all(parts, engine=ENGINE):
-        totals = totals.join(part, on="variant")
-    totals = totals.with_columns(total_footprint_kg=pl.sum_horizontal(TOTAL_COLUMNS))
-    return plan.labelled(variants).join(totals, on="variant").sort("variant").select(
-        "variant", *[p.name for p in plan.parameters], "total_footprint_kg", *TOTAL_COLUMNS)
+    """Totals of `variants` (rows of `plan.variants()`, in order): each footprint summed over hours and objects
+    with only its own dimensions, then broadcast to the variants."""
+    activities = activity_sums(frames)
+    sums = pl.collect_all([footprint_sums(frames, activities, footprint) for footprint in FOOTPRINTS],
+                          engine=ENGINE)
+    totals = []
+    for footprint, kg in zip(FOOTPRINTS, sums):
+        dims = dimensions(kg.lazy())
+        total = (variants.select(dims).join(kg, on=dims, how="left", maintain_order="left")["_kg"] if dims
+                 else pl.repeat(kg["_kg"].sum(), variants.height, eager=True))  # no row: 0
+        totals.append(total.fill_null(0.0).alias(footprint.total))
+    return plan.labelled(variants).with_columns(pl.sum_horizontal(totals).alias("total_footprint_kg"), *totals)
 
 
 def variant_hourly(frames: dict[str, pl.LazyFrame], variants: pl.DataFrame) -> pl.DataFrame:
     """The system's total footprint per variant and hour (every hour from the first to the last of any
     footprint): `variant`, `hour_utc`, `total_footprint_kg`. Each footprint is summed per version of its own
     dimensions into a dense (version x hour) array; a variant's series adds up the rows of its versions."""
-    summed = pl.collect_all([footprint_sums(frames, footprint, by_hour=True) for footprint in FOOTPRINTS],
+    activities = activity_sums(frames, by_hour=True)
+    summed = pl.collect_all([footprint_sums(frames, activities, footprint, by_hour=True) for footprint in FOOTPRINTS],
                             engine=ENGINE)
     present = pl.concat([frame.select(HOUR) for frame in summed])[HOUR]
     first, span = (present.min(), present.max() - present.min() + 1) if present.len() else (0, 0)
