@@ -10,13 +10,15 @@ PER_PATTERN = ["system_id", "device_id", "usage_pattern_id"]
 
 
 def nb_journeys_in_parallel_per_usage_pattern(nb_usage_journeys_in_parallel_per_usage_pattern: pl.LazyFrame,
-                                              pattern_devices: pl.LazyFrame) -> pl.LazyFrame:
+                                              pattern_devices: pl.LazyFrame,
+                                              pattern_journeys: pl.LazyFrame) -> pl.LazyFrame:
     """Device.nb_journeys_in_parallel_per_usage_pattern (concurrent): devices busy per hour.
     Calculation: sum over the pattern's journeys of journeys in parallel[j, up]."""
-    per_journey = join(nb_usage_journeys_in_parallel_per_usage_pattern,
-                       parameters(pattern_devices, ["system_id", "usage_pattern_id", "device_id"]),
-                       ["system_id", "usage_pattern_id"])
-    return summed(per_journey, PER_PATTERN)
+    pattern = ["system_id", "usage_pattern_id"]
+    devices = parameters(pattern_devices, [*pattern, "device_id"])
+    per_journey = join(nb_usage_journeys_in_parallel_per_usage_pattern, devices, pattern)
+    journeys = join(devices, pattern_journeys.select(*keyed(pattern_journeys, [*pattern, "journey_id"])), pattern)
+    return summed(per_journey, PER_PATTERN, journeys)
 
 
 def device_intensities_per_usage_pattern(pattern_devices: pl.LazyFrame, devices: pl.LazyFrame,

@@ -41,12 +41,12 @@ def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
                 "dynamic_bitrate"))
 
 
-def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: pl.LazyFrame, pattern_journeys: pl.LazyFrame,
-                                          journey_step_windows: pl.LazyFrame, step_jobs: pl.LazyFrame) -> pl.LazyFrame:
-    """Job starts per UTC hour for each (pattern, journey, step) where the job is used. All the step's
-    invocations fire in the hour the step starts, a whole number of hours after the journey start.
+def job_usage_paths(pattern_journeys: pl.LazyFrame, journey_step_windows: pl.LazyFrame,
+                    step_jobs: pl.LazyFrame) -> pl.LazyFrame:
+    """Every (pattern, journey, step) where each job is used: the invocations per journey started (`_times`)
+    and the whole hours from the journey's start to the step's (`_shift`).
 
-    Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
+    Calculation: _times = w[up, j] * n[j, s] * m[s, J]; _shift = floor(start[j, s])."""
     paths = join(join(
         pattern_journeys.select(*keyed(pattern_journeys, ["system_id", "usage_pattern_id", "journey_id"]),
                                 pl.col("weight").alias("_w")),
@@ -54,16 +54,25 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: pl.LazyFrame, 
                                     pl.col("weight").alias("_n"), "start_offset"), ["system_id", "journey_id"]),
         step_jobs.select(*keyed(step_jobs, ["system_id", "step_id", "job_id"]), pl.col("weight").alias("_m")),
         ["system_id", "step_id"])
-    paths = paths.select(*keyed(paths, COORDINATE), (pl.col("_w") * pl.col("_n") * pl.col("_m")).alias("_times"),
-                         whole_hours(pl.col("start_offset")).alias("_shift"))
-    terms = join(utc_hourly_occurrences, paths, ["system_id", "usage_pattern_id"])
+    return paths.select(*keyed(paths, COORDINATE), (pl.col("_w") * pl.col("_n") * pl.col("_m")).alias("_times"),
+                        whole_hours(pl.col("start_offset")).alias("_shift"))
+
+
+def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: pl.LazyFrame,
+                                          job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
+    """Job starts per UTC hour for each (pattern, journey, step) where the job is used. All the step's
+    invocations fire in the hour the step starts, a whole number of hours after the journey start.
+
+    Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
+    terms = join(utc_hourly_occurrences, job_usage_paths, ["system_id", "usage_pattern_id"])
     return terms.select(*keyed(terms, COORDINATE), (pl.col(HOUR) + pl.col("_shift")).alias(HOUR),
                         (pl.col(VALUE) * pl.col("_times")).alias(VALUE))
 
 
-def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: pl.LazyFrame,
+                                             job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
     """Job.hourly_occurrences_per_usage_pattern. Calculation: sum over the pattern's coordinates."""
-    return summed(job_hourly_occurrences_per_coordinate, PER_PATTERN)
+    return summed(job_hourly_occurrences_per_coordinate, PER_PATTERN, job_usage_paths)
 
 
 def job_hourly_avg_occurrences_per_coordinate(job_hourly_occurrences_per_coordinate: pl.LazyFrame,
@@ -126,11 +135,12 @@ def job_hourly_data_transferred_per_coordinate(job_hourly_avg_occurrences_per_co
                               _per_hour_of_processing("data_transferred").alias(VALUE))
 
 
-def job_hourly_volumes_across_usage_patterns(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_volumes_across_usage_patterns(job_hourly_volumes_per_usage_pattern: pl.LazyFrame,
+                                             job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
     """Invocations in progress and data stored per hour, each summed over patterns (one group-by for both).
     Calculation: sum over patterns of job_hourly_volumes_per_usage_pattern."""
-    volumes = job_hourly_volumes_per_usage_pattern
-    return volumes.group_by(*keyed(volumes, JOB), HOUR).agg(pl.col("avg_occurrences", "data_stored").sum())
+    return summed(job_hourly_volumes_per_usage_pattern, JOB, job_usage_paths.select(PER_PATTERN).unique(),
+                  ["avg_occurrences", "data_stored"])
 
 
 def job_hourly_avg_occurrences_across_usage_patterns(
@@ -141,9 +151,9 @@ def job_hourly_avg_occurrences_across_usage_patterns(
 
 
 def job_hourly_data_transferred_across_usage_patterns(
-        job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame, job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
     """Calculation: sum over patterns of data_transferred[J, up]."""
-    return summed(job_hourly_data_transferred_per_usage_pattern, JOB)
+    return summed(job_hourly_data_transferred_per_usage_pattern, JOB, job_usage_paths.select(PER_PATTERN).unique())
 
 
 def job_hourly_data_stored_across_usage_patterns(

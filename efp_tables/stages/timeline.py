@@ -78,9 +78,20 @@ def whole_hours(hours: pl.Expr) -> pl.Expr:
     return (hours + _WHOLE_HOUR_SLACK).floor().cast(pl.Int64)
 
 
-def summed(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """Sum of hourly series over everything not in `keys` (union of hour ranges)."""
-    return frame.group_by(*keyed(frame, keys), HOUR).agg(pl.col(VALUE).sum())
+def summed(frame: pl.LazyFrame, keys: list[str], contributors: pl.LazyFrame | None = None,
+           columns: list[str] = (VALUE,)) -> pl.LazyFrame:
+    """Sum of hourly series over everything not in `keys` (union of hour ranges). `contributors`, a small table
+    with a row per series summed (`keys` and what tells them apart), lets a sum with one series per key be the
+    frame itself: no group-by (most jobs run in one step of one pattern)."""
+    by = [*keyed(frame, keys), HOUR]
+    if contributors is not None and _one_per_key(contributors, keys):
+        return frame.select(*by, *columns)
+    return frame.group_by(*by).agg(pl.col(columns).sum())
+
+
+def _one_per_key(contributors: pl.LazyFrame, keys: list[str]) -> bool:
+    counts = contributors.group_by(keyed(contributors, keys)).agg(_n=pl.len()).select(pl.col("_n").max())
+    return (counts.collect(engine=ENGINE).item() or 0) <= 1
 
 
 def dense(frame: pl.LazyFrame, keys: list[str], columns: list[str]) -> pl.LazyFrame:
