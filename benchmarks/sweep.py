@@ -6,7 +6,7 @@ model (the same inputs changed variant by variant, total footprint read each tim
 
 efootprint is timed on the first N variants (default all 1000), its model loaded beforehand, and its per-variant
 time extrapolated; every variant it computes is compared with ours (relative difference printed). efp_tables is
-timed as the best of 3 runs of JSON read + sweep, after a first call (printed too), and of the sweep alone on a
+timed as the best of 5 runs of JSON read + sweep, after a first call (printed too), and of the sweep alone on a
 model read beforehand, as efootprint's model is loaded before its timing starts."""
 import argparse
 import resource
@@ -48,9 +48,9 @@ def main():
     started = time.perf_counter()
     ours = sweep(read_model(QUICKSTART), QUICKSTART_GRID)
     cold_seconds = time.perf_counter() - started  # the first call also imports and builds lazily made state
-    efp_seconds = best_of(3, lambda: sweep(read_model(QUICKSTART), QUICKSTART_GRID))
+    efp_seconds = best_of(5, lambda: sweep(read_model(QUICKSTART), QUICKSTART_GRID))
     model = read_model(QUICKSTART)
-    sweep_seconds = best_of(3, lambda: sweep(model, QUICKSTART_GRID))  # like efootprint's: model loaded before
+    sweep_seconds = best_of(5, lambda: sweep(model, QUICKSTART_GRID))  # like efootprint's: model loaded before
 
     live = LiveModel(QUICKSTART)
     rows = ours.head(args.efootprint_variants).rows(named=True)
@@ -67,7 +67,7 @@ def main():
     ours_per_variant = efp_seconds / ours.height
     sweep_per_variant = sweep_seconds / ours.height
     print(f"variants: {ours.height}")
-    print(f"efp_tables: {efp_seconds:.3f} s for all (read + sweep, best of 3 after a first call of "
+    print(f"efp_tables: {efp_seconds:.3f} s for all (read + sweep, best of 5 after a first call of "
           f"{cold_seconds:.2f} s), {ours_per_variant * 1000:.3f} ms per variant; {sweep_seconds:.3f} s for the "
           f"sweep alone (model read before), {sweep_per_variant * 1000:.3f} ms per variant")
     print(f"efootprint: {ef_per_variant * 1000:.2f} ms per variant over {len(rows)} variants, model loaded before "
