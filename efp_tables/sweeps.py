@@ -492,7 +492,7 @@ def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.Da
     for footprint, kg in zip(FOOTPRINTS, sums):
         dims = dimensions(kg.lazy())
         total = (variants.select(dims).join(kg, on=dims, how="left", maintain_order="left")["_kg"] if dims
-                 else pl.repeat(kg["_kg"].sum(), variants.height, eager=True))  # no row: 0
+                 else pl.repeat(kg["_kg"].item(), variants.height, eager=True))  # one row: the sum
         totals.append(total.fill_null(0.0).alias(footprint.total))
     return plan.labelled(variants).with_columns(pl.sum_horizontal(totals).alias("total_footprint_kg"), *totals)
 
