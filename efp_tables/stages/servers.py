@@ -1,9 +1,11 @@
 """Servers (Server, GPUServer, BoaviztaCloudServer): hardware, capacity, instances, energy and footprints."""
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, dense, join, keyed, parameters
+from efp_tables.stages.hourly import FIRST, LAST, Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
 
@@ -64,94 +66,87 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
                     "usable_compute_per_instance", "available_ram_per_instance", "available_compute_per_instance"))
 
 
-def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: pl.LazyFrame,
-                            job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Hourly,
+                            job_parameters: pl.LazyFrame) -> Hourly:
     """Hourly RAM and compute needs of each job on its server (intermediate, per job).
 
     Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J])."""
-    needs = join(job_hourly_avg_occurrences_across_usage_patterns,
-                 parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed",
-                            "compute_needed"), ["system_id", "job_id"])
-    return (needs.select(*keyed(needs, SERVER), "service_id", "job_id", HOUR, pl.col(VALUE).alias("occurrences"),
-                    (pl.col(VALUE) * pl.col("ram_needed")).alias("ram_need"),
-                    (pl.col(VALUE) * pl.col("compute_needed")).alias("compute_need")))
+    needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
+        parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
+        ["system_id", "job_id"])
+    occurrences = needs[VALUE]
+    return Hourly.of(needs.keys.select(*keyed(needs.keys.lazy(), SERVER), "service_id", "job_id", FIRST, LAST), {
+        "occurrences": occurrences, "ram_need": occurrences * needs.parameter("ram_needed"),
+        "compute_need": occurrences * needs.parameter("compute_needed")}, needs.start)
 
 
-def server_hourly_needs(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+def server_hourly_needs(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs, on
     every hour from the server's first to its last (0 where no job runs, as efootprint's sums of series).
     Hours without needs count for the instances too (0 of them; a flat on-premise fleet)."""
-    needs = server_job_hourly_needs
-    return dense(needs.group_by(*keyed(needs, SERVER), HOUR).agg(pl.col("ram_need", "compute_need").sum()), SERVER,
-                 ["ram_need", "compute_need"])
+    return server_job_hourly_needs.only("ram_need", "compute_need").summed(SERVER)
 
 
-def service_total_job_volumes(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+def service_total_job_volumes(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
     Calculation: sum over the service's jobs of avg_across[J]."""
-    return (server_job_hourly_needs.filter(pl.col("service_id").is_not_null())
-            .group_by(*keyed(server_job_hourly_needs, SERVER), "service_id", HOUR)
-            .agg(pl.col("occurrences").sum().alias(VALUE)))
+    needs = server_job_hourly_needs
+    return (needs.filtered(needs.keys["service_id"].is_not_null().to_numpy()).only(**{VALUE: "occurrences"})
+            .summed([*SERVER, "service_id"]))
 
 
-def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.LazyFrame,
-                     server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
+                     server_hardware: pl.LazyFrame) -> Hourly:
     """ServerBase.raw_nb_of_instances and nb_of_instances (concurrent).
 
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    needs = join(server_hourly_needs,
-                 parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
-                 SERVER)
-    raw = needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
-        pl.col("ram_need") / pl.col("available_ram_per_instance"),
-        pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances"))
-    instances = join(raw, parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER)
-    peak = pl.col("raw_nb_of_instances").max().over(keyed(instances, SERVER)).ceil()
-    return (instances
-            .with_columns(nb_of_instances=pl.when(pl.col("server_type") == "autoscaling")
-                          .then(pl.col("raw_nb_of_instances").ceil())
-                          .when(pl.col("server_type") == "serverless").then(pl.col("raw_nb_of_instances"))
-                          .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), peak)),
-                          peak_nb_of_instances=peak)
-            .select(*keyed(instances, SERVER), HOUR, "raw_nb_of_instances", "nb_of_instances",
-                    "peak_nb_of_instances", "fixed_nb_of_instances", "server_type"))
+    needs = (server_hourly_needs
+             .joined(parameters(server_capacity, SERVER, "available_ram_per_instance",
+                                "available_compute_per_instance"), SERVER)
+             .joined(parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER))
+    raw = np.maximum(needs["ram_need"] / needs.parameter("available_ram_per_instance"),
+                     needs["compute_need"] / needs.parameter("available_compute_per_instance"))
+    peak = np.ceil(raw.max(axis=1, initial=0.0))
+    fixed = needs.keys["fixed_nb_of_instances"].to_numpy()
+    server_type = needs.keys["server_type"].to_numpy()[:, None]
+    on_premise = np.where(np.isnan(fixed), peak, fixed)[:, None] * needs.in_span()
+    nb = np.where(server_type == "autoscaling", np.ceil(raw), np.where(server_type == "serverless", raw, on_premise))
+    keys = needs.keys.select(*keyed(needs.keys.lazy(), SERVER), pl.Series("peak_nb_of_instances", peak),
+                             "fixed_nb_of_instances", "server_type", FIRST, LAST)
+    return Hourly.of(keys, {"raw_nb_of_instances": raw, "nb_of_instances": nb}, needs.start)
 
 
-def server_energy(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly energy (kWh) of each server, idle and under load, and its manufacturing footprint (kg): all of its
-    footprints but the carbon intensity, which only scales them (a sweep over it leaves this stage alone).
+def server_energy(server_instances: Hourly, server_hardware: pl.LazyFrame) -> Hourly:
+    """Hourly energy (kWh) of each server, idle and under load, and its instances (concurrent).
 
     Calculation: E_idle = idle_power * PUE * 1 h; E_extra = (power - idle_power) * PUE * 1 h;
-    idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy;
-    instances_manufacturing_footprint = cfm * nb * 1 h / lifespan."""
-    idle = pl.col("idle_power") * pl.col("power_usage_effectiveness") * pl.col("nb_of_instances")
-    load = ((pl.col("power") - pl.col("idle_power")) * pl.col("power_usage_effectiveness")
-            * pl.col("raw_nb_of_instances"))
-    hourly = join(server_instances.select(*keyed(server_instances, SERVER), HOUR, "raw_nb_of_instances",
-                                          "nb_of_instances"),
-                  parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness",
-                             "carbon_footprint_manufacturing", "lifespan"), SERVER)
-    return hourly.select(*keyed(hourly, SERVER), HOUR, idle.alias("idle_energy"), load.alias("load_energy"),
-                         (idle + load).alias("instances_energy"),
-                         (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))
-                         .alias("instances_manufacturing_footprint"))
+    idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy."""
+    hourly = server_instances.keyed_by(SERVER).joined(
+        parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness"), SERVER)
+    pue, idle_power = hourly.parameter("power_usage_effectiveness"), hourly.parameter("idle_power")
+    idle = idle_power * pue * hourly["nb_of_instances"]
+    load = (hourly.parameter("power") - idle_power) * pue * hourly["raw_nb_of_instances"]
+    return hourly.keyed_by(SERVER).holding(idle_energy=idle, load_energy=load, instances_energy=idle + load,
+                                           nb_of_instances=hourly["nb_of_instances"])
 
 
-def server_footprints(server_energy: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly energy (kWh) and footprints (kg) of each server.
+def server_footprints(server_energy: Hourly, server_hardware: pl.LazyFrame) -> Hourly:
+    """Hourly energy (kWh) and footprints (kg) of each server: energies and instances scaled by intensities of
+    the key table (a sweep over them adds key rows, not hours).
 
     Calculation: idle_use_footprint = idle_energy * CI; load_use_footprint = load_energy * CI;
-    use_footprint = instances_energy * CI; instances_energy and instances_manufacturing_footprint as in
-    server_energy."""
-    ci = pl.col("average_carbon_intensity")
-    hourly = join(server_energy, parameters(server_hardware, SERVER, "average_carbon_intensity"), SERVER)
-    return hourly.select(*keyed(hourly, SERVER), HOUR, "instances_energy",
-                         (pl.col("idle_energy") * ci).alias("idle_use_footprint"),
-                         (pl.col("load_energy") * ci).alias("load_use_footprint"),
-                         (pl.col("instances_energy") * ci).alias("use_footprint"),
-                         "instances_manufacturing_footprint")
+    use_footprint = instances_energy * CI; instances_manufacturing_footprint = nb * cfm * 1 h / lifespan."""
+    intensities = parameters(server_hardware, SERVER, "average_carbon_intensity",
+                             (pl.col("carbon_footprint_manufacturing") / pl.col("lifespan"))
+                             .alias("kg_per_instance_hour"))
+    hourly = server_energy.joined(intensities, SERVER)
+    return hourly.scaling(**{
+        "idle_use_footprint": ("idle_energy", "average_carbon_intensity"),
+        "load_use_footprint": ("load_energy", "average_carbon_intensity"),
+        "use_footprint": ("instances_energy", "average_carbon_intensity"),
+        "instances_manufacturing_footprint": ("nb_of_instances", "kg_per_instance_hour")})
 
 
 def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
@@ -164,10 +159,10 @@ def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
         for resource, label in (("ram", "RAM"), ("compute", "compute"))])
 
 
-def server_fleet_shortages(server_instances: pl.LazyFrame) -> pl.LazyFrame:
+def server_fleet_shortages(server_instances: Hourly) -> pl.LazyFrame:
     """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
-    return (server_instances.filter((pl.col("server_type") == "on-premise")
-                                    & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
+    return (server_instances.keys.lazy().filter((pl.col("server_type") == "on-premise")
+                                                & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
             .group_by(*SERVER).agg(available=pl.col("fixed_nb_of_instances").first(),
                                    requested=pl.col("peak_nb_of_instances").first())
             .select(*SERVER, pl.lit("number of instances").alias("resource"), "available", "requested"))
