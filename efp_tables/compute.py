@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -55,30 +54,31 @@ def stages_for(targets: tuple[str, ...]) -> tuple:
     return tuple(stage for stage in STAGES if stage.__name__ in needed)
 
 
-# Collects a materialized stage: (the stage, its inputs by name, its plan on them) -> its rows.
-Collect = Callable[[Callable[..., pl.LazyFrame], dict[str, pl.LazyFrame], pl.LazyFrame], pl.DataFrame]
 # A stage's output: a small table (lazy), or hourly series as dense blocks.
 Frame = pl.LazyFrame | Hourly
 
 
 def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
-               collect: Collect | None = None) -> dict[str, Frame]:
-    """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name.
+               keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+    """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name (with
+    `keep`, only those stages: the others are let go once their last reader has run, and their blocks with them).
 
     Hourly stages compute their blocks as they run. The small tables are lazy by default; with `materialize`,
-    each is collected once (by `collect` when given) and handed on as a LazyFrame over its result: most feed
-    several stages, and Polars would otherwise recompute a shared upstream for every consumer."""
+    each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
+    would otherwise recompute a shared upstream for every consumer."""
     frames = dict(inputs)
-    for stage in stages:
-        if stage.__name__ in frames:  # computed beforehand (compute_tables' capacity check)
-            continue
-        args = {name: frames[name] for name in inspect.signature(stage).parameters}
-        frame = stage(*args.values())
-        if collect and isinstance(frame, Hourly):
-            collect(stage, args, frame)  # accounts for its blocks
-        elif materialize and isinstance(frame, pl.LazyFrame):
-            frame = (collect(stage, args, frame) if collect else frame.collect(engine=ENGINE)).lazy()
-        frames[stage.__name__] = frame
+    readers = {stage.__name__: list(inspect.signature(stage).parameters) for stage in stages}
+    last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
+    for at, stage in enumerate(stages):
+        if stage.__name__ not in frames:  # else computed beforehand (compute_tables' capacity check)
+            frame = stage(*(frames[name] for name in readers[stage.__name__]))
+            if materialize and isinstance(frame, pl.LazyFrame):
+                frame = frame.collect(engine=ENGINE).lazy()
+            frames[stage.__name__] = frame
+        if keep is not None:
+            for name in readers[stage.__name__]:
+                if last_read[name] == at and name in readers and name not in keep:
+                    del frames[name]
     return frames
 
 
@@ -137,9 +137,10 @@ def compute(model: Model, materialize: bool = True) -> Results:
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   collect: Collect | None = None, string_ids: bool = True) -> dict[str, Frame]:
+                   keep: tuple[str, ...] | None = None, string_ids: bool = True) -> dict[str, Frame]:
     """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings unless
-    `string_ids` is False (a sweep only sums over objects: it keeps the Enum; `collect`: see build_plan)."""
+    `string_ids` is False (a sweep only sums over objects: it keeps the Enum); only the stages `keep` names if
+    given (see build_plan), else all of `stages`."""
     tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
@@ -152,10 +153,9 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
         capacity = capacity.collect(engine=ENGINE).lazy()
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
     frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
-                        collect)
-    if not string_ids:
-        return {stage.__name__: frames[stage.__name__] for stage in stages}
-    return {stage.__name__: _with_string_ids(frames[stage.__name__], ids) for stage in stages}
+                        keep)
+    names = [stage.__name__ for stage in stages] if keep is None else list(keep)
+    return {name: frames[name] if not string_ids else _with_string_ids(frames[name], ids) for name in names}
 
 
 def _with_string_ids(frame: Frame, ids: pl.Enum) -> Frame:

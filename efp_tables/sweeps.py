@@ -52,7 +52,8 @@ EDGES = {
     ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
     ("usage_patterns", "devices"): ("pattern_devices", "usage_pattern_id", "device_id"),
 }
-STAGES = stages_for(("footprint_by_object", "server_fleet_shortages", "storage_fleet_shortages"))
+KEPT = ("footprint_by_object", "server_fleet_shortages", "storage_fleet_shortages")
+STAGES = stages_for(KEPT)
 # A chunk's working memory per byte of its blocks: arithmetic holds temporaries while it runs.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
@@ -390,7 +391,7 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
 def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, Frame]:
     """The stages of the footprints for `variants`, only the value indices they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, string_ids=False)
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT, string_ids=False)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames

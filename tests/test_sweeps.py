@@ -12,7 +12,6 @@ from efp_tables.cli import main
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables import sweeps
-from efp_tables.stages import timeline
 from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
 from sweep_grids import QUICKSTART_GRID
 

@@ -16,7 +16,8 @@ intensity then adds key rows, not hours, and its totals are the activity's sums 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -37,6 +38,9 @@ class Hourly:
     blocks: dict[str, np.ndarray]
     start: int
     scaled: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Columns computed when read, {column: (function of the series, key columns it reads)}: what only some
+    # readers need (shares of a footprint) costs nothing to the others (a sweep's totals).
+    derived: dict[str, tuple[Callable[[Hourly], np.ndarray], tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, keys: pl.DataFrame, blocks: dict[str, np.ndarray], start: int,
@@ -55,7 +59,7 @@ class Hourly:
 
     @property
     def columns(self) -> list[str]:
-        return [*self.blocks, *self.scaled]
+        return [*self.blocks, *self.scaled, *self.derived]
 
     @property
     def key_columns(self) -> list[str]:
@@ -77,6 +81,8 @@ class Hourly:
         if column in self.scaled:
             block, intensity = self.scaled[column]
             return self[block] * self.parameter(intensity)
+        if column in self.derived:
+            return self.derived[column][0](self)
         block = self.blocks[column]
         return block if self._direct else block[self.rows]
 
@@ -84,18 +90,37 @@ class Hourly:
         """A numeric key column as a (rows x 1) array, to scale blocks."""
         return self.keys[column].cast(pl.Float64).to_numpy()[:, None]
 
+    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
+        """New blocks from `compute`, run once per distinct (series, `columns`) rather than per key row: key rows
+        that repeat a series with the same parameters (a dimension of the table along which this object's value
+        does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
+        blocks."""
+        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+        distinct, first = np.unique(codes, return_index=True)
+        if len(distinct) == self.height:
+            return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
+        representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
+                                     self.start)
+        return Hourly(self.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), compute(representatives),
+                      self.start)
+
     def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
         """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""
         return Hourly.of(self.keys, blocks, self.start, scaled)
 
     def scaling(self, **scaled: tuple[str, str]) -> Hourly:
         """The same series with these scaled columns: {column: (block column, key column of its intensity)}."""
-        return Hourly(self.keys, self.blocks, self.start, {**self.scaled, **scaled})
+        return replace(self, scaled={**self.scaled, **scaled})
+
+    def deriving(self, reads: tuple[str, ...] = (), **derived: Callable[[Hourly], np.ndarray]) -> Hourly:
+        """The same series with these derived columns, computed when read from its blocks and the key columns
+        `reads`."""
+        return replace(self, derived={**self.derived, **{c: (fn, reads) for c, fn in derived.items()}})
 
     def only(self, *columns: str, **renamed: str) -> Hourly:
         """The blocks `columns` and `renamed` ({new: old}), alone (materialized if scaled)."""
         wanted = {**{c: c for c in columns}, **{new: old for new, old in renamed.items()}}
-        if any(old in self.scaled for old in wanted.values()):
+        if any(old in self.scaled or old in self.derived for old in wanted.values()):
             return self.holding(**{new: self[old] for new, old in wanted.items()})
         return Hourly(self.keys, {new: self.blocks[old] for new, old in wanted.items()}, self.start)
 
@@ -109,37 +134,38 @@ class Hourly:
         return (hours >= first[:, None]) & (hours <= last[:, None])
 
     def filtered(self, mask: np.ndarray) -> Hourly:
-        return Hourly(self.keys.filter(pl.Series(mask)), self.blocks, self.start, self.scaled)
+        return replace(self, keys=self.keys.filter(pl.Series(mask)))
 
     def joined(self, table: pl.DataFrame | pl.LazyFrame, on: list[str], how: str = "inner") -> Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
-        keys = join(self.keys.lazy(), table.lazy(), on, how=how, maintain_order="left").collect(engine=ENGINE)
-        return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL), self.blocks,
-                      self.start, self.scaled)
+        keys = join(self.keys.lazy(), table.lazy(), on, how=how).collect(engine=ENGINE)
+        return replace(self, keys=keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL))
 
     @property
     def _intensities(self) -> list[str]:
-        return list(dict.fromkeys(intensity for _, intensity in self.scaled.values()))
+        return list(dict.fromkeys([*(intensity for _, intensity in self.scaled.values()),
+                                   *(c for _, reads in self.derived.values() for c in reads)]))
 
     def keyed_by(self, keys: list[str], *extra: str | pl.Expr) -> Hourly:
         """Only `keys` (and the sweep dimensions), then `extra` columns (and the scaled columns' intensities),
         kept in the key table."""
-        return Hourly(self.keys.select(*keyed(self.keys.lazy(), keys), *extra, *self._intensities, *_INTERNAL),
-                      self.blocks, self.start, self.scaled)
+        return replace(self, keys=self.keys.select(*keyed(self.keys.lazy(), keys), *extra, *self._intensities,
+                                                   *_INTERNAL))
 
     def summed(self, keys: list[str]) -> Hourly:
         """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
         their rows, so the same input gives the same bits."""
         by = keyed(self.keys.lazy(), keys)
-        groups = (self.keys.with_row_index("_at").group_by(by, maintain_order=True)
-                  .agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max()))
+        # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
+        # join of small tables may change from run to run), so neither do the bits of the sums.
+        groups = (self.keys.with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
+                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max()))
         keys_out = groups.select(*by, FIRST, LAST)
         if groups.height == self.height:  # one series per key: the series themselves
             order = groups["_at"].list.first().to_numpy()
-            return Hourly(self.keys[order].select(*by, *self._intensities, *_INTERNAL), self.blocks, self.start,
-                          self.scaled)
+            return replace(self, keys=self.keys[order].select(*by, *self._intensities, *_INTERNAL))
         members = groups["_at"].explode().to_numpy().astype(np.int64)
         sizes = groups["_at"].list.len().to_numpy().astype(np.int64)
         bounds = np.cumsum(sizes) - sizes
@@ -156,7 +182,7 @@ class Hourly:
             out = np.zeros((block.shape[0], width), dtype=block.dtype)
             out[:, at:at + block.shape[1]] = block
             blocks[column] = out
-        return Hourly(self.keys, blocks, start, self.scaled)
+        return replace(self, blocks=blocks, start=start)
 
     def shifted(self, hours: np.ndarray) -> Hourly:
         """Each series moved `hours` (>= 0, whole, per row) later."""
@@ -173,26 +199,27 @@ class Hourly:
         keys = self.keys.with_columns(pl.col(FIRST) + pl.Series(hours), pl.col(LAST) + pl.Series(hours))
         return Hourly.of(keys, blocks, self.start)
 
-    def in_progress(self, durations: np.ndarray, column: str = VALUE) -> Hourly:
-        """`column` as starts of events lasting `durations` hours (per row): events in progress (`in_progress`),
-        each span grown by the kernel's reach; series with an empty kernel (a duration of 0) dropped."""
-        block, reach = in_progress(self[column], durations)
-        return self.grown(reach, {VALUE: block})
+    def in_progress(self, duration: str, column: str = VALUE) -> Hourly:
+        """`column` as starts of events lasting the key column `duration` (hours): events in progress
+        (`in_progress`), each span grown by the kernel's reach; series with an empty kernel (a duration of 0)
+        dropped."""
+        spread = self.per_distinct([duration], lambda distinct: {VALUE: in_progress(
+            distinct[column], distinct.keys[duration].to_numpy())[0]})
+        return spread.grown(kernel_reach(self.keys[duration].to_numpy()), spread.blocks)
 
     def grown(self, reach: np.ndarray, blocks: dict[str, np.ndarray]) -> Hourly:
-        """`blocks` (aligned with the key rows, from the same start) with each LAST moved `reach` hours on; rows
-        with a negative reach (nothing left) dropped."""
-        keep = reach >= 0
+        """`blocks` (rows as this series' ROW says, from the same start) with each LAST moved `reach` hours on;
+        rows with a negative reach (nothing left) dropped."""
         keys = self.keys.with_columns(pl.col(LAST) + pl.Series(reach, dtype=pl.Int64))
-        if keep.all():
-            return Hourly.of(keys, blocks, self.start)
-        return Hourly.of(keys.filter(pl.Series(keep)), {c: b[keep] for c, b in blocks.items()}, self.start)
+        return Hourly(keys.filter(pl.Series(reach >= 0)), blocks, self.start)
 
     def period_sums(self, column: str) -> np.ndarray:
         """`column` summed over the hours, per key row: a scaled column's activity sums times its intensity."""
         if column in self.scaled:
             block, intensity = self.scaled[column]
             return self.period_sums(block) * self.parameter(intensity)[:, 0]
+        if column in self.derived:
+            return self[column].sum(axis=1)
         return self.blocks[column].sum(axis=1)[self.rows]
 
     @property
@@ -211,6 +238,8 @@ class Hourly:
             if column in self.scaled:
                 block, intensity = self.scaled[column]
                 return values(block) * self.parameter(intensity)[at, 0]
+            if column in self.derived:
+                return self[column][at, offsets]
             return self.blocks[column][rows, offsets]
         return self.keys.select(self.key_columns)[at].with_columns(
             pl.Series(HOUR, hours, dtype=pl.Int64),
@@ -254,7 +283,7 @@ def stacked(series: list[Hourly]) -> Hourly:
                      how="diagonal_relaxed")
     return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL),
                   {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
-                  series[0].scaled)
+                  series[0].scaled, series[0].derived)
 
 
 def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,7 +295,7 @@ def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, 
     Returns the block (wider by the longest kernel) and, per row, the hours the span grows by (-1: empty)."""
     floors = np.floor(durations).astype(np.int64)
     rests = durations - floors
-    reach = np.where(rests > 0, floors, floors - 1)  # the last lag with a weight
+    reach = kernel_reach(durations)
     longest = int(reach.max()) if len(reach) else -1
     rows, width = starts.shape
     out = np.zeros((rows, width + max(longest, 0)))
@@ -279,3 +308,9 @@ def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, 
             at = np.flatnonzero(active)
             out[at, lag:lag + width] += starts[at] * weight[at, None]
     return out, reach
+
+
+def kernel_reach(durations: np.ndarray) -> np.ndarray:
+    """The last lag with a weight in `in_progress`'s kernel of each duration (-1: none)."""
+    floors = np.floor(durations).astype(np.int64)
+    return np.where(durations - floors > 0, floors, floors - 1)

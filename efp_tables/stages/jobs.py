@@ -76,7 +76,7 @@ def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordina
 
 def _in_progress(starts: Hourly, job_parameters: pl.LazyFrame, keys: list[str]) -> Hourly:
     starts = starts.joined(parameters(job_parameters, JOB, "request_duration"), JOB)
-    return starts.in_progress(starts.keys["request_duration"].to_numpy()).keyed_by(keys)
+    return starts.in_progress("request_duration").keyed_by(keys)
 
 
 def job_hourly_avg_occurrences_per_coordinate(job_hourly_occurrences_per_coordinate: Hourly,
@@ -96,8 +96,8 @@ def _per_hour_of_processing(in_progress: Hourly, job_parameters: pl.LazyFrame, q
                             keys: list[str]) -> Hourly:
     # Each invocation's quantity is spread over the hours it runs, in proportion to its presence.
     rates = in_progress.joined(parameters(job_parameters, JOB, quantity, "request_duration"), JOB)
-    return rates.holding(**{VALUE: rates[VALUE] * (rates.parameter(quantity) / rates.parameter(
-        "request_duration"))}).keyed_by(keys)
+    return rates.per_distinct([quantity, "request_duration"], lambda distinct: {VALUE: distinct[VALUE] * (
+        distinct.parameter(quantity) / distinct.parameter("request_duration"))}).keyed_by(keys)
 
 
 def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: Hourly,

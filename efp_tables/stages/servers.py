@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import FIRST, LAST, Hourly
+from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
@@ -23,7 +23,7 @@ def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.
                                                 pl.col("power").alias("_cloud_power"),
                                                 pl.col("ram").alias("_cloud_ram"),
                                                 pl.col("compute").alias("_cloud_compute")),
-                         on=["provider", "instance_type"], how="left")
+                         on=["provider", "instance_type"], how="left", maintain_order="left")
             .with_columns(
                 carbon_footprint_manufacturing=pl.when(gpu).then(
                     pl.col("carbon_footprint_manufacturing_without_gpu")
@@ -46,7 +46,7 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
 
     Calculation: occupied = base consumption + sum of installed services' base consumption;
     available = capacity * utilization_rate - occupied (must be > 0)."""
-    reserved = services.group_by(*keyed(services, SERVER)).agg(_service_ram=pl.col("base_ram_consumption").sum(),
+    reserved = services.group_by(*keyed(services, SERVER), maintain_order=True).agg(_service_ram=pl.col("base_ram_consumption").sum(),
                                               _service_compute=pl.col("base_compute_consumption").sum())
     hardware = parameters(server_hardware, SERVER, "base_ram_consumption", "base_compute_consumption", "ram",
                           "compute", "utilization_rate")
@@ -74,10 +74,9 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
     needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
         parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
         ["system_id", "job_id"])
-    occurrences = needs[VALUE]
-    return Hourly.of(needs.keys.select(*keyed(needs.keys.lazy(), SERVER), "service_id", "job_id", FIRST, LAST), {
-        "occurrences": occurrences, "ram_need": occurrences * needs.parameter("ram_needed"),
-        "compute_need": occurrences * needs.parameter("compute_needed")}, needs.start)
+    return needs.per_distinct(["ram_needed", "compute_needed"], lambda job: {
+        "occurrences": job[VALUE], "ram_need": job[VALUE] * job.parameter("ram_needed"),
+        "compute_need": job[VALUE] * job.parameter("compute_needed")}).keyed_by(SERVER, "service_id", "job_id")
 
 
 def server_hourly_needs(server_job_hourly_needs: Hourly) -> Hourly:
@@ -106,16 +105,21 @@ def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
              .joined(parameters(server_capacity, SERVER, "available_ram_per_instance",
                                 "available_compute_per_instance"), SERVER)
              .joined(parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER))
-    raw = np.maximum(needs["ram_need"] / needs.parameter("available_ram_per_instance"),
-                     needs["compute_need"] / needs.parameter("available_compute_per_instance"))
-    peak = np.ceil(raw.max(axis=1, initial=0.0))
-    fixed = needs.keys["fixed_nb_of_instances"].to_numpy()
-    server_type = needs.keys["server_type"].to_numpy()[:, None]
-    on_premise = np.where(np.isnan(fixed), peak, fixed)[:, None] * needs.in_span()
+    instances = needs.per_distinct(["available_ram_per_instance", "available_compute_per_instance", "server_type",
+                                    "fixed_nb_of_instances"], _instances)
+    peak = np.ceil(instances.blocks["raw_nb_of_instances"].max(axis=1, initial=0.0))[instances.rows]
+    return instances.keyed_by(SERVER, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
+                              "server_type")
+
+
+def _instances(server: Hourly) -> dict[str, np.ndarray]:
+    raw = np.maximum(server["ram_need"] / server.parameter("available_ram_per_instance"),
+                     server["compute_need"] / server.parameter("available_compute_per_instance"))
+    fixed = server.keys["fixed_nb_of_instances"].to_numpy()
+    server_type = server.keys["server_type"].to_numpy()[:, None]
+    on_premise = np.where(np.isnan(fixed), np.ceil(raw.max(axis=1, initial=0.0)), fixed)[:, None] * server.in_span()
     nb = np.where(server_type == "autoscaling", np.ceil(raw), np.where(server_type == "serverless", raw, on_premise))
-    keys = needs.keys.select(*keyed(needs.keys.lazy(), SERVER), pl.Series("peak_nb_of_instances", peak),
-                             "fixed_nb_of_instances", "server_type", FIRST, LAST)
-    return Hourly.of(keys, {"raw_nb_of_instances": raw, "nb_of_instances": nb}, needs.start)
+    return {"raw_nb_of_instances": raw, "nb_of_instances": nb}
 
 
 def server_energy(server_instances: Hourly, server_hardware: pl.LazyFrame) -> Hourly:
@@ -163,6 +167,6 @@ def server_fleet_shortages(server_instances: Hourly) -> pl.LazyFrame:
     """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
     return (server_instances.keys.lazy().filter((pl.col("server_type") == "on-premise")
                                                 & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*SERVER).agg(available=pl.col("fixed_nb_of_instances").first(),
+            .group_by(*SERVER, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
                                    requested=pl.col("peak_nb_of_instances").first())
             .select(*SERVER, pl.lit("number of instances").alias("resource"), "available", "requested"))

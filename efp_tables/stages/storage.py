@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import FIRST, LAST, Hourly
+from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 STORAGE = ["system_id", "storage_id"]
@@ -35,16 +35,20 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     rates = (job_hourly_data_stored_across_usage_patterns
              .joined(parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"])
              .joined(params, STORAGE))
+    return rates.per_distinct(["data_replication_factor", "_dump_after"], _stored).keyed_by([*STORAGE, "job_id"])
+
+
+def _stored(rates: Hourly) -> dict[str, np.ndarray]:
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
     written = (rates[VALUE].astype(np.float32) * replication) * np.float32(_TB_PER_MB)
     changes = written.copy()
-    for dump_after in np.unique(rates.keys["_dump_after"].to_numpy()):
-        rows = np.flatnonzero(rates.keys["_dump_after"].to_numpy() == dump_after)
-        if dump_after < rates.width:
-            changes[rows[:, None], np.arange(dump_after, rates.width)] -= written[rows, :rates.width - dump_after]
-    # Each series only on its own hours: what is still stored after its last hour is no value of it.
-    need = np.cumsum(changes, axis=1, dtype=np.float32) * rates.in_span()
-    return Hourly.of(rates.keyed_by([*STORAGE, "job_id"]).keys, {VALUE: need}, rates.start)
+    dump_after = rates.keys["_dump_after"].to_numpy()
+    for after in np.unique(dump_after[dump_after < rates.width]):
+        rows = dump_after == after
+        changes[rows, after:] -= written[rows, :rates.width - after]
+    need = np.cumsum(changes, axis=1, dtype=np.float32)
+    need[~rates.in_span()] = 0.0  # each series only on its own hours: what is still stored after them is no value
+    return {VALUE: need}
 
 
 def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: Hourly) -> Hourly:
@@ -59,25 +63,36 @@ def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.
 
     Calculation: full = job_written + base_storage_need (no job data: no series at all);
     raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw)."""
-    host = parameters(storage_jobs, STORAGE, "host_server_type").unique()
+    host = parameters(storage_jobs, STORAGE, "host_server_type").unique(maintain_order=True)
     hourly = (job_written_cumulative_storage_need
               .joined(parameters(storages, STORAGE, "storage_capacity", "base_storage_need", "fixed_nb_of_instances"),
                       STORAGE)
               .joined(host, STORAGE, how="left"))
-    job_written = hourly[VALUE]
-    base = hourly.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None] * hourly.in_span()
-    full = (job_written + base.astype(np.float32)).astype(np.float64)
-    raw = full / hourly.parameter("storage_capacity")
-    fixed = hourly.keys["fixed_nb_of_instances"].to_numpy()[:, None]
-    serverless = (hourly.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()[:, None]
-    nb = np.where(serverless, raw, np.where(np.isnan(fixed), np.ceil(raw), fixed * hourly.in_span()))
-    keys = hourly.keys.select(*keyed(hourly.keys.lazy(), STORAGE),
-                              pl.Series("peak_nb_of_instances", np.ceil(raw).max(axis=1, initial=0.0)),
-                              "fixed_nb_of_instances", "host_server_type", "storage_capacity", "base_storage_need",
-                              FIRST, LAST)
-    return Hourly.of(keys, {"job_written_cumulative_storage_need": job_written.astype(np.float64),
-                         "full_cumulative_storage_need": full, "raw_nb_of_instances": raw, "nb_of_instances": nb},
-                  hourly.start)
+    instances = hourly.per_distinct(["storage_capacity", "base_storage_need", "fixed_nb_of_instances",
+                                     "host_server_type"], _instances)
+    # ceil(max(full) / capacity) is the highest ceil(raw): a division by a positive number keeps the order.
+    peak = np.ceil(instances.blocks["full_cumulative_storage_need"].max(axis=1, initial=0.0)[instances.rows]
+                   / hourly.keys["storage_capacity"].to_numpy())
+    return (instances.keyed_by(STORAGE, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
+                               "host_server_type", "storage_capacity", "base_storage_need")
+            .deriving(("storage_capacity",), raw_nb_of_instances=_raw_instances))
+
+
+def _instances(storage: Hourly) -> dict[str, np.ndarray]:
+    job_written = storage[VALUE]
+    base = np.where(storage.in_span(), storage.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None],
+                    np.float32(0.0))
+    full = job_written + base  # float32, as job_written
+    raw = full.astype(np.float64) / storage.parameter("storage_capacity")
+    fixed = storage.keys["fixed_nb_of_instances"].to_numpy()[:, None]
+    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()[:, None]
+    nb = np.where(serverless, raw, np.where(np.isnan(fixed), np.ceil(raw), fixed * storage.in_span()))
+    return {"job_written_cumulative_storage_need": job_written, "full_cumulative_storage_need": full,
+            "nb_of_instances": nb}
+
+
+def _raw_instances(storage: Hourly) -> np.ndarray:
+    return storage["full_cumulative_storage_need"].astype(np.float64) / storage.parameter("storage_capacity")
 
 
 def storage_manufacturing_intensity(storage_carbon_footprint_manufacturing: pl.LazyFrame,
@@ -96,22 +111,34 @@ def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensit
 
     Calculation: F = nb * kg_per_instance_hour; with P = nb * capacity: retention = F * job_written / P,
     baseline = F * (P - full + base) / P (0 where P = 0)."""
-    hourly = storage_instances  # the shares first: the intensity only scales them (a sweep adds key rows)
-    nb = hourly["nb_of_instances"]
-    provisioned = nb * hourly.parameter("storage_capacity")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        def instances_share(part: np.ndarray) -> np.ndarray:
-            return np.where(provisioned != 0, nb * (part / provisioned), 0.0)
-        retention = instances_share(hourly["job_written_cumulative_storage_need"])
-        baseline = instances_share(provisioned - hourly["full_cumulative_storage_need"]
-                                   + hourly.parameter("base_storage_need"))
     intensity = "kg_per_instance_hour"
-    shares = hourly.keyed_by(STORAGE).holding(nb_of_instances=nb, retention_instances=retention,
-                                              baseline_instances=baseline)
-    return shares.joined(storage_manufacturing_intensity, STORAGE).scaling(**{
-        "instances_manufacturing_footprint": ("nb_of_instances", intensity),
-        "storage_retention_manufacturing_footprint": ("retention_instances", intensity),
-        "storage_baseline_manufacturing_footprint": ("baseline_instances", intensity)})
+    instances = storage_instances.only("nb_of_instances", "job_written_cumulative_storage_need",
+                                       "full_cumulative_storage_need")
+    return (instances.keyed_by(STORAGE, "storage_capacity", "base_storage_need")
+            .deriving(("storage_capacity", "base_storage_need"), retention_instances=_retention_instances,
+                      baseline_instances=_baseline_instances)
+            .joined(storage_manufacturing_intensity, STORAGE)
+            .scaling(instances_manufacturing_footprint=("nb_of_instances", intensity),
+                     storage_retention_manufacturing_footprint=("retention_instances", intensity),
+                     storage_baseline_manufacturing_footprint=("baseline_instances", intensity)))
+
+
+def _share_of_instances(storage: Hourly, part: np.ndarray) -> np.ndarray:
+    """nb * part / P, with P = nb * capacity (0 where P = 0): the instances that hold `part`."""
+    nb = storage["nb_of_instances"]
+    provisioned = nb * storage.parameter("storage_capacity")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(provisioned != 0, nb * (part / provisioned), 0.0)
+
+
+def _retention_instances(storage: Hourly) -> np.ndarray:
+    return _share_of_instances(storage, storage["job_written_cumulative_storage_need"].astype(np.float64))
+
+
+def _baseline_instances(storage: Hourly) -> np.ndarray:
+    provisioned = storage["nb_of_instances"] * storage.parameter("storage_capacity")
+    return _share_of_instances(storage, provisioned - storage["full_cumulative_storage_need"]
+                               + storage.parameter("base_storage_need"))
 
 
 def storage_fleet_shortages(storage_instances: Hourly) -> pl.LazyFrame:
@@ -119,7 +146,7 @@ def storage_fleet_shortages(storage_instances: Hourly) -> pl.LazyFrame:
     server, whose storage follows the raw need)."""
     return (storage_instances.keys.lazy().filter((pl.col("host_server_type") != "serverless")
                                                  & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*STORAGE).agg(available=pl.col("fixed_nb_of_instances").first(),
+            .group_by(*STORAGE, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
                                     requested=pl.col("peak_nb_of_instances").first()))
 
 

@@ -36,9 +36,10 @@ def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inn
     shared = sorted(left_dims & right_dims)
     only_right = sorted(right_dims - left_dims)
     if how == "left" and only_right:
-        left = left.join(right.select(only_right).unique(), how="cross")
+        left = left.join(right.select(only_right).unique(maintain_order=True), how="cross", maintain_order="left_right")
         shared = sorted(left_dims | right_dims)
-    return left.join(right, on=[*on, *shared], how=how, **options)
+    # Rows in the left side's order: the same input gives the same tables, row for row.
+    return left.join(right, on=[*on, *shared], how=how, **{"maintain_order": "left", **options})
 
 
 def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) -> pl.LazyFrame:

@@ -8,7 +8,7 @@ import polars as pl
 import pytz
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.hourly import FIRST, LAST, Hourly, in_progress
+from efp_tables.stages.hourly import FIRST, LAST, Hourly, in_progress, kernel_reach
 from efp_tables.stages.timeline import VALUE, join, keyed
 
 _EPOCH = datetime(1970, 1, 1)
@@ -37,7 +37,7 @@ def usage_pattern_clock(local_hourly_occurrences: Hourly, usage_patterns: pl.Laz
     Calculation: k = round(utcoffset(country timezone at local start) in hours)."""
     keys = ["system_id", "usage_pattern_id"]
     # Only the timezone matters here: a swept carbon intensity must not multiply the clock.
-    zones = countries.select("system_id", "country_id", "timezone").unique()
+    zones = countries.select("system_id", "country_id", "timezone").unique(maintain_order=True)
     series = local_hourly_occurrences.keys.lazy().select(
         *keys, pl.col(FIRST).alias("start"), (pl.col(LAST) - pl.col(FIRST) + 1).alias("length"))
     clock = join(join(series, usage_patterns.select(*keyed(usage_patterns, keys), "country_id"), keys), zones,
@@ -91,7 +91,7 @@ def journey_duration(journey_step_windows: pl.LazyFrame) -> pl.LazyFrame:
     """UsageJourney.duration, hours.
 
     Calculation: duration[j] = sum over steps of n[j, s] * t[s]."""
-    return (journey_step_windows.group_by(*keyed(journey_step_windows, ["system_id", "journey_id"]))
+    return (journey_step_windows.group_by(*keyed(journey_step_windows, ["system_id", "journey_id"]), maintain_order=True)
             .agg(duration=pl.col("end_offset").max()))
 
 
@@ -100,7 +100,7 @@ def nb_usage_journeys_in_parallel_per_usage_pattern(journey_starts: Hourly, jour
 
     Calculation: A(B[up, j], duration[j])."""
     starts = journey_starts.joined(journey_duration, ["system_id", "journey_id"])
-    return starts.in_progress(starts.keys["duration"].to_numpy()).keyed_by(
+    return starts.in_progress("duration").keyed_by(
         ["system_id", "journey_id", "usage_pattern_id"])
 
 
@@ -112,11 +112,16 @@ def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: Hourly,
     starts = journey_starts.joined(journey_step_windows.select(
         *keyed(journey_step_windows, ["system_id", "journey_id", "step_id"]), "start_offset", "end_offset"),
         ["system_id", "journey_id"])
-    until_end, end_reach = in_progress(starts[VALUE], starts.keys["end_offset"].to_numpy())
-    until_start, start_reach = in_progress(starts[VALUE], starts.keys["start_offset"].to_numpy())
-    width = max(until_end.shape[1], until_start.shape[1])
-    inside = np.zeros((starts.height, width))
+    spread = starts.per_distinct(["start_offset", "end_offset"], lambda distinct: {VALUE: _inside(distinct)})
+    reach = np.maximum(kernel_reach(starts.keys["end_offset"].to_numpy()),
+                       kernel_reach(starts.keys["start_offset"].to_numpy()))
+    return spread.grown(reach, spread.blocks).keyed_by(["system_id", "usage_pattern_id", "journey_id", "step_id"])
+
+
+def _inside(starts: Hourly) -> np.ndarray:
+    until_end, _ = in_progress(starts[VALUE], starts.keys["end_offset"].to_numpy())
+    until_start, _ = in_progress(starts[VALUE], starts.keys["start_offset"].to_numpy())
+    inside = np.zeros((starts.height, max(until_end.shape[1], until_start.shape[1])))
     inside[:, :until_end.shape[1]] += until_end
     inside[:, :until_start.shape[1]] -= until_start
-    return starts.grown(np.maximum(end_reach, start_reach), {VALUE: np.clip(inside, 0.0, None)}).keyed_by(
-        ["system_id", "usage_pattern_id", "journey_id", "step_id"])
+    return np.clip(inside, 0.0, None)
