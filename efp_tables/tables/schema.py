@@ -166,7 +166,7 @@ SERVICES = Table("services", "service_id", (
     Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", nullable=True, ge=0),
     Field("ram_buffer_per_user", unit="gigabyte_ram", nullable=True, ge=0),
     Field("technology", pl.String, nullable=True),
-), "VideoStreaming")
+), "Service")  # the class of a row is its service_class
 
 JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", "WebApplicationJob")
 
