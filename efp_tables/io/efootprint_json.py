@@ -341,7 +341,10 @@ class _Reader:
         owner, obj = self.named(service_id, "VideoStreaming")
         server_id = self.ref(owner, "server", obj.get("server"), ("Server", "BoaviztaCloudServer"))
         row = {"service_id": service_id, "name": obj.get("name", service_id), "service_class": "VideoStreaming",
-               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",))}
+               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",
+                                                                                    *s.VIDEO_SERVICE_INPUTS))}
+        for name in s.VIDEO_SERVICE_INPUTS:  # nullable in the table (a WebApplication has none), required here
+            row[name] = self.quantity(owner, obj, name, s.SERVICES.units[name], field=_field(s.SERVICES, name))
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", "cpu_core",
                                                         optional=True,
                                                         field=_field(s.SERVICES, "base_compute_consumption")) or 0.0
