@@ -182,6 +182,16 @@ class VideoStreamingJob(_JobMixin, SeedObject, api.VideoStreamingJob):
     _api, seed_name = api.VideoStreamingJob, "VideoStreamingJob"
 
 
+class WebApplication(_ServiceMixin, SeedObject, api.WebApplication):
+    _api, seed_name = api.WebApplication, "WebApplication"
+
+
+class WebApplicationJob(_JobMixin, SeedObject, api.WebApplicationJob):
+    """Its needs come from Boavizta's ecobenchmark, as in efootprint 9 to 15; in a System, efootprint 27 computes
+    it as a plain Job (see efp_tables.builders.api.WebApplicationJob)."""
+    _api, seed_name = api.WebApplicationJob, "WebApplicationJob"
+
+
 class UsageJourneyStep(SeedObject, api.UsageJourneyStep):
     _api, seed_name = api.UsageJourneyStep, "UsageJourneyStep"
 
@@ -311,7 +321,8 @@ default_box = _old_factory("default_box", Device.box)
 default_screen = _old_factory("default_screen", Device.screen)
 
 CLASSES.update({cls.seed_name: cls for cls in (Storage, Server, BoaviztaCloudServer, Device, Network, Country,
-                                               VideoStreaming, Job, VideoStreamingJob, UsageJourneyStep,
+                                               VideoStreaming, Job, VideoStreamingJob, WebApplication,
+                                               WebApplicationJob, UsageJourneyStep,
                                                UsageJourney, UsagePattern, System)})
 CLASSES["Hardware"] = Hardware
 

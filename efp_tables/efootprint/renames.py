@@ -96,8 +96,8 @@ OPTIONAL: dict[tuple[str, str], object] = {
 # Units the seeds write that efootprint 27 spells otherwise (17->18 and 19->20: `_stored`, 12->13: `_ram`).
 UNITS = {"core": "cpu_core", "byte (storage)": "byte_stored", "byte (RAM)": "byte_ram"}
 
-# Constructor parameters the seeds pass by position where efootprint 9.0.0's order differs (8.x's Job: upload,
-# download, stored).
+# Constructor parameters the seeds pass by position where efootprint 9.0.0's order differs (seed 001's Job: upload
+# as data_transferred, then download, then stored, as 8.x's data_upload, data_download, data_stored).
 POSITIONAL: dict[str, tuple[str, ...]] = {
-    "Job": ("server", "data_upload", "data_download", "data_stored", "request_duration", "cpu_needed", "ram_needed"),
+    "Job": ("server", "data_transferred", "data_download", "data_stored", "request_duration", "cpu_needed", "ram_needed"),
 }
