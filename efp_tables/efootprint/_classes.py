@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import polars as pl
-
 from efp_tables.builders import api, live
 from efp_tables.builders import time_series
 from efp_tables.efootprint._layer import (CLASSES, EmptyExplainableObject, ExplainableHourlyQuantities, SeedObject,
-                                          SourceObject, SourceValue, _seed_value, deliver_chart, old_name_used,
-                                          seed_era, to_input, u)
+                                          SourceObject, _seed_value, deliver_chart, old_name_used, seed_era,
+                                          to_input)
 from efp_tables.efootprint import renames
 from efp_tables.errors import ModelError
 
@@ -325,5 +323,3 @@ CLASSES.update({cls.seed_name: cls for cls in (Storage, Server, BoaviztaCloudSer
                                                WebApplicationJob, UsageJourneyStep,
                                                UsageJourney, UsagePattern, System)})
 CLASSES["Hardware"] = Hardware
-
-__all__ = ["u", "SourceValue", "SourceObject"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import ClassVar
@@ -17,12 +16,12 @@ from typing import ClassVar
 import pint
 import polars as pl
 
-from efp_tables.builders import api, live
+from efp_tables.builders import live
 from efp_tables.builders.calculated import ResultSeries, calculated_attribute_names
 from efp_tables.builders.time_series import HourlySeries
 from efp_tables.efootprint import renames
 from efp_tables.errors import ModelError
-from efp_tables.units import Quantity, ureg
+from efp_tables.units import Quantity
 
 DATA_PATH = Path(__file__).resolve().parents[2] / "data" / "efootprint_9_0_0.json"
 
@@ -195,6 +194,7 @@ class ExplainableHourlyQuantities:
                  result: ResultSeries | None = None, owner=None, attribute: str | None = None):
         self.series, self.result, self.label = series, result, label
         self.owner, self.attribute = owner, attribute
+        self.old_attribute: str | None = None  # the seeds' name of the attribute, when it had another
 
     def set_label(self, label: str):
         self.label = label
@@ -267,8 +267,6 @@ class ExplainableHourlyQuantities:
         from efp_tables.outputs.graphs import calculus_graph_html
         lineage = explain(system.model(), system.results, owner.id, attribute, system_id=system.id)
         _deliver_html(calculus_graph_html(lineage), filename, f"{attribute} of {owner.name} calculus graph")
-
-    old_attribute: str | None = None
 
 
 def _simulated_series(owner, attribute: str) -> ResultSeries | None:
