@@ -31,15 +31,8 @@ class ServerTypes:
 
 
 class Storage(SeedObject, api.Storage):
+    """Its archetypes (ssd, hdd) are efootprint 9.0.0's, as class methods."""
     _api, seed_name = api.Storage, "Storage"
-
-    @classmethod
-    def ssd(cls, name: str | None = None, **overrides):
-        return cls._archetype("ssd", name, overrides)
-
-    @classmethod
-    def hdd(cls, name: str | None = None, **overrides):
-        return cls._archetype("hdd", name, overrides)
 
 
 class Server(SeedObject, api.Server):
@@ -78,22 +71,6 @@ class BoaviztaCloudServer(SeedObject, api.BoaviztaCloudServer):
 class Device(SeedObject, api.Device):
     _api, seed_name = api.Device, "Hardware"
 
-    @classmethod
-    def laptop(cls, name: str | None = None, **overrides):
-        return cls._archetype("laptop", name, overrides)
-
-    @classmethod
-    def smartphone(cls, name: str | None = None, **overrides):
-        return cls._archetype("smartphone", name, overrides)
-
-    @classmethod
-    def box(cls, name: str | None = None, **overrides):
-        return cls._archetype("box", name, overrides)
-
-    @classmethod
-    def screen(cls, name: str | None = None, **overrides):
-        return cls._archetype("screen", name, overrides)
-
 
 class Hardware(Device):
     """efootprint 9's name of Device."""
@@ -101,14 +78,6 @@ class Hardware(Device):
 
 class Network(SeedObject, api.Network):
     _api, seed_name = api.Network, "Network"
-
-    @classmethod
-    def wifi_network(cls, name: str | None = None, **overrides):
-        return cls._archetype("wifi_network", name, overrides)
-
-    @classmethod
-    def mobile_network(cls, name: str | None = None, **overrides):
-        return cls._archetype("mobile_network", name, overrides)
 
 
 class Country(SeedObject, api.Country):
@@ -305,7 +274,8 @@ def create_hourly_usage_df_from_list(input_list, start_date: datetime | None = N
 
 def _old_factory(name: str, build):
     def factory(*args, **kwargs):
-        old_name_used(f"{name}()", build.__qualname__ + "()", "efootprint 9.0.0 moved the archetypes to the classes")
+        old_name_used(f"{name}()", f"{build.__self__.__name__}.{build.__name__}()",
+                      "efootprint 9.0.0 moved the archetypes to the classes")
         return build(*args, **kwargs)
     factory.__name__ = name
     return factory

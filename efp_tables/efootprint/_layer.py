@@ -356,6 +356,15 @@ class SeedObject:
     seed_name: ClassVar[str]  # the class's name in efootprint 9.0.0's data table
     fixed: ClassVar[dict] = {}  # inputs the old class implied (Autoscaling: server_type)
 
+    def __init_subclass__(cls, **kwargs):
+        """Each archetype of efootprint 9.0.0's data table is a class method (Storage.ssd(), Device.laptop())."""
+        super().__init_subclass__(**kwargs)
+        for key in seed_era()["archetypes"].get(cls.__dict__.get("seed_name"), {}):
+            def archetype(cls, name: str | None = None, _key=key, **overrides):
+                return cls._archetype(_key, name, overrides)
+            archetype.__name__ = archetype.__qualname__ = key
+            setattr(cls, key, classmethod(archetype))
+
     def __init__(self, name: str, *args, **kwargs):
         positional = renames.POSITIONAL.get(self._api.__name__) or seed_era()["constructors"].get(self.seed_name, [])
         if len(args) > len(positional):
