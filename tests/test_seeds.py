@@ -33,6 +33,8 @@ def switched(text: str) -> str:
 
 def run_seed(path, folder, kernel_state: str = "") -> dict:
     """Run a seed script as written but for its imports, in `folder` (its plots land there); its namespace."""
+    from efp_tables.efootprint import _layer
+    _layer._warned.clear()  # each script warns as in a fresh interpreter, whatever ran before it in this one
     namespace = {"__name__": "__main__"}
     before = os.getcwd()
     os.chdir(folder)
