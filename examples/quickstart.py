@@ -554,3 +554,25 @@ assert (lowest["server.average_carbon_intensity"], lowest["streaming-job.refresh
 print(f"{variants.height} variants from {variants['total_footprint_kg'].min() / 1000:,.0f} to "
       f"{variants['total_footprint_kg'].max() / 1000:,.0f} t CO2e; the model itself: "
       f"{variants['total_footprint_kg'][0] / 1000:,.0f} t CO2e")
+
+# %% [markdown]
+# <!-- section: the seeds' own code (issue 20) -->
+# ## The seeds' own code runs too: change one word in the imports
+# e-footprint's two quickstart notebooks, as plain scripts:
+# [`quickstart_seed_001.py`](../../shared/seeds/quickstart_seed_001.py) (seed 001, as written) and
+# [`quickstart_seed_000_restored_on_v8_2_1.py`](../../shared/seeds/quickstart_seed_000_restored_on_v8_2_1.py)
+# (seed 000 with its lost cells restored), use e-footprint's older names (`UserJourney`, `data_download`,
+# `cpu_needed`, `u.core`, `Autoscaling`, ...). They run on efp_tables unchanged but for one word in each import:
+#
+# ```python
+# from efootprint.core.usage.user_journey import UserJourney               # before
+# from efp_tables.efootprint.core.usage.user_journey import UserJourney    # after
+# ```
+#
+# `efp_tables.efootprint` mirrors the modules the seeds import, maps each old name and unit to efootprint 27's
+# (warning once per old name), uses efootprint 9.0.0's defaults, archetypes and countries (France at 85 g/kWh),
+# and draws the seeds' plots and graphs with efp_tables' charts (HTML or PNG files, or inline in Jupyter).
+# `system_to_json` writes the final System as efootprint 27 JSON: computed by `efp compute`, it equals what
+# efootprint 27 computes from the same System saved by efootprint 9.0.0 (14,287,612 kg over 3 years;
+# `tests/test_seeds.py`).
+# <!-- end of section: the seeds' own code -->
