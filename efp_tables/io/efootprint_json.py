@@ -13,7 +13,7 @@ import polars as pl
 
 from efp_tables.builders import time_series
 from efp_tables.errors import ModelError
-from efp_tables.io.json_upgrade import upgrade
+from efp_tables.io.json_upgrade import Upgraded, upgrade
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bounds_violated, limited, magnitude_text,
                                      magnitude_violated)
@@ -59,10 +59,20 @@ def model_rows(document: dict, system_id: str | None = None,
                where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
     """The rows of every input table (for Model.from_rows); the hourly occurrences come as one DataFrame.
     An older document is upgraded first; an error then names the file's version."""
+    return upgraded_rows(upgraded_document(document, where), system_id, where)
+
+
+def upgraded_document(document, where: str = "model") -> Upgraded:
+    """A parsed efootprint JSON document of any version read, in the efootprint 27 form (io.json_upgrade)."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     _check_texts(document, where)
-    upgraded = upgrade(document, where)
+    return upgrade(document, where)
+
+
+def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
+                  where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
+    """model_rows of an upgraded document."""
     try:
         return _current_rows(upgraded.document, system_id, where)
     except ModelError as exc:

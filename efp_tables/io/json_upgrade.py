@@ -142,9 +142,10 @@ class Upgrade:
     def change(self, text: str) -> None:
         self.changes.append((self.step, text))
 
-    def warn(self, text: str) -> None:
+    def warn(self, text: str, change: str | None = None) -> None:
+        """A warning, and a change (`change`, shorter, or the warning itself) in the summary."""
         self.warnings.append(text)
-        self.change(text)
+        self.change(change or text)
 
     def take_out(self, cls: str, object_id: str, obj: dict, attribute: str) -> None:
         """A saved calculated value leaves the document for `saved`."""
@@ -330,7 +331,9 @@ def _web_application_job(up: Upgrade, job_id: str, job: dict) -> dict:
     up.warn(f"WebApplicationJob {job_id!r} ({job.get('name', job_id)!r}, {technology}/{details} on "
             f"WebApplication {service.get('name', service_id)!r}) is read as efootprint 27 reads it: a plain Job "
             f"on the server {server!r} with efootprint 27's Job defaults ({shown}); its ecobenchmark needs are "
-            f"not kept, so its results change")
+            f"not kept, so its results change",
+            f"WebApplicationJob {job_id!r} is now a Job with efootprint 27's Job defaults (its ecobenchmark needs "
+            f"are not kept)")
     return {"name": job.get("name"), "id": job_id, "server": server, **kept, **defaults}
 
 
@@ -539,12 +542,13 @@ def source_id(name: str, link: str | None) -> str:
 
 
 def to_21(up: Upgrade) -> None:
-    """Inline sources {name, link} become ids into a top-level Sources block (right after the version)."""
+    """Inline sources {name, link} become ids into a top-level Sources block (right after the version). Inputs
+    that earlier steps wrote in the 21 form name the reserved id 'hypothesis', which efootprint 27 knows without
+    a block entry."""
     if "Sources" in up.document:
         raise ModelError(f"file of efootprint {up.version}", "Sources", "a Sources block",
                          f"inline sources only: the Sources block appeared in efootprint 21 ({up.context()})")
     block: dict[str, dict] = {}
-    referenced: set[str] = set()
 
     def walk(node) -> None:
         if isinstance(node, dict):
@@ -556,8 +560,6 @@ def to_21(up: Upgrade) -> None:
                                      f"a source {{name, link}} of texts ({up.context()})")
                 node["source"] = source_id(name, link)
                 block[node["source"]] = {"id": node["source"], "name": name, "link": link}
-            elif isinstance(source, str):
-                referenced.add(source)  # an input written by an earlier step in the 21 form
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
@@ -566,9 +568,6 @@ def to_21(up: Upgrade) -> None:
 
     for cls in [c for c in up.document if c not in NOT_CLASSES]:
         walk(up.document[cls])
-    for reserved in referenced & set(RESERVED_SOURCES) - set(block):
-        name, link = RESERVED_SOURCES[reserved]
-        block[reserved] = {"id": reserved, "name": name, "link": link}
     if block:
         rest = {key: value for key, value in up.document.items() if key != VERSION_KEY}
         up.document.clear()
@@ -784,11 +783,13 @@ class Upgraded:
             head = f"efootprint {self.version} file upgraded to efootprint {CURRENT_MAJOR}, " \
                    f"{CURRENT_MAJOR - self.major} step(s)"
         lines = [head]
+        shown = 8  # changes shown per step
         for major in sorted({major for major, _ in self.changes}):
             texts = [text for m, text in self.changes if m == major]
-            name = f"{major} -> {major + 1}" if major < CURRENT_MAJOR else "inputs only"
-            lines.append(f"  {name}: " + "; ".join(texts[:6]) + (f"; and {len(texts) - 6} more" if len(texts) > 6
-                                                                 else ""))
+            lines.append(f"  {major} -> {major + 1}:" if major < CURRENT_MAJOR else "  every version:")
+            lines += [f"    {text}" for text in texts[:shown]]
+            if len(texts) > shown:
+                lines.append(f"    and {len(texts) - shown} more")
         return "\n".join(lines)
 
     def explained(self, error: ModelError) -> ModelError:
