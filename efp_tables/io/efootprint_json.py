@@ -30,7 +30,13 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as 
 def read_model(path: str | Path, system_id: str | None = None) -> Model:
     """Read one efootprint JSON file (efootprint 9.0.0 to 27.x). `system_id` defaults to the id of its System
     object."""
-    return Model.from_rows(model_rows(read_document(path), system_id, where=Path(path).name))
+    where = Path(path).name
+    upgraded = upgraded_document(read_document(path), where)
+    rows = upgraded_rows(upgraded, system_id, where)
+    try:
+        return Model.from_rows(rows)
+    except ModelError as exc:
+        raise upgraded.explained(exc) from None
 
 
 def read_document(path: str | Path) -> dict:
