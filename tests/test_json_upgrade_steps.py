@@ -326,7 +326,7 @@ def test_23_to_24():
     assert "usage_span" not in up.document["EdgeUsageJourney"]["euj"]
     assert "calculation_graph" not in up.document
     del document["UsagePattern"]["up"]["hourly_usage_journey_starts"]
-    with pytest.raises(ModelError, match="UsagePattern 'up': hourly_occurrences = None.*from 23 to 24"):
+    with pytest.raises(ModelError, match="UsagePattern 'up': hourly_usage_journey_starts = None.*from 23 to 24"):
         ours(23, document)
 
 

@@ -73,6 +73,7 @@ class Upgrade:
     document: dict
     version: str
     step: int = 0  # the major version being upgraded from (for messages)
+    where: str = "model"  # the file's name
     saved: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # class -> id -> attribute -> value
     changes: list[tuple[int, str]] = field(default_factory=list)  # (from major, what changed)
     warnings: list[str] = field(default_factory=list)
@@ -130,9 +131,9 @@ class Upgrade:
         if old not in self.document:
             return
         if new in self.document:
-            raise ModelError(f"file of efootprint {self.version}", "class", new,
+            raise ModelError(self.where, "class", new,
                              f"either {old!r} (efootprint {self.step} and before) or {new!r} (efootprint "
-                             f"{self.step + 1} and later), not both")
+                             f"{self.step + 1} and later), not both ({self.context()})")
         members = self.document.pop(old)
         self.document[new] = members
         for object_id in members:
@@ -153,8 +154,8 @@ class Upgrade:
 
     def add_object(self, cls: str, object_id: str, obj: dict) -> None:
         if any(object_id in members for c, members in self.document.items() if c not in NOT_CLASSES):
-            raise ModelError(f"file of efootprint {self.version}", "id", object_id,
-                             f"an id free for the {cls} the upgrade from {self.step} to {self.step + 1} creates")
+            raise ModelError(self.where, "id", object_id,
+                             f"an id free for the {cls} the upgrade creates ({self.context()})")
         self.document.setdefault(cls, {})[object_id] = obj
 
 
@@ -546,7 +547,7 @@ def to_21(up: Upgrade) -> None:
     that earlier steps wrote in the 21 form name the reserved id 'hypothesis', which efootprint 27 knows without
     a block entry."""
     if "Sources" in up.document:
-        raise ModelError(f"file of efootprint {up.version}", "Sources", "a Sources block",
+        raise ModelError(up.where, "Sources", "a Sources block",
                          f"inline sources only: the Sources block appeared in efootprint 21 ({up.context()})")
     block: dict[str, dict] = {}
 
@@ -556,8 +557,7 @@ def to_21(up: Upgrade) -> None:
             if isinstance(source, dict) and "name" in source:
                 name, link = source["name"], source.get("link") or None
                 if not isinstance(name, str) or not (link is None or isinstance(link, str)):
-                    raise ModelError(f"file of efootprint {up.version}", "source", source,
-                                     f"a source {{name, link}} of texts ({up.context()})")
+                    raise ModelError(up.where, "source", source, f"a source {{name, link}} of texts ({up.context()})")
                 node["source"] = source_id(name, link)
                 block[node["source"]] = {"id": node["source"], "name": name, "link": link}
             for child in node.values():
@@ -620,9 +620,9 @@ def to_23(up: Upgrade) -> None:
 # --- 23 -> 24 ---------------------------------------------------------------------------------------------------
 
 def _occurrences_24(up: Upgrade, cls: str, object_id: str, obj: dict, old: str, new: str, label: str) -> None:
-    if old in obj:
+    if old in obj or new not in obj:
         up.rename(cls, object_id, obj, old, new)
-    series = up.required(cls, object_id, obj, new, "an hourly series")
+    series = obj[new]
     if not isinstance(series, dict):
         raise up.error(cls, object_id, new, series, "an hourly series")
     series["label"], series["unit"] = label, "occurrence"
@@ -879,7 +879,7 @@ def upgrade(document: dict, where: str = "model") -> Upgraded:
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     version = file_version(document, where)
     _check_layout(document, version, where)
-    up = Upgrade(copy.deepcopy(document), version)
+    up = Upgrade(copy.deepcopy(document), version, where=where)
     major = major_of(version)
     if major > CURRENT_MAJOR:
         up.warn(f"{where} was written by efootprint {version}, newer than {CURRENT_MAJOR}: it is read as an "
