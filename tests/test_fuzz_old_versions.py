@@ -3,8 +3,9 @@ version, a mix of two versions' forms) either compute cleanly or are rejected wi
 file's version, the object and the attribute (or the file), by `read_model` + `compute` and by `efp compute`
 (test_fuzz.check: exit code 0 or 2, nothing partial left).
 
-The files are shortened to 72 hours, for speed. `EFP_FUZZ_EXAMPLES=2000 .venv/bin/pytest tests/test_fuzz_old_versions.py`
-runs more examples (default 100, derandomized).
+The files are shortened to 72 hours, for speed.
+`EFP_FUZZ_EXAMPLES=2000 .venv/bin/pytest tests/test_fuzz_old_versions.py` runs more examples (default 100,
+derandomized).
 """
 from __future__ import annotations
 
