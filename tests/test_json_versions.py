@@ -302,6 +302,17 @@ def test_errors_name_the_attribute_as_the_file_names_it(tmp_path):
                                       "'server_utilization_rate' in the file)")
 
 
+def test_a_missing_attribute_is_named_as_files_of_that_version_name_it(tmp_path):
+    document = _load("quickstart_v10.json")
+    server_id = next(iter(document["Server"]))
+    del document["Server"][server_id]["carbon_footprint_fabrication"]
+    with pytest.raises(ModelError) as caught:
+        _read(document, tmp_path)
+    assert str(caught.value).startswith(f"Server {server_id!r}: carbon_footprint_manufacturing = None")
+    assert str(caught.value).endswith("(in a file of efootprint 10.1.15, read as efootprint 27; "
+                                      "'carbon_footprint_fabrication' in files of efootprint 10)")
+
+
 def test_step_errors_name_the_version_and_step(tmp_path):
     document = _load("quickstart_v10.json")
     server_id = next(iter(document["Server"]))

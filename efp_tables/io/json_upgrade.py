@@ -805,7 +805,18 @@ class Upgraded:
         attribute = error.attribute.split(".")[0].split("[")[0]
         if (object_id, attribute) in self.former_names:
             notes.append(f"{self.former_names[object_id, attribute]!r} in the file")
+        else:  # not renamed, as the file does not have it: its name in files of that version
+            notes += [f"{old!r} in files of efootprint {self.major}" for new, until, old in _RENAMED_ATTRIBUTES
+                      if new == attribute and self.major < until][:1]
         return type(error)(error.obj, error.attribute, error.value, f"{error.expected} ({'; '.join(notes)})")
+
+
+# Inputs that the reader names and that older files name otherwise: (27 name, first major with it, older name).
+_RENAMED_ATTRIBUTES = (
+    ("utilization_rate", 11, "server_utilization_rate"), ("usage_journeys", 24, "usage_journey"),
+    ("hourly_occurrences", 24, "hourly_usage_journey_starts"),
+    ("carbon_footprint_manufacturing", 25, "carbon_footprint_fabrication"),
+    ("carbon_footprint_manufacturing_per_storage_capacity", 25, "carbon_footprint_fabrication_per_storage_capacity"))
 
 
 def major_of(version: str) -> int:
