@@ -302,23 +302,19 @@ def test_errors_name_the_attribute_as_the_file_names_it(tmp_path):
                                       "'server_utilization_rate' in the file)")
 
 
-def test_a_missing_attribute_is_named_as_files_of_that_version_name_it(tmp_path):
+@pytest.mark.parametrize("attribute, expected", [
+    # the reader finds it missing: named as the file's version names it
+    ("carbon_footprint_fabrication", "carbon_footprint_manufacturing = None: expected a value (in a file of "
+                                     "efootprint 10.1.15, read as efootprint 27; 'carbon_footprint_fabrication' in "
+                                     "files of efootprint 10)"),
+    # a step finds it missing: the step is named
+    ("server_utilization_rate", "server_utilization_rate = None: expected 'server_utilization_rate' (renamed "
+                                "'utilization_rate' from efootprint 11 on) (in a file of efootprint 10.1.15, "
+                                "upgrading it from 10 to 11)")])
+def test_a_missing_attribute(attribute, expected, tmp_path):
     document = _load("quickstart_v10.json")
     server_id = next(iter(document["Server"]))
-    del document["Server"][server_id]["carbon_footprint_fabrication"]
+    del document["Server"][server_id][attribute]
     with pytest.raises(ModelError) as caught:
         _read(document, tmp_path)
-    assert str(caught.value).startswith(f"Server {server_id!r}: carbon_footprint_manufacturing = None")
-    assert str(caught.value).endswith("(in a file of efootprint 10.1.15, read as efootprint 27; "
-                                      "'carbon_footprint_fabrication' in files of efootprint 10)")
-
-
-def test_step_errors_name_the_version_and_step(tmp_path):
-    document = _load("quickstart_v10.json")
-    server_id = next(iter(document["Server"]))
-    del document["Server"][server_id]["server_utilization_rate"]
-    with pytest.raises(ModelError) as caught:
-        _read(document, tmp_path)
-    assert str(caught.value) == (
-        f"Server {server_id!r}: server_utilization_rate = None: expected 'server_utilization_rate' (renamed "
-        f"'utilization_rate' from efootprint 11 on) (in a file of efootprint 10.1.15, upgrading it from 10 to 11)")
+    assert str(caught.value) == f"Server {server_id!r}: {expected}"
