@@ -207,6 +207,45 @@ except ModelError as error:
 print(streaming_job)
 
 # %% [markdown]
+# ## A web application service (the seeds' WebApplication)
+# The seeds' second notebook also installs a web application on the server: a back end whose technology
+# Boavizta's [ecobenchmark](https://github.com/Boavizta/ecobenchmark-applicationweb-backend) measured. Its jobs
+# take their CPU and RAM per request from that benchmark, for the service's technology and the job's
+# implementation details (`data/archetypes/web_application_ecobenchmark.csv`; a request lasts 1 s, the
+# benchmark's hypothesis). efootprint removed the class in version 16; efootprint 27 computes such a job as a
+# plain Job with these needs on the service's server, and `system.to_json` writes it so. This example, like
+# the seed's, only looks at the job: the system below does not use it.
+
+# %%
+from efp_tables.builders.api import WebApplication, WebApplicationJob
+
+print(WebApplication.list_values())
+print(WebApplicationJob.list_values())
+# The benchmark has no mysql run of rust-actix-sqlx
+WebApplicationJob.conditional_list_values()["implementation_details"]["conditional_list_values"]["rust-actix-sqlx"]
+
+# %%
+web_app_service = WebApplication("Web app", server=server, technology="php-symfony")
+web_app_job = WebApplicationJob.from_defaults("fetching web view", service=web_app_service)
+
+print(web_app_service)
+print(web_app_job)
+
+# %%
+# The seed printed 0.08 cpu_core and 6.15 megabyte; efootprint 15's exact values are in ../shared/spec.
+web_reference = pl.read_csv(REFERENCE.parent / "spec" / "web_application_reference.csv").filter(
+    (pl.col("technology") == "php-symfony") & (pl.col("implementation_details") == "default")
+    & (pl.col("request_duration_s") == 1.0)).row(0, named=True)
+assert web_app_job.compute_needed.to("cpu_core").magnitude == web_reference["compute_needed_cpu_core"]
+assert web_app_job.ram_needed.to("MB_ram").magnitude == web_reference["ram_needed_MB"]
+print(f"{web_app_job.compute_needed:.2f~P} and {web_app_job.ram_needed:.2f~P} per request of "
+      f"{web_app_job.request_duration:~P}, as efootprint 15 computed")
+try:
+    WebApplicationJob.from_defaults("broken view", service=web_app_service, implementation_details="orm_loop")
+except ModelError as error:
+    print(error)
+
+# %% [markdown]
 # ## Define the usage journey
 # Plain jobs state their needs directly. The streaming step runs the streaming job of the service and a plain
 # job (the page around the video); the upload step a plain upload job. A journey is a list of steps.

@@ -132,6 +132,39 @@ def test_webapp_job_becomes_a_plain_job_with_a_warning():
     assert "WebApplication" not in upgraded.document and "WebApplicationJob" not in upgraded.document
 
 
+def test_webapp_job_keeps_its_ecobenchmark_needs_on_request(tmp_path):
+    """--ecobenchmark-needs: the job's needs are those efootprint 15 computed (the ecobenchmark table's row of
+    php-symfony/default), and efootprint 27 reads the file to our total."""
+    import polars as pl
+
+    from efp_tables.builders.archetypes import web_application_needs
+    out = tmp_path / "web.json"
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("error", UpgradeWarning)  # asked for: no warning
+        assert main(["upgrade", str(OLD / "webapp_v15.json"), "--out", str(out), "--ecobenchmark-needs"]) == 0
+    job = json.loads(out.read_text())["Job"]["55e404"]
+    row = web_application_needs().filter((pl.col("technology") == "php-symfony")
+                                         & (pl.col("implementation_details") == "default")).row(0, named=True)
+    assert {a: (job[a]["value"], job[a]["unit"]) for a in ("request_duration", "compute_needed", "ram_needed")} == {
+        "request_duration": (1.0, "second"), "compute_needed": (row["compute_needed"], "cpu_core"),
+        "ram_needed": (row["ram_needed"], "megabyte_ram")}
+    assert round(row["compute_needed"], 4) == 0.0755 and round(row["ram_needed"], 2) == 6.15  # web_application.md
+    ours = compute(read_model(OLD / "webapp_v15.json", ecobenchmark_needs=True)).total_footprint_kg()["f03e1a"]
+    assert ours == pytest.approx(LiveModel(out).total_kg(), rel=1e-6)
+    assert ours < TOTALS_KG["webapp_v15.json"] - 5  # fewer needs than efootprint 27's Job defaults (8 kg less)
+
+
+def test_ecobenchmark_needs_of_an_unmeasured_pair(tmp_path):
+    document = _load("webapp_v15.json")
+    document["WebApplication"]["bf0ace"]["technology"]["value"] = "rust-actix-sqlx"
+    document["WebApplicationJob"]["55e404"]["implementation_details"]["value"] = "mysql"
+    path = tmp_path / "web.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelError, match=r"WebApplicationJob '55e404': implementation_details = "
+                                         r"'rust-actix-sqlx/mysql': expected a technology/implementation pair"):
+        read_model(path, ecobenchmark_needs=True)
+
+
 def test_cli_upgrade_prints_the_steps_and_warnings(tmp_path):
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):

@@ -16,6 +16,9 @@ def add(commands) -> None:
     u.add_argument("--check-saved", action="store_true",
                    help="compute the model and compare, per object and attribute, the calculated values the file "
                         "saved with today's (never used as results: everything is recomputed)")
+    u.add_argument("--ecobenchmark-needs", action="store_true",
+                   help="WebApplicationJobs (efootprint 9 to 15) keep the needs Boavizta's ecobenchmark gave them, "
+                        "where efootprint 27 gives them its Job defaults (results then differ from efootprint 27's)")
     u.set_defaults(run=run)
 
 
@@ -26,7 +29,7 @@ def run(args) -> int:
     if args.out is None and not args.check_saved:
         raise ModelError("upgrade", "--out", None, "a file to write, or --check-saved (or both)")
     path = Path(args.model)
-    upgraded = upgraded_document(read_document(path), where=path.name)
+    upgraded = upgraded_document(read_document(path), path.name, args.ecobenchmark_needs)
     rows = upgraded_rows(upgraded, where=path.name)  # what is written is a model efp_tables reads
     print(upgraded.summary())
     if args.out is not None:

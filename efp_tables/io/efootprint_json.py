@@ -27,11 +27,12 @@ _MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer o
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
 
-def read_model(path: str | Path, system_id: str | None = None) -> Model:
+def read_model(path: str | Path, system_id: str | None = None, ecobenchmark_needs: bool = False) -> Model:
     """Read one efootprint JSON file (efootprint 9.0.0 to 27.x). `system_id` defaults to the id of its System
-    object."""
+    object. `ecobenchmark_needs`: an old file's WebApplicationJobs keep their ecobenchmark needs (efootprint 27
+    gives them its Job defaults)."""
     where = Path(path).name
-    upgraded = upgraded_document(read_document(path), where)
+    upgraded = upgraded_document(read_document(path), where, ecobenchmark_needs)
     rows = upgraded_rows(upgraded, system_id, where)
     try:
         return Model.from_rows(rows)
@@ -68,12 +69,12 @@ def model_rows(document: dict, system_id: str | None = None,
     return upgraded_rows(upgraded_document(document, where), system_id, where)
 
 
-def upgraded_document(document, where: str = "model") -> Upgraded:
+def upgraded_document(document, where: str = "model", ecobenchmark_needs: bool = False) -> Upgraded:
     """A parsed efootprint JSON document of any version read, in the efootprint 27 form (io.json_upgrade)."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     _check_texts(document, where)
-    return upgrade(document, where)
+    return upgrade(document, where, ecobenchmark_needs)
 
 
 def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
@@ -374,7 +375,10 @@ class _Reader:
         owner, obj = self.named(service_id, "VideoStreaming")
         server_id = self.ref(owner, "server", obj.get("server"), ("Server", "BoaviztaCloudServer"))
         row = {"service_id": service_id, "name": obj.get("name", service_id), "service_class": "VideoStreaming",
-               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",))}
+               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",
+                                                                                    *s.VIDEO_SERVICE_INPUTS))}
+        for name in s.VIDEO_SERVICE_INPUTS:  # nullable in the table (a WebApplication has none), required here
+            row[name] = self.quantity(owner, obj, name, s.SERVICES.units[name], field=_field(s.SERVICES, name))
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", "cpu_core",
                                                         optional=True,
                                                         field=_field(s.SERVICES, "base_compute_consumption")) or 0.0

@@ -74,6 +74,7 @@ class Upgrade:
     version: str
     step: int = 0  # the major version being upgraded from (for messages)
     where: str = "model"  # the file's name
+    ecobenchmark_needs: bool = False  # WebApplicationJobs keep their ecobenchmark needs (not efootprint 27's way)
     saved: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # class -> id -> attribute -> value
     changes: list[tuple[int, str]] = field(default_factory=list)  # (from major, what changed)
     warnings: list[str] = field(default_factory=list)
@@ -316,23 +317,50 @@ def job_defaults() -> dict[str, str]:
     return json.loads((ARCHETYPES_DIR / "defaults.json").read_text())["defaults"]["Job"]
 
 
+def _ecobenchmark_needs(up: Upgrade, job_id: str, technology, details) -> dict:
+    """request_duration, compute_needed and ram_needed of a WebApplicationJob as efootprint 9 to 15 computed them,
+    from Boavizta's ecobenchmark (data/archetypes/web_application_ecobenchmark.csv), sources inline (the
+    20 -> 21 step moves them to the Sources block)."""
+    import polars as pl
+
+    from efp_tables.builders.archetypes import web_application_needs
+    table = web_application_needs()
+    rows = table.filter((pl.col("technology") == technology) & (pl.col("implementation_details") == details))
+    if rows.is_empty():
+        pairs = sorted(f"{t}/{d}" for t, d in table.select("technology", "implementation_details").iter_rows())
+        raise up.error("WebApplicationJob", job_id, "implementation_details", f"{technology}/{details}",
+                       f"a technology/implementation pair that Boavizta's ecobenchmark measured, one of {pairs}")
+    row = rows.row(0, named=True)
+    source = {"name": "Boavizta ecobenchmark (efootprint 15 WebApplication)", "link": None}
+    return {attribute: {"value": row[attribute], "unit": unit, "label": f"{attribute} from Boavizta's ecobenchmark",
+                        "source": dict(source)}
+            for attribute, unit in (("request_duration", "second"), ("compute_needed", "cpu_core"),
+                                    ("ram_needed", "megabyte_ram"))}
+
+
 def _web_application_job(up: Upgrade, job_id: str, job: dict) -> dict:
     """A WebApplicationJob as efootprint 27 reads it: a Job on its service's server, its data kept, its needs
-    and duration efootprint 27's Job defaults (the ecobenchmark needs are not kept)."""
+    and duration efootprint 27's Job defaults (the ecobenchmark needs are not kept). With `ecobenchmark_needs`,
+    its needs are those efootprint 15 computed instead."""
     service_id = up.reference("WebApplicationJob", job_id, job, "service", "WebApplication")
     service = up.document["WebApplication"][service_id]
     server = up.required("WebApplication", service_id, service, "server", "the id of the server it is installed on")
     kept = {attribute: up.quantity("WebApplicationJob", job_id, job, attribute)
             for attribute in ("data_transferred", "data_stored")}
-    defaults = {attribute: _json_quantity(text) for attribute, text in job_defaults().items() if attribute not in kept}
     technology = service.get("technology", {}).get("value") if isinstance(service.get("technology"), dict) else None
     details = job.get("implementation_details", {})
     details = details.get("value") if isinstance(details, dict) else None
+    if up.ecobenchmark_needs:
+        needs = _ecobenchmark_needs(up, job_id, technology, details)
+        up.change(f"WebApplicationJob {job_id!r} is now a Job with the ecobenchmark needs of {technology}/{details} "
+                  f"(efootprint 27 would give it its Job defaults)")
+        return {"name": job.get("name"), "id": job_id, "server": server, **kept, **needs}
+    defaults = {attribute: _json_quantity(text) for attribute, text in job_defaults().items() if attribute not in kept}
     shown = ", ".join(f"{attribute} {value['value']:g} {value['unit']}" for attribute, value in defaults.items())
     up.warn(f"WebApplicationJob {job_id!r} ({job.get('name', job_id)!r}, {technology}/{details} on "
             f"WebApplication {service.get('name', service_id)!r}) is read as efootprint 27 reads it: a plain Job "
             f"on the server {server!r} with efootprint 27's Job defaults ({shown}); its ecobenchmark needs are "
-            f"not kept, so its results change",
+            f"not kept, so its results change (keep them: efp upgrade --ecobenchmark-needs)",
             f"WebApplicationJob {job_id!r} is now a Job with efootprint 27's Job defaults (its ecobenchmark needs "
             f"are not kept)")
     return {"name": job.get("name"), "id": job_id, "server": server, **kept, **defaults}
@@ -883,14 +911,15 @@ def _inputs_only(up: Upgrade) -> None:
         up.changes.append((CURRENT_MAJOR, f"{taken} saved calculated value(s) set aside (recomputed)"))
 
 
-def upgrade(document: dict, where: str = "model") -> Upgraded:
+def upgrade(document: dict, where: str = "model", ecobenchmark_needs: bool = False) -> Upgraded:
     """`document` (parsed efootprint JSON, left unchanged) in the efootprint 27 form. Warnings (UpgradeWarning)
-    tell what changes results or names; they are also in the result."""
+    tell what changes results or names; they are also in the result. `ecobenchmark_needs`: WebApplicationJobs
+    keep the needs efootprint 15 gave them, where efootprint 27 gives them its Job defaults."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     version = file_version(document, where)
     _check_layout(document, version, where)
-    up = Upgrade(copy.deepcopy(document), version, where=where)
+    up = Upgrade(copy.deepcopy(document), version, where=where, ecobenchmark_needs=ecobenchmark_needs)
     major = major_of(version)
     if major > CURRENT_MAJOR:
         up.warn(f"{where} was written by efootprint {version}, newer than {CURRENT_MAJOR}: it is read as an "

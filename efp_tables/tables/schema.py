@@ -150,21 +150,30 @@ SERVERS = Table("servers", "server_id", (
     Field("instance_type", pl.String, nullable=True),
 ), "Server")
 
+SERVICE_CLASSES = ("VideoStreaming", "WebApplication")
+VIDEO_SERVICE_INPUTS = ("bits_per_pixel", "static_delivery_cpu_cost", "ram_buffer_per_user")
+
+# A service installed on a server. VideoStreaming rows give the stream's parameters (bits_per_pixel,
+# static_delivery_cpu_cost, ram_buffer_per_user); WebApplication rows (the seeds' service, efootprint 9 to
+# 15) give their technology, reserve nothing (base consumptions 0) and leave the video columns empty.
 SERVICES = Table("services", "service_id", (
     Field("service_id", pl.String), _name(),
-    Field("service_class", pl.String, isin=("VideoStreaming",)),
+    Field("service_class", pl.String, isin=SERVICE_CLASSES),
     Field("server_id", pl.String, link="servers"),
     Field("base_ram_consumption", unit="gigabyte_ram", ge=0),
     Field("base_compute_consumption", unit="cpu_core", ge=0),
-    Field("bits_per_pixel", unit="bit", ge=0),
-    Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", ge=0),
-    Field("ram_buffer_per_user", unit="gigabyte_ram", ge=0),
-), "VideoStreaming")
+    Field("bits_per_pixel", unit="bit", nullable=True, ge=0),
+    Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", nullable=True, ge=0),
+    Field("ram_buffer_per_user", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("technology", pl.String, nullable=True),
+), "Service")  # the class of a row is its service_class
 
-JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob")
+JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", "WebApplicationJob")
 
 # Plain jobs give their per-invocation needs; VideoStreamingJob rows give the stream (service, resolution,
-# video_duration, refresh_rate) and the stage `job_parameters` derives the rest.
+# video_duration, refresh_rate) and the stage `job_parameters` derives the rest. A WebApplicationJob is a plain
+# job on its service's server (efootprint 27 computes it so): its row gives that server and the needs Boavizta's
+# ecobenchmark measured for (service technology, implementation_details), which it keeps for the record.
 JOBS = Table("jobs", "job_id", (
     Field("job_id", pl.String), _name(),
     Field("job_class", pl.String, isin=JOB_CLASSES),
@@ -178,6 +187,7 @@ JOBS = Table("jobs", "job_id", (
     Field("resolution", pl.String, nullable=True),
     Field("video_duration", unit="hour", nullable=True, gt=0),
     Field("refresh_rate", unit="1 / second", nullable=True, ge=0),
+    Field("implementation_details", pl.String, nullable=True),
 ), "Job")
 
 USAGE_JOURNEY_STEPS = Table("usage_journey_steps", "step_id", (
