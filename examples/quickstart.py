@@ -556,6 +556,52 @@ print(f"{variants.height} variants from {variants['total_footprint_kg'].min() / 
       f"{variants['total_footprint_kg'][0] / 1000:,.0f} t CO2e")
 
 # %% [markdown]
+# ## Files saved by older efootprint versions (9 to 26)
+# `read_model` also reads the JSON files that efootprint 9.0.0 to 26.x wrote: an older file is first upgraded, one
+# step per major version, to the efootprint 27 form, as efootprint 27 itself upgrades it (renamed classes and
+# attributes, new units, moved structures). Results saved in a file are never used: everything is recomputed
+# (`efp upgrade OLD.json --check-saved` compares them with today's). `efp upgrade OLD.json --out NEW.json` writes
+# the efootprint 27 form. Here, the quickstart as efootprint 9.1.5 saved it, one year long.
+
+# %%
+from efp_tables.compute import compute
+from efp_tables.io.efootprint_json import read_document, upgraded_document
+
+old_path = REFERENCE / "old_versions" / "quickstart_v9.json"
+old_document = read_document(old_path)
+upgraded = upgraded_document(old_document, old_path.name)
+print(upgraded.summary())
+
+# %% [markdown]
+# The server, as efootprint 9.1.5 wrote it and in the efootprint 27 form (only what changed):
+
+# %%
+server_id = next(iter(old_document["Server"]))
+old_server, new_server = old_document["Server"][server_id], upgraded.document["Server"][server_id]
+
+
+def shown(value) -> str | None:
+    return f"{value['value']} {value['unit']}" if isinstance(value, dict) and "unit" in value else None
+
+
+renamed = {new: old for (object_id, new), old in upgraded.former_names.items() if object_id == server_id}
+server_changes = pl.DataFrame(
+    [{"efootprint 9.1.5": renamed.get(name, name), "value": shown(old_server[renamed.get(name, name)]),
+      "efootprint 27": name, "value in 27": shown(value)}
+     for name, value in new_server.items()
+     if name in renamed or shown(value) != shown(old_server.get(name))])
+assert server_changes["efootprint 27"].to_list() == ["carbon_footprint_manufacturing", "ram", "utilization_rate",
+                                                     "base_ram_consumption"]
+server_changes
+
+# %%
+old_version_total_kg = compute(read_model(old_path)).total_footprint_kg()
+old_reference = pl.read_parquet(REFERENCE / "old_versions" / "quickstart_v9.results.parquet")
+assert close(next(iter(old_version_total_kg.values())), system_total_kg(old_reference))
+print(f"quickstart_v9.json: total footprint {next(iter(old_version_total_kg.values())) / 1000:,.1f} t CO2e over one "
+      f"year, as efootprint 27 computes it from that file")
+
+# %% [markdown]
 # <!-- section: the seeds' own code (issue 20) -->
 # ## The seeds' own code runs too: change one word in the imports
 # e-footprint's two quickstart notebooks, as plain scripts:

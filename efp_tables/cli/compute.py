@@ -9,7 +9,8 @@ from efp_tables.errors import ModelError
 
 def add(commands) -> None:
     c = commands.add_parser("compute", help="compute efootprint JSON models, write DIR/results.parquet and BI tables")
-    c.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
+    c.add_argument("models", nargs="+",
+                   help="efootprint JSON model(s) (efootprint 9 to 27); several make a portfolio")
     c.add_argument("--out", required=True, help="output folder")
     c.add_argument("--engine", default="local",
                    help="local (default), or dask: the models computed by a Dask cluster's workers, each writing "

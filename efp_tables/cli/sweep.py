@@ -7,7 +7,7 @@ from pathlib import Path
 
 def add(commands) -> None:
     w = commands.add_parser("sweep", help="compute many variants of a model, write DIR/sweep.parquet")
-    w.add_argument("model", help="efootprint 27 JSON model")
+    w.add_argument("model", help="efootprint JSON model (efootprint 9 to 27)")
     w.add_argument("--grid", required=True,
                    help='GRID.json: {"OBJECT_ID.attribute": [values...], ...} or {"variants": [{...}, ...]}')
     w.add_argument("--out", required=True, help="output folder")
