@@ -10,7 +10,7 @@ import polars as pl
 from efp_tables.builders.archetypes import cloud_instances
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError
-from efp_tables.stages import devices, jobs, network, servers, storage, system, usage
+from efp_tables.stages import attribution, devices, jobs, network, servers, storage, system, usage
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE
 from efp_tables.tables.model import Model
@@ -39,6 +39,7 @@ STAGES = (
     devices.device_footprints_per_usage_pattern,
     devices.device_footprints,
     system.footprint_by_object, system.total_footprint,
+    attribution.attribution,
 )
 
 

@@ -30,15 +30,22 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
     the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
     0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
-    params = parameters(storages, STORAGE, "data_replication_factor",
-                        pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
     rates = (job_hourly_data_stored_across_usage_patterns
              .joined(parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"])
-             .joined(params, STORAGE))
-    return rates.per_distinct(["data_replication_factor", "_dump_after"], _stored).keyed_by([*STORAGE, "job_id"])
+             .joined(dump_parameters(storages), STORAGE))
+    return rates.per_distinct(["data_replication_factor", "_dump_after"], stored_with_dumps).keyed_by(
+        [*STORAGE, "job_id"])
 
 
-def _stored(rates: Hourly) -> dict[str, np.ndarray]:
+def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
+    """What `stored_with_dumps` reads of each storage: its replication factor and whole hours before a dump."""
+    return parameters(storages, STORAGE, "data_replication_factor",
+                      pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
+
+
+def stored_with_dumps(rates: Hourly) -> dict[str, np.ndarray]:
+    """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour, key columns of `dump_parameters`):
+    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job)."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
     written = (rates[VALUE].astype(np.float32) * replication) * np.float32(_TB_PER_MB)
     changes = written.copy()

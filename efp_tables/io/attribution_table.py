@@ -1,0 +1,50 @@
+"""The attribution atoms (stages.attribution) as one fact table, and the objects its keys point to.
+
+`attribution.parquet` has the columns of efootprint's atoms files (shared/reference/*.attribution.parquet, so that
+attribution_parity.py compares it directly) plus `system_id`:
+    system_id, source_id, source_class, stream, phase, usage_pattern_id, journey_id, job_id, step_id,
+    rsn_id, ef_id, recn_id, redn_id, hour, value_kg
+one row per atom and hour where the atom is not 0 (an atom that is 0 throughout keeps one row at its first hour,
+so that every atom is listed). It is also the fact table of a star schema: every `*_id` joins, with
+`system_id`, to `objects.parquet` (system_id, object_id, object_table, object_class, object_name). `hour` is a
+UTC timestamp (Arrow timestamp[us, tz=UTC]); `value_kg` carries its unit ("kilogram") in its Arrow field
+metadata. Key columns are dictionary-encoded: a few distinct values repeated over every hour."""
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from efp_tables.io.results_table import objects, with_units
+from efp_tables.stages.attribution import ATOM_KEYS, EDGE_CELL_COLUMNS
+from efp_tables.stages.timeline import HOUR, VALUE
+
+KEY = [*ATOM_KEYS, *EDGE_CELL_COLUMNS]
+ID_COLUMNS = [c for c in KEY if c.endswith("_id")]
+_US_PER_HOUR = 3_600_000_000
+_NOTES = {"hour": {"timezone": "UTC", "description": "hour starting"},
+          "value_kg": {"description": "kg CO2-eq of the atom in that hour"}}
+
+
+def atom_rows(atoms) -> pl.DataFrame:
+    """Long rows of an attribution Hourly: KEY, hour (UTC), value_kg; zero hours left out but for one row of an
+    atom that is 0 throughout."""
+    long = atoms.long()
+    nonzero = pl.col(VALUE) != 0
+    first_of_empty = (~nonzero.any().over(atoms.key_columns)) & (pl.col(HOUR) == pl.col(HOUR).min().over(
+        atoms.key_columns))
+    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in KEY if c not in long.columns]
+    return (long.filter(nonzero | first_of_empty).with_columns(*missing)
+            .select(*KEY, *[c for c in atoms.key_columns if c not in KEY],
+                    (pl.col(HOUR) * _US_PER_HOUR).cast(pl.Datetime("us", "UTC")).alias("hour"),
+                    pl.col(VALUE).alias("value_kg")))
+
+
+def atoms_table(results) -> pa.Table:
+    """attribution.parquet of computed `results` (a compute.Results), as an Arrow table with unit metadata."""
+    rows = atom_rows(results.hourly("attribution")).with_columns(pl.col(KEY).cast(pl.Categorical))
+    return with_units(rows, {"value_kg": "kilogram"}, _NOTES)
+
+
+def objects_table(results) -> pa.Table:
+    """objects.parquet: the name, class and table of every object (and system) the atoms' ids point to."""
+    return with_units(objects(results.model).collect().sort("system_id", "object_table", "object_id"), {})
