@@ -21,6 +21,7 @@ SUFFIXES = {"kilogram": "kg", "kilowatt_hour": "kwh", "concurrent": "concurrent"
 OBJECT_TABLES = ["usage_patterns", "usage_journeys", "usage_journey_steps", "jobs", "servers", "storages",
                  "networks", "devices", "systems"]
 FILES = sorted(["results.parquet", "footprint_by_category.parquet", "footprint_by_category_hourly.parquet",
+                "attribution.parquet", "objects.parquet",
                 *(f"{table}_hourly.parquet" for table in OBJECT_TABLES)])
 # Which efootprint attribute each (category, phase) of footprint_by_category sums, on which object class.
 CATEGORY_SOURCES = {("Servers", "Manufacturing"): ("Server", "instances_manufacturing_footprint"),

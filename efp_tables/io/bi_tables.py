@@ -4,7 +4,10 @@
 - `<object table>_hourly.parquet` (servers, storages, jobs, ...): one row per (system, object, key, hour) and one
   column per hourly attribute, named `<attribute>_<unit suffix>` (`instances_energy_kwh`);
 - `footprint_by_category.parquet`: kg per (system, category, phase, object) over the whole period, and
-  `footprint_by_category_hourly.parquet`: kg per (system, category, phase, hour).
+  `footprint_by_category_hourly.parquet`: kg per (system, category, phase, hour);
+- `attribution.parquet`: the attribution atoms, one row per atom and hour, in efootprint's atoms format
+  (attribution_parity.py compares it directly) and a star-schema fact table whose ids join to
+  `objects.parquet` (names, classes) — see io.attribution_table.
 
 Every quantity column carries its pint unit in its Arrow field metadata (key "unit") and, where a BI tool would
 drop that metadata, in its name. Hours are UTC: `hour_utc` columns are timestamp[us, tz=UTC]; the long table's
@@ -22,6 +25,7 @@ import pyarrow as pa
 from efp_tables.engine import ENGINE
 from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
+from efp_tables.io.attribution_table import atoms_table, objects_table
 from efp_tables.io.results_table import objects, with_units
 from efp_tables.stages.timeline import HOUR, VALUE
 
@@ -150,6 +154,8 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
                                                  {"footprint_kg": "kilogram"})
     tables["footprint_by_category_hourly"] = with_units(footprint_by_category_hourly(by_object),
                                                         {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
+    tables["attribution"] = atoms_table(results)
+    tables["objects"] = objects_table(results)
     return tables
 
 
