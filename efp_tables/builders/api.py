@@ -735,6 +735,13 @@ class System(ModelObject):
         `reset_values()` to show either on the objects."""
         return Simulation(self, changes, from_date)
 
+    def compare_to(self, other: "System"):
+        """`other` (B) compared against this System (A), as efootprint's System.compare_to: an
+        outputs.comparison.Comparison, with `summary` (totals, delta, decomposition by category and phase, input
+        diff), `time_series` (aligned hourly and cumulative kg), `chart()` and `write(folder)`."""
+        from efp_tables.outputs.comparison import compare, side_of_model
+        return compare(side_of_model(self.model(), self.name), side_of_model(other.model(), other.name))
+
     def to_json(self, path: str | Path) -> Path:
         """Write the System as an efootprint 27 JSON file (atomically); returns the path."""
         from efp_tables.io.efootprint_json_writer import write_model

@@ -7,11 +7,11 @@ import argparse
 import sys
 import warnings
 
-from efp_tables.cli import chart, compute, explain, quickstart, report, simulate, sweep, upgrade
+from efp_tables.cli import chart, compare, compute, explain, quickstart, report, simulate, sweep, upgrade
 from efp_tables.errors import ModelError
 from efp_tables.io.json_upgrade import UpgradeWarning
 
-COMMANDS = (compute, sweep, simulate, quickstart, chart, explain, report, upgrade)
+COMMANDS = (compute, sweep, simulate, quickstart, chart, explain, report, upgrade, compare)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,10 +24,10 @@ import numpy as np
 import polars as pl
 
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
-from efp_tables.stages.jobs import COORDINATE, JOB
+from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
 from efp_tables.stages.storage import STORAGE, dump_parameters, stored_with_dumps
-from efp_tables.stages.timeline import VALUE, join, keyed, parameters
+from efp_tables.stages.timeline import VALUE, keyed, parameters
 
 # An atom's key, as efootprint's attribution atoms (and shared/reference/*.attribution.parquet) spell it.
 CELL_COLUMNS = ["usage_pattern_id", "journey_id", "job_id", "step_id"]
