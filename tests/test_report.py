@@ -102,7 +102,7 @@ def test_report_renders_in_chromium(page, tmp_path):
     # Vega drew every chart: one <svg class="marks"> per chart div, with marks inside.
     divs = re.findall(r'<div class="chart[^"]*" id="chart-\d+"', dom)
     drawn = re.findall(r'<svg[^>]*class="marks"', dom)
-    assert len(divs) == 3 and len(drawn) == len(divs), f"{len(drawn)} of {len(divs)} charts drawn"
+    assert len(divs) == 4 and len(drawn) == len(divs), f"{len(drawn)} of {len(divs)} charts drawn"  # 4th: Sankey
     assert dom.count('role-mark') >= len(divs)
     image = Image.open(shot).convert("RGB")
     width, height = image.size
@@ -120,6 +120,7 @@ def test_report_portfolio_and_errors(tmp_path, capsys):
     html = out.read_text()
     assert "quickstart" in html and "ecommerce" in html
     assert "Total footprint over time (ecommerce)" in html
+    assert html.count("Who causes what: usage patterns") == 2  # one Sankey per system
     assert main(["report", str(REFERENCE / "quickstart.json"), "--out", str(tmp_path / "report.txt")]) == 2
     assert "an .html file" in capsys.readouterr().err
     assert not (tmp_path / "report.txt").exists()

@@ -742,6 +742,14 @@ class System(ModelObject):
         from efp_tables.outputs.comparison import compare, side_of_model
         return compare(side_of_model(self.model(), self.name), side_of_model(other.model(), other.name))
 
+    def sankey(self, phases: list[str] | None = None, exclude: list[str] | None = None,
+               levels: list[str] | None = None):
+        """Who causes what: the attribution atoms as a Sankey diagram (an altair chart), of `phases`
+        ("manufacturing", "use"; default both), without the source classes `exclude` ("Device", "ServerBase",
+        ...), over `levels` (among country, usage_pattern, journey, step, job, source; default all)."""
+        from efp_tables.outputs.sankey import results_sankey
+        return results_sankey(self.results, phases, exclude, levels, self.id)
+
     def to_json(self, path: str | Path) -> Path:
         """Write the System as an efootprint 27 JSON file (atomically); returns the path."""
         from efp_tables.io.efootprint_json_writer import write_model

@@ -13,9 +13,11 @@ KINDS = {
     "cumulative": _RESULTS,
     "diffs": ("diffs.parquet", "emission diffs", "efp simulate"),
     "sensitivity": ("sweep.parquet", "sweep", "efp sweep"),
+    "sankey": ("attribution.parquet", "attribution atoms", "efp compute"),
 }
 # a column that only the files of that kind have
-MARKER_COLUMNS = {"long results": "kind", "emission diffs": "delta_kg", "sweep": "total_footprint_kg"}
+MARKER_COLUMNS = {"long results": "kind", "emission diffs": "delta_kg", "sweep": "total_footprint_kg",
+                  "attribution atoms": "value_kg"}
 FORMATS = (".html", ".png")
 
 
@@ -24,7 +26,7 @@ def add(commands) -> None:
     c.add_argument("results", help="a folder written by efp compute / simulate / sweep, or one of its Parquet files")
     c.add_argument("--kind", required=True, choices=list(KINDS),
                    help="footprint, hourly, cumulative (results.parquet), diffs (diffs.parquet), "
-                        "sensitivity (sweep.parquet)")
+                        "sensitivity (sweep.parquet), sankey (attribution.parquet and objects.parquet)")
     c.add_argument("--object", dest="objects", action="append",
                    help="object id or name (repeat for several); hourly: required, cumulative: default all")
     c.add_argument("--attribute", help="hourly: the result attribute, e.g. instances_energy")
@@ -33,6 +35,14 @@ def add(commands) -> None:
                    help="hourly, cumulative, diffs: period of the points (auto: at most 2,000 per line)")
     c.add_argument("--hourly-delta", action="store_true", help="diffs: add the change over time")
     c.add_argument("--baseline", type=int, default=0, help="sensitivity: the baseline variant (default 0)")
+    c.add_argument("--phase", dest="phases", action="append", choices=["manufacturing", "use"],
+                   help="sankey: only this life-cycle phase (repeat for both; default both)")
+    c.add_argument("--exclude", action="append",
+                   help="sankey: leave out the atoms of this class of sources (Server, GPUServer, BoaviztaCloudServer, "
+                        "ServerBase, Storage, Network, Device; repeat for several)")
+    c.add_argument("--levels", help="sankey: the columns shown, comma-separated among country, usage_pattern, "
+                                    "journey, step, job, source (default all)")
+    c.add_argument("--system", help="sankey: the system to show, when the results hold several")
     c.add_argument("--out", required=True, help="FILE.html or FILE.png")
     c.set_defaults(run=run)
 
@@ -45,7 +55,9 @@ def run(args) -> int:
         raise ModelError("chart", "--out", args.out, f"a file name ending in {' or '.join(FORMATS)}")
     for option, given, kinds in (("--object", args.objects, ("hourly", "cumulative")),
                                  ("--attribute", args.attribute, ("hourly",)),
-                                 ("--hourly-delta", args.hourly_delta, ("diffs",))):
+                                 ("--hourly-delta", args.hourly_delta, ("diffs",)),
+                                 ("--phase", args.phases, ("sankey",)), ("--exclude", args.exclude, ("sankey",)),
+                                 ("--levels", args.levels, ("sankey",)), ("--system", args.system, ("sankey",))):
         if given and args.kind not in kinds:
             raise ModelError(f"chart --kind {args.kind}", option, given,
                              f"no {option} (it is for --kind {' or '.join(kinds)})")
@@ -61,6 +73,8 @@ def run(args) -> int:
         chart = charts.cumulative(table, args.by, args.objects, args.resample)
     elif args.kind == "diffs":
         chart = charts.emission_diffs(table, args.hourly_delta, args.resample)
+    elif args.kind == "sankey":
+        chart = _sankey(Path(args.results), table, args)
     else:
         chart = charts.sweep_sensitivity(table, args.baseline)
     try:
@@ -69,6 +83,18 @@ def run(args) -> int:
         raise ModelError("chart", "--out", args.out, f"a file that can be written ({exc.strerror or exc})") from None
     print(f"wrote {written}")
     return 0
+
+
+def _sankey(path: Path, atoms, args):
+    import polars as pl
+
+    from efp_tables.outputs.sankey import folder_sankey
+    objects = (path if path.is_dir() else path.parent) / "objects.parquet"
+    if not objects.is_file():
+        raise ModelError("chart", "results", str(objects), "the objects.parquet that efp compute writes beside "
+                                                           "attribution.parquet")
+    levels = [level.strip() for level in args.levels.split(",")] if args.levels else None
+    return folder_sankey(atoms, pl.read_parquet(objects), args.phases, args.exclude, levels, args.system)
 
 
 def _read(path: Path, kind: str):

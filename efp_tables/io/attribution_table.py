@@ -6,7 +6,8 @@ attribution_parity.py compares it directly) plus `system_id`:
     rsn_id, ef_id, recn_id, redn_id, hour, value_kg
 one row per atom and hour where the atom is not 0 (an atom that is 0 throughout keeps one row at its first hour,
 so that every atom is listed). It is also the fact table of a star schema: every `*_id` joins, with
-`system_id`, to `objects.parquet` (system_id, object_id, object_table, object_class, object_name). `hour` is a
+`system_id`, to `objects.parquet` (system_id, object_id, object_table, object_class, object_name, and
+country_id for usage patterns). `hour` is a
 UTC timestamp (Arrow timestamp[us, tz=UTC]); `value_kg` carries its unit ("kilogram") in its Arrow field
 metadata. Key columns are dictionary-encoded: a few distinct values repeated over every hour."""
 from __future__ import annotations
@@ -45,6 +46,16 @@ def atoms_table(results) -> pa.Table:
     return with_units(rows, {"value_kg": "kilogram"}, _NOTES)
 
 
+def objects_frame(results) -> pl.DataFrame:
+    """The rows of objects.parquet: the table, class and name of every object (and system) the atoms' ids point
+    to, and for a usage pattern its country (`country_id`: the chain of an atom ends at it)."""
+    countries = results.model.table("usage_patterns").select(
+        "system_id", pl.lit("usage_patterns").alias("object_table"), pl.col("usage_pattern_id").alias("object_id"),
+        "country_id")
+    return (objects(results.model).collect().join(countries, on=["system_id", "object_table", "object_id"],
+                                                   how="left").sort("system_id", "object_table", "object_id"))
+
+
 def objects_table(results) -> pa.Table:
-    """objects.parquet: the name, class and table of every object (and system) the atoms' ids point to."""
-    return with_units(objects(results.model).collect().sort("system_id", "object_table", "object_id"), {})
+    """objects.parquet as an Arrow table."""
+    return with_units(objects_frame(results), {})

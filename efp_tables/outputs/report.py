@@ -62,11 +62,15 @@ def _table(frame: pl.DataFrame, numbers: dict[str, str] | None = None, css: str 
     return f"<table{f' class={css!r}' if css else ''}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _charts(long: pl.DataFrame, system_ids: list[str]) -> list[tuple[str, alt.TopLevelMixin]]:
+def _charts(long: pl.DataFrame, system_ids: list[str], results) -> list[tuple[str, alt.TopLevelMixin]]:
+    from efp_tables.outputs.sankey import results_sankey
     shown = [("Footprint by category and object", charts.footprint_from_long(long)),
              ("Cumulative footprint by category", charts.cumulative(long, by="category"))]
     for system_id in system_ids:
         shown.append((f"Total footprint over time ({system_id})", charts.hourly(long, system_id, "total_footprint")))
+    for system_id in system_ids:
+        shown.append((f"Who causes what: usage patterns, journeys, steps and jobs to the footprint of each source "
+                      f"({system_id})", results_sankey(results, system_id=system_id)))
     return shown
 
 
@@ -98,7 +102,7 @@ def report_html(model, results, title: str | None = None) -> str:
 
     specs = []
     sections.append("<h2>Charts</h2>")
-    for number, (caption, chart) in enumerate(_charts(long, system_ids)):
+    for number, (caption, chart) in enumerate(_charts(long, system_ids, results)):
         specs.append((f"chart-{number}", chart.to_dict()))
         sections.append(f'<h3>{escape(caption)}</h3><div class="chart" id="chart-{number}"></div>')
 
@@ -110,7 +114,9 @@ def report_html(model, results, title: str | None = None) -> str:
     sections.append("<h2>Where the top numbers come from</h2>")
     explained = [(system_id, system_id, "total_footprint") for system_id in system_ids]
     for row in ranked.head(EXPLAINED).iter_rows(named=True):
-        explained.append((row["system_id"], row["object_id"], _ATTRIBUTE_OF_PHASE[row["phase"]]))
+        # one model: its long table has no system_id (contributors then say "System"), the model knows its id
+        explained.append((row["system_id"] if portfolio else system_ids[0], row["object_id"],
+                          _ATTRIBUTE_OF_PHASE[row["phase"]]))
     for system_id, object_id, attribute in explained:
         lineage = explain(results.model, results, object_id, attribute, max_depth=EXPLAIN_DEPTH,
                           system_id=system_id)
