@@ -54,6 +54,10 @@ EDGES = {
 }
 KEPT = ("footprint_by_object", "server_fleet_shortages", "storage_fleet_shortages")
 STAGES = stages_for(KEPT)
+# With attribution totals (--attribution): the atoms too. Levels of the totals: level -> atom column.
+ATTRIBUTION_LEVELS = {"usage_pattern": "usage_pattern_id", "journey": "journey_id"}
+KEPT_WITH_ATTRIBUTION = (*KEPT, "attribution")
+STAGES_WITH_ATTRIBUTION = stages_for(KEPT_WITH_ATTRIBUTION)
 # A chunk's working memory per byte of its blocks: arithmetic holds temporaries while it runs.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
@@ -388,29 +392,37 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
     return Model(**tables).validated()
 
 
-def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, Frame]:
-    """The stages of the footprints for `variants`, only the value indices they use carried; capacity checked."""
+def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame, attribution: bool = False) -> dict[str, Frame]:
+    """The stages of the footprints (and with `attribution`, of the atoms) for `variants`, only the value indices
+    they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT, string_ids=False)
+    stages, kept = (STAGES_WITH_ATTRIBUTION, KEPT_WITH_ATTRIBUTION) if attribution else (STAGES, KEPT)
+    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept, string_ids=False)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
 
 
-def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop: int, hourly: bool = False):
+def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop: int, hourly: bool = False,
+                    attribution: tuple[str, ...] = ()):
     """Totals of variants variant_start..variant_stop-1 (the rows `sweep` has for them), computed on their own:
     the unit of work of a sweep. `model` is the one `plan` was parsed on (`parse_grid`); the plan carries the
-    models of its structural changes. With `hourly`, a pair (totals, `variant_hourly`)."""
-    totals, per_hour = _partition(model, plan, variant_start, variant_stop, hourly)
+    models of its structural changes. With `hourly`, a pair (totals, `variant_hourly`); `attribution`: levels
+    of ATTRIBUTION_LEVELS whose totals the rows also have (see `variant_attribution`)."""
+    totals, per_hour = _partition(model, plan, variant_start, variant_stop, hourly, attribution)
     return (totals, per_hour) if hourly else totals
 
 
-def _partition(model: Model, plan: Sweep, start: int, stop: int,
-               hourly: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
+               attribution: tuple[str, ...] = ()) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     totals, hours = [], []
     for structure, variants in plan.models(model, plan.variants(start, stop)):
-        footprints = stage_frames(structure, plan, variants)["footprint_by_object"]
+        frames = stage_frames(structure, plan, variants, attribution=bool(attribution))
+        footprints = frames["footprint_by_object"]
         totals.append(variant_totals(footprints, plan, variants))
+        if attribution:
+            totals[-1] = pl.concat([totals[-1], variant_attribution(frames["attribution"], variants, model,
+                                                                    attribution)], how="horizontal")
         if hourly:
             hours.append(variant_hourly(footprints, variants))
     return (pl.concat(totals).sort("variant"),
@@ -448,6 +460,42 @@ def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> p
                 totals[column] += part["_kg"].item()
     columns = [pl.Series(column, values) for column, values in totals.items()]
     return plan.labelled(variants).with_columns(pl.sum_horizontal(columns).alias("total_footprint_kg"), *columns)
+
+
+def attribution_columns(model: Model, levels: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Per level, {object id: column of its totals} (`usage_pattern_<id>_kg`, `journey_<id>_kg`): every usage
+    pattern and journey of the model, so that every chunk and structure has the same columns."""
+    unknown = [level for level in levels if level not in ATTRIBUTION_LEVELS]
+    if unknown:
+        raise ModelError("sweep", "attribution", unknown, f"levels among {', '.join(ATTRIBUTION_LEVELS)}")
+    tables = {"usage_pattern": "usage_patterns", "journey": "usage_journeys"}
+    return {level: {object_id: f"{level}_{object_id}_kg" for object_id in
+                    model.table(tables[level])[ATTRIBUTION_LEVELS[level]].to_list()} for level in levels}
+
+
+def variant_attribution(atoms: Hourly, variants: pl.DataFrame, model: Model,
+                        levels: tuple[str, ...]) -> pl.DataFrame:
+    """Per variant (rows of `variants`, in order), the footprint each usage pattern (and journey) causes: the
+    attribution atoms summed over the hours and grouped by the level's id, per version of the dimensions the
+    atoms carry, broadcast to the variants as `variant_totals` does. A level's columns add up to the total."""
+    columns = attribution_columns(model, levels)
+    dims = dimensions(atoms.keys.lazy())
+    kg = atoms.keys.select(*[pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String) for level in levels], *dims)\
+        .with_columns(_kg=pl.Series(atoms.period_sums(VALUE)))
+    out = {column: np.zeros(variants.height) for by_id in columns.values() for column in by_id.values()}
+    for carried, rows in _versions(atoms):
+        for level in levels:
+            id_column = ATTRIBUTION_LEVELS[level]
+            sums = kg[rows].group_by(id_column, *carried).agg(pl.col("_kg").sum())
+            for (object_id,), part in sums.partition_by(id_column, as_dict=True).items():
+                column = columns[level][object_id]
+                if carried:
+                    out[column] += (variants.select(carried).join(part, on=carried, how="left",
+                                                                  maintain_order="left")["_kg"]
+                                    .fill_null(0.0).to_numpy())
+                else:
+                    out[column] += part["_kg"].item()
+    return pl.DataFrame({column: values for column, values in out.items()})
 
 
 def variant_hourly(footprints: Hourly, variants: pl.DataFrame) -> pl.DataFrame:
@@ -530,7 +578,7 @@ def block_dimensions(series: Hourly) -> frozenset[str]:
     return frozenset(varying)
 
 
-def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
+def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = False) -> ChunkCost:
     """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
     block rows times the model's hours give its bytes."""
@@ -538,7 +586,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
     hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
     shapes = {**varied_tables(model, plan), "hourly_occurrences":
               occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
-    frames = compute_tables(shapes, stages=STAGES, string_ids=False)
+    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES, string_ids=False)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:
@@ -550,20 +598,21 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
 
 
 def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
-                progress: bool) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
+                progress: bool, attribution: tuple[str, ...] = ()) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
     """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
     fit in `memory_limit` bytes and CHUNK_BYTES (so that progress shows), priced by `chunk_cost`."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
                                    or chunk_size < 1):
         raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
     limit = min(memory_limit_default() if memory_limit is None else memory_limit, CHUNK_BYTES)
-    cost = chunk_cost(model, plan, hourly) if chunk_size is None else None
+    attribution_columns(model, attribution)  # levels checked before anything runs
+    cost = chunk_cost(model, plan, hourly, bool(attribution)) if chunk_size is None else None
     with tqdm(total=len(plan), unit="variant", disable=not progress, file=sys.stderr, mininterval=0,
               dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
         start = 0
         while start < len(plan):
             stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)
-            yield _partition(model, plan, start, stop, hourly)
+            yield _partition(model, plan, start, stop, hourly, attribution)
             bar.update(stop - start)
             start = stop
 
@@ -576,18 +625,22 @@ def _plan(model, grid) -> tuple[Model, Sweep]:
 
 def sweep(model, grid: dict, *, chunk_size: int | None = None, memory_limit: int | None = None,
           progress: bool = False, engine: str = "local", address: str | None = None,
-          workers: int = 2) -> pl.DataFrame:
+          workers: int = 2, attribution: tuple[str, ...] = ()) -> pl.DataFrame:
     """One row per variant: `variant`, one column per parameter (as given), `total_footprint_kg` (the system's
     footprint summed over all hours) and the totals by category and phase. `model` is a Model or an API System.
     Variants run in chunks of `chunk_size`, or as many as `memory_limit` bytes allow (default
     `memory_limit_default()`); `progress` shows a bar of variants done on stderr. `engine="dask"` runs them on a
     Dask cluster instead (`address` of its scheduler, or a local one of `workers` processes; see
-    efp_tables.distributed), its workers writing partitions that are read back here."""
+    efp_tables.distributed), its workers writing partitions that are read back here. `attribution`: levels
+    ("usage_pattern", "journey") whose footprints the rows also give, one `<level>_<id>_kg` column per object
+    (the attribution atoms grouped by it; local engine only)."""
     if engine != "local":
+        if attribution:
+            raise ModelError("sweep", "attribution", attribution, "the local engine")
         return _sweep_elsewhere(model, grid, engine, address, workers, progress)
     model, plan = _plan(model, grid)
     return pl.concat([totals for totals, _ in _partitions(model, plan, chunk_size, memory_limit, False,
-                                                          progress)])
+                                                          progress, attribution)])
 
 
 def _sweep_elsewhere(model, grid: dict, engine: str, address: str | None, workers: int,
@@ -601,7 +654,8 @@ def _sweep_elsewhere(model, grid: dict, engine: str, address: str | None, worker
 
 def sweep_to_parquet(model, grid: dict, path: str | Path, *, hourly_folder: str | Path | None = None,
                      chunk_size: int | None = None, memory_limit: int | None = None, progress: bool = False,
-                     to_arrow: Callable[[pl.DataFrame], pa.Table] = pl.DataFrame.to_arrow) -> int:
+                     to_arrow: Callable[[pl.DataFrame], pa.Table] = pl.DataFrame.to_arrow,
+                     attribution: tuple[str, ...] = ()) -> int:
     """`sweep` written to Parquet chunk by chunk (each chunk's rows through `to_arrow`); with `hourly_folder`,
     also each variant's hourly total footprint in `hourly_folder/variant=N/part.parquet` (hive partitions).
     Both appear only complete: they are written under temporary names and renamed at the end. Returns the
@@ -612,7 +666,7 @@ def sweep_to_parquet(model, grid: dict, path: str | Path, *, hourly_folder: str 
         writer = None
         try:
             for totals, per_hour in _partitions(model, plan, chunk_size, memory_limit, hourly_folder is not None,
-                                                progress):
+                                                progress, attribution):
                 table = to_arrow(totals)
                 writer = writer or pq.ParquetWriter(temporary, table.schema, compression="zstd")
                 writer.write_table(table)

@@ -13,6 +13,11 @@ def add(commands) -> None:
     w.add_argument("--out", required=True, help="output folder")
     w.add_argument("--hourly", action="store_true",
                    help="also write each variant's hourly total footprint to DIR/hourly/variant=N/part.parquet")
+    w.add_argument("--attribution", action="store_true",
+                   help="also each usage pattern's footprint per variant (usage_pattern_<id>_kg columns: the "
+                        "attribution atoms grouped by pattern)")
+    w.add_argument("--journeys", action="store_true",
+                   help="with --attribution: also each journey's footprint (journey_<id>_kg columns)")
     w.add_argument("--chunk-size", type=int, default=None,
                    help="variants per chunk (default: as many as half the available memory, at most 2 GB, allows)")
     w.add_argument("--engine", default="local",
@@ -41,8 +46,13 @@ def run(args) -> int:
     if args.engine != "local":
         return _run_distributed(args, started)
     out, hourly = Path(args.out) / "sweep.parquet", Path(args.out) / "hourly" if args.hourly else None
+    if args.journeys and not args.attribution:
+        from efp_tables.errors import ModelError
+        raise ModelError("sweep", "--journeys", True, "--attribution as well")
+    attribution = ("usage_pattern", *(("journey",) if args.journeys else ())) if args.attribution else ()
     count = sweep_to_parquet(read_model(args.model), read_grid(args.grid), out, hourly_folder=hourly,
-                             chunk_size=args.chunk_size, progress=sys.stderr.isatty(), to_arrow=kilograms)
+                             chunk_size=args.chunk_size, progress=sys.stderr.isatty(), to_arrow=kilograms,
+                             attribution=attribution)
     total = pl.col("total_footprint_kg")
     low, high = pl.scan_parquet(out).select(total.min().alias("low"), total.max().alias("high")).collect().row(0)
     print(f"{count:,} variants: total footprint from {low / 1000:,.1f} to {high / 1000:,.1f} t CO2e")
@@ -59,7 +69,8 @@ def _run_distributed(args, started: float) -> int:
     from efp_tables.sweeps import read_grid
 
     check_engine(args.engine)
-    for flag, value in (("--hourly", args.hourly or None), ("--chunk-size", args.chunk_size)):
+    for flag, value in (("--hourly", args.hourly or None), ("--chunk-size", args.chunk_size),
+                        ("--attribution", args.attribution or None)):
         if value is not None:
             raise ModelError("sweep", flag, value, "the local engine (with --engine dask, see --partition-size)")
     summaries = sweep_on_dask(read_model(args.model), read_grid(args.grid), args.out, address=args.address,
