@@ -73,3 +73,21 @@ def test_atoms_equal_efootprint_atoms(scenario, capsys):
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     assert ok, summary
     assert f"matched {reference.select(attribution_parity().KEY).unique().height}/" in summary
+
+
+def test_a_system_without_any_cell_has_no_atoms():
+    from datetime import datetime
+
+    from efp_tables.builders.api import Countries, Network, System, UsageJourney, UsageJourneyStep, UsagePattern
+    from efp_tables.builders.time_series import linear_growth_hourly_values
+    step = UsageJourneyStep("Read", user_time_spent="1 min", jobs=[])
+    pattern = UsagePattern("Readers", hourly_occurrences=linear_growth_hourly_values("1 day", 10, 20,
+                                                                                      datetime(2025, 1, 1)),
+                           usage_journeys=[UsageJourney("Reading", uj_steps=[step])], devices=[],
+                           network=Network("WIFI network", bandwidth_energy_intensity="0.05 kWh/GB"),
+                           country=Countries.FRANCE())
+    results = System("Idle", usage_patterns=[pattern]).compute()
+    atoms = results.hourly("attribution")
+    assert atoms.height == 0 and sum(results.total_footprint_kg().values()) == 0.0
+    from efp_tables.io.attribution_table import atoms_table
+    assert atoms_table(results).num_rows == 0

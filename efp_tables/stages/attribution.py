@@ -64,7 +64,8 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                              job_hourly_data_stored_across_usage_patterns),
              _network_atoms(job_hourly_data_transferred_per_coordinate, usage_pattern_network_intensity),
              *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern)]
-    atoms = stacked([part for part in parts if part.height])
+    # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
+    atoms = stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
 
 
@@ -84,7 +85,8 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     rows, at = keys[ROW].to_numpy(), keys["_other"].fill_null(-1).to_numpy()
     blocks = {c: left.blocks[c][rows] for c in left.blocks}
     for column in columns:
-        block = right.blocks[column][np.maximum(at, 0)]
+        source = right.blocks[column]
+        block = source[np.maximum(at, 0)] if source.shape[0] else np.zeros((len(at), source.shape[1]))
         block[at < 0] = 0.0
         blocks[column] = block
     return Hourly.of(keys.drop("_other", "_other_first", "_other_last"), blocks, series.start)
