@@ -78,6 +78,20 @@ def test_a_service_sweep_keeps_the_jobs_without_a_service():
         assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
 
 
+def test_a_job_and_a_service_swept_together_match_efootprint():
+    # Regression: the jobs and the services each carried a dimension of their own, and the left join of the
+    # services onto the jobs asked the services for the jobs' dimension (a ColumnNotFoundError).
+    grid = {"video-upload.data_transferred": ["20 MB", "50 MB"],
+            "Video-streaming-service.bits_per_pixel": ["0.1 bit", "0.05 bit"]}
+    result = sweep(read_model(QUICKSTART), grid)
+    assert result.height == 4
+    for row in result.rows(named=True):
+        live = LiveModel(QUICKSTART)
+        for name in grid:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+
+
 def test_a_gpu_server_sweep_matches_efootprint():
     path = REFERENCE / "ml_workflow.json"
     model = read_model(path)

@@ -39,7 +39,7 @@ def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inn
     only_right = sorted(right_dims - left_dims)
     if how == "left" and only_right:
         left = left.join(right.select(only_right).unique(), how="cross")
-        shared = sorted(left_dims | right_dims)
+        shared = sorted(right_dims)  # the left side now has them all; the right side has only its own
     return left.join(right, on=[*on, *shared], how=how, **options)
 
 
