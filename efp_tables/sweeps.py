@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from efp_tables.compute import _raise_on_violations, compute_tables, stages_for
 from efp_tables.engine import ENGINE
-from efp_tables.errors import ModelError
+from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
 from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, parameters
 from efp_tables.tables import schema as s
@@ -187,7 +187,8 @@ def _locate(model: Model, name) -> tuple[s.Table, str, str]:
     object_id, attribute = name.rsplit(".", 1)
     tables = [t for t in s.OBJECT_TABLES if object_id in set(model.table(t.name)[t.id].to_list())]
     if not tables:
-        raise ModelError("sweep", "parameter", name, f"the id of an object of the model (no object {object_id!r})")
+        raise ModelError("sweep", "parameter", name, f"the id of an object of the model (no object {object_id!r}"
+                         f"{did_you_mean(object_id, [i for t in s.OBJECT_TABLES for i in model.table(t.name)[t.id]])})")
     return tables[0], object_id, attribute
 
 
@@ -199,12 +200,15 @@ def _structural_attributes(table: s.Table) -> dict[str, tuple[str, s.Field | Non
     return attributes | {attribute: ("edge", None) for owner, attribute in EDGES if owner == table.name}
 
 
-def _numeric_field(table: s.Table, object_id: str, attribute: str) -> s.Field:
-    numeric = {f.name: f for f in table.fields if f.dtype == pl.Float64}
+def _numeric_field(model: Model, table: s.Table, object_id: str, attribute: str) -> s.Field:
+    row = model.table(table.name).filter(pl.col(table.id) == object_id).row(0, named=True)
+    object_class = s.object_class(table, row)
+    inputs = s.input_fields(table, object_class)
+    numeric = {f.name: f for f in inputs if f.dtype == pl.Float64}
     if attribute not in numeric:
-        raise ModelError(f"{table.object_class} {object_id!r}", "sweep parameter", attribute,
-                         f"a numeric input among {sorted(numeric)} or a structural one among "
-                         f"{sorted(_structural_attributes(table))}")
+        structural = [name for name, (_, f) in _structural_attributes(table).items() if f is None or f in inputs]
+        raise ModelError(f"{object_class} {object_id!r}", "sweep parameter", attribute,
+                         attribute_choices(attribute, sorted(numeric), sorted(structural)))
     return numeric[attribute]
 
 
@@ -228,7 +232,7 @@ def _parameter(model: Model, index: int, name, raws: list) -> tuple[Parameter, l
     table, object_id, attribute = _locate(model, name)
     if attribute in _structural_attributes(table):
         return _structural_parameter(model, index, name, table, object_id, attribute, raws)
-    field = _numeric_field(table, object_id, attribute)
+    field = _numeric_field(model, table, object_id, attribute)
     unit, owner = _unit_of(model, table, object_id, field), f"{table.object_class} {object_id!r}"
     baseline = model.table(table.name).filter(pl.col(table.id) == object_id)[field.name][0]
     labels, values, codes, parsed = [], [], [], {}

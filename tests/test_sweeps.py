@@ -142,6 +142,29 @@ def test_bad_grids_fail_before_computing(grid, message):
         parse_grid(read_model(QUICKSTART), grid)
 
 
+@pytest.mark.parametrize(("grid", "message"), [
+    ({"server.average_carbon_intensty": ["1 g/kWh"]}, "did you mean 'average_carbon_intensity'?"),
+    ({"sever.power": ["1 W"]}, "(no object 'sever'; did you mean 'server'?)"),
+    ({"Mean-video-consumption-user-journey.weight": [1]}, "expected a structural input among ['uj_steps']"),
+])
+def test_grid_typos_are_told_with_the_closest_name(grid, message, tmp_path, capsys):
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(grid))
+    assert main(["sweep", str(QUICKSTART), "--grid", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "[]" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plain_server_lists_no_gpu_attribute(tmp_path, capsys):
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps({"server.gpu_power": ["400 W/gpu"]}))
+    assert main(["sweep", str(QUICKSTART), "--grid", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "Server 'server': sweep parameter = 'gpu_power'" in err and "'idle_power'" in err
+    assert "gpu" not in err.partition("expected")[2].replace("'gpu_power'", "")
+
+
 def test_sweep_command_writes_one_row_per_variant(tmp_path, capsys):
     grid = tmp_path / "grid.json"
     grid.write_text(json.dumps({"server.average_carbon_intensity": ["100 g/kWh", "300 g/kWh"],
