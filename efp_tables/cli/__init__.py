@@ -8,10 +8,10 @@ import signal
 import sys
 import time
 
-from efp_tables.cli import chart, common, compute, explain, quickstart, report, simulate, sweep
+from efp_tables.cli import chart, common, compute, describe, explain, quickstart, report, simulate, sweep
 from efp_tables.errors import ModelError
 
-COMMANDS = (compute, sweep, simulate, quickstart, chart, explain, report)
+COMMANDS = (compute, sweep, simulate, describe, quickstart, chart, explain, report)
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
