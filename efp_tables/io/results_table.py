@@ -162,18 +162,23 @@ def _rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
     return selected.filter(pl.col("value").is_not_null())
 
 
-def long_results(results) -> pl.DataFrame:
-    """The long table of every attribute we compute, for all systems of `results` (a compute.Results)."""
+def long_results(results, attributes: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """The long table of every attribute we compute, for all systems of `results` (a compute.Results); with
+    `attributes`, only the rows of those (e.g. the footprints a report shows: a fraction of the rows)."""
     collected = results.collected
     names = objects(results.model)
     parts = []
     for spec in ATTRIBUTES:
+        if attributes is not None and spec.attribute not in attributes:
+            continue
         rows = _rows(collected[spec.frame].lazy(), spec).join(names, on=["system_id", "object_table", "object_id"])
         if spec.classes:
             rows = rows.filter(pl.col("object_class").is_in(spec.classes))
         unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
         parts.append(rows.with_columns(unit.alias("unit")))
     for table, attribute in EMPTY:
+        if attributes is not None and attribute not in attributes:
+            continue
         parts.append(names.filter(pl.col("object_table") == table).select(
             "system_id", "object_table", "object_id", "object_class", "object_name",
             pl.lit(attribute).alias("attribute"), pl.lit("").alias("key_id"), pl.lit("empty").alias("kind"),
