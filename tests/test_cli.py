@@ -1,7 +1,6 @@
 """The `efp` commands as a user meets them: Ctrl-C and unwritable outputs end in one line and leave nothing,
 runs say what they read, their totals and where the files went, --version, python -m, --help examples."""
 import json
-import os
 import re
 import signal
 import subprocess
