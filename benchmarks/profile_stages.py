@@ -4,7 +4,7 @@
 
 Prints the best-of-N wall clock of read_model; of compute + collected on the model already read (materialized,
 the default); of read_model + compute + collected; and of compute + collected with one lazy plan
-(materialize=False). With --stages, also each stage's own collect time (inputs materialized, ids as the stages
+(materialize=False). With --stages, also each stage's own run time (inputs materialized, ids as the stages
 see them), slowest first."""
 import argparse
 import inspect
@@ -13,12 +13,13 @@ import logging
 from efp_tables.builders.archetypes import cloud_instances
 from efp_tables.compute import STAGES, build_plan, compute, ids_as_enum, model_ids
 from efp_tables.io.efootprint_json import read_model
+from efp_tables.stages.hourly import Hourly
 
 from compute import REFERENCE, SCENARIOS, best_of  # benchmarks/compute.py, beside this script
 
 
 def stage_times(model, repeat):
-    """Each stage collected on its materialized inputs (ids as the stages see them): {stage: (seconds, rows)}."""
+    """Each stage run on its materialized inputs (ids as the stages see them): {stage: (seconds, rows or series)}."""
     tables = {name: frame.lazy() for name, frame in model.items()}
     tables["cloud_instances"] = cloud_instances().lazy()
     inputs = ids_as_enum(tables, model_ids(tables))
@@ -26,9 +27,15 @@ def stage_times(model, repeat):
     times = {}
     for stage in STAGES:
         args = [frames[name] for name in inspect.signature(stage).parameters]
-        seconds = best_of(repeat, lambda: stage(*args).collect())
-        times[stage.__name__] = (seconds, stage(*args).collect().height)
+        seconds = best_of(repeat, lambda: run(stage, args))
+        times[stage.__name__] = (seconds, run(stage, args).height)
     return times
+
+
+def run(stage, args):
+    """The stage's output: an Hourly (its key table's rows count the series), or a small table collected."""
+    frame = stage(*args)
+    return frame if isinstance(frame, Hourly) else frame.collect()
 
 
 def main():
@@ -51,7 +58,7 @@ def main():
         if args.stages:
             times = stage_times(model, args.repeat)
             for stage, (seconds, rows) in sorted(times.items(), key=lambda item: -item[1][0]):
-                print(f"    {stage:56s} {seconds * 1000:8.2f} ms {rows:>9,d} rows")
+                print(f"    {stage:56s} {seconds * 1000:8.2f} ms {rows:>9,d} rows or series")
             print(f"    {'sum of stages':56s} {sum(t for t, _ in times.values()) * 1000:8.2f} ms")
 
 

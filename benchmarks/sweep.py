@@ -1,13 +1,17 @@
-"""The 1000-variant quickstart sweep (10 x 5 x 4 x 5 inputs) with efp_tables, and with efootprint 27.0.0's live
-model (the same inputs changed variant by variant, total footprint read each time), in one run; then the
-100,000-variant quickstart sweep (10 values of 5 inputs) to Parquet in a subprocess: its wall time and peak RSS.
+"""Sweeps with efp_tables and with efootprint 27.0.0's live model (inputs changed variant by variant, total footprint
+read each time), side by side in one run, on two quickstart grids:
+- scalar: the 1000-variant grid of inputs that only scale sums (carbon intensity, utilization, storage lifespan,
+  upload size); also its marginal cost per variant (the 1000-variant sweep minus a 100-variant part of it);
+- shape: the 480-variant grid of inputs that change hourly shapes (a job's request duration, a step's time, the
+  storage duration, a job's data stored, the server's RAM).
+Then the 100,000-variant grids of both kinds to Parquet, each in a subprocess: wall time and peak RSS.
 
     .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k]
 
-efootprint is timed on the first N variants (default all 1000), its model loaded beforehand, and its per-variant
-time extrapolated; every variant it computes is compared with ours (relative difference printed). efp_tables is
-timed as the best of 5 runs of JSON read + sweep, after a first call (printed too), and of the sweep alone on a
-model read beforehand, as efootprint's model is loaded before its timing starts."""
+efootprint is timed on the first N variants of each grid (default: all), its model loaded beforehand (only the
+inputs that change from one variant to the next are set), and its per-variant time extrapolated; every variant
+it computes is compared with ours (worst relative difference printed). efp_tables is timed as the best of 5 runs
+of the sweep on a model read beforehand (as efootprint's is), and of JSON read + sweep."""
 import argparse
 import resource
 import subprocess
@@ -21,7 +25,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from efootprint_live import LiveModel  # noqa: E402  (first: name-based ids before efootprint loads)
-from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K  # noqa: E402
+from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K, SHAPE_GRID, SHAPE_GRID_100K  # noqa: E402
 
 from compute import best_of  # noqa: E402  (benchmarks/compute.py, beside this script)
 
@@ -29,64 +33,77 @@ from efp_tables.io.efootprint_json import read_model  # noqa: E402
 from efp_tables.sweeps import sweep, sweep_to_parquet  # noqa: E402
 
 QUICKSTART = ROOT.parent / "shared" / "reference" / "quickstart.json"
+GRIDS_100K = {"scalar": QUICKSTART_GRID_100K, "shape": SHAPE_GRID_100K}
 
 
-def sweep_100k(out: str) -> None:
-    """The 100,000-variant sweep to OUT/sweep.parquet (run in its own process, so its peak RSS is its own)."""
-    sweep_to_parquet(read_model(QUICKSTART), QUICKSTART_GRID_100K, Path(out) / "sweep.parquet")
+def efootprint_per_variant(ours: pl.DataFrame, grid: dict, count: int) -> tuple[float, float]:
+    """efootprint's seconds per variant over the first `count` variants of `ours`, and the worst relative
+    difference of its totals from ours."""
+    live = LiveModel(QUICKSTART)
+    rows = ours.head(count).rows(named=True)
+    worst, previous = 0.0, {}
+    started = time.perf_counter()
+    for row in rows:
+        for name in grid:
+            value = row[name]
+            if previous.get(name) != value:
+                live.set(name, float(value) if value.replace(".", "", 1).isdigit() else value)
+        previous = row
+        total = live.total_kg()
+        worst = max(worst, abs(row["total_footprint_kg"] - total) / total)
+    return (time.perf_counter() - started) / len(rows), worst
+
+
+def compare(name: str, grid: dict, count: int | None) -> None:
+    model = read_model(QUICKSTART)
+    ours = sweep(model, grid)  # warm-up
+    with_read = best_of(5, lambda: sweep(read_model(QUICKSTART), grid))
+    alone = best_of(5, lambda: sweep(model, grid))
+    ef, worst = efootprint_per_variant(ours, grid, count or ours.height)
+    per_variant = alone / ours.height
+    print(f"{name} grid, {ours.height} variants: efp_tables {alone:.3f} s ({per_variant * 1000:.3f} ms per variant; "
+          f"{with_read:.3f} s with the JSON read); efootprint {ef * 1000:.2f} ms per variant "
+          f"(~{ef * ours.height:.1f} s for all): {ef / per_variant:.1f}x faster per variant "
+          f"({ef * ours.height / with_read:.1f}x with the read); worst relative difference {worst:.1e}")
+    if grid is QUICKSTART_GRID:
+        part = {**grid, next(iter(grid)): grid[next(iter(grid))][:1]}  # 100 variants: one carbon intensity
+        small = best_of(5, lambda: sweep(model, part))
+        marginal = (alone - small) / (ours.height - 100)
+        print(f"  marginal cost: ({alone:.3f} - {small:.3f} s for 100 variants) / {ours.height - 100} = "
+              f"{marginal * 1e6:.1f} us per variant: {ef / marginal:.0f}x cheaper than efootprint's")
+
+
+def sweep_100k(kind: str, out: str) -> None:
+    """A 100,000-variant sweep to OUT/sweep.parquet (run in its own process, so its peak RSS is its own)."""
+    sweep_to_parquet(read_model(QUICKSTART), GRIDS_100K[kind], Path(out) / "sweep.parquet")
+
+
+def run_100k(kind: str) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        child = subprocess.run([sys.executable, __file__, "--child-100k", kind, out], check=True)
+        seconds = time.perf_counter() - started
+        del child
+        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # KiB; the largest child so far
+        rows = pl.scan_parquet(Path(out) / "sweep.parquet").select(pl.len()).collect().item()
+    print(f"100,000-variant {kind} sweep to Parquet ({rows:,} rows, subprocess, read + sweep + write): "
+          f"{seconds:.1f} s, {seconds / rows * 1000:.3f} ms per variant, peak RSS of the children so far "
+          f"{peak_gb:.2f} GB")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--efootprint-variants", type=int, default=1000)
+    parser.add_argument("--efootprint-variants", type=int, default=None)
     parser.add_argument("--skip-100k", action="store_true")
-    parser.add_argument("--child-100k", metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--child-100k", nargs=2, metavar=("KIND", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_100k:
-        return sweep_100k(args.child_100k)
-
-    started = time.perf_counter()
-    ours = sweep(read_model(QUICKSTART), QUICKSTART_GRID)
-    cold_seconds = time.perf_counter() - started  # the first call also imports and builds lazily made state
-    efp_seconds = best_of(5, lambda: sweep(read_model(QUICKSTART), QUICKSTART_GRID))
-    model = read_model(QUICKSTART)
-    sweep_seconds = best_of(5, lambda: sweep(model, QUICKSTART_GRID))  # like efootprint's: model loaded before
-
-    live = LiveModel(QUICKSTART)
-    rows = ours.head(args.efootprint_variants).rows(named=True)
-    worst = 0.0
-    started = time.perf_counter()
-    for row in rows:
-        for name in QUICKSTART_GRID:
-            value = row[name]
-            live.set(name, float(value) if value.replace(".", "", 1).isdigit() else value)
-        total = live.total_kg()
-        worst = max(worst, abs(row["total_footprint_kg"] - total) / total)
-    ef_per_variant = (time.perf_counter() - started) / len(rows)
-
-    ours_per_variant = efp_seconds / ours.height
-    sweep_per_variant = sweep_seconds / ours.height
-    print(f"variants: {ours.height}")
-    print(f"efp_tables: {efp_seconds:.3f} s for all (read + sweep, best of 5 after a first call of "
-          f"{cold_seconds:.2f} s), {ours_per_variant * 1000:.3f} ms per variant; {sweep_seconds:.3f} s for the "
-          f"sweep alone (model read before), {sweep_per_variant * 1000:.3f} ms per variant")
-    print(f"efootprint: {ef_per_variant * 1000:.2f} ms per variant over {len(rows)} variants, model loaded before "
-          f"(~{ef_per_variant * ours.height:.1f} s for all)")
-    print(f"ratio: efp_tables {ef_per_variant / ours_per_variant:.1f}x faster per variant with its JSON read, "
-          f"{ef_per_variant / sweep_per_variant:.1f}x without (as efootprint is timed); "
-          f"worst relative difference of totals {worst:.1e}")
-    if args.skip_100k:
-        return
-    with tempfile.TemporaryDirectory() as out:
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--child-100k", out], check=True)
-        seconds = time.perf_counter() - started
-        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # ru_maxrss is in KiB
-        rows = pl.scan_parquet(Path(out) / "sweep.parquet").select(pl.len()).collect().item()
-    print(f"100,000-variant sweep to Parquet ({rows:,} rows, subprocess, read + sweep + write): {seconds:.1f} s, "
-          f"{seconds / rows * 1000:.3f} ms per variant ({ef_per_variant * rows / seconds:.0f}x efootprint's "
-          f"extrapolated time), peak RSS {peak_gb:.2f} GB")
-
+        return sweep_100k(*args.child_100k)
+    compare("scalar", QUICKSTART_GRID, args.efootprint_variants)
+    compare("shape", SHAPE_GRID, args.efootprint_variants)
+    if not args.skip_100k:
+        run_100k("scalar")  # the smaller one first: ru_maxrss is the largest child's
+        run_100k("shape")
 
 
 if __name__ == "__main__":

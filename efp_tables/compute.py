@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import polars as pl
@@ -12,19 +11,20 @@ from efp_tables.builders.archetypes import cloud_instances
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import devices, jobs, network, servers, storage, system, usage
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE
 from efp_tables.tables.model import Model
 
 # Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
 STAGES = (
-    usage.usage_pattern_clock, usage.utc_hourly_occurrences, usage.journey_starts, usage.journey_step_windows,
-    usage.journey_duration, usage.nb_usage_journeys_in_parallel_per_usage_pattern,
+    usage.local_hourly_occurrences, usage.usage_pattern_clock, usage.utc_hourly_occurrences, usage.journey_starts,
+    usage.journey_step_windows, usage.journey_duration, usage.nb_usage_journeys_in_parallel_per_usage_pattern,
     usage.step_hourly_avg_occurrences_per_usage_coordinate,
     jobs.job_parameters, jobs.job_usage_paths, jobs.job_hourly_occurrences_per_coordinate,
     jobs.job_hourly_occurrences_per_usage_pattern,
     jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,
-    jobs.job_hourly_volumes_per_usage_pattern, jobs.job_hourly_data_transferred_per_usage_pattern,
-    jobs.job_hourly_data_stored_per_usage_pattern, jobs.job_hourly_data_transferred_per_coordinate,
-    jobs.job_hourly_volumes_across_usage_patterns, jobs.job_hourly_avg_occurrences_across_usage_patterns,
+    jobs.job_hourly_data_transferred_per_usage_pattern, jobs.job_hourly_data_stored_per_usage_pattern,
+    jobs.job_hourly_data_transferred_per_coordinate, jobs.job_hourly_avg_occurrences_across_usage_patterns,
     jobs.job_hourly_data_transferred_across_usage_patterns, jobs.job_hourly_data_stored_across_usage_patterns,
     servers.server_hardware, servers.server_capacity, servers.server_job_hourly_needs, servers.server_hourly_needs,
     servers.service_total_job_volumes, servers.server_instances, servers.server_energy,
@@ -54,36 +54,50 @@ def stages_for(targets: tuple[str, ...]) -> tuple:
     return tuple(stage for stage in STAGES if stage.__name__ in needed)
 
 
-# Collects a materialized stage: (the stage, its inputs by name, its plan on them) -> its rows.
-Collect = Callable[[Callable[..., pl.LazyFrame], dict[str, pl.LazyFrame], pl.LazyFrame], pl.DataFrame]
+# A stage's output: a small table (lazy), or hourly series as dense blocks.
+Frame = pl.LazyFrame | Hourly
 
 
 def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
-               collect: Collect | None = None) -> dict[str, pl.LazyFrame]:
-    """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name.
+               keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+    """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name (with
+    `keep`, only those stages: the others are let go once their last reader has run, and their blocks with them).
 
-    Lazy by default: one plan from inputs to every output. With `materialize`, each stage is collected once
-    (by `collect` when given: a sweep's memory guard) and handed on as a LazyFrame over its result: most stages
-    feed several others, and Polars would otherwise recompute a shared upstream for every consumer."""
+    Hourly stages compute their blocks as they run. The small tables are lazy by default; with `materialize`,
+    each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
+    would otherwise recompute a shared upstream for every consumer."""
     frames = dict(inputs)
-    for stage in stages:
-        if stage.__name__ in frames:  # computed beforehand (compute_tables' capacity check)
-            continue
-        args = {name: frames[name] for name in inspect.signature(stage).parameters}
-        frame = stage(*args.values())
-        if materialize:
-            frame = (collect(stage, args, frame) if collect else frame.collect(engine=ENGINE)).lazy()
-        frames[stage.__name__] = frame
+    readers = {stage.__name__: list(inspect.signature(stage).parameters) for stage in stages}
+    last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
+    for at, stage in enumerate(stages):
+        if stage.__name__ not in frames:  # else computed beforehand (compute_tables' capacity check)
+            frame = stage(*(frames[name] for name in readers[stage.__name__]))
+            if materialize and isinstance(frame, pl.LazyFrame):
+                frame = frame.collect(engine=ENGINE).lazy()
+            frames[stage.__name__] = frame
+        if keep is not None:
+            for name in readers[stage.__name__]:
+                if last_read[name] == at and name in readers and name not in keep:
+                    del frames[name]
     return frames
+
+
+def long(frame: Frame) -> pl.LazyFrame:
+    """A stage output as a long LazyFrame (hourly series: one row per series and hour of its span)."""
+    return frame.long().lazy() if isinstance(frame, Hourly) else frame
 
 
 @dataclass
 class Results:
-    """Lazy results of a model: `results["server_footprints"]` is the LazyFrame of that stage."""
+    """Results of a model: `results["server_footprints"]` is that stage as a (long) LazyFrame,
+    `results.hourly("server_footprints")` its dense blocks."""
     model: Model
-    frames: dict[str, pl.LazyFrame]
+    frames: dict[str, Frame]
 
     def __getitem__(self, name: str) -> pl.LazyFrame:
+        return long(self.frames[name])
+
+    def hourly(self, name: str) -> Hourly:
         return self.frames[name]
 
     @property
@@ -94,7 +108,7 @@ class Results:
     def collected(self) -> dict[str, pl.DataFrame]:
         """Every stage as a DataFrame (fleet capacity checked)."""
         names = self.stage_names
-        frames = dict(zip(names, pl.collect_all([self.frames[n] for n in names], engine=ENGINE)))
+        frames = dict(zip(names, pl.collect_all([self[n] for n in names], engine=ENGINE)))
         _raise_on_violations(frames)
         return frames
 
@@ -105,14 +119,10 @@ class Results:
 
     def total_footprint_kg(self) -> dict[str, float]:
         """{system_id: kg over the whole period} (fleet capacity checked)."""
-        if "collected" in self.__dict__:
-            total = self.collected["total_footprint"]
-        else:  # only what the total needs: the other stages' string ids are not gathered for nothing
-            names = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
-            frames = dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE)))
-            _raise_on_violations(frames)
-            total = frames["total_footprint"]
-        return dict(total.group_by("system_id").agg(pl.col("value").sum()).iter_rows())
+        names = ("server_fleet_shortages", "storage_fleet_shortages")
+        _raise_on_violations(dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE))))
+        total = self.frames["total_footprint"]
+        return dict(zip(total.keys["system_id"].to_list(), total[VALUE].sum(axis=1).tolist()))
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
@@ -127,9 +137,10 @@ def compute(model: Model, materialize: bool = True) -> Results:
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   collect: Collect | None = None, string_ids: bool = True) -> dict[str, pl.LazyFrame]:
+                   keep: tuple[str, ...] | None = None, string_ids: bool = True) -> dict[str, Frame]:
     """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings unless
-    `string_ids` is False (a sweep only sums over objects: it keeps the Enum; `collect`: see build_plan)."""
+    `string_ids` is False (a sweep only sums over objects: it keeps the Enum); only the stages `keep` names if
+    given (see build_plan), else all of `stages`."""
     tables = {**tables, "cloud_instances": cloud_instances().lazy()}
     ids = model_ids(tables)
     inputs = ids_as_enum(tables, ids)
@@ -142,10 +153,15 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
         capacity = capacity.collect(engine=ENGINE).lazy()
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
     frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
-                        collect)
-    if not string_ids:
-        return {stage.__name__: frames[stage.__name__] for stage in stages}
-    return {stage.__name__: ids_as_strings(frames[stage.__name__], ids) for stage in stages}
+                        keep)
+    names = [stage.__name__ for stage in stages] if keep is None else list(keep)
+    return {name: frames[name] if not string_ids else _with_string_ids(frames[name], ids) for name in names}
+
+
+def _with_string_ids(frame: Frame, ids: pl.Enum) -> Frame:
+    if isinstance(frame, Hourly):  # only the key table: a row per series
+        return replace(frame, keys=ids_as_strings(frame.keys.lazy(), ids).collect(engine=ENGINE))
+    return ids_as_strings(frame, ids)
 
 
 def _id_columns(frame: pl.LazyFrame) -> list[str]:

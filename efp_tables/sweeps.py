@@ -10,7 +10,6 @@ Variants run in chunks of consecutive numbers sized from the memory they need (`
 structural overrides (links, choices, lists of links) make a model per combination of their values."""
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 import math
@@ -28,52 +27,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from efp_tables.compute import _raise_on_violations, compute_tables, stages_for
+from efp_tables.compute import Frame, _raise_on_violations, compute_tables, stages_for
 from efp_tables.engine import ENGINE
 from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
-from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, parameters
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
+from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
 from efp_tables.units import to_canonical
 
 
-@dataclass(frozen=True)
-class Footprint:
-    """A footprint of the system total: `column` of `stage` summed over hours and objects. With `scale`, that
-    column is an activity (energy, instances, invocations, busy devices) summed over the hours per `keys` (an
-    object, or an object in a pattern) and then multiplied by an intensity per `keys`: `scale` names the (stage,
-    column) of that intensity. The intensities (carbon intensities, data per invocation, powers, lifespans) thus
-    stay out of a sweep's hourly frames: varying them scales a few sums instead of multiplying hourly rows."""
-    stage: str
-    column: str
-    category: str
-    phase: str
-    scale: tuple[str, str] | None = None
-    keys: tuple[str, ...] = ()
-
-    @property
-    def total(self) -> str:
-        return f"{self.category}_{self.phase}_kg"
-
-
-_SERVER, _STORAGE = ("system_id", "server_id"), ("system_id", "storage_id")
-_DEVICE_IN_PATTERN = ("system_id", "device_id", "usage_pattern_id")
-_JOB_IN_PATTERN = ("system_id", "job_id", "usage_pattern_id")
-FOOTPRINTS = (
-    Footprint("server_energy", "instances_manufacturing_footprint", "servers", "manufacturing"),
-    Footprint("server_energy", "instances_energy", "servers", "use", ("server_hardware", "average_carbon_intensity"),
-              _SERVER),
-    Footprint("storage_instances", "nb_of_instances", "storage", "manufacturing",
-              ("storage_manufacturing_intensity", "kg_per_instance_hour"), _STORAGE),
-    Footprint("job_hourly_avg_occurrences_per_usage_pattern", VALUE, "network", "use",
-              ("job_network_intensity_per_usage_pattern", "kg_per_invocation_hour"), _JOB_IN_PATTERN),
-    Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "manufacturing",
-              ("device_intensities_per_usage_pattern", "manufacturing_kg_per_busy_hour"), _DEVICE_IN_PATTERN),
-    Footprint("nb_journeys_in_parallel_per_usage_pattern", VALUE, "devices", "use",
-              ("device_intensities_per_usage_pattern", "use_kg_per_busy_hour"), _DEVICE_IN_PATTERN),
-)
-TOTAL_COLUMNS = [footprint.total for footprint in FOOTPRINTS]
+# The totals of a sweep's rows: footprint_by_object's (category, phase) summed over objects and hours.
+TOTALS = {(category, phase): f"{category.lower()}_{phase.lower()}_kg" for category, phase in (
+    ("Servers", "Manufacturing"), ("Servers", "Use"), ("Storage", "Manufacturing"), ("Network", "Use"),
+    ("Devices", "Manufacturing"), ("Devices", "Use"))}
+TOTAL_COLUMNS = list(TOTALS.values())
 STRUCTURE = "structure_"
 # Lists of links that a structural change may replace: (object table, efootprint attribute) -> (edge table, its
 # column of the owner, its column of the listed objects).
@@ -83,13 +52,12 @@ EDGES = {
     ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
     ("usage_patterns", "devices"): ("pattern_devices", "usage_pattern_id", "device_id"),
 }
-STAGES = stages_for((*dict.fromkeys(name for footprint in FOOTPRINTS
-                                    for name in (footprint.stage, *(footprint.scale or ())[:1])),
-                     "server_fleet_shortages", "storage_fleet_shortages"))
-# A chunk's working memory per byte of its stage outputs: joins and group-bys hold copies while they run.
+KEPT = ("footprint_by_object", "server_fleet_shortages", "storage_fleet_shortages")
+STAGES = stages_for(KEPT)
+# A chunk's working memory per byte of its blocks: arithmetic holds temporaries while it runs.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
-PROBE_SHARE = 0.1  # of the hours, for the probe run that prices chunks
+CHUNK_BYTES = 256 * 1024**2  # a chunk's blocks: about a second of work, so that progress shows
 
 
 @dataclass(frozen=True)
@@ -424,13 +392,10 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
     return Model(**tables).validated()
 
 
-def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame,
-                 memory_limit: int | None = None) -> dict[str, pl.LazyFrame]:
-    """The stages of the footprints (materialized) for `variants`, only the value indices they use carried;
-    capacity checked. With `memory_limit`, guarded by a `_Budget` (_OverBudget when it would be passed)."""
+def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, Frame]:
+    """The stages of the footprints for `variants`, only the value indices they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES,
-                            collect=None if memory_limit is None else _Budget(memory_limit, used), string_ids=False)
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT, string_ids=False)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
@@ -444,128 +409,73 @@ def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop:
     return (totals, per_hour) if hourly else totals
 
 
-def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
-               memory_limit: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _partition(model: Model, plan: Sweep, start: int, stop: int,
+               hourly: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     totals, hours = [], []
     for structure, variants in plan.models(model, plan.variants(start, stop)):
-        frames = stage_frames(structure, plan, variants, memory_limit)
-        totals.append(variant_totals(frames, plan, variants))
+        footprints = stage_frames(structure, plan, variants)["footprint_by_object"]
+        totals.append(variant_totals(footprints, plan, variants))
         if hourly:
-            hours.append(variant_hourly(frames, variants))
+            hours.append(variant_hourly(footprints, variants))
     return (pl.concat(totals).sort("variant"),
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
 
-def activity_sums(frames: dict[str, pl.LazyFrame], by_hour: bool = False) -> dict[str, pl.DataFrame]:
-    """Per stage the footprints read, the columns they sum, summed over the hours (per hour with `by_hour`) per
-    the keys of its footprints and its dimensions: one group-by of each hourly frame (server energy and the
-    journeys in progress each feed two footprints)."""
-    hour, plans = [HOUR] if by_hour else [], {}
-    for stage in dict.fromkeys(footprint.stage for footprint in FOOTPRINTS):
-        footprints = [footprint for footprint in FOOTPRINTS if footprint.stage == stage]
-        frame = frames[stage]
-        by = [*keyed(frame, list(dict.fromkeys(key for footprint in footprints for key in footprint.keys))), *hour]
-        sums = pl.col(list(dict.fromkeys(footprint.column for footprint in footprints))).sum()
-        plans[stage] = frame.group_by(*by).agg(sums) if by else frame.select(sums)
-    return dict(zip(plans, pl.collect_all(plans.values(), engine=ENGINE)))
+def _versions(footprints: Hourly) -> list[tuple[list[str], np.ndarray]]:
+    """The rows of footprint_by_object by the sweep dimensions they carry (a part without a dimension has it
+    null: it is the same in every variant): (those dimensions, the rows' indices)."""
+    dims = dimensions(footprints.keys.lazy())
+    if not dims:
+        return [([], np.arange(footprints.height))]
+    carried = footprints.keys.select(pl.concat_list(pl.col(d).is_not_null() for d in dims).alias("_carried"))
+    groups = carried.with_row_index("_at").group_by("_carried", maintain_order=True).agg("_at")
+    return [([d for d, present in zip(dims, flags) if present], np.asarray(rows, dtype=np.int64))
+            for flags, rows in groups.iter_rows()]
 
 
-def footprint_sums(frames: dict[str, pl.LazyFrame], activities: dict[str, pl.DataFrame], footprint: Footprint,
-                   by_hour: bool = False) -> pl.LazyFrame:
-    """`footprint` summed over objects and hours (per hour with `by_hour`, as `activities` are) for each version
-    of its own dimensions: the dimensions, [`hour`,] `_kg`."""
-    frame, hour = activities[footprint.stage].lazy(), [HOUR] if by_hour else []
-    kg = pl.col(footprint.column)
-    if footprint.scale is not None:
-        keys = list(footprint.keys)
-        stage, column = footprint.scale
-        frame = join(frame, parameters(frames[stage], keys, column), keys)
-        kg = kg * pl.col(column)
-    dims = dimensions(frame)
-    return (frame.group_by(*dims, *hour).agg(kg.sum().alias("_kg")) if dims or hour
-            else frame.select(kg.sum().alias("_kg")))
+def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
+    """Totals of `variants` (rows of `plan.variants()`, in order): footprint_by_object's rows summed over the
+    hours (activities times their intensities: no hourly footprint is made), per category and phase and per
+    version of the dimensions each carries, then broadcast to the variants."""
+    kg = footprints.keys.select(pl.concat_str("category", pl.lit("|"), "phase").alias("_total"),
+                                *dimensions(footprints.keys.lazy())).with_columns(
+        _kg=pl.Series(footprints.period_sums(VALUE)))
+    totals = {column: np.zeros(variants.height) for column in TOTAL_COLUMNS}
+    for dims, rows in _versions(footprints):
+        sums = kg[rows].group_by("_total", *dims).agg(pl.col("_kg").sum())
+        for (category, phase), column in TOTALS.items():
+            part = sums.filter(pl.col("_total") == f"{category}|{phase}")
+            if dims:
+                totals[column] += (variants.select(dims).join(part, on=dims, how="left", maintain_order="left")["_kg"]
+                                   .fill_null(0.0).to_numpy())
+            elif part.height:
+                totals[column] += part["_kg"].item()
+    columns = [pl.Series(column, values) for column, values in totals.items()]
+    return plan.labelled(variants).with_columns(pl.sum_horizontal(columns).alias("total_footprint_kg"), *columns)
 
 
-def variant_totals(frames: dict[str, pl.LazyFrame], plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
-    """Totals of `variants` (rows of `plan.variants()`, in order): each footprint summed over hours and objects
-    with only its own dimensions, then broadcast to the variants."""
-    activities = activity_sums(frames)
-    sums = pl.collect_all([footprint_sums(frames, activities, footprint) for footprint in FOOTPRINTS],
-                          engine=ENGINE)
-    totals = []
-    for footprint, kg in zip(FOOTPRINTS, sums):
-        dims = dimensions(kg.lazy())
-        total = (variants.select(dims).join(kg, on=dims, how="left", maintain_order="left")["_kg"] if dims
-                 else pl.repeat(kg["_kg"].item(), variants.height, eager=True))  # one row: the sum
-        totals.append(total.fill_null(0.0).alias(footprint.total))
-    return plan.labelled(variants).with_columns(pl.sum_horizontal(totals).alias("total_footprint_kg"), *totals)
-
-
-def variant_hourly(frames: dict[str, pl.LazyFrame], variants: pl.DataFrame) -> pl.DataFrame:
+def variant_hourly(footprints: Hourly, variants: pl.DataFrame) -> pl.DataFrame:
     """The system's total footprint per variant and hour (every hour from the first to the last of any
-    footprint): `variant`, `hour_utc`, `total_footprint_kg`. Each footprint is summed per version of its own
-    dimensions into a dense (version x hour) array; a variant's series adds up the rows of its versions."""
-    activities = activity_sums(frames, by_hour=True)
-    summed = pl.collect_all([footprint_sums(frames, activities, footprint, by_hour=True) for footprint in FOOTPRINTS],
-                            engine=ENGINE)
-    present = pl.concat([frame.select(HOUR) for frame in summed])[HOUR]
-    first, span = (present.min(), present.max() - present.min() + 1) if present.len() else (0, 0)
+    footprint): `variant`, `hour_utc`, `total_footprint_kg`. The rows of each set of dimensions are summed per
+    version of them into a dense (version x hour) block; a variant's series adds up the rows of its versions."""
+    first, last = footprints.spans()
+    begin, span = (int(first.min()), int(last.max() - first.min() + 1)) if footprints.height else (0, 0)
+    at = begin - footprints.start
     total = np.zeros((variants.height, span))
-    for frame in summed:
-        dims = dimensions(frame.lazy())
-        versions = frame.select(dims).unique(maintain_order=True).with_row_index("_version")
-        frame = frame.join(versions, on=dims) if dims else frame.with_columns(_version=pl.lit(0))
-        series = np.zeros((versions.height + 1, span))  # a last row of zeros: variants with no version here
-        series[frame["_version"].to_numpy(), frame[HOUR].to_numpy() - first] = frame["_kg"].to_numpy()
-        of_variant = (variants.join(versions, on=dims, how="left", maintain_order="left")["_version"]
-                      .fill_null(versions.height).to_numpy() if dims else np.zeros(variants.height, int))
-        total += series[of_variant]
-    hours = np.tile(np.arange(first, first + span, dtype=np.int64), variants.height) * 3_600_000_000
+    for dims, rows in _versions(footprints):
+        part = footprints.filtered(np.isin(np.arange(footprints.height), rows)).keyed_by([]).summed([])
+        series = part[VALUE][:, at:at + span]
+        if dims:
+            versions = part.keys.select(dims).with_row_index("_version")
+            of_variant = variants.join(versions, on=dims, how="left", maintain_order="left")["_version"]
+            present = of_variant.is_not_null().to_numpy()
+            total[present] += series[of_variant.drop_nulls().to_numpy()]
+        else:
+            total += series[0]
+    hours = np.tile(np.arange(begin, begin + span, dtype=np.int64), variants.height) * 3_600_000_000
     return pl.DataFrame({"variant": np.repeat(variants["variant"].to_numpy(), span),
                          "hour_utc": pl.Series(hours).cast(pl.Datetime("us", "UTC")),
                          "total_footprint_kg": total.ravel()})
-
-
-def stage_dimensions(plan: Sweep) -> dict[str, frozenset[str]]:
-    """Per stage, the dimensions it may carry: those of the tables it reads, directly or through other stages.
-    An upper bound (`timeline.parameters` drops those along which the columns a stage reads do not vary)."""
-    dims: dict[str, frozenset[str]] = {}
-    for p in plan.numeric:
-        dims[p.table] = dims.get(p.table, frozenset()) | {p.dimension}
-    for stage in STAGES:
-        dims[stage.__name__] = frozenset().union(*(dims.get(name, frozenset())
-                                                   for name in inspect.signature(stage).parameters))
-    return {stage.__name__: dims[stage.__name__] for stage in STAGES}
-
-
-class _OverBudget(Exception):
-    """A chunk computed without a probe would pass its memory limit."""
-
-
-@dataclass
-class _Budget:
-    """The memory guard of a chunk computed without a probe (compute.Collect). An hourly stage with several
-    versions (combinations of the values of its dimensions, which its plan's schema shows) is first computed
-    for one version, from its inputs cut to their first values: that prices all of them; if they would take
-    the bytes held so far past `limit`, _OverBudget is raised instead of running it. A stage with one version
-    costs what it costs in the model itself; one without hours is input-sized, times at most the sweep's own
-    number of variants."""
-    limit: int
-    used: dict[str, list[int]]  # the value indices of each dimension
-    held: int = 0
-
-    def __call__(self, stage: Callable[..., pl.LazyFrame], inputs: dict[str, pl.LazyFrame],
-                 plan: pl.LazyFrame) -> pl.DataFrame:
-        versions = math.prod(len(self.used[d]) for d in dimensions(plan))
-        if versions > 1 and HOUR in plan.collect_schema():
-            # Cut at the inputs, not at the output: a stage may read its series whole (trailing_window_sum).
-            one = stage(*(frame.filter(*(pl.col(d) == self.used[d][0] for d in dimensions(frame)))
-                          for frame in inputs.values())).collect(engine=ENGINE)
-            if self.held + WORKING_COPIES * one.estimated_size() * versions > self.limit:
-                raise _OverBudget(stage.__name__)
-        frame = plan.collect(engine=ENGINE)
-        self.held += frame.estimated_size()
-        return frame
 
 
 def available_memory() -> int:
@@ -586,17 +496,19 @@ def memory_limit_default() -> int:
 
 @dataclass(frozen=True)
 class ChunkCost:
-    """Memory of a chunk of variants: per stage, the bytes of one version (one combination of the values of its
-    dimensions) times the versions the chunk needs, plus the bytes of each variant's own output rows."""
-    version_bytes: dict[str, float]
+    """Memory of a chunk of variants: per hourly stage, the bytes of its blocks for all the sweep's values
+    (`stage_bytes`), scaled by the share of the values of each dimension its blocks vary with (`stage_dims`)
+    that the chunk uses; plus each variant's own output rows."""
+    stage_bytes: dict[str, float]
     stage_dims: dict[str, frozenset[str]]
+    sizes: dict[str, int]  # values per dimension
     variant_bytes: int
 
     def __call__(self, plan: Sweep, start: int, stop: int) -> int:
         used = plan.used_values(start, stop)
-        stages = sum(size * math.prod(len(used[d]) for d in self.stage_dims[name])
-                     for name, size in self.version_bytes.items())
-        return WORKING_COPIES * int(stages + self.variant_bytes * (stop - start))
+        blocks = sum(size * math.prod(len(used[d]) / self.sizes[d] for d in self.stage_dims[name])
+                     for name, size in self.stage_bytes.items())
+        return WORKING_COPIES * int(blocks + self.variant_bytes * (stop - start))
 
     def largest_stop(self, plan: Sweep, start: int, limit: int) -> int:
         """The end of the longest chunk from `start` within `limit` bytes (at least one variant)."""
@@ -607,56 +519,51 @@ class ChunkCost:
         return low
 
 
+def block_dimensions(series: Hourly) -> frozenset[str]:
+    """The sweep dimensions along which the series' blocks differ: those of the key table, but for a
+    dimension whose values share their block rows (an intensity that only scales them)."""
+    dims = dimensions(series.keys.lazy())
+    ids = [c for c, dtype in series.keys.schema.items() if c not in dims and c not in (FIRST, LAST, ROW)
+           and (c.endswith("_id") or dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum))]
+    varying = set()
+    for d in dims:
+        others = [*ids, *(o for o in dims if o != d)]
+        shared = series.keys.group_by(others or pl.lit(0)).agg(pl.col(ROW).n_unique()).get_column(ROW).max()
+        if (shared or 1) > 1:
+            varying.add(d)
+    return frozenset(varying)
+
+
 def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
-    """The cost of chunks, from a small probe run: the first two values of every grid parameter (each of their
-    combinations is a variant; a dimension a stage does not carry then shows), or the first variant of a list
-    (its dimensions are then bounded by `stage_dimensions`), on the first PROBE_SHARE of every usage pattern's
-    hours (hourly frames scale with the hours; the probe's time is mostly the plan's fixed cost)."""
-    probe = plan.used_values(0, 1) if plan.positions is None else \
-        {p.dimension: list(range(min(2, len(p.values)))) for p in plan.parameters}
+    """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
+    each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
+    block rows times the model's hours give its bytes."""
     occurrences = model.table("hourly_occurrences")
-    pattern = "usage_pattern_id"
-    kept = occurrences.filter(pl.col(HOUR) < pl.col(HOUR).min().over(pattern)
-                              + (pl.len().over(pattern) * PROBE_SHARE).ceil())
-    hours_scale = occurrences.height / max(kept.height, 1)
-    frames = compute_tables({**varied_tables(model, plan, probe), "hourly_occurrences": kept.lazy()},
-                            stages=STAGES)
-    bounds, version_bytes, dims = stage_dimensions(plan), {}, {}
+    hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
+    shapes = {**varied_tables(model, plan), "hourly_occurrences":
+              occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
+    frames = compute_tables(shapes, stages=STAGES, string_ids=False)
+    stage_bytes, dims = {}, {}
     for name, frame in frames.items():
-        collected = frame.collect(engine=ENGINE)
-        seen = set(dimensions(collected.lazy()))
-        dims[name] = frozenset(d for d in bounds[name] if d in seen or len(probe[d]) == 1)
-        version_bytes[name] = collected.estimated_size() / math.prod(len(probe[d]) for d in seen) * (
-            hours_scale if HOUR in collected.columns else 1)
-    first = plan.variants(0, 1)
-    # A variant's hourly rows: the output, and before it the dense array of its sums (as big again).
-    variant_bytes = variant_totals(frames, plan, first).estimated_size() + (
-        2 * variant_hourly(frames, first).estimated_size() * hours_scale if hourly else 0)
-    return ChunkCost(version_bytes, dims, int(variant_bytes))
+        if isinstance(frame, Hourly) and frame.blocks:
+            # Blocks are as wide as the series plus what durations add (already in the shape's width).
+            stage_bytes[name] = frame.nbytes / max(frame.width, 1) * (hours + frame.width - 1)
+            dims[name] = block_dimensions(frame)
+    variant_bytes = 200 + (2 * 16 * hours if hourly else 0)  # a row of totals; its hourly rows and their block
+    return ChunkCost(stage_bytes, dims, {p.dimension: len(p.values) for p in plan.numeric}, variant_bytes)
 
 
 def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
                 progress: bool) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
     """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
-    `memory_limit` bytes allow. Without `chunk_size` (and `hourly`), the whole sweep is first tried as one chunk
-    under a `_Budget`, which costs no probe run; if that could pass the limit, chunks are priced by
-    `chunk_cost`."""
+    fit in `memory_limit` bytes and CHUNK_BYTES (so that progress shows), priced by `chunk_cost`."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
                                    or chunk_size < 1):
         raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
-    limit = memory_limit_default() if memory_limit is None else memory_limit
+    limit = min(memory_limit_default() if memory_limit is None else memory_limit, CHUNK_BYTES)
+    cost = chunk_cost(model, plan, hourly) if chunk_size is None else None
     with tqdm(total=len(plan), unit="variant", disable=not progress, file=sys.stderr, mininterval=0,
               dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
-        if chunk_size is None and not hourly:  # first the whole sweep as one chunk, guarded, without a probe
-            try:
-                whole = _partition(model, plan, 0, len(plan), False, limit)
-            except _OverBudget:
-                pass
-            else:
-                yield whole
-                bar.update(len(plan))
-                return
-        cost = chunk_cost(model, plan, hourly) if chunk_size is None else None
         start = 0
         while start < len(plan):
             stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)

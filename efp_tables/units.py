@@ -117,8 +117,12 @@ def unit_symbol(unit: str) -> str:
 
 
 def unit_label(unit: str) -> str:
-    """A unit for a reader (a chart axis): 'kWh', 'occurrences', 'GB RAM', 'CPU cores'; 'value' for none."""
-    label = unit_symbol(unit).replace("_ram", " RAM").replace("_stored", " stored")
+    """A unit for a reader (a chart axis): 'kWh', 'occurrences', 'GB RAM', 'CPU cores'; 'value' for none. A
+    text that is no pint unit (a label a caller made) is shown as it is."""
+    try:
+        label = unit_symbol(unit).replace("_ram", " RAM").replace("_stored", " stored")
+    except (pint.errors.PintError, ValueError, SyntaxError):
+        return unit
     return _PLURALS.get(label, label) or "value"
 
 

@@ -207,6 +207,45 @@ except ModelError as error:
 print(streaming_job)
 
 # %% [markdown]
+# ## A web application service (the seeds' WebApplication)
+# The seeds' second notebook also installs a web application on the server: a back end whose technology
+# Boavizta's [ecobenchmark](https://github.com/Boavizta/ecobenchmark-applicationweb-backend) measured. Its jobs
+# take their CPU and RAM per request from that benchmark, for the service's technology and the job's
+# implementation details (`data/archetypes/web_application_ecobenchmark.csv`; a request lasts 1 s, the
+# benchmark's hypothesis). efootprint removed the class in version 16; efootprint 27 computes such a job as a
+# plain Job with these needs on the service's server, and `system.to_json` writes it so. This example, like
+# the seed's, only looks at the job: the system below does not use it.
+
+# %%
+from efp_tables.builders.api import WebApplication, WebApplicationJob
+
+print(WebApplication.list_values())
+print(WebApplicationJob.list_values())
+# The benchmark has no mysql run of rust-actix-sqlx
+WebApplicationJob.conditional_list_values()["implementation_details"]["conditional_list_values"]["rust-actix-sqlx"]
+
+# %%
+web_app_service = WebApplication("Web app", server=server, technology="php-symfony")
+web_app_job = WebApplicationJob.from_defaults("fetching web view", service=web_app_service)
+
+print(web_app_service)
+print(web_app_job)
+
+# %%
+# The seed printed 0.08 cpu_core and 6.15 megabyte; efootprint 15's exact values are in ../shared/spec.
+web_reference = pl.read_csv(REFERENCE.parent / "spec" / "web_application_reference.csv").filter(
+    (pl.col("technology") == "php-symfony") & (pl.col("implementation_details") == "default")
+    & (pl.col("request_duration_s") == 1.0)).row(0, named=True)
+assert web_app_job.compute_needed.to("cpu_core").magnitude == web_reference["compute_needed_cpu_core"]
+assert web_app_job.ram_needed.to("MB_ram").magnitude == web_reference["ram_needed_MB"]
+print(f"{web_app_job.compute_needed:.2f~P} and {web_app_job.ram_needed:.2f~P} per request of "
+      f"{web_app_job.request_duration:~P}, as efootprint 15 computed")
+try:
+    WebApplicationJob.from_defaults("broken view", service=web_app_service, implementation_details="orm_loop")
+except ModelError as error:
+    print(error)
+
+# %% [markdown]
 # ## Define the usage journey
 # Plain jobs state their needs directly. The streaming step runs the streaming job of the service and a plain
 # job (the page around the video); the upload step a plain upload job. A journey is a list of steps.
@@ -515,3 +554,71 @@ assert (lowest["server.average_carbon_intensity"], lowest["streaming-job.refresh
 print(f"{variants.height} variants from {variants['total_footprint_kg'].min() / 1000:,.0f} to "
       f"{variants['total_footprint_kg'].max() / 1000:,.0f} t CO2e; the model itself: "
       f"{variants['total_footprint_kg'][0] / 1000:,.0f} t CO2e")
+
+# %% [markdown]
+# ## Files saved by older efootprint versions (9 to 26)
+# `read_model` also reads the JSON files that efootprint 9.0.0 to 26.x wrote: an older file is first upgraded, one
+# step per major version, to the efootprint 27 form, as efootprint 27 itself upgrades it (renamed classes and
+# attributes, new units, moved structures). Results saved in a file are never used: everything is recomputed
+# (`efp upgrade OLD.json --check-saved` compares them with today's). `efp upgrade OLD.json --out NEW.json` writes
+# the efootprint 27 form. Here, the quickstart as efootprint 9.1.5 saved it, one year long.
+
+# %%
+from efp_tables.compute import compute
+from efp_tables.io.efootprint_json import read_document, upgraded_document
+
+old_path = REFERENCE / "old_versions" / "quickstart_v9.json"
+old_document = read_document(old_path)
+upgraded = upgraded_document(old_document, old_path.name)
+print(upgraded.summary())
+
+# %% [markdown]
+# The server, as efootprint 9.1.5 wrote it and in the efootprint 27 form (only what changed):
+
+# %%
+server_id = next(iter(old_document["Server"]))
+old_server, new_server = old_document["Server"][server_id], upgraded.document["Server"][server_id]
+
+
+def shown(value) -> str | None:
+    return f"{value['value']} {value['unit']}" if isinstance(value, dict) and "unit" in value else None
+
+
+renamed = {new: old for (object_id, new), old in upgraded.former_names.items() if object_id == server_id}
+server_changes = pl.DataFrame(
+    [{"efootprint 9.1.5": renamed.get(name, name), "value": shown(old_server[renamed.get(name, name)]),
+      "efootprint 27": name, "value in 27": shown(value)}
+     for name, value in new_server.items()
+     if name in renamed or shown(value) != shown(old_server.get(name))])
+assert server_changes["efootprint 27"].to_list() == ["carbon_footprint_manufacturing", "ram", "utilization_rate",
+                                                     "base_ram_consumption"]
+server_changes
+
+# %%
+old_version_total_kg = compute(read_model(old_path)).total_footprint_kg()
+old_reference = pl.read_parquet(REFERENCE / "old_versions" / "quickstart_v9.results.parquet")
+assert close(next(iter(old_version_total_kg.values())), system_total_kg(old_reference))
+print(f"quickstart_v9.json: total footprint {next(iter(old_version_total_kg.values())) / 1000:,.1f} t CO2e over one "
+      f"year, as efootprint 27 computes it from that file")
+
+# %% [markdown]
+# <!-- section: the seeds' own code (issue 20) -->
+# ## The seeds' own code runs too: change one word in the imports
+# e-footprint's two quickstart notebooks, as plain scripts:
+# [`quickstart_seed_001.py`](../../shared/seeds/quickstart_seed_001.py) (seed 001, as written) and
+# [`quickstart_seed_000_restored_on_v8_2_1.py`](../../shared/seeds/quickstart_seed_000_restored_on_v8_2_1.py)
+# (seed 000 with its lost cells restored), use e-footprint's older names (`UserJourney`, `data_download`,
+# `cpu_needed`, `u.core`, `Autoscaling`, ...). They run on efp_tables unchanged but for one word in each import:
+#
+# ```python
+# from efootprint.core.usage.user_journey import UserJourney               # before
+# from efp_tables.efootprint.core.usage.user_journey import UserJourney    # after
+# ```
+#
+# `efp_tables.efootprint` mirrors the modules the seeds import, maps each old name and unit to efootprint 27's
+# (warning once per old name), uses efootprint 9.0.0's defaults, archetypes and countries (France at 85 g/kWh),
+# and draws the seeds' plots and graphs with efp_tables' charts (HTML or PNG files, or inline in Jupyter).
+# `system_to_json` writes the final System as efootprint 27 JSON: computed by `efp compute`, it equals what
+# efootprint 27 computes from the same System saved by efootprint 9.0.0 (14,287,612 kg over 3 years;
+# `tests/test_seeds.py`).
+# <!-- end of section: the seeds' own code -->

@@ -1,6 +1,6 @@
 """Regenerate the archetype reference tables under ``data/archetypes/``.
 
-Produces two CSV files:
+Produces three CSV files:
 
 ``data/archetypes/countries.csv``
     One row per country known to efootprint, built from the CSV that efootprint ships
@@ -19,10 +19,21 @@ Produces two CSV files:
     answer does not meet efootprint's expectations (power unit "W", use-time ratio 1, memory
     unit "GB"), are skipped and reported.
 
+``data/archetypes/web_application_ecobenchmark.csv``
+    The per-request needs of the seeds' WebApplicationJob: one row per (technology, implementation_details)
+    that Boavizta's ecobenchmark (ecobenchmark-applicationweb-backend, results of 2022-06-28) measured, with
+    request_duration (1 s: the benchmark's per-request values assume it), compute_needed (cpu_core) and
+    ram_needed (MB_ram). efootprint 9 to 15 shipped the benchmark's raw runs and the table derived from them
+    (``builders/services/ecobenchmark_analysis/``); efootprint 16 dropped them, so they are read from the
+    efootprint 15.0.1 wheel, fetched with ``pip download`` (or given with ``--efootprint-15-wheel``). The
+    values are those of the shipped table, which efootprint read; the script re-derives each of them from the
+    raw runs (../shared/spec/web_application.md, section 3.1) and stops if one differs by more than 1e-12.
+
 Rerun it whenever Boavizta (the boaviztapi package) or efootprint (its country CSV or its cloud
 instance snapshot) is upgraded:
 
-    .venv/bin/python scripts/make_archetypes.py           # regenerate both files
+    .venv/bin/python scripts/make_archetypes.py           # regenerate the three files
+    .venv/bin/python scripts/make_archetypes.py --only web_application   # one of them
     .venv/bin/python scripts/make_archetypes.py --check   # regenerate, then cross-check with efootprint
 
 ``--check`` (needs efootprint, a test dependency) compares a few randomly chosen cloud
@@ -41,21 +52,29 @@ import json
 import math
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
+import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = REPO_ROOT / "data" / "archetypes"
 COUNTRIES_CSV = OUTPUT_DIR / "countries.csv"
 CLOUD_CSV = OUTPUT_DIR / "boavizta_cloud_instances.csv"
+WEB_APPLICATION_CSV = OUTPUT_DIR / "web_application_ecobenchmark.csv"
 
 COUNTRIES_HEADER = [
     "country_id", "name", "short_name", "average_carbon_intensity[gram / kilowatt_hour]", "timezone", "source"]
 CLOUD_HEADER = [
     "provider", "instance_type", "carbon_footprint_manufacturing[kilogram]", "power[watt]", "ram[gigabyte_ram]",
     "compute[cpu_core]"]
+WEB_APPLICATION_HEADER = [
+    "technology", "implementation_details", "request_duration[second]", "compute_needed[cpu_core]",
+    "ram_needed[megabyte_ram]"]
 
 COUNTRY_SOURCE_FILE = ("constants", "countries_computations", "countries_elec_carbon_intensity_and_timezone.csv")
 CLOUD_SNAPSHOT_FILE = ("builders", "hardware", "boavizta_cloud_instances_snapshot.json")
@@ -179,6 +198,72 @@ async def compute_cloud_rows(pairs: list[tuple[str, str]]) -> tuple[list[dict], 
 
 
 # --------------------------------------------------------------------------------------------------
+# Web application needs (Boavizta's ecobenchmark, as efootprint 9 to 15 used it)
+# --------------------------------------------------------------------------------------------------
+
+ECOBENCHMARK_FOLDER = "efootprint/builders/services/ecobenchmark_analysis/"
+ECOBENCHMARK_TABLE = ECOBENCHMARK_FOLDER + "ecobenchmark_data_for_job_defaults.csv"
+ECOBENCHMARK_RAW = ECOBENCHMARK_FOLDER + "ecobenchmark_results__raw.csv"
+# Hypotheses of the analysis behind the shipped table: each load test lasted 600 s; a request takes 1 s, so
+# that requests in parallel = requests per second; both servers' CPU loads are counted on 8 cores (the
+# analysis names 24 cores for the application server but multiplies by the database server's 8, and the
+# shipped values follow that).
+BENCHMARK_SECONDS = 600.0
+REQUEST_SECONDS = 1.0
+CORES_PER_SERVER = 8.0
+
+
+def efootprint_15_wheel(given: Path | None, folder: Path) -> Path:
+    """The efootprint 15.0.1 wheel: the one given, else fetched from PyPI with pip (no dependencies)."""
+    if given is not None:
+        return given
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                    "--dest", str(folder), "efootprint==15.0.1"], check=True)
+    return next(folder.glob("efootprint-15.0.1-*.whl"))
+
+
+def read_wheel_csv(wheel: Path, member: str) -> list[dict]:
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read(member).decode("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def derived_needs(raw_runs: list[dict]) -> dict[tuple[str, str], tuple[float, float]]:
+    """(service, use_case) -> (cpu cores, MB of RAM) per request, derived from the benchmark's runs: per run
+    the RAM (application + database, bytes to MB), the CPU cores and the requests in parallel; their means
+    over the runs of a pair; per request, the mean load over the mean requests in parallel."""
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
+    for run in raw_runs:
+        pair = sums[run["service"], run["use_case"]]
+        pair[0] += (float(run["application_ram_avg"]) + float(run["database_ram_avg"])) / 1e6
+        pair[1] += CORES_PER_SERVER * float(run["application_cpu_avg"]) + CORES_PER_SERVER * float(run["database_cpu_avg"])
+        pair[2] += float(run["http_reqs"]) * REQUEST_SECONDS / BENCHMARK_SECONDS
+        pair[3] += 1
+    return {key: ((cpu / n) / (parallel / n), (ram / n) / (parallel / n))
+            for key, (ram, cpu, parallel, n) in sums.items()}
+
+
+def build_web_application_rows(wheel: Path) -> list[dict]:
+    shipped = read_wheel_csv(wheel, ECOBENCHMARK_TABLE)
+    derived = derived_needs(read_wheel_csv(wheel, ECOBENCHMARK_RAW))
+    if set(derived) != {(row["service"], row["use_case"]) for row in shipped}:
+        sys.exit("The ecobenchmark table and its raw runs do not cover the same (service, use_case) pairs.")
+    rows = []
+    for record in shipped:
+        compute, ram = float(record["avg_cpu_core_per_request"]), float(record["avg_ram_per_request_in_MB"])
+        derived_compute, derived_ram = derived[record["service"], record["use_case"]]
+        for name, value, again in (("cpu", compute, derived_compute), ("ram", ram, derived_ram)):
+            if not math.isclose(value, again, rel_tol=1e-12, abs_tol=0.0):
+                sys.exit(f"{record['service']} / {record['use_case']}: {name} per request {value!r} in the shipped "
+                         f"table, {again!r} derived from the raw runs")
+        rows.append({"technology": record["service"], "implementation_details": record["use_case"],
+                     "request_duration[second]": REQUEST_SECONDS, "compute_needed[cpu_core]": compute,
+                     "ram_needed[megabyte_ram]": ram})
+    rows.sort(key=lambda row: (row["technology"], row["implementation_details"]))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------------
 
@@ -279,37 +364,50 @@ def main() -> int:
                         help="after writing, compare random cloud instances and all countries with efootprint")
     parser.add_argument("--sample-size", type=int, default=5, help="number of cloud instances compared by --check")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the --check sample")
+    parser.add_argument("--only", choices=("countries", "cloud", "web_application"), action="append",
+                        help="regenerate only this table (repeatable; default: all three)")
+    parser.add_argument("--efootprint-15-wheel", type=Path, default=None,
+                        help="the efootprint 15.0.1 wheel holding the ecobenchmark data (default: pip download)")
     args = parser.parse_args()
+    only = set(args.only or ("countries", "cloud", "web_application"))
 
     start = time.perf_counter()
 
-    country_rows = build_country_rows(efootprint_data_file(*COUNTRY_SOURCE_FILE))
-    write_csv(COUNTRIES_CSV, COUNTRIES_HEADER, country_rows)
-    print(f"Wrote {len(country_rows)} countries to {COUNTRIES_CSV.relative_to(REPO_ROOT)}")
+    if "web_application" in only:
+        with tempfile.TemporaryDirectory() as folder:
+            web_rows = build_web_application_rows(efootprint_15_wheel(args.efootprint_15_wheel, Path(folder)))
+        write_csv(WEB_APPLICATION_CSV, WEB_APPLICATION_HEADER, web_rows)
+        print(f"Wrote {len(web_rows)} web application needs to {WEB_APPLICATION_CSV.relative_to(REPO_ROOT)}")
 
-    silence_boaviztapi_warnings()
-    pairs = load_cloud_instance_list(efootprint_data_file(*CLOUD_SNAPSHOT_FILE))
-    print(f"Computing {len(pairs)} cloud instances with boaviztapi ...", flush=True)
-    cloud_rows, skipped = asyncio.run(compute_cloud_rows(pairs))
-    cloud_rows.sort(key=lambda row: (row["provider"], row["instance_type"]))
-    write_csv(CLOUD_CSV, CLOUD_HEADER, cloud_rows)
-    print(f"Wrote {len(cloud_rows)} cloud instances to {CLOUD_CSV.relative_to(REPO_ROOT)}")
-    print(f"Summary: {len(pairs)} instances in the snapshot, {len(cloud_rows)} written, {len(skipped)} skipped")
-    for provider, instance_type, reason in skipped:
-        print(f"  skipped {provider} {instance_type}: {reason}")
+    if "countries" in only:
+        country_rows = build_country_rows(efootprint_data_file(*COUNTRY_SOURCE_FILE))
+        write_csv(COUNTRIES_CSV, COUNTRIES_HEADER, country_rows)
+        print(f"Wrote {len(country_rows)} countries to {COUNTRIES_CSV.relative_to(REPO_ROOT)}")
 
-    exit_code = 0
-    if args.check:
+    if "cloud" in only:
+        silence_boaviztapi_warnings()
+        pairs = load_cloud_instance_list(efootprint_data_file(*CLOUD_SNAPSHOT_FILE))
+        print(f"Computing {len(pairs)} cloud instances with boaviztapi ...", flush=True)
+        cloud_rows, skipped = asyncio.run(compute_cloud_rows(pairs))
+        cloud_rows.sort(key=lambda row: (row["provider"], row["instance_type"]))
+        write_csv(CLOUD_CSV, CLOUD_HEADER, cloud_rows)
+        print(f"Wrote {len(cloud_rows)} cloud instances to {CLOUD_CSV.relative_to(REPO_ROOT)}")
+        print(f"Summary: {len(pairs)} instances in the snapshot, {len(cloud_rows)} written, {len(skipped)} skipped")
+        for provider, instance_type, reason in skipped:
+            print(f"  skipped {provider} {instance_type}: {reason}")
+
+    all_ok = True
+    if args.check and "cloud" in only:
         print(f"Checking {args.sample_size} random cloud instances against efootprint's BoaviztaCloudServer ...")
-        cloud_ok = check_cloud_against_efootprint(args.sample_size, args.seed)
+        all_ok &= check_cloud_against_efootprint(args.sample_size, args.seed)
+    if args.check and "countries" in only:
         print("Checking countries against efootprint's Countries ...")
-        countries_ok = check_countries_against_efootprint()
-        print(f"Check: {'PASSED' if cloud_ok and countries_ok else 'FAILED'}")
-        exit_code = 0 if cloud_ok and countries_ok else 1
+        all_ok &= check_countries_against_efootprint()
+    if args.check:
+        print(f"Check: {'PASSED' if all_ok else 'FAILED'}")
 
     print(f"Done in {time.perf_counter() - start:.1f} s")
-    return exit_code
-
+    return 0 if all_ok else 1
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -152,7 +152,7 @@ def test_footprint_chart_of_a_portfolio_keeps_each_systems_objects_apart():
 @pytest.mark.parametrize(("unit", "label"), [
     ("kilowatt_hour", "kWh"), ("kilogram", "kg"), ("occurrence", "occurrences"), ("gigabyte_ram", "GB RAM"),
     ("megabyte_stored", "MB stored"), ("cpu_core", "CPU cores"), ("gpu", "GPUs"), ("megabyte / second", "MB/s"),
-    ("concurrent", "concurrent"), ("", "value")])
+    ("concurrent", "concurrent"), ("", "value"), ("kilogram (cumulative)", "kilogram (cumulative)")])
 def test_units_on_axes_read_as_people_write_them(unit, label):
     assert unit_label(unit) == label
 

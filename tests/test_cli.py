@@ -55,7 +55,7 @@ def test_ctrl_c_ends_in_one_line_exit_130_and_leaves_nothing(command, grid_1m, t
     before = sorted(tmp_path.iterdir())
     code, stdout, stderr = interrupted(efp(command, *args))
     assert code == 130, (stdout, stderr)
-    assert stderr.splitlines() == [f"efp {command}: interrupted, no output written"]
+    assert stderr.splitlines() == ["efp: interrupted (nothing written)"]
     assert "wrote" not in stdout
     assert sorted(tmp_path.iterdir()) == before  # no --out folder, no temporary file
 

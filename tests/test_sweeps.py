@@ -12,7 +12,6 @@ from efp_tables.cli import main
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables import sweeps
-from efp_tables.stages import timeline
 from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
 from sweep_grids import QUICKSTART_GRID
 
@@ -227,49 +226,41 @@ def test_chunks_give_the_same_rows_as_one_chunk():
                                                                       rel=1e-12)
 
 
-def test_a_sweep_that_fits_runs_as_one_chunk_without_a_probe(monkeypatch):
+def test_a_sweep_that_fits_runs_as_one_chunk(monkeypatch):
     model = read_model(QUICKSTART)
     grid = {name: values[:3] for name, values in QUICKSTART_GRID.items()}  # 81 variants
     chunked = sweep(model, grid, chunk_size=10)
-    probes = []
-    monkeypatch.setattr(sweeps, "chunk_cost", lambda *args: probes.append(args) or pytest.fail("probe run"))
+    chunks, partition = [], sweeps._partition
+    monkeypatch.setattr(sweeps, "_partition", lambda *args: chunks.append(args[2:4]) or partition(*args))
     whole = sweep(model, grid)
-    assert probes == [] and whole.drop(TOTAL_COLUMNS, "total_footprint_kg").equals(
-        chunked.drop(TOTAL_COLUMNS, "total_footprint_kg"))
+    assert chunks == [(0, 81)]
+    assert whole.drop(TOTAL_COLUMNS, "total_footprint_kg").equals(chunked.drop(TOTAL_COLUMNS, "total_footprint_kg"))
     assert whole["total_footprint_kg"].to_list() == pytest.approx(chunked["total_footprint_kg"].to_list(), rel=1e-12)
 
 
-def test_a_sweep_that_may_not_fit_is_priced_by_the_probe_and_chunked(monkeypatch):
-    """Utilization gives the servers' hourly frames several versions: priced one version each, they pass a tiny
-    memory limit, so the guarded run stops before computing them and the probe's chunks take over."""
+def test_a_sweep_past_its_memory_limit_runs_in_chunks(monkeypatch):
+    """Utilization gives the servers' blocks several versions: past a tiny memory limit, every variant is a chunk
+    of its own, with the same totals."""
     model = read_model(QUICKSTART)
     grid = {name: values[:2] for name, values in QUICKSTART_GRID.items()}  # 16 variants
-    priced, chunks = [], []
-    probe, partition = sweeps.chunk_cost, sweeps._partition
-    monkeypatch.setattr(sweeps, "chunk_cost", lambda *args: priced.append(1) or probe(*args))
+    chunks, partition = [], sweeps._partition
     monkeypatch.setattr(sweeps, "_partition", lambda *args: chunks.append(args[2:4]) or partition(*args))
     limited = sweep(model, grid, memory_limit=1)
-    assert priced == [1] and chunks[0] == (0, 16) and chunks[1:] == [(v, v + 1) for v in range(16)]
+    assert chunks == [(v, v + 1) for v in range(16)]
     whole = sweep(model, grid, chunk_size=16)
     assert limited["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"].to_list(), rel=1e-12)
 
 
-def test_the_guard_prices_a_windowed_stage_on_one_version(monkeypatch):
-    """A storage duration sweep gives the stored data's trailing window sums several versions. The guard computes
-    them for one version only (the window reads whole series, so no filter can be pushed inside it), finds them
-    past the memory limit and leaves the sweep to the probe's chunks: no window is computed over all four
-    durations at once."""
+def test_a_storage_duration_sweep_windows_each_version(monkeypatch):
+    """A storage duration sweep gives the stored data's window sums one block row per duration: chunked, each
+    chunk only computes the durations its variants use."""
     model = read_model(QUICKSTART)
     grid = {"SSD-storage.data_storage_duration": ["1 month", "6 month", "1 year", "2 year"]}
-    versions_per_call = []
-    windowed = timeline._trailing_window_sums
-    monkeypatch.setattr(timeline, "_trailing_window_sums", lambda rows, keys, dtype: versions_per_call.append(
-        rows["_w"].n_unique()) or windowed(rows, keys, dtype))
+    cost = chunk_cost(model, parse_grid(model, grid), hourly=False)
+    assert cost.stage_dims["full_cumulative_storage_need_per_job"] == {"variant_0"}
+    assert cost(parse_grid(model, grid), 0, 4) > cost(parse_grid(model, grid), 0, 2) > cost(parse_grid(model, grid), 0, 1)
     limited = sweep(model, grid, memory_limit=1)
-    # The guard (one version), the probe (two values, a tenth of the hours), then four chunks of one variant.
-    assert versions_per_call == [1, 2, 1, 1, 1, 1]
     whole = sweep(model, grid, chunk_size=4)
-    assert max(versions_per_call) == 4  # one chunk of all four: the window does see them together
     assert limited["total_footprint_kg"].to_list() == pytest.approx(whole["total_footprint_kg"].to_list(), rel=1e-12)
     assert len(set(whole["total_footprint_kg"].to_list())) == 4
 
@@ -278,21 +269,19 @@ def test_chunk_size_follows_the_memory_limit():
     model = read_model(QUICKSTART)
     plan = parse_grid(model, QUICKSTART_GRID)
     cost = chunk_cost(model, plan, hourly=False)
-    # The probe sees which parameters each stage really varies with: server energy with utilization only; no
-    # hourly frame with the carbon intensity, the storage lifespan or the upload size, which only scale sums at
-    # the very end (sweeps.Footprint.scale): no hourly footprint, and no hourly data transferred, is made.
+    # The blocks vary with what changes hours: server instances and energy with utilization only. The carbon
+    # intensity, the storage lifespan and the upload size only scale activities (intensities of the key tables).
     assert cost.stage_dims["server_energy"] == {"variant_1"}
+    assert cost.stage_dims["server_footprints"] == {"variant_1"}
     assert cost.stage_dims["storage_instances"] == set()
-    assert cost.stage_dims["storage_manufacturing_intensity"] == {"variant_2"}
+    assert cost.stage_dims["storage_footprints"] == set()
     assert cost.stage_dims["job_hourly_avg_occurrences_per_usage_pattern"] == set()
-    assert cost.stage_dims["job_network_intensity_per_usage_pattern"] == {"variant_3"}
     assert cost.stage_dims["nb_journeys_in_parallel_per_usage_pattern"] == set()
-    assert not {"server_footprints", "storage_footprints", "network_use_footprint", "device_footprints",
-                "job_hourly_data_transferred_per_usage_pattern"} & set(cost.stage_dims)
-    one_carbon_intensity = cost(plan, 0, 100)
-    assert cost(plan, 0, 1000) > one_carbon_intensity > cost(plan, 0, 20) > cost(plan, 0, 1)
-    stop = cost.largest_stop(plan, 0, one_carbon_intensity)
-    assert stop == 100 and cost(plan, 0, stop + 1) > one_carbon_intensity
+    assert cost.stage_dims["device_footprints"] == set()
+    one_utilization = cost(plan, 0, 100)
+    assert cost(plan, 0, 1000) > one_utilization > cost(plan, 0, 1)
+    stop = cost.largest_stop(plan, 0, one_utilization)
+    assert stop >= 100 and cost(plan, 0, stop + 1) > one_utilization
     assert cost.largest_stop(plan, 40, 1) == 41  # at least one variant per chunk
     assert cost.largest_stop(plan, 0, cost(plan, 0, 1000)) == 1000
 

@@ -5,6 +5,7 @@ values (`list_values`, `conditional_list_values`) are checked when set. A comput
 their calculated attributes (builders/calculated.py) and records later changes (builders/live.py)."""
 from __future__ import annotations
 
+import difflib
 import html
 import json
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import ClassVar
 import polars as pl
 
 from efp_tables.builders.archetypes import ARCHETYPES_DIR, cloud_instances, countries as country_table
+from efp_tables.builders.archetypes import web_application_needs
 from efp_tables.builders.calculated import calculated_attribute_names, calculated_values, shown
 from efp_tables.builders.live import Change, Simulation, TrackedList, described, unchanged
 from efp_tables.builders.live import ModelingUpdate  # noqa: F401 (part of the API: batch changes)
@@ -22,7 +24,7 @@ from efp_tables.builders.time_series import HourlySeries
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import Model
-from efp_tables.units import to_canonical
+from efp_tables.units import Quantity, to_canonical
 
 
 @lru_cache(maxsize=1)
@@ -124,9 +126,12 @@ class ModelObject:
         return {}
 
     def _check_choices(self, proposed: dict) -> None:
-        """Check the inputs with allowed values, `proposed` (attribute -> value) replacing current values."""
+        """Check the inputs with allowed values, `proposed` (attribute -> value) replacing current values. A
+        condition may name an input of a linked object ("service.technology")."""
         def value_of(attribute):
-            return proposed[attribute] if attribute in proposed else self.__dict__.get(attribute)
+            link, _, rest = attribute.partition(".")
+            value = proposed[link] if link in proposed else self.__dict__.get(link)
+            return getattr(value, rest, None) if rest else value
         rules = [(attribute, choices, "") for attribute, choices in self.list_values().items()]
         for attribute, rule in self.conditional_list_values().items():
             controller = value_of(rule["depends_on"])
@@ -139,7 +144,10 @@ class ModelObject:
                 shown_choices = ["no value" if c is None else c for c in choices]
                 if len(shown_choices) > 30:
                     shown_choices = shown_choices[:30] + [f"... ({len(choices)} in all)"]
-                raise ModelError(self.label, attribute, value, f"one of {shown_choices}{condition}")
+                texts = [c for c in choices if isinstance(c, str)]
+                close = difflib.get_close_matches(value, texts, n=3) if isinstance(value, str) else []
+                hint = f" (close matches: {close})" if close else ""
+                raise ModelError(self.label, attribute, value, f"one of {shown_choices}{condition}{hint}")
 
     @property
     def label(self) -> str:
@@ -425,6 +433,97 @@ class VideoStreamingJob(_JobBase):
                                "2K (2048 x 1080)", "4K (3840 x 2160)", "8K (7680 x 4320)"]}
 
 
+class WebApplication(ModelObject):
+    """The seeds' web application service (efootprint 9 to 15): a back end whose `technology` Boavizta's
+    ecobenchmark measured, installed on a server. It reserves no RAM or compute of its own; its
+    WebApplicationJobs' needs come from the benchmark."""
+    table = s.SERVICES
+    texts = ("technology",)
+    links = {"server": (Server, BoaviztaCloudServer)}
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        return {"technology": "php-symfony"}  # efootprint 15's default
+
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"technology": sorted(_ecobenchmark_pairs())}
+
+    def row(self) -> dict:
+        return {**super().row(), "service_class": "WebApplication", "server_id": self.server.id,
+                "base_ram_consumption": 0.0, "base_compute_consumption": 0.0}
+
+
+@lru_cache(maxsize=1)
+def _ecobenchmark_pairs() -> dict[str, list[str]]:
+    """The implementation details Boavizta's ecobenchmark measured, by technology."""
+    pairs = web_application_needs().group_by("technology", maintain_order=True).agg("implementation_details")
+    return {technology: details for technology, details in pairs.iter_rows()}
+
+
+class WebApplicationJob(_JobBase):
+    """A request to a WebApplication (the seeds' service, efootprint 9 to 15). Its needs per request are
+    Boavizta's ecobenchmark measurements for the service's technology and the job's `implementation_details`
+    (data/archetypes/web_application_ecobenchmark.csv): `request_duration` (1 s, the benchmark's hypothesis),
+    `compute_needed` and `ram_needed`, readable as soon as the job is built. efootprint 27, which no longer
+    has the class, computes it as a plain Job with these needs on the service's server; so do we, and its
+    efootprint 27 JSON is that Job."""
+    quantities = _units(s.JOBS, "data_transferred", "data_stored")
+    texts = ("implementation_details",)
+    links = {"service": (WebApplication,)}
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        # efootprint 15's defaults, in efootprint 27's units
+        return {"data_transferred": "2.2 megabyte", "data_stored": "100 kilobyte_stored",
+                "implementation_details": "default"}
+
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"implementation_details": sorted({d for details in _ecobenchmark_pairs().values() for d in details})}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        # The benchmark has no run of every implementation for every technology (no mysql for rust-actix-sqlx).
+        return {"implementation_details": {"depends_on": "service.technology",
+                                           "conditional_list_values": _ecobenchmark_pairs()}}
+
+    def needs(self) -> dict[str, Quantity]:
+        """request_duration, compute_needed and ram_needed, from the ecobenchmark row of (service technology,
+        implementation_details)."""
+        technology = self.service.technology
+        self._check_choices({})  # the service's technology may have changed since the job was built
+        row = web_application_needs().filter(
+            (pl.col("technology") == technology) & (pl.col("implementation_details") == self.implementation_details)
+        ).row(0, named=True)
+        return {"request_duration": Quantity(row["request_duration"], "second"),
+                "compute_needed": Quantity(row["compute_needed"], "cpu_core"),
+                "ram_needed": Quantity(row["ram_needed"], "megabyte_ram")}
+
+    @property
+    def request_duration(self) -> Quantity:
+        return self.needs()["request_duration"]
+
+    @property
+    def compute_needed(self) -> Quantity:
+        return self.needs()["compute_needed"]
+
+    @property
+    def ram_needed(self) -> Quantity:
+        return self.needs()["ram_needed"]
+
+    def calculated_values(self) -> dict:
+        return {**super().calculated_values(), **self.needs()}
+
+    def row(self) -> dict:
+        row = super().row()
+        row["server_id"] = self.service.server.id
+        for attribute, value in self.needs().items():
+            row[attribute] = to_canonical(value, s.JOBS.units.get(attribute, "cpu_core"), obj=self.label,
+                                          attribute=attribute)
+        return row
+
+
 def _weights(owner: ModelObject, attribute: str, value) -> list[tuple[ModelObject, float]]:
     """A list of objects (weight 1 each, repeats summed) or a dict object -> weight, in order."""
     if isinstance(value, dict):
@@ -439,7 +538,7 @@ def _weights(owner: ModelObject, attribute: str, value) -> list[tuple[ModelObjec
 class UsageJourneyStep(ModelObject):
     table = s.USAGE_JOURNEY_STEPS
     quantities = _units(s.USAGE_JOURNEY_STEPS, "user_time_spent")
-    links = {"jobs": (Job, GPUJob, VideoStreamingJob)}
+    links = {"jobs": (Job, GPUJob, VideoStreamingJob, WebApplicationJob)}
 
 
 class UsageJourney(ModelObject):

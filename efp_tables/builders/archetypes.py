@@ -51,3 +51,15 @@ def countries() -> pl.DataFrame:
     frame = read_archetype_csv(ARCHETYPES_DIR / "countries.csv",
                                {"average_carbon_intensity": "kilogram / kilowatt_hour"})
     return frame.select("country_id", "name", "short_name", "average_carbon_intensity", "timezone")
+
+
+@lru_cache(maxsize=1)
+def web_application_needs() -> pl.DataFrame:
+    """The per-request needs of a WebApplicationJob by (technology, implementation_details), from Boavizta's
+    ecobenchmark as efootprint 9 to 15 read it: request_duration (second, always 1: the benchmark's values
+    per request assume it), compute_needed (cpu_core), ram_needed (megabyte_ram, as published). Made by
+    scripts/make_archetypes.py."""
+    frame = read_archetype_csv(ARCHETYPES_DIR / "web_application_ecobenchmark.csv",
+                               {"request_duration": "second", "compute_needed": "cpu_core",
+                                "ram_needed": "megabyte_ram"})
+    return frame.select("technology", "implementation_details", "request_duration", "compute_needed", "ram_needed")

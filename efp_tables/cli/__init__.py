@@ -7,11 +7,13 @@ import argparse
 import signal
 import sys
 import time
+import warnings
 
-from efp_tables.cli import chart, common, compute, describe, explain, quickstart, report, simulate, sweep
+from efp_tables.cli import chart, common, compute, describe, explain, quickstart, report, simulate, sweep, upgrade
 from efp_tables.errors import ModelError
+from efp_tables.io.json_upgrade import UpgradeWarning
 
-COMMANDS = (compute, sweep, simulate, describe, quickstart, chart, explain, report)
+COMMANDS = (compute, sweep, simulate, describe, quickstart, chart, explain, report, upgrade)
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
@@ -36,14 +38,17 @@ def main(argv: list[str] | None = None) -> int:
         command.add(commands)
     args = parser.parse_args(argv)
     args.started = started
-    interrupted = f"efp {args.command}: interrupted, no output written"
+    interrupted = "efp: interrupted (nothing written)"
     if argv is None:  # a program of its own: Ctrl-C ends it at once (common.stop_at_once)
         def on_ctrl_c(signum, frame):
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
             common.stop_at_once(interrupted, INTERRUPTED)
         signal.signal(signal.SIGINT, on_ctrl_c)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UpgradeWarning)
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except ModelError as exc:
         print(f"efp: error: {exc}", file=sys.stderr)
         return 2
@@ -53,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # called in-process (argv given)
         print(interrupted, file=sys.stderr)
         return INTERRUPTED
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of a reading (an upgraded file) as one line each, without Python's source location."""
+    if issubclass(category, UpgradeWarning):
+        print(f"efp: warning: {message}", file=sys.stderr)
+    else:
+        warnings._showwarnmsg_impl(warnings.WarningMessage(message, category, filename, lineno, file, line))
 
 
 if __name__ == "__main__":

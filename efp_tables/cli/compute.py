@@ -13,7 +13,8 @@ ENGINE_CHOICES = "{local,dask}"
 def add(commands) -> None:
     c = parser(commands, "compute", "compute efootprint JSON models, write DIR/results.parquet and BI tables",
                "efp compute model.json --out out/model")
-    c.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
+    c.add_argument("models", nargs="+",
+                   help="efootprint JSON model(s) (efootprint 9 to 27); several make a portfolio")
     c.add_argument("--out", required=True, help="output folder")
     c.add_argument("--engine", default="local", metavar=ENGINE_CHOICES,
                    help="local (default), or dask: the models computed by a Dask cluster's workers, each writing "

@@ -11,7 +11,7 @@ from efp_tables.errors import ModelError
 def add(commands) -> None:
     c = parser(commands, "explain", "print how an attribute is computed, down to the user inputs",
                "efp explain model.json server.instances_energy --depth 2")
-    c.add_argument("model", help="efootprint 27 JSON model")
+    c.add_argument("model", help="efootprint JSON model (efootprint 9 to 27)")
     c.add_argument("target", metavar="OBJECT_ID.attribute", help="e.g. server.instances_energy")
     c.add_argument("--depth", type=int, default=None, help="expand the dependencies this many levels deep")
     c.add_argument("--html", default=None, help="also write the calculus graph to this HTML file")

@@ -10,7 +10,8 @@ from efp_tables.errors import ModelError
 def add(commands) -> None:
     r = parser(commands, "report", "compute models and write one self-contained HTML report",
                "efp report model.json --out report.html   (several models: a portfolio report)")
-    r.add_argument("models", nargs="+", help="efootprint 27 JSON model(s); several make a portfolio")
+    r.add_argument("models", nargs="+",
+                   help="efootprint JSON model(s) (efootprint 9 to 27); several make a portfolio")
     r.add_argument("--out", required=True, help="the HTML file to write, e.g. report.html")
     r.add_argument("--title", help="the page title (default: the system's name)")
     r.set_defaults(run=run)

@@ -11,7 +11,7 @@ from efp_tables.errors import ModelError
 def add(commands) -> None:
     m = parser(commands, "simulate", "changes from a date on: DIR/results.parquet and DIR/diffs.parquet",
                "efp simulate model.json --changes changes.json --from 2026-01-01 --out out/simulation")
-    m.add_argument("model", help="efootprint 27 JSON model")
+    m.add_argument("model", help="efootprint JSON model (efootprint 9 to 27)")
     m.add_argument("--changes", required=True, help='CHANGES.json: {"OBJECT_ID.attribute": value, ...}')
     m.add_argument("--from", dest="from_date", required=True, help="first changed hour, e.g. 2026-01-01 (UTC)")
     m.add_argument("--out", required=True, help="output folder")

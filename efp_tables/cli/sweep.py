@@ -19,7 +19,7 @@ def add(commands) -> None:
     w = parser(commands, "sweep", "compute many variants of a model, write DIR/sweep.parquet",
                "efp sweep model.json --grid grid.json --out out/sweep   (efp describe model.json --json "
                "> grid.json makes a grid to edit)")
-    w.add_argument("model", help="efootprint 27 JSON model")
+    w.add_argument("model", help="efootprint JSON model (efootprint 9 to 27)")
     w.add_argument("--grid", required=True,
                    help='GRID.json: {"OBJECT_ID.attribute": [values...], ...} or {"variants": [{...}, ...]}')
     w.add_argument("--out", required=True, help="output folder")

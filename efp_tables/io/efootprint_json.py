@@ -1,4 +1,5 @@
-"""Read efootprint 27 JSON models into input tables. Object ids are kept as in the file."""
+"""Read efootprint JSON models into input tables. Object ids are kept as in the file. Files of efootprint 9 to 26
+are first upgraded to the efootprint 27 form (io.json_upgrade), as efootprint 27 reads them."""
 from __future__ import annotations
 
 import difflib
@@ -12,6 +13,7 @@ import polars as pl
 
 from efp_tables.builders import time_series
 from efp_tables.errors import ModelError
+from efp_tables.io.json_upgrade import Upgraded, upgrade
 from efp_tables.tables import schema as s
 from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bounds_violated, limited, magnitude_text,
                                      magnitude_violated)
@@ -27,8 +29,21 @@ _MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer o
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
 
-def read_model(path: str | Path, system_id: str | None = None) -> Model:
-    """Read one efootprint JSON file. `system_id` defaults to the id of its System object."""
+def read_model(path: str | Path, system_id: str | None = None, ecobenchmark_needs: bool = False) -> Model:
+    """Read one efootprint JSON file (efootprint 9.0.0 to 27.x). `system_id` defaults to the id of its System
+    object. `ecobenchmark_needs`: an old file's WebApplicationJobs keep their ecobenchmark needs (efootprint 27
+    gives them its Job defaults)."""
+    where = Path(path).name
+    upgraded = upgraded_document(read_document(path), where, ecobenchmark_needs)
+    rows = upgraded_rows(upgraded, system_id, where)
+    try:
+        return Model.from_rows(rows)
+    except ModelError as exc:
+        raise upgraded.explained(exc) from None
+
+
+def read_document(path: str | Path) -> dict:
+    """The parsed JSON of an efootprint file, as written (any version)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -46,15 +61,34 @@ def read_model(path: str | Path, system_id: str | None = None) -> Model:
         raise ModelError(str(path), "JSON", "nesting too deep", "an efootprint JSON model") from None
     except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
         raise ModelError(str(path), "JSON", "a number too long to read", f"valid JSON numbers ({exc})") from None
-    return Model.from_rows(model_rows(document, system_id, where=path.name))
+    return document
 
 
 def model_rows(document: dict, system_id: str | None = None,
                where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
-    """The rows of every input table (for Model.from_rows); the hourly occurrences come as one DataFrame."""
+    """The rows of every input table (for Model.from_rows); the hourly occurrences come as one DataFrame.
+    An older document is upgraded first; an error then names the file's version."""
+    return upgraded_rows(upgraded_document(document, where), system_id, where)
+
+
+def upgraded_document(document, where: str = "model", ecobenchmark_needs: bool = False) -> Upgraded:
+    """A parsed efootprint JSON document of any version read, in the efootprint 27 form (io.json_upgrade)."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     _check_texts(document, where)
+    return upgrade(document, where, ecobenchmark_needs)
+
+
+def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
+                  where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
+    """model_rows of an upgraded document."""
+    try:
+        return _current_rows(upgraded.document, system_id, where)
+    except ModelError as exc:
+        raise upgraded.explained(exc) from None
+
+
+def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str, list[dict] | pl.DataFrame]:
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
     later = [k for k in unknown if isinstance(k, str) and k.startswith(NOT_YET_SUPPORTED)]
     if later:
@@ -348,7 +382,10 @@ class _Reader:
         owner, obj = self.named(service_id, "VideoStreaming")
         server_id = self.ref(owner, "server", obj.get("server"), ("Server", "BoaviztaCloudServer"))
         row = {"service_id": service_id, "name": obj.get("name", service_id), "service_class": "VideoStreaming",
-               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",))}
+               "server_id": server_id, **self.fields(s.SERVICES, owner, obj, skip=("base_compute_consumption",
+                                                                                    *s.VIDEO_SERVICE_INPUTS))}
+        for name in s.VIDEO_SERVICE_INPUTS:  # nullable in the table (a WebApplication has none), required here
+            row[name] = self.quantity(owner, obj, name, s.SERVICES.units[name], field=_field(s.SERVICES, name))
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", "cpu_core",
                                                         optional=True,
                                                         field=_field(s.SERVICES, "base_compute_consumption")) or 0.0
@@ -392,7 +429,11 @@ class _Reader:
         if not self.once(storage_id):
             return
         owner, obj = self.named(storage_id, "Storage")
-        row = {"storage_id": storage_id, "name": obj.get("name", storage_id), **self.fields(s.STORAGES, owner, obj)}
+        row = {"storage_id": storage_id, "name": obj.get("name", storage_id),
+               **self.fields(s.STORAGES, owner, obj, skip=("power",))}
+        # Not an input: efootprint's Storage sets 0 W itself, and files before efootprint 17 have no such key.
+        row["power"] = self.quantity(owner, obj, "power", "kilowatt", optional="power" not in obj,
+                                     field=_field(s.STORAGES, "power")) or 0.0
         self.add("storages", row)
 
     def device(self, device_id: str) -> None:

@@ -228,11 +228,15 @@ def model_document(model: Model, system_id: str | None = None) -> dict:
         })
 
     server_names = dict(zip(t["servers"]["server_id"], t["servers"]["name"]))
+    # efootprint 27 has no WebApplication: a WebApplicationJob is written as the plain Job it computes as (its
+    # ecobenchmark needs, on its service's server), and the WebApplication, which adds nothing, is left out.
     for row in _rows(t["jobs"]):
-        put(row["job_class"], row["job_id"], row["name"], _job(row, server_names))
+        cls = "Job" if row["job_class"] == "WebApplicationJob" else row["job_class"]
+        put(cls, row["job_id"], row["name"], _job(row, server_names))
 
     for row in _rows(t["services"]):
-        put(row["service_class"], row["service_id"], row["name"], _service(row))
+        if row["service_class"] != "WebApplication":
+            put(row["service_class"], row["service_id"], row["name"], _service(row))
 
     for row in _rows(t["servers"]):
         put(row["server_class"], row["server_id"], row["name"], _server(row))

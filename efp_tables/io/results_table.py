@@ -73,8 +73,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("jobs", "hourly_data_stored_across_usage_patterns", "job_hourly_data_stored_across_usage_patterns",
               "job_id", unit="megabyte_stored"),
     *(Attribute("jobs", name, "job_parameters", "job_id", name, unit, classes=("VideoStreamingJob",))
-      for name, unit in (("dynamic_bitrate", "megabyte / second"), ("data_transferred", "megabyte"),
-                         ("compute_needed", "cpu_core"), ("ram_needed", "gigabyte_ram"),
+      for name, unit in (("dynamic_bitrate", "megabyte / second"), ("data_transferred", "megabyte"))),
+    # Calculated for service jobs (from the stream, or from Boavizta's ecobenchmark), inputs of plain jobs.
+    *(Attribute("jobs", name, "job_parameters", "job_id", name, unit,
+                classes=("VideoStreamingJob", "WebApplicationJob"))
+      for name, unit in (("compute_needed", "cpu_core"), ("ram_needed", "gigabyte_ram"),
                          ("request_duration", "hour"))),
     # Servers
     Attribute("servers", "hour_by_hour_ram_need", "server_hourly_needs", "server_id", "ram_need", "gigabyte_ram"),
@@ -133,7 +136,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 EMPTY = (("storages", "instances_energy"), ("storages", "use_footprint"),
          ("networks", "instances_manufacturing_footprint"), ("servers", "fixed_nb_of_instances_validation"),
          ("usage_patterns", "usage_journeys_validation"))
-_CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class"}
+_CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class", "services": "service_class"}
 
 
 def objects(model) -> pl.LazyFrame:

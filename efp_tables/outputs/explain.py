@@ -205,6 +205,13 @@ FORMULAS: tuple[Formula, ...] = (
              "service:ram_buffer_per_user", classes=("VideoStreamingJob",)),
     _formula("jobs", "request_duration", "the video's duration", "video_duration", "video_duration",
              classes=("VideoStreamingJob",)),
+    *(_formula("jobs", name, f"the {words} per request that Boavizta's ecobenchmark measured for the service's "
+               f"technology and the job's implementation (data/archetypes/web_application_ecobenchmark.csv)",
+               f"ecobenchmark[technology, implementation_details].{name}", "service:technology",
+               "implementation_details", classes=("WebApplicationJob",))
+      for name, words in (("compute_needed", "CPU cores"), ("ram_needed", "RAM"))),
+    _formula("jobs", "request_duration", "1 s, the duration per request that Boavizta's ecobenchmark values assume",
+             "1 s", classes=("WebApplicationJob",)),
     # Servers
     _formula("servers", "hour_by_hour_ram_need", "invocations in progress of each job on the server times its RAM",
              "sum over jobs of avg_across[J] * ram_needed[J]", "jobs:hourly_avg_occurrences_across_usage_patterns",

@@ -140,9 +140,10 @@ _OBJECT_KIND = {"systems": "System", "usage_patterns": "usage", "usage_journeys"
                 "storages": "infrastructure"}
 
 
-def object_graph_svg(model) -> str:
+def object_graph_svg(model, ignored_classes=frozenset()) -> str:
     """The object relationship graph of every system of `model` as an inline SVG: system, usage patterns,
-    journeys, steps, jobs, services, servers, storage; the patterns' devices, network and country."""
+    journeys, steps, jobs, services, servers, storage; the patterns' devices, network and country. Objects of
+    `ignored_classes` (efootprint class names) are left out, with their edges."""
     from efp_tables.io.results_table import objects
     classes = {(row["system_id"], row["object_id"]): row["object_class"]
                for row in objects(model).collect(engine=ENGINE).iter_rows(named=True)}
@@ -154,6 +155,8 @@ def object_graph_svg(model) -> str:
         for row in model.table(table).iter_rows(named=True):
             object_id = row[id_column] if table != "systems" else row["system_id"]
             object_class = classes.get((row["system_id"], object_id), table)
+            if object_class in ignored_classes:
+                continue
             nodes.append(_Node(key(row["system_id"], table, object_id), layer, row["name"],
                                f"{object_class} {object_id}", f"{object_class} {object_id!r} (system "
                                f"{row['system_id']!r})", _OBJECT_KIND[table]))
@@ -164,12 +167,13 @@ def object_graph_svg(model) -> str:
                  .drop_nulls().unique(maintain_order=True))
         edges += [(key(system, table_of[parent], one), key(system, table_of[child], other))
                   for system, one, other in pairs.iter_rows()]
-    return _svg(nodes, edges, _OBJECT_COLOURS)
+    shown = {node.id for node in nodes}
+    return _svg(nodes, [(a, b) for a, b in edges if a in shown and b in shown], _OBJECT_COLOURS)
 
 
-def object_graph_html(model) -> str:
+def object_graph_html(model, ignored_classes=frozenset()) -> str:
     """`object_graph_svg` as a page of its own, with its legend."""
-    svg = object_graph_svg(model)
+    svg = object_graph_svg(model, ignored_classes)
     return _page("Objects of " + ", ".join(model.system_ids),
                  f"{svg.count('<g class=\"node ')} objects; an edge goes from an object to an object it uses. "
                  f"Hover a box for its class and id.", svg, _OBJECT_COLOURS)

@@ -3,22 +3,20 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parameters, summed
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 DEVICE = ["system_id", "device_id"]
 PER_PATTERN = ["system_id", "device_id", "usage_pattern_id"]
 
 
-def nb_journeys_in_parallel_per_usage_pattern(nb_usage_journeys_in_parallel_per_usage_pattern: pl.LazyFrame,
-                                              pattern_devices: pl.LazyFrame,
-                                              pattern_journeys: pl.LazyFrame) -> pl.LazyFrame:
+def nb_journeys_in_parallel_per_usage_pattern(nb_usage_journeys_in_parallel_per_usage_pattern: Hourly,
+                                              pattern_devices: pl.LazyFrame) -> Hourly:
     """Device.nb_journeys_in_parallel_per_usage_pattern (concurrent): devices busy per hour.
     Calculation: sum over the pattern's journeys of journeys in parallel[j, up]."""
     pattern = ["system_id", "usage_pattern_id"]
-    devices = parameters(pattern_devices, [*pattern, "device_id"])
-    per_journey = join(nb_usage_journeys_in_parallel_per_usage_pattern, devices, pattern)
-    journeys = join(devices, pattern_journeys.select(*keyed(pattern_journeys, [*pattern, "journey_id"])), pattern)
-    return summed(per_journey, PER_PATTERN, journeys)
+    return (nb_usage_journeys_in_parallel_per_usage_pattern
+            .joined(parameters(pattern_devices, [*pattern, "device_id"]), pattern).summed(PER_PATTERN))
 
 
 def device_intensities_per_usage_pattern(pattern_devices: pl.LazyFrame, devices: pl.LazyFrame,
@@ -43,19 +41,18 @@ def device_intensities_per_usage_pattern(pattern_devices: pl.LazyFrame, devices:
         .alias("manufacturing_kg_per_busy_hour"))
 
 
-def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_pattern: pl.LazyFrame,
-                                        device_intensities_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
-    """Device.use_footprint_per_usage_pattern and instances_manufacturing_footprint_per_usage_pattern (kg).
+def device_footprints_per_usage_pattern(nb_journeys_in_parallel_per_usage_pattern: Hourly,
+                                        device_intensities_per_usage_pattern: pl.LazyFrame) -> Hourly:
+    """Device.use_footprint_per_usage_pattern and instances_manufacturing_footprint_per_usage_pattern (kg): the
+    devices busy, scaled by intensities of the key table.
 
     Calculation: use = busy * use_kg_per_busy_hour; manufacturing = busy * manufacturing_kg_per_busy_hour."""
-    hourly = join(nb_journeys_in_parallel_per_usage_pattern, device_intensities_per_usage_pattern, PER_PATTERN)
-    return hourly.select(*keyed(hourly, PER_PATTERN), HOUR,
-                         (pl.col(VALUE) * pl.col("use_kg_per_busy_hour")).alias("use_footprint"),
-                         (pl.col(VALUE) * pl.col("manufacturing_kg_per_busy_hour"))
-                         .alias("instances_manufacturing_footprint"))
+    busy = nb_journeys_in_parallel_per_usage_pattern.joined(device_intensities_per_usage_pattern, PER_PATTERN)
+    return busy.scaling(**{
+        "use_footprint": (VALUE, "use_kg_per_busy_hour"),
+        "instances_manufacturing_footprint": (VALUE, "manufacturing_kg_per_busy_hour")}).keyed_by(PER_PATTERN)
 
 
-def device_footprints(device_footprints_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+def device_footprints(device_footprints_per_usage_pattern: Hourly) -> Hourly:
     """Device.use_footprint and instances_manufacturing_footprint (kg). Calculation: sum over patterns."""
-    return (device_footprints_per_usage_pattern.group_by(*keyed(device_footprints_per_usage_pattern, DEVICE), HOUR)
-            .agg(pl.col("use_footprint", "instances_manufacturing_footprint").sum()))
+    return device_footprints_per_usage_pattern.summed(DEVICE)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parallel_occurrences, parameters, summed, whole_hours
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters, whole_hours
 
 JOB = ["system_id", "job_id"]
 COORDINATE = ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"]
@@ -58,106 +59,82 @@ def job_usage_paths(pattern_journeys: pl.LazyFrame, journey_step_windows: pl.Laz
                         whole_hours(pl.col("start_offset")).alias("_shift"))
 
 
-def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: pl.LazyFrame,
-                                          job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_usage_paths: pl.LazyFrame) -> Hourly:
     """Job starts per UTC hour for each (pattern, journey, step) where the job is used. All the step's
     invocations fire in the hour the step starts, a whole number of hours after the journey start.
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
-    terms = join(utc_hourly_occurrences, job_usage_paths, ["system_id", "usage_pattern_id"])
-    return terms.select(*keyed(terms, COORDINATE), (pl.col(HOUR) + pl.col("_shift")).alias(HOUR),
-                        (pl.col(VALUE) * pl.col("_times")).alias(VALUE))
+    terms = utc_hourly_occurrences.joined(job_usage_paths, ["system_id", "usage_pattern_id"])
+    return (terms.holding(**{VALUE: terms[VALUE] * terms.parameter("_times")})
+            .shifted(terms.keys["_shift"].to_numpy()).keyed_by(COORDINATE))
 
 
-def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: pl.LazyFrame,
-                                             job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: Hourly) -> Hourly:
     """Job.hourly_occurrences_per_usage_pattern. Calculation: sum over the pattern's coordinates."""
-    return summed(job_hourly_occurrences_per_coordinate, PER_PATTERN, job_usage_paths)
+    return job_hourly_occurrences_per_coordinate.summed(PER_PATTERN)
 
 
-def job_hourly_avg_occurrences_per_coordinate(job_hourly_occurrences_per_coordinate: pl.LazyFrame,
-                                              job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def _in_progress(starts: Hourly, job_parameters: pl.LazyFrame, keys: list[str]) -> Hourly:
+    starts = starts.joined(parameters(job_parameters, JOB, "request_duration"), JOB)
+    return starts.in_progress("request_duration").keyed_by(keys)
+
+
+def job_hourly_avg_occurrences_per_coordinate(job_hourly_occurrences_per_coordinate: Hourly,
+                                              job_parameters: pl.LazyFrame) -> Hourly:
     """Job.hourly_avg_occurrences_per_coordinate. Calculation: A(O[J, up, j, s], request_duration[J])."""
-    return parallel_occurrences(job_hourly_occurrences_per_coordinate,
-                                parameters(job_parameters, JOB, "request_duration"), COORDINATE, JOB, "request_duration")
+    return _in_progress(job_hourly_occurrences_per_coordinate, job_parameters, COORDINATE)
 
 
-def job_hourly_avg_occurrences_per_usage_pattern(job_hourly_occurrences_per_usage_pattern: pl.LazyFrame,
-                                                 job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_avg_occurrences_per_usage_pattern(job_hourly_occurrences_per_usage_pattern: Hourly,
+                                                 job_parameters: pl.LazyFrame) -> Hourly:
     """Job.hourly_avg_occurrences_per_usage_pattern: invocations in progress per hour.
     Calculation: A(O[J, up], request_duration[J])."""
-    return parallel_occurrences(job_hourly_occurrences_per_usage_pattern,
-                                parameters(job_parameters, JOB, "request_duration"), PER_PATTERN, JOB, "request_duration")
+    return _in_progress(job_hourly_occurrences_per_usage_pattern, job_parameters, PER_PATTERN)
 
 
-def _per_hour_of_processing(quantity: str) -> pl.Expr:
+def _per_hour_of_processing(in_progress: Hourly, job_parameters: pl.LazyFrame, quantity: str,
+                            keys: list[str]) -> Hourly:
     # Each invocation's quantity is spread over the hours it runs, in proportion to its presence.
-    return pl.col(VALUE) * (pl.col(quantity) / pl.col("request_duration"))
+    rates = in_progress.joined(parameters(job_parameters, JOB, quantity, "request_duration"), JOB)
+    return rates.per_distinct([quantity, "request_duration"], lambda distinct: {VALUE: distinct[VALUE] * (
+        distinct.parameter(quantity) / distinct.parameter("request_duration"))}).keyed_by(keys)
 
 
-def job_hourly_volumes_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
-                                         job_parameters: pl.LazyFrame) -> pl.LazyFrame:
-    """Invocations in progress and data stored (megabyte_stored) per hour and pattern, side by side (one join,
-    and one group-by for their sums across patterns). Data transferred has its own stage, so that a sweep of it
-    does not repeat what it does not change (storage, servers).
-
-    Calculation: avg[J, up]; avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
-    volumes = join(job_hourly_avg_occurrences_per_usage_pattern,
-                   parameters(job_parameters, JOB, "data_stored", "request_duration"), JOB)
-    return volumes.select(*keyed(volumes, PER_PATTERN), HOUR, pl.col(VALUE).alias("avg_occurrences"),
-                          _per_hour_of_processing("data_stored").alias("data_stored"))
-
-
-def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: pl.LazyFrame,
-                                                  job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: Hourly,
+                                                  job_parameters: pl.LazyFrame) -> Hourly:
     """Job.hourly_data_transferred_per_usage_pattern, megabyte.
     Calculation: avg[J, up] * data_transferred[J] / request_duration[J] (per hour)."""
-    transferred = join(job_hourly_avg_occurrences_per_usage_pattern,
-                       parameters(job_parameters, JOB, "data_transferred", "request_duration"), JOB)
-    return transferred.select(*keyed(transferred, PER_PATTERN), HOUR,
-                              _per_hour_of_processing("data_transferred").alias(VALUE))
+    return _per_hour_of_processing(job_hourly_avg_occurrences_per_usage_pattern, job_parameters, "data_transferred",
+                                   PER_PATTERN)
 
 
-def job_hourly_data_stored_per_usage_pattern(job_hourly_volumes_per_usage_pattern: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_stored_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: Hourly,
+                                             job_parameters: pl.LazyFrame) -> Hourly:
     """Job.hourly_data_stored_per_usage_pattern, megabyte_stored.
     Calculation: avg[J, up] * data_stored[J] / request_duration[J] (per hour)."""
-    volumes = job_hourly_volumes_per_usage_pattern
-    return volumes.select(*keyed(volumes, PER_PATTERN), HOUR, pl.col("data_stored").alias(VALUE))
+    return _per_hour_of_processing(job_hourly_avg_occurrences_per_usage_pattern, job_parameters, "data_stored",
+                                   PER_PATTERN)
 
 
-def job_hourly_data_transferred_per_coordinate(job_hourly_avg_occurrences_per_coordinate: pl.LazyFrame,
-                                               job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_transferred_per_coordinate(job_hourly_avg_occurrences_per_coordinate: Hourly,
+                                               job_parameters: pl.LazyFrame) -> Hourly:
     """Job.hourly_data_transferred_per_coordinate, megabyte.
     Calculation: avg[J, up, j, s] * data_transferred[J] / request_duration[J] (per hour)."""
-    transferred = join(job_hourly_avg_occurrences_per_coordinate,
-                       parameters(job_parameters, JOB, "data_transferred", "request_duration"), JOB)
-    return transferred.select(*keyed(transferred, COORDINATE), HOUR,
-                              _per_hour_of_processing("data_transferred").alias(VALUE))
+    return _per_hour_of_processing(job_hourly_avg_occurrences_per_coordinate, job_parameters, "data_transferred",
+                                   COORDINATE)
 
 
-def job_hourly_volumes_across_usage_patterns(job_hourly_volumes_per_usage_pattern: pl.LazyFrame,
-                                             job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
-    """Invocations in progress and data stored per hour, each summed over patterns (one group-by for both).
-    Calculation: sum over patterns of job_hourly_volumes_per_usage_pattern."""
-    return summed(job_hourly_volumes_per_usage_pattern, JOB, job_usage_paths.select(PER_PATTERN).unique(),
-                  ["avg_occurrences", "data_stored"])
-
-
-def job_hourly_avg_occurrences_across_usage_patterns(
-        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_avg_occurrences_across_usage_patterns(job_hourly_avg_occurrences_per_usage_pattern: Hourly) -> Hourly:
     """Calculation: sum over patterns of avg[J, up]."""
-    volumes = job_hourly_volumes_across_usage_patterns
-    return volumes.select(*keyed(volumes, JOB), HOUR, pl.col("avg_occurrences").alias(VALUE))
+    return job_hourly_avg_occurrences_per_usage_pattern.summed(JOB)
 
 
 def job_hourly_data_transferred_across_usage_patterns(
-        job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame, job_usage_paths: pl.LazyFrame) -> pl.LazyFrame:
+        job_hourly_data_transferred_per_usage_pattern: Hourly) -> Hourly:
     """Calculation: sum over patterns of data_transferred[J, up]."""
-    return summed(job_hourly_data_transferred_per_usage_pattern, JOB, job_usage_paths.select(PER_PATTERN).unique())
+    return job_hourly_data_transferred_per_usage_pattern.summed(JOB)
 
 
-def job_hourly_data_stored_across_usage_patterns(
-        job_hourly_volumes_across_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
+def job_hourly_data_stored_across_usage_patterns(job_hourly_data_stored_per_usage_pattern: Hourly) -> Hourly:
     """Calculation: sum over patterns of data_stored[J, up]."""
-    volumes = job_hourly_volumes_across_usage_patterns
-    return volumes.select(*keyed(volumes, JOB), HOUR, pl.col("data_stored").alias(VALUE))
+    return job_hourly_data_stored_per_usage_pattern.summed(JOB)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parameters, summed
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 NETWORK = ["system_id", "network_id"]
 
@@ -36,18 +37,17 @@ def job_network_intensity_per_usage_pattern(job_parameters: pl.LazyFrame,
                             .alias("kg_per_invocation_hour"))
 
 
-def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: pl.LazyFrame,
-                                  usage_pattern_network_intensity: pl.LazyFrame) -> pl.LazyFrame:
+def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern: Hourly,
+                                  usage_pattern_network_intensity: pl.LazyFrame) -> Hourly:
     """Network.use_footprint_per_job (kg): each job's transfers over the patterns that use this network.
 
     Calculation: sum over patterns up on the network of data_transferred[J, up] * k[up]."""
-    per_pattern = join(job_hourly_data_transferred_per_usage_pattern, usage_pattern_network_intensity,
-                       ["system_id", "usage_pattern_id"])
-    per_pattern = per_pattern.select(*keyed(per_pattern, [*NETWORK, "job_id"]), HOUR,
-                                     (pl.col(VALUE) * pl.col("kg_per_mb")).alias(VALUE))
-    return summed(per_pattern, [*NETWORK, "job_id"])
+    per_pattern = job_hourly_data_transferred_per_usage_pattern.joined(usage_pattern_network_intensity,
+                                                                       ["system_id", "usage_pattern_id"])
+    return (per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("kg_per_mb")})
+            .summed([*NETWORK, "job_id"]))
 
 
-def network_use_footprint(network_use_footprint_per_job: pl.LazyFrame) -> pl.LazyFrame:
+def network_use_footprint(network_use_footprint_per_job: Hourly) -> Hourly:
     """Network.use_footprint (kg). Calculation: sum over jobs."""
-    return summed(network_use_footprint_per_job, NETWORK)
+    return network_use_footprint_per_job.summed(NETWORK)

@@ -1,9 +1,11 @@
 """Servers (Server, GPUServer, BoaviztaCloudServer): hardware, capacity, instances, energy and footprints."""
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, dense, join, keyed, parameters
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
 
@@ -21,7 +23,7 @@ def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.
                                                 pl.col("power").alias("_cloud_power"),
                                                 pl.col("ram").alias("_cloud_ram"),
                                                 pl.col("compute").alias("_cloud_compute")),
-                         on=["provider", "instance_type"], how="left")
+                         on=["provider", "instance_type"], how="left", maintain_order="left")
             .with_columns(
                 carbon_footprint_manufacturing=pl.when(gpu).then(
                     pl.col("carbon_footprint_manufacturing_without_gpu")
@@ -44,7 +46,7 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
 
     Calculation: occupied = base consumption + sum of installed services' base consumption;
     available = capacity * utilization_rate - occupied (must be > 0)."""
-    reserved = services.group_by(*keyed(services, SERVER)).agg(_service_ram=pl.col("base_ram_consumption").sum(),
+    reserved = services.group_by(*keyed(services, SERVER), maintain_order=True).agg(_service_ram=pl.col("base_ram_consumption").sum(),
                                               _service_compute=pl.col("base_compute_consumption").sum())
     hardware = parameters(server_hardware, SERVER, "base_ram_consumption", "base_compute_consumption", "ram",
                           "compute", "utilization_rate")
@@ -64,94 +66,91 @@ def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl
                     "usable_compute_per_instance", "available_ram_per_instance", "available_compute_per_instance"))
 
 
-def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: pl.LazyFrame,
-                            job_parameters: pl.LazyFrame) -> pl.LazyFrame:
+def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Hourly,
+                            job_parameters: pl.LazyFrame) -> Hourly:
     """Hourly RAM and compute needs of each job on its server (intermediate, per job).
 
     Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J])."""
-    needs = join(job_hourly_avg_occurrences_across_usage_patterns,
-                 parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed",
-                            "compute_needed"), ["system_id", "job_id"])
-    return (needs.select(*keyed(needs, SERVER), "service_id", "job_id", HOUR, pl.col(VALUE).alias("occurrences"),
-                    (pl.col(VALUE) * pl.col("ram_needed")).alias("ram_need"),
-                    (pl.col(VALUE) * pl.col("compute_needed")).alias("compute_need")))
+    needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
+        parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
+        ["system_id", "job_id"])
+    return needs.per_distinct(["ram_needed", "compute_needed"], lambda job: {
+        "occurrences": job[VALUE], "ram_need": job[VALUE] * job.parameter("ram_needed"),
+        "compute_need": job[VALUE] * job.parameter("compute_needed")}).keyed_by(SERVER, "service_id", "job_id")
 
 
-def server_hourly_needs(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+def server_hourly_needs(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.hour_by_hour_ram_need (GB_ram) and hour_by_hour_compute_need. Calculation: sum over jobs, on
     every hour from the server's first to its last (0 where no job runs, as efootprint's sums of series).
     Hours without needs count for the instances too (0 of them; a flat on-premise fleet)."""
-    needs = server_job_hourly_needs
-    return dense(needs.group_by(*keyed(needs, SERVER), HOUR).agg(pl.col("ram_need", "compute_need").sum()), SERVER,
-                 ["ram_need", "compute_need"])
+    return server_job_hourly_needs.only("ram_need", "compute_need").summed(SERVER)
 
 
-def service_total_job_volumes(server_job_hourly_needs: pl.LazyFrame) -> pl.LazyFrame:
+def service_total_job_volumes(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
     Calculation: sum over the service's jobs of avg_across[J]."""
-    return (server_job_hourly_needs.filter(pl.col("service_id").is_not_null())
-            .group_by(*keyed(server_job_hourly_needs, SERVER), "service_id", HOUR)
-            .agg(pl.col("occurrences").sum().alias(VALUE)))
+    needs = server_job_hourly_needs
+    return (needs.filtered(needs.keys["service_id"].is_not_null().to_numpy()).only(**{VALUE: "occurrences"})
+            .summed([*SERVER, "service_id"]))
 
 
-def server_instances(server_hourly_needs: pl.LazyFrame, server_capacity: pl.LazyFrame,
-                     server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
+                     server_hardware: pl.LazyFrame) -> Hourly:
     """ServerBase.raw_nb_of_instances and nb_of_instances (concurrent).
 
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    needs = join(server_hourly_needs,
-                 parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
-                 SERVER)
-    raw = needs.select(*keyed(needs, SERVER), HOUR, pl.max_horizontal(
-        pl.col("ram_need") / pl.col("available_ram_per_instance"),
-        pl.col("compute_need") / pl.col("available_compute_per_instance")).alias("raw_nb_of_instances"))
-    instances = join(raw, parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER)
-    peak = pl.col("raw_nb_of_instances").max().over(keyed(instances, SERVER)).ceil()
-    return (instances
-            .with_columns(nb_of_instances=pl.when(pl.col("server_type") == "autoscaling")
-                          .then(pl.col("raw_nb_of_instances").ceil())
-                          .when(pl.col("server_type") == "serverless").then(pl.col("raw_nb_of_instances"))
-                          .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), peak)),
-                          peak_nb_of_instances=peak)
-            .select(*keyed(instances, SERVER), HOUR, "raw_nb_of_instances", "nb_of_instances",
-                    "peak_nb_of_instances", "fixed_nb_of_instances", "server_type"))
+    needs = (server_hourly_needs
+             .joined(parameters(server_capacity, SERVER, "available_ram_per_instance",
+                                "available_compute_per_instance"), SERVER)
+             .joined(parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER))
+    instances = needs.per_distinct(["available_ram_per_instance", "available_compute_per_instance", "server_type",
+                                    "fixed_nb_of_instances"], _instances)
+    peak = np.ceil(instances.blocks["raw_nb_of_instances"].max(axis=1, initial=0.0))[instances.rows]
+    return instances.keyed_by(SERVER, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
+                              "server_type")
 
 
-def server_energy(server_instances: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly energy (kWh) of each server, idle and under load, and its manufacturing footprint (kg): all of its
-    footprints but the carbon intensity, which only scales them (a sweep over it leaves this stage alone).
+def _instances(server: Hourly) -> dict[str, np.ndarray]:
+    raw = np.maximum(server["ram_need"] / server.parameter("available_ram_per_instance"),
+                     server["compute_need"] / server.parameter("available_compute_per_instance"))
+    fixed = server.keys["fixed_nb_of_instances"].to_numpy()
+    server_type = server.keys["server_type"].to_numpy()[:, None]
+    on_premise = np.where(np.isnan(fixed), np.ceil(raw.max(axis=1, initial=0.0)), fixed)[:, None] * server.in_span()
+    nb = np.where(server_type == "autoscaling", np.ceil(raw), np.where(server_type == "serverless", raw, on_premise))
+    return {"raw_nb_of_instances": raw, "nb_of_instances": nb}
+
+
+def server_energy(server_instances: Hourly, server_hardware: pl.LazyFrame) -> Hourly:
+    """Hourly energy (kWh) of each server, idle and under load, and its instances (concurrent).
 
     Calculation: E_idle = idle_power * PUE * 1 h; E_extra = (power - idle_power) * PUE * 1 h;
-    idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy;
-    instances_manufacturing_footprint = cfm * nb * 1 h / lifespan."""
-    idle = pl.col("idle_power") * pl.col("power_usage_effectiveness") * pl.col("nb_of_instances")
-    load = ((pl.col("power") - pl.col("idle_power")) * pl.col("power_usage_effectiveness")
-            * pl.col("raw_nb_of_instances"))
-    hourly = join(server_instances.select(*keyed(server_instances, SERVER), HOUR, "raw_nb_of_instances",
-                                          "nb_of_instances"),
-                  parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness",
-                             "carbon_footprint_manufacturing", "lifespan"), SERVER)
-    return hourly.select(*keyed(hourly, SERVER), HOUR, idle.alias("idle_energy"), load.alias("load_energy"),
-                         (idle + load).alias("instances_energy"),
-                         (pl.col("carbon_footprint_manufacturing") * pl.col("nb_of_instances") / pl.col("lifespan"))
-                         .alias("instances_manufacturing_footprint"))
+    idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy."""
+    hourly = server_instances.keyed_by(SERVER).joined(
+        parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness"), SERVER)
+    pue, idle_power = hourly.parameter("power_usage_effectiveness"), hourly.parameter("idle_power")
+    idle = idle_power * pue * hourly["nb_of_instances"]
+    load = (hourly.parameter("power") - idle_power) * pue * hourly["raw_nb_of_instances"]
+    return hourly.keyed_by(SERVER).holding(idle_energy=idle, load_energy=load, instances_energy=idle + load,
+                                           nb_of_instances=hourly["nb_of_instances"])
 
 
-def server_footprints(server_energy: pl.LazyFrame, server_hardware: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly energy (kWh) and footprints (kg) of each server.
+def server_footprints(server_energy: Hourly, server_hardware: pl.LazyFrame) -> Hourly:
+    """Hourly energy (kWh) and footprints (kg) of each server: energies and instances scaled by intensities of
+    the key table (a sweep over them adds key rows, not hours).
 
     Calculation: idle_use_footprint = idle_energy * CI; load_use_footprint = load_energy * CI;
-    use_footprint = instances_energy * CI; instances_energy and instances_manufacturing_footprint as in
-    server_energy."""
-    ci = pl.col("average_carbon_intensity")
-    hourly = join(server_energy, parameters(server_hardware, SERVER, "average_carbon_intensity"), SERVER)
-    return hourly.select(*keyed(hourly, SERVER), HOUR, "instances_energy",
-                         (pl.col("idle_energy") * ci).alias("idle_use_footprint"),
-                         (pl.col("load_energy") * ci).alias("load_use_footprint"),
-                         (pl.col("instances_energy") * ci).alias("use_footprint"),
-                         "instances_manufacturing_footprint")
+    use_footprint = instances_energy * CI; instances_manufacturing_footprint = nb * cfm * 1 h / lifespan."""
+    intensities = parameters(server_hardware, SERVER, "average_carbon_intensity",
+                             (pl.col("carbon_footprint_manufacturing") / pl.col("lifespan"))
+                             .alias("kg_per_instance_hour"))
+    hourly = server_energy.joined(intensities, SERVER)
+    return hourly.scaling(**{
+        "idle_use_footprint": ("idle_energy", "average_carbon_intensity"),
+        "load_use_footprint": ("load_energy", "average_carbon_intensity"),
+        "use_footprint": ("instances_energy", "average_carbon_intensity"),
+        "instances_manufacturing_footprint": ("nb_of_instances", "kg_per_instance_hour")})
 
 
 def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
@@ -164,10 +163,10 @@ def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
         for resource, label in (("ram", "RAM"), ("compute", "compute"))])
 
 
-def server_fleet_shortages(server_instances: pl.LazyFrame) -> pl.LazyFrame:
+def server_fleet_shortages(server_instances: Hourly) -> pl.LazyFrame:
     """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
-    return (server_instances.filter((pl.col("server_type") == "on-premise")
-                                    & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*SERVER).agg(available=pl.col("fixed_nb_of_instances").first(),
+    return (server_instances.keys.lazy().filter((pl.col("server_type") == "on-premise")
+                                                & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
+            .group_by(*SERVER, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
                                    requested=pl.col("peak_nb_of_instances").first())
             .select(*SERVER, pl.lit("number of instances").alias("resource"), "available", "requested"))

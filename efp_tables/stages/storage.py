@@ -1,9 +1,11 @@
 """Storage: data written by the jobs of its server, kept for the storage duration, plus the base need."""
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE, dense, join, keyed, parameters, summed, trailing_window_sum
+from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 STORAGE = ["system_id", "storage_id"]
 _TB_PER_MB = 1e-6
@@ -17,8 +19,8 @@ def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) ->
     return links.select(*keyed(links, STORAGE), "job_id", "host_server_type")
 
 
-def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: pl.LazyFrame,
-                                         storage_jobs: pl.LazyFrame, storages: pl.LazyFrame) -> pl.LazyFrame:
+def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: Hourly,
+                                         storage_jobs: pl.LazyFrame, storages: pl.LazyFrame) -> Hourly:
     """Storage.full_cumulative_storage_need_per_job (terabyte_stored): replicated data written by a job and
     not yet dumped (data written at hour k leaves at k + d).
 
@@ -28,49 +30,69 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
     the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
     0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
-    params = parameters(storages, STORAGE,
-                        pl.col("data_replication_factor").cast(pl.Float32).alias("_replication"),
+    params = parameters(storages, STORAGE, "data_replication_factor",
                         pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
-    rates = join(join(job_hourly_data_stored_across_usage_patterns,
-                      parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"]), params, STORAGE)
-    rates = rates.select(*keyed(rates, [*STORAGE, "job_id"]), HOUR,
-                         ((pl.col(VALUE).cast(pl.Float32) * pl.col("_replication"))
-                          * pl.lit(_TB_PER_MB, dtype=pl.Float32)).alias(VALUE))
-    return trailing_window_sum(rates, params, [*STORAGE, "job_id"], STORAGE, "_dump_after", dtype=pl.Float32)
+    rates = (job_hourly_data_stored_across_usage_patterns
+             .joined(parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"])
+             .joined(params, STORAGE))
+    return rates.per_distinct(["data_replication_factor", "_dump_after"], _stored).keyed_by([*STORAGE, "job_id"])
 
 
-def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: pl.LazyFrame) -> pl.LazyFrame:
+def _stored(rates: Hourly) -> dict[str, np.ndarray]:
+    replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
+    written = (rates[VALUE].astype(np.float32) * replication) * np.float32(_TB_PER_MB)
+    changes = written.copy()
+    dump_after = rates.keys["_dump_after"].to_numpy()
+    for after in np.unique(dump_after[dump_after < rates.width]):
+        rows = dump_after == after
+        changes[rows, after:] -= written[rows, :rates.width - after]
+    need = np.cumsum(changes, axis=1, dtype=np.float32)
+    need[~rates.in_span()] = 0.0  # each series only on its own hours: what is still stored after them is no value
+    return {VALUE: need}
+
+
+def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: Hourly) -> Hourly:
     """Storage.job_written_cumulative_storage_need. Calculation: sum over the storage's jobs (float32, see
     full_cumulative_storage_need_per_job)."""
-    return summed(full_cumulative_storage_need_per_job.with_columns(pl.col(VALUE).cast(pl.Float32)), STORAGE)
+    return full_cumulative_storage_need_per_job.summed(STORAGE)
 
 
-def storage_instances(job_written_cumulative_storage_need: pl.LazyFrame, storages: pl.LazyFrame,
-                      storage_jobs: pl.LazyFrame) -> pl.LazyFrame:
+def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.LazyFrame,
+                      storage_jobs: pl.LazyFrame) -> Hourly:
     """Storage needs and instances per hour.
 
     Calculation: full = job_written + base_storage_need (no job data: no series at all);
     raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw)."""
-    host = parameters(storage_jobs, STORAGE, "host_server_type").unique()
-    hourly = join(join(dense(job_written_cumulative_storage_need, STORAGE, [VALUE])
-                       .rename({VALUE: "job_written_cumulative_storage_need"}),
-                       parameters(storages, STORAGE, "storage_capacity", "base_storage_need", "fixed_nb_of_instances"),
-                       STORAGE), host, STORAGE, how="left")
-    storage = keyed(hourly, STORAGE)
-    return (hourly
-            .with_columns(full_cumulative_storage_need=(pl.col("job_written_cumulative_storage_need")
-                                                        + pl.col("base_storage_need").cast(pl.Float32))
-                          .cast(pl.Float64),
-                          job_written_cumulative_storage_need=pl.col("job_written_cumulative_storage_need")
-                          .cast(pl.Float64))
-            .with_columns(raw_nb_of_instances=pl.col("full_cumulative_storage_need") / pl.col("storage_capacity"))
-            .with_columns(nb_of_instances=pl.when(pl.col("host_server_type") == "serverless")
-                          .then(pl.col("raw_nb_of_instances"))
-                          .otherwise(pl.coalesce(pl.col("fixed_nb_of_instances"), pl.col("raw_nb_of_instances").ceil())),
-                          peak_nb_of_instances=pl.col("raw_nb_of_instances").ceil().max().over(storage))
-            .select(*storage, HOUR, "job_written_cumulative_storage_need", "full_cumulative_storage_need",
-                    "raw_nb_of_instances", "nb_of_instances", "peak_nb_of_instances", "fixed_nb_of_instances",
-                    "host_server_type", "storage_capacity", "base_storage_need"))
+    host = parameters(storage_jobs, STORAGE, "host_server_type").unique(maintain_order=True)
+    hourly = (job_written_cumulative_storage_need
+              .joined(parameters(storages, STORAGE, "storage_capacity", "base_storage_need", "fixed_nb_of_instances"),
+                      STORAGE)
+              .joined(host, STORAGE, how="left"))
+    instances = hourly.per_distinct(["storage_capacity", "base_storage_need", "fixed_nb_of_instances",
+                                     "host_server_type"], _instances)
+    # ceil(max(full) / capacity) is the highest ceil(raw): a division by a positive number keeps the order.
+    peak = np.ceil(instances.blocks["full_cumulative_storage_need"].max(axis=1, initial=0.0)[instances.rows]
+                   / hourly.keys["storage_capacity"].to_numpy())
+    return (instances.keyed_by(STORAGE, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
+                               "host_server_type", "storage_capacity", "base_storage_need")
+            .deriving(("storage_capacity",), raw_nb_of_instances=_raw_instances))
+
+
+def _instances(storage: Hourly) -> dict[str, np.ndarray]:
+    job_written = storage[VALUE]
+    base = np.where(storage.in_span(), storage.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None],
+                    np.float32(0.0))
+    full = job_written + base  # float32, as job_written
+    raw = full.astype(np.float64) / storage.parameter("storage_capacity")
+    fixed = storage.keys["fixed_nb_of_instances"].to_numpy()[:, None]
+    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()[:, None]
+    nb = np.where(serverless, raw, np.where(np.isnan(fixed), np.ceil(raw), fixed * storage.in_span()))
+    return {"job_written_cumulative_storage_need": job_written, "full_cumulative_storage_need": full,
+            "nb_of_instances": nb}
+
+
+def _raw_instances(storage: Hourly) -> np.ndarray:
+    return storage["full_cumulative_storage_need"].astype(np.float64) / storage.parameter("storage_capacity")
 
 
 def storage_manufacturing_intensity(storage_carbon_footprint_manufacturing: pl.LazyFrame,
@@ -82,31 +104,49 @@ def storage_manufacturing_intensity(storage_carbon_footprint_manufacturing: pl.L
         "kg_per_instance_hour"))
 
 
-def storage_footprints(storage_instances: pl.LazyFrame, storage_manufacturing_intensity: pl.LazyFrame
-                       ) -> pl.LazyFrame:
+def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensity: pl.LazyFrame) -> Hourly:
     """Storage.instances_manufacturing_footprint, storage_retention_manufacturing_footprint and
-    storage_baseline_manufacturing_footprint (kg) per hour.
+    storage_baseline_manufacturing_footprint (kg) per hour: instances, and the instances' shares that hold job
+    data and base data, scaled by the kg per instance-hour of the key table.
 
     Calculation: F = nb * kg_per_instance_hour; with P = nb * capacity: retention = F * job_written / P,
     baseline = F * (P - full + base) / P (0 where P = 0)."""
-    provisioned = pl.col("nb_of_instances") * pl.col("storage_capacity")
-    share = lambda part: pl.when(provisioned != 0).then(part / provisioned).otherwise(0.0)  # noqa: E731
-    hourly = join(storage_instances, storage_manufacturing_intensity, STORAGE)
-    footprint = pl.col("nb_of_instances") * pl.col("kg_per_instance_hour")
-    return hourly.select(
-        *keyed(hourly, STORAGE), HOUR, footprint.alias("instances_manufacturing_footprint"),
-        (footprint * share(pl.col("job_written_cumulative_storage_need")))
-        .alias("storage_retention_manufacturing_footprint"),
-        (footprint * share(provisioned - pl.col("full_cumulative_storage_need") + pl.col("base_storage_need")))
-        .alias("storage_baseline_manufacturing_footprint"))
+    intensity = "kg_per_instance_hour"
+    instances = storage_instances.only("nb_of_instances", "job_written_cumulative_storage_need",
+                                       "full_cumulative_storage_need")
+    return (instances.keyed_by(STORAGE, "storage_capacity", "base_storage_need")
+            .deriving(("storage_capacity", "base_storage_need"), retention_instances=_retention_instances,
+                      baseline_instances=_baseline_instances)
+            .joined(storage_manufacturing_intensity, STORAGE)
+            .scaling(instances_manufacturing_footprint=("nb_of_instances", intensity),
+                     storage_retention_manufacturing_footprint=("retention_instances", intensity),
+                     storage_baseline_manufacturing_footprint=("baseline_instances", intensity)))
 
 
-def storage_fleet_shortages(storage_instances: pl.LazyFrame) -> pl.LazyFrame:
+def _share_of_instances(storage: Hourly, part: np.ndarray) -> np.ndarray:
+    """nb * part / P, with P = nb * capacity (0 where P = 0): the instances that hold `part`."""
+    nb = storage["nb_of_instances"]
+    provisioned = nb * storage.parameter("storage_capacity")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(provisioned != 0, nb * (part / provisioned), 0.0)
+
+
+def _retention_instances(storage: Hourly) -> np.ndarray:
+    return _share_of_instances(storage, storage["job_written_cumulative_storage_need"].astype(np.float64))
+
+
+def _baseline_instances(storage: Hourly) -> np.ndarray:
+    provisioned = storage["nb_of_instances"] * storage.parameter("storage_capacity")
+    return _share_of_instances(storage, provisioned - storage["full_cumulative_storage_need"]
+                               + storage.parameter("base_storage_need"))
+
+
+def storage_fleet_shortages(storage_instances: Hourly) -> pl.LazyFrame:
     """Storages whose peak need is above their fixed number of instances (not checked under a serverless
     server, whose storage follows the raw need)."""
-    return (storage_instances.filter((pl.col("host_server_type") != "serverless")
-                                     & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*STORAGE).agg(available=pl.col("fixed_nb_of_instances").first(),
+    return (storage_instances.keys.lazy().filter((pl.col("host_server_type") != "serverless")
+                                                 & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
+            .group_by(*STORAGE, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
                                     requested=pl.col("peak_nb_of_instances").first()))
 
 

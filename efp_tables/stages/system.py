@@ -3,30 +3,40 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.timeline import HOUR, VALUE
+from efp_tables.stages.hourly import Hourly, stacked
+from efp_tables.stages.timeline import VALUE
 
 CATEGORIES = ("Servers", "Storage", "Network", "Devices")
 PHASES = {"instances_manufacturing_footprint": "Manufacturing", "use_footprint": "Use"}
+_ACTIVITY, _SCALE = "activity", "kg_per_activity"
 
 
-def _phases(frame: pl.LazyFrame, category: str, id_column: str, columns: list[str]) -> list[pl.LazyFrame]:
-    return [frame.select("system_id", pl.lit(category).alias("category"), pl.col(id_column).alias("object_id"),
-                         pl.lit(PHASES[c]).alias("phase"), HOUR, pl.col(c).alias(VALUE)) for c in columns]
+def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
+    """One part per phase: an activity block and its kg per unit of activity (1 where the block is in kg)."""
+    parts = []
+    for column, phase in PHASES.items():
+        if column not in footprints.columns:
+            continue
+        block, intensity = footprints.scaled.get(column, (column, None))
+        keys = footprints.keys.with_columns(pl.lit(category).alias("category"), pl.col(id_column).alias("object_id"),
+                                            pl.lit(phase).alias("phase"),
+                                            (pl.col(intensity) if intensity else pl.lit(1.0)).alias(_SCALE))
+        parts.append(Hourly(keys, {_ACTIVITY: footprints.blocks[block]}, footprints.start, {VALUE: (_ACTIVITY, _SCALE)})
+                     .keyed_by(["system_id", "category", "object_id", "phase"]))
+    return parts
 
 
-def footprint_by_object(server_footprints: pl.LazyFrame, storage_footprints: pl.LazyFrame,
-                        network_use_footprint: pl.LazyFrame, device_footprints: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly footprint (kg) of every object of a system, by category and phase (Manufacturing, Use).
-    Storage has no use phase and networks no manufacturing phase."""
-    network = network_use_footprint.rename({VALUE: "use_footprint"})
-    return pl.concat([
-        *_phases(server_footprints, "Servers", "server_id", ["instances_manufacturing_footprint", "use_footprint"]),
-        *_phases(storage_footprints, "Storage", "storage_id", ["instances_manufacturing_footprint"]),
-        *_phases(network, "Network", "network_id", ["use_footprint"]),
-        *_phases(device_footprints, "Devices", "device_id", ["instances_manufacturing_footprint", "use_footprint"]),
-    ])
+def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, network_use_footprint: Hourly,
+                        device_footprints: Hourly) -> Hourly:
+    """Hourly footprint (kg) of every object of a system, by category and phase (Manufacturing, Use), each an
+    activity times its kg per unit (sweep totals sum the activities over hours first). Storage has no use phase
+    and networks no manufacturing phase."""
+    return stacked([*_phases(server_footprints, "Servers", "server_id"),
+                    *_phases(storage_footprints, "Storage", "storage_id"),
+                    *_phases(network_use_footprint.only(use_footprint=VALUE), "Network", "network_id"),
+                    *_phases(device_footprints, "Devices", "device_id")])
 
 
-def total_footprint(footprint_by_object: pl.LazyFrame) -> pl.LazyFrame:
+def total_footprint(footprint_by_object: Hourly) -> Hourly:
     """System.total_footprint (kg). Calculation: sum over categories, objects and phases."""
-    return footprint_by_object.group_by("system_id", HOUR).agg(pl.col(VALUE).sum())
+    return footprint_by_object.summed(["system_id"])

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytz
 
-from efp_tables.stages.timeline import HOUR, VALUE, join, keyed, parallel_occurrences
+from efp_tables.engine import ENGINE
+from efp_tables.stages.hourly import FIRST, LAST, Hourly, in_progress, kernel_reach
+from efp_tables.stages.timeline import VALUE, join, keyed
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -21,15 +24,22 @@ def _utc_offset_hours(row: dict) -> int:
     return round(offset.total_seconds() / 3600)
 
 
-def usage_pattern_clock(hourly_occurrences: pl.LazyFrame, usage_patterns: pl.LazyFrame,
+def local_hourly_occurrences(hourly_occurrences: pl.LazyFrame) -> Hourly:
+    """Pattern occurrences per local hour, as dense series. Calculation: the input series."""
+    return Hourly.from_long(hourly_occurrences.collect(engine=ENGINE), ["system_id", "usage_pattern_id"],
+                            ["occurrences"]).only(**{VALUE: "occurrences"})
+
+
+def usage_pattern_clock(local_hourly_occurrences: Hourly, usage_patterns: pl.LazyFrame,
                         countries: pl.LazyFrame) -> pl.LazyFrame:
     """Start hour, length and UTC offset of each pattern's local series.
 
     Calculation: k = round(utcoffset(country timezone at local start) in hours)."""
     keys = ["system_id", "usage_pattern_id"]
     # Only the timezone matters here: a swept carbon intensity must not multiply the clock.
-    zones = countries.select("system_id", "country_id", "timezone").unique()
-    series = hourly_occurrences.group_by(*keys).agg(start=pl.col(HOUR).min(), length=pl.len().cast(pl.Int64))
+    zones = countries.select("system_id", "country_id", "timezone").unique(maintain_order=True)
+    series = local_hourly_occurrences.keys.lazy().select(
+        *keys, pl.col(FIRST).alias("start"), (pl.col(LAST) - pl.col(FIRST) + 1).alias("length"))
     clock = join(join(series, usage_patterns.select(*keyed(usage_patterns, keys), "country_id"), keys), zones,
                  ["system_id", "country_id"])
     return (clock.with_columns(utc_offset=pl.struct("start", "timezone").map_elements(
@@ -37,25 +47,30 @@ def usage_pattern_clock(hourly_occurrences: pl.LazyFrame, usage_patterns: pl.Laz
             .select(*keyed(clock, keys), "start", "length", "utc_offset"))
 
 
-def utc_hourly_occurrences(hourly_occurrences: pl.LazyFrame, usage_pattern_clock: pl.LazyFrame) -> pl.LazyFrame:
+def utc_hourly_occurrences(local_hourly_occurrences: Hourly, usage_pattern_clock: pl.LazyFrame) -> Hourly:
     """Pattern occurrences per UTC hour, on the same hour grid as the local series.
 
     Calculation: utc[i] = local[(i + k) mod N] (a circular rotation by the UTC offset k, as efootprint does)."""
-    keys = ["system_id", "usage_pattern_id"]
-    index = pl.col(HOUR) - pl.col("start")
-    rotated = join(hourly_occurrences, usage_pattern_clock, keys)
-    return (rotated.select(*keyed(rotated, keys), (pl.col("start") + (index - pl.col("utc_offset")).mod(pl.col("length"))).alias(HOUR),
-                    pl.col("occurrences").alias(VALUE)))
+    local = local_hourly_occurrences.joined(usage_pattern_clock.select(
+        *keyed(usage_pattern_clock, ["system_id", "usage_pattern_id"]), "length", "utc_offset"),
+        ["system_id", "usage_pattern_id"])
+    first, _ = local.spans()
+    length, offset = local.keys["length"].to_numpy(), local.keys["utc_offset"].to_numpy()
+    index = np.arange(local.width) - (first - local.start)[:, None]  # hour of each series' own grid
+    inside = (index >= 0) & (index < length[:, None])
+    source = np.where(inside, (index + offset[:, None]) % length[:, None] + (first - local.start)[:, None], 0)
+    rotated = np.where(inside, np.take_along_axis(local[VALUE], source, axis=1), 0.0)
+    return local.holding(**{VALUE: rotated}).keyed_by(["system_id", "usage_pattern_id"])
 
 
-def journey_starts(utc_hourly_occurrences: pl.LazyFrame, pattern_journeys: pl.LazyFrame) -> pl.LazyFrame:
+def journey_starts(utc_hourly_occurrences: Hourly, pattern_journeys: pl.LazyFrame) -> Hourly:
     """Journeys started per UTC hour, per (pattern, journey).
 
     Calculation: B[up, j] = utc[up] * w[up, j]."""
-    starts = join(utc_hourly_occurrences, pattern_journeys.select(*keyed(pattern_journeys, [
+    starts = utc_hourly_occurrences.joined(pattern_journeys.select(*keyed(pattern_journeys, [
         "system_id", "usage_pattern_id", "journey_id"]), "weight"), ["system_id", "usage_pattern_id"])
-    return starts.select(*keyed(starts, ["system_id", "usage_pattern_id", "journey_id"]), HOUR,
-                         (pl.col(VALUE) * pl.col("weight")).alias(VALUE))
+    return starts.holding(**{VALUE: starts[VALUE] * starts.parameter("weight")}).keyed_by(
+        ["system_id", "usage_pattern_id", "journey_id"])
 
 
 def journey_step_windows(journey_steps: pl.LazyFrame, usage_journey_steps: pl.LazyFrame) -> pl.LazyFrame:
@@ -76,29 +91,37 @@ def journey_duration(journey_step_windows: pl.LazyFrame) -> pl.LazyFrame:
     """UsageJourney.duration, hours.
 
     Calculation: duration[j] = sum over steps of n[j, s] * t[s]."""
-    return (journey_step_windows.group_by(*keyed(journey_step_windows, ["system_id", "journey_id"]))
+    return (journey_step_windows.group_by(*keyed(journey_step_windows, ["system_id", "journey_id"]), maintain_order=True)
             .agg(duration=pl.col("end_offset").max()))
 
 
-def nb_usage_journeys_in_parallel_per_usage_pattern(journey_starts: pl.LazyFrame,
-                                                     journey_duration: pl.LazyFrame) -> pl.LazyFrame:
+def nb_usage_journeys_in_parallel_per_usage_pattern(journey_starts: Hourly, journey_duration: pl.LazyFrame) -> Hourly:
     """UsageJourney.nb_usage_journeys_in_parallel_per_usage_pattern: journeys in progress per hour.
 
     Calculation: A(B[up, j], duration[j])."""
-    keys = ["system_id", "journey_id"]
-    return parallel_occurrences(journey_starts, journey_duration, [*keys, "usage_pattern_id"], keys, "duration")
+    starts = journey_starts.joined(journey_duration, ["system_id", "journey_id"])
+    return starts.in_progress("duration").keyed_by(
+        ["system_id", "journey_id", "usage_pattern_id"])
 
 
-def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: pl.LazyFrame,
-                                                      journey_step_windows: pl.LazyFrame) -> pl.LazyFrame:
+def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: Hourly,
+                                                      journey_step_windows: pl.LazyFrame) -> Hourly:
     """UsageJourneyStep.hourly_avg_occurrences_per_usage_coordinate: journeys currently inside the step.
 
     Calculation: max(A(B[up, j], end[j, s]) - A(B[up, j], start[j, s]), 0)."""
-    keys = ["system_id", "usage_pattern_id", "journey_id", "step_id"]
-    steps = ["system_id", "journey_id", "step_id"]
-    starts = join(journey_starts, journey_step_windows.select(*keyed(journey_step_windows, steps)),
-                  ["system_id", "journey_id"])
-    windows = journey_step_windows.select(*keyed(journey_step_windows, steps), "start_offset", "end_offset")
-    in_progress = parallel_occurrences(starts, windows, keys, steps, ["end_offset", "start_offset"])
-    return in_progress.select(*keyed(in_progress, keys), HOUR, (pl.col("end_offset") - pl.col("start_offset"))
-                              .clip(lower_bound=0.0).alias(VALUE))
+    starts = journey_starts.joined(journey_step_windows.select(
+        *keyed(journey_step_windows, ["system_id", "journey_id", "step_id"]), "start_offset", "end_offset"),
+        ["system_id", "journey_id"])
+    spread = starts.per_distinct(["start_offset", "end_offset"], lambda distinct: {VALUE: _inside(distinct)})
+    reach = np.maximum(kernel_reach(starts.keys["end_offset"].to_numpy()),
+                       kernel_reach(starts.keys["start_offset"].to_numpy()))
+    return spread.grown(reach, spread.blocks).keyed_by(["system_id", "usage_pattern_id", "journey_id", "step_id"])
+
+
+def _inside(starts: Hourly) -> np.ndarray:
+    until_end, _ = in_progress(starts[VALUE], starts.keys["end_offset"].to_numpy())
+    until_start, _ = in_progress(starts[VALUE], starts.keys["start_offset"].to_numpy())
+    inside = np.zeros((starts.height, max(until_end.shape[1], until_start.shape[1])))
+    inside[:, :until_end.shape[1]] += until_end
+    inside[:, :until_start.shape[1]] -= until_start
+    return np.clip(inside, 0.0, None)

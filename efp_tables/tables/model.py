@@ -253,7 +253,7 @@ def _where(table: s.Table, row: dict, column: str, several_systems: bool) -> tup
 MAX_PERIOD_HOURS = 100 * 365 * 24
 
 # Limits of the computation that the table definitions do not state: a job's duration and a journey's duration
-# are windows of whole-hour lags summed for every hour of a series (stages.timeline.parallel_occurrences), so
+# are windows of whole-hour lags summed for every hour of a series (stages.hourly.in_progress), so
 # their cost grows with their length. A window longer than a year is almost surely a unit typo.
 MAX_WINDOW_HOURS = 8760.0
 _LIMITS = {("jobs", "request_duration"): MAX_WINDOW_HOURS, ("jobs", "video_duration"): MAX_WINDOW_HOURS}
@@ -416,7 +416,11 @@ def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[
         (servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
-        (jobs.join(server_classes, on=["system_id", "server_id"], how="left"), _job_rows),
+        (jobs.join(server_classes, on=["system_id", "server_id"], how="left")
+         .join(model.services.lazy().select("system_id", "service_id", "service_class",
+                                            _service_server=pl.col("server_id")),
+               on=["system_id", "service_id"], how="left"), _job_rows),
+        (model.services.lazy(), _service_rows),
         (model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
         (None, lambda _: _check_server_columns(model.servers)),
@@ -439,9 +443,25 @@ def _shared_storage(found: pl.DataFrame) -> None:
                          f"a single server per storage (servers {servers} each name it as their storage)")
 
 
+# The service class each service job runs on.
+_JOB_SERVICES = {"VideoStreamingJob": "VideoStreaming", "WebApplicationJob": "WebApplication"}
+
+
 def _job_rows(job_servers: pl.DataFrame) -> None:
     for row in job_servers.iter_rows(named=True):
         obj = f"{row['job_class']} {row['job_id']!r}"
+        service_class = _JOB_SERVICES.get(row["job_class"])
+        if service_class is not None and row["service_id"] is not None and row["service_class"] != service_class:
+            raise ModelError(obj, "service", row["service_id"], f"a {service_class}")
+        if row["job_class"] == "WebApplicationJob":
+            for attribute in ("service_id", "implementation_details"):
+                if row[attribute] is None:
+                    raise ModelError(obj, attribute, None, "a value (web application jobs run on a WebApplication)")
+            # Its row names its server, as a plain job's does: the one its service is installed on.
+            if row["server_id"] != row["_service_server"]:
+                raise ModelError(obj, "server", row["server_id"],
+                                 f"the server of its WebApplication {row['service_id']!r}, "
+                                 f"{row['_service_server']!r}")
         if row["job_class"] == "VideoStreamingJob":
             for attribute in ("service_id", "resolution", "video_duration", "refresh_rate"):
                 if row[attribute] is None:
@@ -460,11 +480,21 @@ def _job_rows(job_servers: pl.DataFrame) -> None:
                              "a GPUServer" if wants_gpu else "a Server or BoaviztaCloudServer (not a GPUServer)")
 
 
+def _service_rows(services: pl.DataFrame) -> None:
+    """Each service class's own inputs, which the table leaves nullable for the other class."""
+    required = {"VideoStreaming": s.VIDEO_SERVICE_INPUTS, "WebApplication": ("technology",)}
+    for row in services.iter_rows(named=True):
+        for attribute in required[row["service_class"]]:
+            if row[attribute] is None:
+                raise ModelError(f"{row['service_class']} {row['service_id']!r}", attribute, None,
+                                 "a value" + _unit_text(s.SERVICES, attribute))
+
+
 def _gpu_hosts(found: pl.DataFrame) -> None:
     if found.height:
         row = found.row(0, named=True)
-        raise ModelError(f"VideoStreaming {row['service_id']!r}", "server", row["server_id"],
-                         "a Server or BoaviztaCloudServer (video streaming is not installable on a GPUServer)")
+        raise ModelError(f"{row['service_class']} {row['service_id']!r}", "server", row["server_id"],
+                         "a Server or BoaviztaCloudServer (services are not installable on a GPUServer)")
 
 
 def _patterns_without_journeys(found: pl.DataFrame) -> None:

@@ -150,21 +150,30 @@ SERVERS = Table("servers", "server_id", (
     Field("instance_type", pl.String, nullable=True),
 ), "Server")
 
+SERVICE_CLASSES = ("VideoStreaming", "WebApplication")
+VIDEO_SERVICE_INPUTS = ("bits_per_pixel", "static_delivery_cpu_cost", "ram_buffer_per_user")
+
+# A service installed on a server. VideoStreaming rows give the stream's parameters (bits_per_pixel,
+# static_delivery_cpu_cost, ram_buffer_per_user); WebApplication rows (the seeds' service, efootprint 9 to
+# 15) give their technology, reserve nothing (base consumptions 0) and leave the video columns empty.
 SERVICES = Table("services", "service_id", (
     Field("service_id", pl.String), _name(),
-    Field("service_class", pl.String, isin=("VideoStreaming",)),
+    Field("service_class", pl.String, isin=SERVICE_CLASSES),
     Field("server_id", pl.String, link="servers"),
     Field("base_ram_consumption", unit="gigabyte_ram", ge=0),
     Field("base_compute_consumption", unit="cpu_core", ge=0),
-    Field("bits_per_pixel", unit="bit", ge=0),
-    Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", ge=0),
-    Field("ram_buffer_per_user", unit="gigabyte_ram", ge=0),
-), "VideoStreaming")
+    Field("bits_per_pixel", unit="bit", nullable=True, ge=0),
+    Field("static_delivery_cpu_cost", unit="cpu_core * second / megabyte", nullable=True, ge=0),
+    Field("ram_buffer_per_user", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("technology", pl.String, nullable=True),
+), "Service")  # the class of a row is its service_class
 
-JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob")
+JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", "WebApplicationJob")
 
 # Plain jobs give their per-invocation needs; VideoStreamingJob rows give the stream (service, resolution,
-# video_duration, refresh_rate) and the stage `job_parameters` derives the rest.
+# video_duration, refresh_rate) and the stage `job_parameters` derives the rest. A WebApplicationJob is a plain
+# job on its service's server (efootprint 27 computes it so): its row gives that server and the needs Boavizta's
+# ecobenchmark measured for (service technology, implementation_details), which it keeps for the record.
 JOBS = Table("jobs", "job_id", (
     Field("job_id", pl.String), _name(),
     Field("job_class", pl.String, isin=JOB_CLASSES),
@@ -178,6 +187,7 @@ JOBS = Table("jobs", "job_id", (
     Field("resolution", pl.String, nullable=True),
     Field("video_duration", unit="hour", nullable=True, gt=0),
     Field("refresh_rate", unit="1 / second", nullable=True, ge=0),
+    Field("implementation_details", pl.String, nullable=True),
 ), "Job")
 
 USAGE_JOURNEY_STEPS = Table("usage_journey_steps", "step_id", (
@@ -234,7 +244,7 @@ OBJECT_TABLES = tuple(t for t in TABLES if t.id)
 
 # Columns of a table shared by several classes that only some of them take as inputs (efootprint's constructor
 # arguments); the other classes leave them empty or derive them (stages server_hardware, job_parameters).
-_JOB_ON_SERVER, _VIDEO_JOB = ("Job", "GPUJob"), ("VideoStreamingJob",)
+_WEB_JOB, _VIDEO_JOB = ("WebApplicationJob",), ("VideoStreamingJob",)
 CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "servers": {
         **dict.fromkeys(("carbon_footprint_manufacturing", "power", "ram"), ("Server",)),
@@ -244,10 +254,14 @@ CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
                          "carbon_footprint_manufacturing_without_gpu"), ("GPUServer",)),
         **dict.fromkeys(("provider", "instance_type"), ("BoaviztaCloudServer",)),
     },
+    "services": {**dict.fromkeys(VIDEO_SERVICE_INPUTS, ("VideoStreaming",)), "technology": ("WebApplication",)},
     "jobs": {
-        **dict.fromkeys(("server_id", "data_transferred", "request_duration", "compute_needed", "ram_needed"),
-                        _JOB_ON_SERVER),
-        **dict.fromkeys(("service_id", "resolution", "video_duration", "refresh_rate"), _VIDEO_JOB),
+        "server_id": ("Job", "GPUJob"),  # a web application job runs on its service's server
+        **dict.fromkeys(("data_transferred", "request_duration", "compute_needed", "ram_needed"),
+                        ("Job", "GPUJob", *_WEB_JOB)),
+        "service_id": (*_VIDEO_JOB, *_WEB_JOB),
+        **dict.fromkeys(("resolution", "video_duration", "refresh_rate"), _VIDEO_JOB),
+        "implementation_details": _WEB_JOB,
     },
 }
 CLASS_COLUMNS = {"servers": "server_class", "services": "service_class", "jobs": "job_class"}

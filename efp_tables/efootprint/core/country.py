@@ -1,0 +1,2 @@
+"""efootprint.core.country."""
+from efp_tables.efootprint._classes import Country  # noqa: F401

@@ -1,0 +1,2 @@
+"""efootprint.core.hardware.storage, as the seeds import it."""
+from efp_tables.efootprint._classes import Storage  # noqa: F401

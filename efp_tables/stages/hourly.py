@@ -1,0 +1,316 @@
+"""Hourly series as dense blocks: a small Polars key table, one row per series, over float blocks (block rows x
+hours) that share one hour axis.
+
+The key table holds each series' keys (ids, sweep dimensions), its span (FIRST and LAST, hours since
+1970-01-01 UTC: efootprint's series cover a range of hours, and its sums align series on the union of their
+ranges) and ROW, the block row holding its values. Joins, filters and group-bys run on the key tables; a join
+that repeats a series (over the values of a sweep dimension, say) repeats its ROW, not its hours. The
+arithmetic over hours runs on the blocks, for every series of every system and variant at once, and long
+(key, hour, value) rows exist only at the edges (`long`).
+
+Blocks are 0 outside a series' span, so sums and windows never need the span; only values that are not 0 where
+nothing happens (a base storage need, a fixed fleet) are masked to it.
+
+A scaled column is an activity block times an intensity of the key table (kg = kWh x kg/kWh): a sweep over the
+intensity then adds key rows, not hours, and its totals are the activity's sums over hours times the intensity.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import polars as pl
+
+from efp_tables.engine import ENGINE
+from efp_tables.stages.timeline import HOUR, VALUE, join, keyed
+
+FIRST, LAST, ROW = "_first", "_last", "_row"
+_INTERNAL = (FIRST, LAST, ROW)
+
+
+@dataclass(frozen=True)
+class Hourly:
+    """Series keyed by `keys` (key columns, then FIRST, LAST and ROW); `blocks` by column, (block rows x width)
+    from hour `start`; `scaled` columns, {column: (block column, key column of its intensity)}."""
+    keys: pl.DataFrame
+    blocks: dict[str, np.ndarray]
+    start: int
+    scaled: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Columns computed when read, {column: (function of the series, key columns it reads)}: what only some
+    # readers need (shares of a footprint) costs nothing to the others (a sweep's totals).
+    derived: dict[str, tuple[Callable[[Hourly], np.ndarray], tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, keys: pl.DataFrame, blocks: dict[str, np.ndarray], start: int,
+           scaled: dict[str, tuple[str, str]] | None = None) -> Hourly:
+        """Series whose blocks are aligned row by row with `keys` (key columns, FIRST and LAST)."""
+        keys = keys.select(pl.exclude(ROW)).with_columns(pl.Series(ROW, np.arange(keys.height, dtype=np.int64)))
+        return cls(keys, blocks, start, scaled or {})
+
+    @property
+    def width(self) -> int:
+        return next(iter(self.blocks.values())).shape[1] if self.blocks else 0
+
+    @property
+    def height(self) -> int:
+        return self.keys.height
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.blocks, *self.scaled, *self.derived]
+
+    @property
+    def key_columns(self) -> list[str]:
+        return [c for c in self.keys.columns if c not in _INTERNAL]
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        return self.keys[ROW].to_numpy()
+
+    @cached_property
+    def _direct(self) -> bool:
+        """Key rows are the block rows, in order: no gather needed."""
+        rows = self.rows
+        return all(len(rows) == b.shape[0] for b in self.blocks.values()) and bool(
+            (rows == np.arange(len(rows))).all())
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        """The values of `column`, one row per key row."""
+        if column in self.scaled:
+            block, intensity = self.scaled[column]
+            return self[block] * self.parameter(intensity)
+        if column in self.derived:
+            return self.derived[column][0](self)
+        block = self.blocks[column]
+        return block if self._direct else block[self.rows]
+
+    def parameter(self, column: str) -> np.ndarray:
+        """A numeric key column as a (rows x 1) array, to scale blocks."""
+        return self.keys[column].cast(pl.Float64).to_numpy()[:, None]
+
+    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
+        """New blocks from `compute`, run once per distinct (series, `columns`) rather than per key row: key rows
+        that repeat a series with the same parameters (a dimension of the table along which this object's value
+        does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
+        blocks."""
+        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+        distinct, first = np.unique(codes, return_index=True)
+        if len(distinct) == self.height:
+            return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
+        representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
+                                     self.start)
+        return Hourly(self.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), compute(representatives),
+                      self.start)
+
+    def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
+        """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""
+        return Hourly.of(self.keys, blocks, self.start, scaled)
+
+    def scaling(self, **scaled: tuple[str, str]) -> Hourly:
+        """The same series with these scaled columns: {column: (block column, key column of its intensity)}."""
+        return replace(self, scaled={**self.scaled, **scaled})
+
+    def deriving(self, reads: tuple[str, ...] = (), **derived: Callable[[Hourly], np.ndarray]) -> Hourly:
+        """The same series with these derived columns, computed when read from its blocks and the key columns
+        `reads`."""
+        return replace(self, derived={**self.derived, **{c: (fn, reads) for c, fn in derived.items()}})
+
+    def only(self, *columns: str, **renamed: str) -> Hourly:
+        """The blocks `columns` and `renamed` ({new: old}), alone (materialized if scaled)."""
+        wanted = {**{c: c for c in columns}, **{new: old for new, old in renamed.items()}}
+        if any(old in self.scaled or old in self.derived for old in wanted.values()):
+            return self.holding(**{new: self[old] for new, old in wanted.items()})
+        return Hourly(self.keys, {new: self.blocks[old] for new, old in wanted.items()}, self.start)
+
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.keys[FIRST].to_numpy(), self.keys[LAST].to_numpy()
+
+    def in_span(self) -> np.ndarray:
+        """True at the hours of each series' span."""
+        first, last = self.spans()
+        hours = np.arange(self.start, self.start + self.width)
+        return (hours >= first[:, None]) & (hours <= last[:, None])
+
+    def filtered(self, mask: np.ndarray) -> Hourly:
+        return replace(self, keys=self.keys.filter(pl.Series(mask)))
+
+    def joined(self, table: pl.DataFrame | pl.LazyFrame, on: list[str], how: str = "inner") -> Hourly:
+        """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
+        dimension only the table has repeats the series). The table's other columns join the key table, in the
+        series' order. No hour is copied."""
+        keys = join(self.keys.lazy(), table.lazy(), on, how=how).collect(engine=ENGINE)
+        return replace(self, keys=keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL))
+
+    @property
+    def _intensities(self) -> list[str]:
+        return list(dict.fromkeys([*(intensity for _, intensity in self.scaled.values()),
+                                   *(c for _, reads in self.derived.values() for c in reads)]))
+
+    def keyed_by(self, keys: list[str], *extra: str | pl.Expr) -> Hourly:
+        """Only `keys` (and the sweep dimensions), then `extra` columns (and the scaled columns' intensities),
+        kept in the key table."""
+        return replace(self, keys=self.keys.select(*keyed(self.keys.lazy(), keys), *extra, *self._intensities,
+                                                   *_INTERNAL))
+
+    def summed(self, keys: list[str]) -> Hourly:
+        """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
+        their rows, so the same input gives the same bits."""
+        by = keyed(self.keys.lazy(), keys)
+        # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
+        # join of small tables may change from run to run), so neither do the bits of the sums.
+        groups = (self.keys.with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
+                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max()))
+        keys_out = groups.select(*by, FIRST, LAST)
+        if groups.height == self.height:  # one series per key: the series themselves
+            order = groups["_at"].list.first().to_numpy()
+            return replace(self, keys=self.keys[order].select(*by, *self._intensities, *_INTERNAL))
+        members = groups["_at"].explode().to_numpy().astype(np.int64)
+        sizes = groups["_at"].list.len().to_numpy().astype(np.int64)
+        bounds = np.cumsum(sizes) - sizes
+        return Hourly.of(keys_out, {c: np.add.reduceat(self[c][members], bounds, axis=0) for c in self.columns},
+                         self.start)
+
+    def on_axis(self, start: int, width: int) -> Hourly:
+        """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
+        if start == self.start and width == self.width:
+            return self
+        at = self.start - start
+        blocks = {}
+        for column, block in self.blocks.items():
+            out = np.zeros((block.shape[0], width), dtype=block.dtype)
+            out[:, at:at + block.shape[1]] = block
+            blocks[column] = out
+        return replace(self, blocks=blocks, start=start)
+
+    def shifted(self, hours: np.ndarray) -> Hourly:
+        """Each series moved `hours` (>= 0, whole, per row) later."""
+        hours = np.asarray(hours, dtype=np.int64)
+        extra = int(hours.max()) if len(hours) else 0
+        blocks = {}
+        for column in self.columns:
+            values = self[column]
+            out = np.zeros((self.height, self.width + extra))
+            for shift in np.unique(hours):
+                rows = hours == shift
+                out[rows, shift:shift + self.width] = values[rows]
+            blocks[column] = out
+        keys = self.keys.with_columns(pl.col(FIRST) + pl.Series(hours), pl.col(LAST) + pl.Series(hours))
+        return Hourly.of(keys, blocks, self.start)
+
+    def in_progress(self, duration: str, column: str = VALUE) -> Hourly:
+        """`column` as starts of events lasting the key column `duration` (hours): events in progress
+        (`in_progress`), each span grown by the kernel's reach; series with an empty kernel (a duration of 0)
+        dropped."""
+        spread = self.per_distinct([duration], lambda distinct: {VALUE: in_progress(
+            distinct[column], distinct.keys[duration].to_numpy())[0]})
+        return spread.grown(kernel_reach(self.keys[duration].to_numpy()), spread.blocks)
+
+    def grown(self, reach: np.ndarray, blocks: dict[str, np.ndarray]) -> Hourly:
+        """`blocks` (rows as this series' ROW says, from the same start) with each LAST moved `reach` hours on;
+        rows with a negative reach (nothing left) dropped."""
+        keys = self.keys.with_columns(pl.col(LAST) + pl.Series(reach, dtype=pl.Int64))
+        return Hourly(keys.filter(pl.Series(reach >= 0)), blocks, self.start)
+
+    def period_sums(self, column: str) -> np.ndarray:
+        """`column` summed over the hours, per key row: a scaled column's activity sums times its intensity."""
+        if column in self.scaled:
+            block, intensity = self.scaled[column]
+            return self.period_sums(block) * self.parameter(intensity)[:, 0]
+        if column in self.derived:
+            return self[column].sum(axis=1)
+        return self.blocks[column].sum(axis=1)[self.rows]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(block.nbytes for block in self.blocks.values())
+
+    def long(self) -> pl.DataFrame:
+        """One row per series and hour of its span: the key columns, HOUR, then one column per block."""
+        first, last = self.spans()
+        counts = last - first + 1
+        at = np.repeat(np.arange(self.height), counts)
+        hours = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)) + np.repeat(first, counts)
+        rows, offsets = self.rows[at], hours - self.start
+
+        def values(column: str) -> np.ndarray:
+            if column in self.scaled:
+                block, intensity = self.scaled[column]
+                return values(block) * self.parameter(intensity)[at, 0]
+            if column in self.derived:
+                return self[column][at, offsets]
+            return self.blocks[column][rows, offsets]
+        return self.keys.select(self.key_columns)[at].with_columns(
+            pl.Series(HOUR, hours, dtype=pl.Int64),
+            *[pl.Series(column, values(column), dtype=pl.Float64) for column in self.columns])
+
+    @classmethod
+    def from_long(cls, frame: pl.DataFrame, keys: list[str], columns: list[str]) -> Hourly:
+        """Series from long rows (`keys`, HOUR, `columns`); missing hours are 0."""
+        keys = keyed(frame.lazy(), keys)
+        spans = (frame.group_by(keys, maintain_order=True).agg(pl.col(HOUR).min().alias(FIRST),
+                                                                 pl.col(HOUR).max().alias(LAST))
+                 .with_row_index("_at"))
+        start = int(spans[FIRST].min()) if spans.height else 0
+        width = int(spans[LAST].max()) - start + 1 if spans.height else 0
+        located = frame.join(spans.select(*keys, "_at"), on=keys, how="left", nulls_equal=True)
+        rows, at = located["_at"].to_numpy(), located[HOUR].to_numpy() - start
+        blocks = {}
+        for column in columns:
+            block = np.zeros((spans.height, width))
+            block[rows, at] = located[column].cast(pl.Float64).to_numpy()
+            blocks[column] = block
+        return cls.of(spans.drop("_at"), blocks, start)
+
+
+def aligned(*series: Hourly) -> list[Hourly]:
+    """The series on one common hour axis."""
+    present = [s for s in series if s.blocks and s.width]
+    if not present:
+        return list(series)
+    start = min(s.start for s in present)
+    stop = max(s.start + s.width for s in present)
+    return [s.on_axis(start, stop - start) for s in series]
+
+
+def stacked(series: list[Hourly]) -> Hourly:
+    """Series of several Hourly (same block and scaled columns) as one: their key tables one under the other,
+    their blocks too."""
+    series = aligned(*series)
+    offsets = np.cumsum([0, *[next(iter(s.blocks.values())).shape[0] for s in series]])
+    keys = pl.concat([s.keys.with_columns(pl.col(ROW) + int(offset)) for s, offset in zip(series, offsets)],
+                     how="diagonal_relaxed")
+    return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL),
+                  {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
+                  series[0].scaled, series[0].derived)
+
+
+def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average number of events in progress per hour, for events that start at the beginning of their hour and
+    last `durations` hours (one per row; efootprint's compute_nb_occurrences_in_parallel).
+
+    Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], with F = floor(d), r = d - F.
+
+    Returns the block (wider by the longest kernel) and, per row, the hours the span grows by (-1: empty)."""
+    floors = np.floor(durations).astype(np.int64)
+    rests = durations - floors
+    reach = kernel_reach(durations)
+    longest = int(reach.max()) if len(reach) else -1
+    rows, width = starts.shape
+    out = np.zeros((rows, width + max(longest, 0)))
+    for lag in range(longest + 1):
+        weight = np.where(lag < floors, 1.0, np.where(lag == floors, rests, 0.0))
+        active = reach >= lag  # a long job's many lags cost only its own rows
+        if active.all():
+            out[:, lag:lag + width] += starts * weight[:, None]
+        else:
+            at = np.flatnonzero(active)
+            out[at, lag:lag + width] += starts[at] * weight[at, None]
+    return out, reach
+
+
+def kernel_reach(durations: np.ndarray) -> np.ndarray:
+    """The last lag with a weight in `in_progress`'s kernel of each duration (-1: none)."""
+    floors = np.floor(durations).astype(np.int64)
+    return np.where(durations - floors > 0, floors, floors - 1)
