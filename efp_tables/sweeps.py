@@ -391,7 +391,7 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
 def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, Frame]:
     """The stages of the footprints for `variants`, only the value indices they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT, string_ids=False)
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
@@ -538,7 +538,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
     hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
     shapes = {**varied_tables(model, plan), "hourly_occurrences":
               occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
-    frames = compute_tables(shapes, stages=STAGES, string_ids=False)
+    frames = compute_tables(shapes, stages=STAGES)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:

@@ -23,6 +23,8 @@ def add(commands) -> None:
 
 
 def run(args) -> int:
+    import pyarrow.parquet as pq
+
     from efp_tables.compute import compute
     from efp_tables.io.bi_tables import bi_tables, write_bi_tables
     from efp_tables.io.efootprint_json import read_model
@@ -44,7 +46,8 @@ def run(args) -> int:
     totals = results.total_footprint_kg()
     for system_id, kg in totals.items():
         print(f"{system_id}: total footprint {kg / 1000:,.1f} t CO2e")
-    print(f"wrote {out} ({tables['results'].num_rows:,} rows) in {time.perf_counter() - started:.2f} s")
+    rows = pq.ParquetFile(out).metadata.num_rows
+    print(f"wrote {out} ({rows:,} rows) in {time.perf_counter() - started:.2f} s")
     print(f"and {len(others)} tables for BI tools: {', '.join(path.name for path in others)}")
     return 0
 
