@@ -58,6 +58,7 @@ STAGES = stages_for(KEPT)
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
 CHUNK_BYTES = 256 * 1024**2  # a chunk's blocks: about a second of work, so that progress shows
+CHUNK_VARIANTS = 200_000  # a chunk's rows of totals: a few seconds of broadcasting to the variants
 
 
 @dataclass(frozen=True)
@@ -395,7 +396,7 @@ def variant_model(model: Model, plan: Sweep, variant: int) -> Model:
 def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame) -> dict[str, Frame]:
     """The stages of the footprints for `variants`, only the value indices they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
-    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT, string_ids=False)
+    frames = compute_tables(varied_tables(model, plan, used), stages=STAGES, keep=KEPT)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
@@ -542,7 +543,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
     hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
     shapes = {**varied_tables(model, plan), "hourly_occurrences":
               occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
-    frames = compute_tables(shapes, stages=STAGES, string_ids=False)
+    frames = compute_tables(shapes, stages=STAGES)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:
@@ -556,7 +557,8 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
 def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
                 progress: bool) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
     """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
-    fit in `memory_limit` bytes and CHUNK_BYTES (so that progress shows), priced by `chunk_cost`."""
+    fit in `memory_limit` bytes and CHUNK_BYTES, CHUNK_VARIANTS at most (so that progress shows), priced by
+    `chunk_cost`."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
                                    or chunk_size < 1):
         raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
@@ -566,7 +568,8 @@ def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit:
               dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
         start = 0
         while start < len(plan):
-            stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)
+            stop = (min(start + chunk_size, len(plan)) if chunk_size
+                    else min(cost.largest_stop(plan, start, limit), start + CHUNK_VARIANTS))
             yield _partition(model, plan, start, stop, hourly)
             bar.update(stop - start)
             start = stop

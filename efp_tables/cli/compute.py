@@ -30,6 +30,8 @@ def run(args) -> int:
     if args.engine != "local":
         return _run_distributed(args)
     with output_folder(args.out):
+        import pyarrow.parquet as pq
+
         from efp_tables.compute import compute
         from efp_tables.io.bi_tables import bi_tables, write_bi_tables
 
@@ -39,7 +41,7 @@ def run(args) -> int:
         print_totals(results.total_footprint_kg())
         tables = bi_tables(results, portfolio=len(args.models) > 1)
         out, *others = write_bi_tables(tables, args.out)
-    print(f"wrote {out} ({tables['results'].num_rows:,} rows) in {seconds_since(args.started)}")
+    print(f"wrote {out} ({pq.ParquetFile(out).metadata.num_rows:,} rows) in {seconds_since(args.started)}")
     print(f"and {len(others)} tables for BI tools in {out.parent}/: {', '.join(path.name for path in others)}")
     return 0
 
