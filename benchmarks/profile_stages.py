@@ -4,14 +4,13 @@
 
 Prints the best-of-N wall clock of read_model; of compute + collected on the model already read (materialized,
 the default); of read_model + compute + collected; and of compute + collected with one lazy plan
-(materialize=False). With --stages, also each stage's own run time (inputs materialized, ids as the stages
-see them), slowest first."""
+(materialize=False). With --stages, also each stage's own run time (inputs materialized), slowest first."""
 import argparse
 import inspect
 import logging
 
 from efp_tables.builders.archetypes import cloud_instances
-from efp_tables.compute import STAGES, build_plan, compute, ids_as_enum, model_ids
+from efp_tables.compute import STAGES, build_plan, compute
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.stages.hourly import Hourly
 
@@ -19,11 +18,10 @@ from compute import REFERENCE, SCENARIOS, best_of  # benchmarks/compute.py, besi
 
 
 def stage_times(model, repeat):
-    """Each stage run on its materialized inputs (ids as the stages see them): {stage: (seconds, rows or series)}."""
+    """Each stage run on its materialized inputs : {stage: (seconds, rows or series)}."""
     tables = {name: frame.lazy() for name, frame in model.items()}
     tables["cloud_instances"] = cloud_instances().lazy()
-    inputs = ids_as_enum(tables, model_ids(tables))
-    frames = build_plan(inputs, materialize=True)
+    frames = build_plan(tables, materialize=True)
     times = {}
     for stage in STAGES:
         args = [frames[name] for name in inspect.signature(stage).parameters]

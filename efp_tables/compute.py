@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import polars as pl
@@ -101,6 +101,19 @@ class Results:
     def hourly(self, name: str) -> Hourly:
         return self.frames[name]
 
+    def frame(self, name: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """One stage as a DataFrame, made anew and not kept (an hourly stage's long rows, only its `columns` if
+        given): the output writers take one at a time."""
+        frame = self.frames[name]
+        if isinstance(frame, Hourly):
+            return frame.long(columns)
+        return frame.collect(engine=ENGINE)
+
+    def check_capacity(self) -> None:
+        """efootprint's InsufficientCapacityError where a fixed fleet is too small."""
+        names = ("server_fleet_shortages", "storage_fleet_shortages")
+        _raise_on_violations(dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE))))
+
     @property
     def stage_names(self) -> list[str]:
         return [stage.__name__ for stage in STAGES]
@@ -120,31 +133,25 @@ class Results:
 
     def total_footprint_kg(self) -> dict[str, float]:
         """{system_id: kg over the whole period} (fleet capacity checked)."""
-        names = ("server_fleet_shortages", "storage_fleet_shortages")
-        _raise_on_violations(dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE))))
+        self.check_capacity()
         total = self.frames["total_footprint"]
         return dict(zip(total.keys["system_id"].to_list(), total[VALUE].sum(axis=1).tolist()))
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
-    """Results of a validated model, every stage computed once (`materialize=False` keeps one lazy plan).
-    Per-instance capacity is checked first; fleet limits, which need the hourly instances, on collection.
-
-    The stages see the id columns as one Enum of the model's ids (see `ids_as_enum`); the results have them
-    back as strings."""
+    """Results of a validated model, every stage computed once (`materialize=False` keeps the small tables' plans
+    lazy). Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results
+    are read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
     frames = compute_tables(tables, materialize)
     return Results(model, {**tables, **{stage.__name__: frames[stage.__name__] for stage in STAGES}})
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   keep: tuple[str, ...] | None = None, string_ids: bool = True) -> dict[str, Frame]:
-    """The stages on input tables (a model's, or a sweep's with dimension columns), ids back as strings unless
-    `string_ids` is False (a sweep only sums over objects: it keeps the Enum); only the stages `keep` names if
-    given (see build_plan), else all of `stages`."""
-    tables = {**tables, "cloud_instances": cloud_instances().lazy()}
-    ids = model_ids(tables)
-    inputs = ids_as_enum(tables, ids)
+                   keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+    """The stages on input tables (a model's, or a sweep's with dimension columns): only the stages `keep` names
+    if given (see build_plan), else all of `stages`."""
+    inputs = {**tables, "cloud_instances": cloud_instances().lazy()}
     # Per-instance capacity first: the hourly stages divide by it. Both stages are then handed to the plan.
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
@@ -155,43 +162,7 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
     frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
                         keep)
-    names = [stage.__name__ for stage in stages] if keep is None else list(keep)
-    return {name: frames[name] if not string_ids else _with_string_ids(frames[name], ids) for name in names}
-
-
-def _with_string_ids(frame: Frame, ids: pl.Enum) -> Frame:
-    if isinstance(frame, Hourly):  # only the key table: a row per series
-        return replace(frame, keys=ids_as_strings(frame.keys.lazy(), ids).collect(engine=ENGINE))
-    return ids_as_strings(frame, ids)
-
-
-def _id_columns(frame: pl.LazyFrame) -> list[str]:
-    return [column for column, dtype in frame.collect_schema().items()
-            if column.endswith("_id") and dtype == pl.String]
-
-
-def model_ids(tables: dict[str, pl.LazyFrame]) -> pl.Enum:
-    """One Enum of every id in the tables (String `*_id` columns, `system_id` included), in sorted order."""
-    ids = []
-    for frame in tables.values():  # table by table: one query over all tables' columns costs several times more
-        columns = _id_columns(frame)
-        if columns:
-            ids += frame.select(columns).collect(engine=ENGINE).iter_columns()
-    return pl.Enum(pl.concat([column.rename("id") for column in ids]).unique().drop_nulls().sort())
-
-
-def ids_as_enum(tables: dict[str, pl.LazyFrame], ids: pl.Enum) -> dict[str, pl.LazyFrame]:
-    """The tables with their id columns cast to `ids`. Joins and group-bys on the hourly frames then hash
-    integer codes instead of strings (the whole computation takes about half the time), and sorts keep the
-    strings' order."""
-    return {name: frame.with_columns(pl.col(_id_columns(frame)).cast(ids)) for name, frame in tables.items()}
-
-
-def ids_as_strings(frame: pl.LazyFrame, ids: pl.Enum) -> pl.LazyFrame:
-    """The frame with its Enum id columns back as strings. A gather from the ids (string views that share the
-    ids' buffers) is several times faster than a cast, which copies every string."""
-    return frame.with_columns(pl.lit(ids.categories).gather(pl.col(column).to_physical()).alias(column)
-                              for column, dtype in frame.collect_schema().items() if dtype == ids)
+    return {name: frames[name] for name in ([stage.__name__ for stage in stages] if keep is None else keep)}
 
 
 def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:

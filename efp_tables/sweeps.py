@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from efp_tables.compute import Frame, _raise_on_violations, compute_tables, stages_for
 from efp_tables.engine import ENGINE
-from efp_tables.errors import ModelError
+from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
 from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
@@ -62,6 +62,7 @@ STAGES_WITH_ATTRIBUTION = stages_for(KEPT_WITH_ATTRIBUTION)
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
 CHUNK_BYTES = 256 * 1024**2  # a chunk's blocks: about a second of work, so that progress shows
+CHUNK_VARIANTS = 200_000  # a chunk's rows of totals: a few seconds of broadcasting to the variants
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ def _locate(model: Model, name) -> tuple[s.Table, str, str]:
     object_id, attribute = name.rsplit(".", 1)
     tables = [t for t in s.OBJECT_TABLES if object_id in set(model.table(t.name)[t.id].to_list())]
     if not tables:
-        raise ModelError("sweep", "parameter", name, f"the id of an object of the model (no object {object_id!r})")
+        raise ModelError("sweep", "parameter", name, f"the id of an object of the model (no object {object_id!r}"
+                         f"{did_you_mean(object_id, [i for t in s.OBJECT_TABLES for i in model.table(t.name)[t.id]])})")
     return tables[0], object_id, attribute
 
 
@@ -171,12 +173,15 @@ def _structural_attributes(table: s.Table) -> dict[str, tuple[str, s.Field | Non
     return attributes | {attribute: ("edge", None) for owner, attribute in EDGES if owner == table.name}
 
 
-def _numeric_field(table: s.Table, object_id: str, attribute: str) -> s.Field:
-    numeric = {f.name: f for f in table.fields if f.dtype == pl.Float64}
+def _numeric_field(model: Model, table: s.Table, object_id: str, attribute: str) -> s.Field:
+    row = model.table(table.name).filter(pl.col(table.id) == object_id).row(0, named=True)
+    object_class = s.object_class(table, row)
+    inputs = s.input_fields(table, object_class)
+    numeric = {f.name: f for f in inputs if f.dtype == pl.Float64}
     if attribute not in numeric:
-        raise ModelError(f"{table.object_class} {object_id!r}", "sweep parameter", attribute,
-                         f"a numeric input among {sorted(numeric)} or a structural one among "
-                         f"{sorted(_structural_attributes(table))}")
+        structural = [name for name, (_, f) in _structural_attributes(table).items() if f is None or f in inputs]
+        raise ModelError(f"{object_class} {object_id!r}", "sweep parameter", attribute,
+                         attribute_choices(attribute, sorted(numeric), sorted(structural)))
     return numeric[attribute]
 
 
@@ -200,7 +205,7 @@ def _parameter(model: Model, index: int, name, raws: list) -> tuple[Parameter, l
     table, object_id, attribute = _locate(model, name)
     if attribute in _structural_attributes(table):
         return _structural_parameter(model, index, name, table, object_id, attribute, raws)
-    field = _numeric_field(table, object_id, attribute)
+    field = _numeric_field(model, table, object_id, attribute)
     unit, owner = _unit_of(model, table, object_id, field), f"{table.object_class} {object_id!r}"
     baseline = model.table(table.name).filter(pl.col(table.id) == object_id)[field.name][0]
     labels, values, codes, parsed = [], [], [], {}
@@ -397,7 +402,7 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame, attribution:
     they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     stages, kept = (STAGES_WITH_ATTRIBUTION, KEPT_WITH_ATTRIBUTION) if attribution else (STAGES, KEPT)
-    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept, string_ids=False)
+    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept)
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
@@ -586,7 +591,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
     hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
     shapes = {**varied_tables(model, plan), "hourly_occurrences":
               occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
-    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES, string_ids=False)
+    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:
@@ -600,7 +605,8 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
 def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit: int | None, hourly: bool,
                 progress: bool, attribution: tuple[str, ...] = ()) -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
     """(totals, hourly or None) of successive chunks of variants: `chunk_size` variants each, or as many as
-    fit in `memory_limit` bytes and CHUNK_BYTES (so that progress shows), priced by `chunk_cost`."""
+    fit in `memory_limit` bytes and CHUNK_BYTES, CHUNK_VARIANTS at most (so that progress shows), priced by
+    `chunk_cost`."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
                                    or chunk_size < 1):
         raise ModelError("sweep", "chunk_size", chunk_size, "a whole number of variants >= 1")
@@ -611,7 +617,8 @@ def _partitions(model: Model, plan: Sweep, chunk_size: int | None, memory_limit:
               dynamic_ncols=True) as bar:  # an update per chunk: few enough to show each
         start = 0
         while start < len(plan):
-            stop = min(start + chunk_size, len(plan)) if chunk_size else cost.largest_stop(plan, start, limit)
+            stop = (min(start + chunk_size, len(plan)) if chunk_size
+                    else min(cost.largest_stop(plan, start, limit), start + CHUNK_VARIANTS))
             yield _partition(model, plan, start, stop, hourly, attribution)
             bar.update(stop - start)
             start = stop

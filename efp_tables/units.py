@@ -102,6 +102,30 @@ def _make(magnitude, unit, obj, attribute, canonical) -> pint.Quantity:
                          f"a quantity in a known unit convertible to {canonical}{reason}") from None
 
 
+# pint's symbols, but a year, a day and an hour by name ("a" is pint's annum; "7 h/d" reads badly)
+_NAMED_SYMBOLS = {"a": "year", "d": "day", "h": "hour"}
+# what a chart axis says of an amount in a unit of our own
+_PLURALS = {"occurrence": "occurrences", "cpu_core": "CPU cores", "gpu": "GPUs"}
+
+
+def unit_symbol(unit: str) -> str:
+    """A unit as people write it and as pint (a grid, a change) reads it back: 'g/kWh', 'MB_stored', 'year';
+    '' for dimensionless."""
+    if not unit or unit == "dimensionless":
+        return ""
+    return re.sub(r"(?<!\w)(a|d|h)(?!\w)", lambda m: _NAMED_SYMBOLS[m[1]], format(parse_unit(unit), "~C"))
+
+
+def unit_label(unit: str) -> str:
+    """A unit for a reader (a chart axis): 'kWh', 'occurrences', 'GB RAM', 'CPU cores'; 'value' for none. A
+    text that is no pint unit (a label a caller made) is shown as it is."""
+    try:
+        label = unit_symbol(unit).replace("_ram", " RAM").replace("_stored", " stored")
+    except (pint.errors.PintError, ValueError, SyntaxError):
+        return unit
+    return _PLURALS.get(label, label) or "value"
+
+
 def convert(values: float, source: str, target: str) -> float:
     """Scale factor helper for display/export: a magnitude in `source` expressed in `target`."""
     return values * _factor(parse_unit(source), target)

@@ -248,6 +248,22 @@ def test_failed_write_into_an_empty_folder_leaves_it_empty(tmp_path, monkeypatch
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.parquet", "b.parquet", "c.parquet"]
 
 
+def test_a_streamed_table_failing_mid_way_leaves_nothing(tmp_path):
+    """The long table is written part by part: a failure after its first part leaves no file, half or whole."""
+    def parts():
+        yield pa.table({"x_kg": [1.0]})
+        raise OSError(28, "No space left on device")
+
+    tables = {"a": pa.table({"x_kg": [0.0]}), "results": bi_tables.Streamed(parts), "c": lambda: pa.table({"y": [1]})}
+    with pytest.raises(OSError, match="No space"):
+        bi_tables.write_bi_tables(tables, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    ok = {"results": bi_tables.Streamed(lambda: iter([pa.table({"x_kg": [1.0]}), pa.table({"x_kg": [2.0]})]))}
+    bi_tables.write_bi_tables(ok, tmp_path)
+    assert pl.read_parquet(tmp_path / "results.parquet")["x_kg"].to_list() == [1.0, 2.0]
+    assert pq.ParquetFile(tmp_path / "results.parquet").num_row_groups == 2
+
+
 def test_unknown_unit_is_a_clear_error():
     with pytest.raises(ValueError, match=r"'distance' in unit 'furlong'.*kilowatt_hour"):
         bi_tables.unit_suffix("furlong", "distance")

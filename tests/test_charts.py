@@ -19,6 +19,7 @@ from efp_tables.io.results_table import write_parquet_atomic
 from efp_tables.outputs import charts
 from efp_tables.simulations import changed_model, diff_summary, emission_diffs, splice
 from efp_tables.sweeps import sweep
+from efp_tables.units import unit_label
 
 MODEL = REFERENCE / "quickstart.json"
 CHANGES = {"server.average_carbon_intensity": "300 g/kWh", "video-upload.data_transferred": "30 MB"}
@@ -135,13 +136,34 @@ def test_footprint_chart_of_the_long_table_equals_the_stage_chart(results, long,
     assert data.sort(key)["tonnes"].to_list() == pytest.approx(from_stage.sort(key)["tonnes"].to_list(), rel=1e-9)
 
 
+def test_footprint_chart_of_a_portfolio_keeps_each_systems_objects_apart():
+    # quickstart and quickstart_b both have a "Default laptop": two bars, not one stacked from both
+    model = read_model(MODEL, "quickstart").concat(read_model(REFERENCE / "quickstart_b.json", "quickstart_b"))
+    portfolio = compute(model)
+    _, data = _unit(charts.footprint_from_long(portfolio.long()).to_dict(), "bar")
+    laptops = data.filter(pl.col("object").str.ends_with("Default laptop"))
+    assert sorted(set(laptops["object"])) == ["quickstart / Default laptop", "quickstart_b / Default laptop"]
+    totals = portfolio.total_footprint_kg()
+    for system_id in ("quickstart", "quickstart_b"):
+        shown = data.filter(pl.col("object").str.starts_with(f"{system_id} / "))["tonnes"].sum()
+        assert shown == pytest.approx(totals[system_id] / 1000, rel=1e-9)
+
+
+@pytest.mark.parametrize(("unit", "label"), [
+    ("kilowatt_hour", "kWh"), ("kilogram", "kg"), ("occurrence", "occurrences"), ("gigabyte_ram", "GB RAM"),
+    ("megabyte_stored", "MB stored"), ("cpu_core", "CPU cores"), ("gpu", "GPUs"), ("megabyte / second", "MB/s"),
+    ("concurrent", "concurrent"), ("", "value"), ("kilogram (cumulative)", "kilogram (cumulative)")])
+def test_units_on_axes_read_as_people_write_them(unit, label):
+    assert unit_label(unit) == label
+
+
 def test_hourly_chart_of_three_years_adds_energy_up_per_complete_day(long, tmp_path):
     chart = charts.hourly(long, "server", "instances_energy")
     _assert_png_drawn(chart, tmp_path / "hourly.png")
     spec = chart.to_dict()
     assert _marks(spec) == {"line"}
     unit, data = _unit(spec, "line")
-    assert unit["encoding"]["y"]["title"] == "kilowatt_hour per day"
+    assert unit["encoding"]["y"]["title"] == "kWh/day"
     assert unit["encoding"]["x"]["field"] == "hour" and unit["encoding"]["x"]["type"] == "temporal"
     # the results run from 2024-12-31 23:00 to 2028-01-01 16:00 UTC: the two cut days are left out
     assert data.height == 3 * 365  # 2025-01-01 .. 2027-12-31

@@ -15,6 +15,9 @@ from efp_tables.outputs.report import EXPLAINED, TOP, contributors
 
 from conftest import REFERENCE
 
+# Every reference model efp_tables reads (edge_fleet and genai_assistant have edge devices: test_cli.py)
+MODELS = ("quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "quickstart_b", "ecommerce_b")
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--virtual-time-budget=30000"]
@@ -118,10 +121,67 @@ def test_report_portfolio_and_errors(tmp_path, capsys):
     assert main(["report", str(REFERENCE / "quickstart.json"), str(REFERENCE / "ecommerce.json"),
                  "--out", str(out)]) == 0
     html = out.read_text()
-    assert "quickstart" in html and "ecommerce" in html
-    assert "Total footprint over time (ecommerce)" in html
+    assert "Total footprint over time (ecommerce)" in html and "Total footprint over time (quickstart)" in html
     assert html.count("Who causes what: usage patterns") == 2  # one Sankey per system
     assert main(["report", str(REFERENCE / "quickstart.json"), "--out", str(tmp_path / "report.txt")]) == 2
     assert "an .html file" in capsys.readouterr().err
     assert not (tmp_path / "report.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["portfolio.html"]
+
+
+def _chart_specs(html: str) -> list[dict]:
+    import json
+    return [json.loads(spec) for spec in re.findall(r'vegaEmbed\("#chart-\d+", (.*?), \{renderer', html)]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_report_of_every_reference_model(name, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", str(REFERENCE / f"{name}.json"), "--out", str(out)]) == 0
+    html = out.read_text()
+    model = read_model(REFERENCE / f"{name}.json")
+    [(system_id, kg)] = compute(model).total_footprint_kg().items()
+    system_name = model.table("systems")["name"][0]
+    assert f'{kg / 1000:,.1f} t CO2e</span> total footprint of {system_name}' in html
+    parsed = _Tables()
+    parsed.feed(html)
+    by_category, lineages = parsed.tables[0], parsed.tables[2:]
+    assert by_category[0] == ["category", "phase", "t CO2e"]  # one system: no system column
+    assert sum(float(row[-1].replace(",", "")) for row in by_category[1:]) == pytest.approx(kg / 1000, abs=0.05 * 8)
+    assert lineages[0][1][0] == f"{system_id}.total_footprint"
+    assert len(lineages) == 1 + EXPLAINED
+    assert f"Total footprint over time ({system_id})" in html
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"wrote {out} (")
+
+
+def test_report_of_a_portfolio_of_every_reference_model(tmp_path, capsys):
+    out = tmp_path / "portfolio.html"
+    assert main(["report", *(str(REFERENCE / f"{name}.json") for name in MODELS), "--out", str(out)]) == 0
+    html = out.read_text()
+    model = None
+    for name in MODELS:
+        one = read_model(REFERENCE / f"{name}.json", name)
+        model = one if model is None else model.concat(one)
+    totals = compute(model).total_footprint_kg()
+    portfolio = sum(totals.values())
+    assert f'{portfolio / 1000:,.1f} t CO2e</span> total footprint of the portfolio of 6 systems' in html
+    parsed = _Tables()
+    parsed.feed(html)
+    systems = parsed.tables[0]
+    assert systems[0] == ["system_id", "system", "t CO2e", "% of total"]
+    assert [row[0] for row in systems[1:]] == sorted(MODELS)
+    for row in systems[1:]:
+        assert float(row[2].replace(",", "")) == pytest.approx(totals[row[0]] / 1000, abs=0.05)
+        assert float(row[3]) == pytest.approx(100 * totals[row[0]] / portfolio, abs=0.05)
+    # every system's objects apart: one bar per system's laptop, each system's bars add up to its total
+    footprint = _chart_specs(html)[0]
+    [rows] = footprint["datasets"].values()
+    laptops = {row["object"] for row in rows if row["object"].endswith("Default laptop")}
+    assert laptops == {f"{name} / Default laptop" for name in MODELS}
+    for system_id, kg in totals.items():
+        shown = sum(row["tonnes"] for row in rows if row["object"].startswith(f"{system_id} / "))
+        assert shown == pytest.approx(kg / 1000, rel=1e-9), system_id
+    lineages = parsed.tables[3:]
+    assert [table[1][0] for table in lineages[:6]] == [f"{name}.total_footprint" for name in sorted(MODELS)]
+    lines = capsys.readouterr().out.splitlines()
+    assert f"portfolio of 6 systems: total footprint {portfolio / 1000:,.1f} t CO2e" in lines

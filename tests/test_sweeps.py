@@ -77,6 +77,20 @@ def test_a_service_sweep_keeps_the_jobs_without_a_service():
         assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
 
 
+def test_a_job_and_a_service_swept_together_match_efootprint():
+    # Regression: the jobs and the services each carried a dimension of their own, and the left join of the
+    # services onto the jobs asked the services for the jobs' dimension (a ColumnNotFoundError).
+    grid = {"video-upload.data_transferred": ["20 MB", "50 MB"],
+            "Video-streaming-service.bits_per_pixel": ["0.1 bit", "0.05 bit"]}
+    result = sweep(read_model(QUICKSTART), grid)
+    assert result.height == 4
+    for row in result.rows(named=True):
+        live = LiveModel(QUICKSTART)
+        for name in grid:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+
+
 def test_a_gpu_server_sweep_matches_efootprint():
     path = REFERENCE / "ml_workflow.json"
     model = read_model(path)
@@ -125,6 +139,29 @@ def test_intensities_scaled_at_the_end_match_efootprint():
 def test_bad_grids_fail_before_computing(grid, message):
     with pytest.raises(ModelError, match=message):
         parse_grid(read_model(QUICKSTART), grid)
+
+
+@pytest.mark.parametrize(("grid", "message"), [
+    ({"server.average_carbon_intensty": ["1 g/kWh"]}, "did you mean 'average_carbon_intensity'?"),
+    ({"sever.power": ["1 W"]}, "(no object 'sever'; did you mean 'server'?)"),
+    ({"Mean-video-consumption-user-journey.weight": [1]}, "expected a structural input among ['uj_steps']"),
+])
+def test_grid_typos_are_told_with_the_closest_name(grid, message, tmp_path, capsys):
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(grid))
+    assert main(["sweep", str(QUICKSTART), "--grid", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "[]" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plain_server_lists_no_gpu_attribute(tmp_path, capsys):
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps({"server.gpu_power": ["400 W/gpu"]}))
+    assert main(["sweep", str(QUICKSTART), "--grid", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "Server 'server': sweep parameter = 'gpu_power'" in err and "'idle_power'" in err
+    assert "gpu" not in err.partition("expected")[2].replace("'gpu_power'", "")
 
 
 def test_sweep_command_writes_one_row_per_variant(tmp_path, capsys):

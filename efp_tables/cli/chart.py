@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from efp_tables.cli.common import parser
 from efp_tables.errors import ModelError
 
 # kind -> the file it reads in a results folder, what that file is, and which command writes it
@@ -22,7 +23,8 @@ FORMATS = (".html", ".png")
 
 
 def add(commands) -> None:
-    c = commands.add_parser("chart", help="chart results.parquet, diffs.parquet or sweep.parquet as HTML or PNG")
+    c = parser(commands, "chart", "chart results.parquet, diffs.parquet or sweep.parquet as HTML or PNG",
+               "efp chart out/model --kind hourly --object server --attribute instances_energy --out energy.png")
     c.add_argument("results", help="a folder written by efp compute / simulate / sweep, or one of its Parquet files")
     c.add_argument("--kind", required=True, choices=list(KINDS),
                    help="footprint, hourly, cumulative (results.parquet), diffs (diffs.parquet), "

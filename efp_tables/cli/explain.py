@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from efp_tables.cli.common import parser
 from efp_tables.errors import ModelError
 
 
 def add(commands) -> None:
-    c = commands.add_parser("explain", help="print how an attribute is computed, down to the user inputs")
+    c = parser(commands, "explain", "print how an attribute is computed, down to the user inputs",
+               "efp explain model.json server.instances_energy --depth 2")
     c.add_argument("model", help="efootprint JSON model (efootprint 9 to 27)")
     c.add_argument("target", metavar="OBJECT_ID.attribute", help="e.g. server.instances_energy")
     c.add_argument("--depth", type=int, default=None, help="expand the dependencies this many levels deep")

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from efp_tables.cli.common import parser
+
 
 def add(commands) -> None:
-    q = commands.add_parser("quickstart", help="build the seeds' quickstart with the Python API, compute, chart")
+    q = parser(commands, "quickstart", "build the seeds' quickstart with the Python API, compute, chart",
+               "efp quickstart --out out/quickstart")
     q.add_argument("--out", default="out/quickstart", help="output folder")
     q.set_defaults(run=run)
 

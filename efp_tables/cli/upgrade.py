@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from efp_tables.cli.common import parser
 from efp_tables.errors import ModelError
 
 
 def add(commands) -> None:
-    u = commands.add_parser("upgrade", help="write an older efootprint JSON file (9.0.0 and later) in the "
-                                            "efootprint 27 form; compare its saved results with today's")
+    u = parser(commands, "upgrade", "write an older efootprint JSON file (9.0.0 and later) in the efootprint 27 "
+                                    "form; compare its saved results with today's",
+               "efp upgrade old.json --out model.json --check-saved")
     u.add_argument("model", help="an efootprint JSON file written by efootprint 9.0.0 to 27.x")
     u.add_argument("--out", help="the efootprint 27 JSON file to write (inputs only)")
     u.add_argument("--check-saved", action="store_true",

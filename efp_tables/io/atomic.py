@@ -10,6 +10,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+# The temporaries being written now: a program stopped at once (`efp` on Ctrl-C) removes them first.
+_PENDING: set[Path] = set()
+
+
+def remove_pending() -> None:
+    """Removes the temporary files and folders of the atomic writes in progress."""
+    for temporary in list(_PENDING):
+        if temporary.is_dir():
+            shutil.rmtree(temporary, ignore_errors=True)
+        else:
+            temporary.unlink(missing_ok=True)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -25,6 +38,7 @@ def atomic_path(path: str | Path, make_parents: bool = True) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
+    _PENDING.add(Path(temporary))
     try:
         yield Path(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
@@ -32,6 +46,8 @@ def atomic_path(path: str | Path, make_parents: bool = True) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(Path(temporary))
 
 
 @contextmanager
@@ -41,6 +57,7 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    _PENDING.add(temporary)
     try:
         yield temporary
         temporary.chmod(0o777 & ~_umask())  # mkdtemp makes it private
@@ -52,3 +69,5 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    finally:
+        _PENDING.discard(temporary)

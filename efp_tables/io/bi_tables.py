@@ -16,17 +16,21 @@ drop that metadata, in its name. Hours are UTC: `hour_utc` columns are timestamp
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from efp_tables.engine import ENGINE
 from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
 from efp_tables.io.attribution_table import atoms_table, objects_table
 from efp_tables.io.results_table import objects, with_units
+from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import HOUR, VALUE
 
 # Column name suffix of every pint unit in our results.
@@ -54,59 +58,59 @@ def unit_suffix(unit: str, attribute: str) -> str:
                          f"column name suffix ({', '.join(sorted(UNIT_SUFFIXES))}); add it to UNIT_SUFFIXES") from None
 
 
-def hourly_tables(collected: dict[str, pl.DataFrame], names: pl.DataFrame
-                  ) -> dict[str, tuple[pl.DataFrame, dict[str, str]]]:
-    """{"servers_hourly": (frame, {column: unit}), ...}: every hourly attribute of the long table (the same
-    io.results_table.ATTRIBUTES), one wide frame per object table of `names` (io.results_table.objects), made
-    from the stage frames `collected` (compute.Results.collected): several times faster than pivoting the long
-    table's millions of string rows. Attributes keyed alike (by usage pattern, by journey step coordinate, ...)
-    are joined on their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are
+def hourly_tables(results, names: pl.DataFrame) -> dict[str, Callable[[], tuple[pl.DataFrame, dict[str, str]]]]:
+    """{"servers_hourly": a function making (frame, {column: unit}), ...}: every hourly attribute of the long
+    table (the same io.results_table.ATTRIBUTES), one wide frame per object table of `names`
+    (io.results_table.objects), made from the stages of `results` (a compute.Results) when asked for, so that a
+    writer holds one at a time. Attributes keyed alike (by usage pattern, by journey step coordinate, ...) are
+    joined on their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are
     stacked. An attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one
     column per unit. A null is an hour without a value (0) or an attribute the row's object or key does not
     have; an attribute without any value has no column."""
+    tables = dict.fromkeys(spec.object_table for spec in results_table.ATTRIBUTES
+                           if isinstance(results.frames[spec.frame], Hourly))
+    return {f"{table}_hourly": functools.partial(_hourly_table, results, names, table) for table in tables}
+
+
+def _hourly_table(results, names: pl.DataFrame, table: str) -> tuple[pl.DataFrame, dict[str, str]]:
     # Ids as one Enum (sorted like the strings): joins hash integer codes instead of strings.
     ids = pl.Enum(names["object_id"].unique().sort())
-    names = names.with_columns(pl.col("system_id", "object_id").cast(ids))
+    names = names.filter(pl.col("object_table") == table).with_columns(pl.col("system_id", "object_id").cast(ids))
     groups, units = {}, {}
-    for spec, unit, key_columns, frame in _hourly_parts(collected, names, ids):
+    for spec, unit, key_columns, frame in _hourly_parts(results, names, ids, table):
         column = f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}"
         key = spec.key if spec.key is not None else pl.lit("")
-        groups.setdefault((spec.object_table, key_columns), (key, []))[1].append(frame.rename({VALUE: column}))
-        units.setdefault(spec.object_table, {})[column] = unit
-    stacks: dict[str, list[pl.LazyFrame]] = {}
-    for (table, key_columns), (key, frames) in groups.items():
+        groups.setdefault(key_columns, (key, []))[1].append(frame.rename({VALUE: column}))
+        units[column] = unit
+    stack = []
+    for key_columns, (key, frames) in groups.items():
         on = ["system_id", "object_id", *key_columns, HOUR]
         wide = functools.reduce(lambda left, right: left.join(right, on=on, how="full", coalesce=True), frames)
-        stacks.setdefault(table, []).append(
-            wide.with_columns(pl.col(key_columns).cast(pl.String)).with_columns(key.alias("key_id")).drop(key_columns))
-    plans = {}
-    for table, stack in stacks.items():
-        described = names.filter(pl.col("object_table") == table).select(
-            "system_id", "object_id", "object_class", "object_name")
-        hour_utc = pl.from_epoch(pl.col(HOUR) * 3600, time_unit="s").cast(pl.Datetime("us")).dt.replace_time_zone(
-            "UTC").alias(HOUR_UTC)
-        plans[table] = (pl.concat(stack, how="diagonal").join(described.lazy(), on=["system_id", "object_id"])
-                        .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC)
-                        .with_columns(pl.col("system_id", "object_id").cast(pl.String))
-                        .select(*_HOURLY_INDEX, *units[table]))
-    return {f"{table}_hourly": (frame, units[table])
-            for table, frame in zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE))}
+        stack.append(wide.with_columns(pl.col(key_columns).cast(pl.String)).with_columns(key.alias("key_id"))
+                     .drop(key_columns))
+    hour_utc = pl.from_epoch(pl.col(HOUR) * 3600, time_unit="s").cast(pl.Datetime("us")).dt.replace_time_zone(
+        "UTC").alias(HOUR_UTC)
+    frame = (pl.concat(stack, how="diagonal")
+             .join(names.lazy().select("system_id", "object_id", "object_class", "object_name"),
+                   on=["system_id", "object_id"])
+             .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC)
+             .with_columns(pl.col("system_id", "object_id").cast(pl.String))
+             .select(*_HOURLY_INDEX, *units))
+    return frame.collect(engine=ENGINE), units
 
 
-def _hourly_parts(collected: dict[str, pl.DataFrame], names: pl.DataFrame, ids: pl.Enum):
-    """(attribute spec, unit, key id columns, rows) of every hourly attribute and unit that has values: rows of
-    (system_id, object_id, *key id columns, hour, value), the id columns as `ids`."""
+def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str):
+    """(attribute spec, unit, key id columns, rows) of every hourly attribute of `table`'s objects and unit that
+    has values: rows of (system_id, object_id, *key id columns, hour, value), the id columns as `ids`."""
     plans = []
     for spec in results_table.ATTRIBUTES:
-        frame = collected[spec.frame]
-        if HOUR not in frame.columns:
+        if spec.object_table != table or not isinstance(results.frames[spec.frame], Hourly):
             continue
-        described = names.filter(pl.col("object_table") == spec.object_table)
-        if spec.classes:
-            described = described.filter(pl.col("object_class").is_in(spec.classes))
+        described = names.filter(pl.col("object_class").is_in(spec.classes)) if spec.classes else names
         described = described.select("system_id", "object_id", pl.lit(spec.unit).alias("unit") if
                                      isinstance(spec.unit, str) else spec.unit.alias("unit"))
         key_columns = tuple(spec.key.meta.root_names()) if spec.key is not None else ()
+        frame = results.frame(spec.frame, [spec.column])
         rows = (frame.lazy().select(pl.col("system_id").cast(ids), pl.col(spec.id).cast(ids).alias("object_id"),
                                     pl.col(key_columns).cast(ids), HOUR,
                                     pl.col(spec.column).cast(pl.Float64).alias(VALUE))
@@ -140,32 +144,69 @@ def footprint_by_category_hourly(footprint_by_object: pl.DataFrame) -> pl.DataFr
             .sort("system_id", "category", "phase", HOUR_UTC))
 
 
-def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True) -> dict[str, pa.Table]:
-    """Every output table of computed `results` (a compute.Results), by file stem, with unit metadata.
-    `long` is `results.long()` when already at hand. Without `portfolio`, results.parquet has no `system_id`
-    column (as `efp compute` of one model always wrote it); the other tables always have it."""
-    long = results.long() if long is None else long
+@dataclass(frozen=True)
+class Streamed:
+    """A table written part by part (Arrow tables of one schema, from `parts()`), never whole in memory."""
+    parts: Callable[[], Iterator[pa.Table]]
+
+
+# A table to write: whole, made when written (one at a time), or streamed.
+Table = pa.Table | Callable[[], pa.Table] | Streamed
+
+
+def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True) -> dict[str, Table]:
+    """Every output table of computed `results` (a compute.Results), by file stem, with unit metadata, each made
+    only when `write_bi_tables` writes it. `long` is `results.long()` when already at hand (otherwise the long
+    table is streamed attribute by attribute). Without `portfolio`, results.parquet has no `system_id` column (as
+    `efp compute` of one model always wrote it); the other tables always have it."""
     names = objects(results.model).collect(engine=ENGINE)
-    by_object = results.collected["footprint_by_object"]
-    tables = {"results": with_units(long if portfolio else long.drop("system_id"), {}, _LONG_NOTES)}
-    for name, (frame, units) in hourly_tables(results.collected, names).items():
-        tables[name] = with_units(frame, units, {HOUR_UTC: _UTC_NOTE})
-    tables["footprint_by_category"] = with_units(footprint_by_category(by_object, names),
-                                                 {"footprint_kg": "kilogram"})
-    tables["footprint_by_category_hourly"] = with_units(footprint_by_category_hourly(by_object),
-                                                        {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
-    tables["attribution"] = atoms_table(results)
-    tables["objects"] = objects_table(results)
-    return tables
+
+    def long_table(frame: pl.DataFrame) -> pa.Table:
+        return with_units(frame if portfolio else frame.drop("system_id"), {}, _LONG_NOTES)
+
+    tables: dict[str, Table] = {"results": long_table(long) if long is not None else Streamed(
+        lambda: map(long_table, results_table.long_result_parts(results)))}
+    for name, make in hourly_tables(results, names).items():
+        tables[name] = functools.partial(_with_hour_units, make)
+
+    def by_category() -> pa.Table:
+        return with_units(footprint_by_category(results.frame("footprint_by_object"), names),
+                          {"footprint_kg": "kilogram"})
+
+    def by_category_hourly() -> pa.Table:
+        return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
+                          {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
+    return {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly,
+            "attribution": functools.partial(atoms_table, results), "objects": functools.partial(objects_table, results)}
 
 
-def write_bi_tables(tables: dict[str, pa.Table], folder: str | Path) -> list[Path]:
+def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:
+    frame, units = make()
+    return with_units(frame, units, {HOUR_UTC: _UTC_NOTE})
+
+
+def write_bi_tables(tables: dict[str, Table], folder: str | Path) -> list[Path]:
     """Write `tables` as folder/<name>.parquet, all or none: each goes to a temporary file first, and the
     temporary files are renamed over the targets only once every table is written (on any error, all of them
-    are removed and the folder keeps its previous files)."""
+    are removed and the folder keeps its previous files). Tables made when written are made one at a time."""
     folder = Path(folder)
     paths = [folder / f"{name}.parquet" for name in tables]
     with ExitStack() as renames:
         for path, table in zip(paths, tables.values()):
-            results_table.write_arrow(table, renames.enter_context(atomic_path(path)))
+            target = renames.enter_context(atomic_path(path))
+            if isinstance(table, Streamed):
+                _write_parts(table.parts(), target)
+            else:
+                results_table.write_arrow(table() if callable(table) else table, target)
     return paths
+
+
+def _write_parts(parts: Iterator[pa.Table], path: Path) -> None:
+    writer = None
+    try:
+        for part in parts:
+            writer = writer or pq.ParquetWriter(path, part.schema, compression="zstd")
+            writer.write_table(part)
+    finally:
+        if writer is not None:
+            writer.close()

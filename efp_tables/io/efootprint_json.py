@@ -22,6 +22,8 @@ from efp_tables.units import to_canonical
 SUPPORTED = ("Sources", "System", "UsagePattern", "UsageJourney", "UsageJourneyStep", "Job", "GPUJob",
              "VideoStreamingJob", "Server", "GPUServer", "BoaviztaCloudServer", "Storage", "VideoStreaming",
              "Device", "Network", "Country")
+# efootprint 27's edge and external API classes (edge_fleet, genai_assistant), which we do not compute yet
+NOT_YET_SUPPORTED = ("Edge", "RecurrentEdge", "RecurrentServerNeed", "EcoLogits", "ExternalAPI")
 _META = ("efootprint_version",)
 _MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer one is almost surely a typo)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
@@ -88,6 +90,11 @@ def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
 
 def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str, list[dict] | pl.DataFrame]:
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
+    later = [k for k in unknown if isinstance(k, str) and k.startswith(NOT_YET_SUPPORTED)]
+    if later:
+        raise ModelError(where, "class", later[0], f"a model without edge devices or external APIs: efp_tables "
+                                                   f"does not support them yet ({len(later)} such classes: "
+                                                   f"{', '.join(later[:4])}{', ...' if len(later) > 4 else ''})")
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), SUPPORTED, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""

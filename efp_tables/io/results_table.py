@@ -2,6 +2,7 @@
 names and units, so that results compare one to one with efootprint's (shared/tools/parity.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,25 +166,33 @@ def _rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
     return selected.filter(pl.col("value").is_not_null())
 
 
-def long_results(results) -> pl.DataFrame:
-    """The long table of every attribute we compute, for all systems of `results` (a compute.Results)."""
-    collected = results.collected
-    names = objects(results.model)
-    parts = []
+def long_results(results, attributes: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """The long table of every attribute we compute, for all systems of `results` (a compute.Results); with
+    `attributes`, only the rows of those (e.g. the footprints a report shows: a fraction of the rows)."""
+    return pl.concat(long_result_parts(results, attributes))
+
+
+def long_result_parts(results, attributes: tuple[str, ...] | None = None) -> Iterator[pl.DataFrame]:
+    """`long_results`, attribute by attribute (fleet capacity checked first): each stage's long rows are made for
+    the one column a part needs and let go, so a writer holds one part at a time."""
+    results.check_capacity()
+    names = objects(results.model).collect(engine=ENGINE).lazy()
     for spec in ATTRIBUTES:
-        rows = _rows(collected[spec.frame].lazy(), spec).join(names, on=["system_id", "object_table", "object_id"])
+        if attributes is not None and spec.attribute not in attributes:
+            continue
+        rows = _rows(results.frame(spec.frame, [spec.column]).lazy(), spec).join(
+            names, on=["system_id", "object_table", "object_id"])
         if spec.classes:
             rows = rows.filter(pl.col("object_class").is_in(spec.classes))
         unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
-        parts.append(rows.with_columns(unit.alias("unit")))
-    for table, attribute in EMPTY:
-        parts.append(names.filter(pl.col("object_table") == table).select(
-            "system_id", "object_table", "object_id", "object_class", "object_name",
-            pl.lit(attribute).alias("attribute"), pl.lit("").alias("key_id"), pl.lit("empty").alias("kind"),
-            pl.lit(None, dtype=pl.Datetime("us")).alias("hour"), pl.lit(None, dtype=pl.Float64).alias("value"),
-            pl.lit("").alias("unit")))
-    out = pl.concat([p.select("system_id", *COLUMNS) for p in parts]).collect(engine=ENGINE)
-    return out
+        yield rows.with_columns(unit.alias("unit")).select("system_id", *COLUMNS).collect(engine=ENGINE)
+    empty = [(table, attribute) for table, attribute in EMPTY if attributes is None or attribute in attributes]
+    if empty:
+        yield pl.concat([names.filter(pl.col("object_table") == table).select(
+            "system_id", *[pl.lit(None, dtype=dtype).alias(column) for column, dtype in COLUMNS.items()
+                           if column in ("hour", "value")], "object_class", "object_id", "object_name",
+            attribute=pl.lit(attribute), key_id=pl.lit(""), kind=pl.lit("empty"), unit=pl.lit(""))
+            for table, attribute in empty]).select("system_id", *COLUMNS).collect(engine=ENGINE)
 
 
 def with_units(frame: pl.DataFrame, units: dict[str, str],

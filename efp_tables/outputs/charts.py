@@ -13,6 +13,7 @@ from efp_tables.errors import ModelError
 from efp_tables.io.atomic import atomic_path
 from efp_tables.stages.system import CATEGORIES, PHASES
 from efp_tables.tables.schema import SERVER_CLASSES
+from efp_tables.units import unit_label
 
 CATEGORY_ORDER = CATEGORIES
 CATEGORY_OF_CLASS = {**{c: "Servers" for c in SERVER_CLASSES}, "Storage": "Storage", "Network": "Network",
@@ -32,13 +33,13 @@ HOUR_TOOLTIP = alt.Tooltip("hour:T", timeUnit="utcyearmonthdatehours")
 
 def footprint_by_category_and_object(footprint_by_object: pl.DataFrame, names: pl.DataFrame) -> alt.FacetChart:
     """The seeds' stacked bars: tonnes CO2e over the whole period per object, manufacturing vs use, one panel
-    per category in efootprint's order. `footprint_by_object` is the stage of that name; `names` maps
-    (system_id, object_id) to object_name."""
+    per category in efootprint's order; in a portfolio, each system's objects apart ("system / object").
+    `footprint_by_object` is the stage of that name; `names` maps (system_id, object_id) to object_name."""
     totals = (footprint_by_object.group_by("system_id", "category", "object_id", "phase")
               .agg((pl.col("value").sum() / 1000).alias("tonnes"))
               .join(names, on=["system_id", "object_id"], how="left")
-              .with_columns(pl.coalesce("object_name", "object_id").alias("object"))
-              .sort("category", "object", "phase"))
+              .with_columns(pl.coalesce("object_name", "object_id").alias("object_name")))
+    totals = totals.with_columns(_object_label(totals).alias("object")).sort("category", "object", "phase")
     bars = (alt.Chart(totals).mark_bar()
             .encode(x=alt.X("object:N", title=None, sort=None),
                     y=alt.Y("tonnes:Q", title="t CO2e over the period", stack="zero"),
@@ -94,10 +95,11 @@ def hourly(long: pl.DataFrame, objects: str | list[str], attribute: str, resampl
     summed = unit in SUMMED_UNITS
     data = _resampled(rows, "series", period, pl.col("value").sum() if summed else pl.col("value").mean(),
                       complete_only=summed)
+    label = unit_label(unit)
     if summed:
-        title = f"{unit} per {period}"
+        title = f"{label}/{period}"
     else:
-        title = unit if period == "hour" else f"{unit} ({PERIOD_ADJECTIVES[period]} mean)"
+        title = label if period == "hour" else f"{label} ({PERIOD_ADJECTIVES[period]} mean)"
     return (alt.Chart(_inline(data)).mark_line()
             .encode(x=alt.X("hour:T", title=f"{period} (UTC)", scale=UTC_TIME),
                     y=alt.Y("value:Q", title=title),

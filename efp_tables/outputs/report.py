@@ -4,14 +4,18 @@ page opens offline and can be mailed as one file."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from html import escape
+from pathlib import Path
 
 import altair as alt
 import polars as pl
 import vl_convert
 from altair.utils._importers import vl_version_for_vl_convert
 
+from efp_tables.io.atomic import atomic_path
+from efp_tables.io.results_table import long_results
 from efp_tables.outputs import charts
 from efp_tables.outputs.explain import explain
 from efp_tables.outputs.graphs import object_graph_svg
@@ -35,6 +39,25 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .total { font-size: 2rem; font-weight: 600; } .muted { color: #666; }
 .chart { margin: 1rem 0 2rem; } .graph { overflow-x: auto; }
 """
+
+
+def vega_bundle() -> str:
+    """The JavaScript that draws the charts (vl-convert's Vega bundle, about 0.9 MB). Bundling it takes 3-4 s,
+    so it is kept in the user's cache folder, one file per vl-convert and Vega-Lite version."""
+    vl_version = vl_version_for_vl_convert()
+    cache = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "efp_tables"
+             / f"vega-bundle-{vl_convert.__version__}-{vl_version}.js")
+    try:
+        return cache.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    try:
+        with atomic_path(cache) as temporary:
+            temporary.write_text(bundle, encoding="utf-8")
+    except OSError:  # no cache folder to write: bundled again next time
+        pass
+    return bundle
 
 
 def contributors(long: pl.DataFrame) -> pl.DataFrame:
@@ -75,12 +98,11 @@ def _charts(long: pl.DataFrame, system_ids: list[str], results) -> list[tuple[st
 
 
 def report_html(model, results, title: str | None = None) -> str:
-    """The report of a computed model (`results = compute(model)`), as one HTML page."""
-    long = results.long()
-    system_ids = sorted(long.filter(pl.col("object_class") == "System")["object_id"].unique())
+    """The report of a computed model (`results = compute(model)`), as one HTML page. A portfolio's shows its
+    total and each system's, and keeps the systems' objects apart."""
+    long = long_results(results, attributes=(*PHASES, "total_footprint"))  # all the report shows
+    system_ids = sorted(results.model.system_ids)
     portfolio = len(system_ids) > 1
-    if not portfolio:
-        long = long.drop("system_id")
     totals = results.total_footprint_kg()
     ranked = contributors(long)
     by_category = (ranked.group_by("system_id", "category", "phase").agg(pl.col("tonnes").sum())
@@ -91,14 +113,25 @@ def report_html(model, results, title: str | None = None) -> str:
     title = title or ("Portfolio of " + ", ".join(names[i] for i in system_ids) if portfolio
                       else f"{names[system_ids[0]]}: footprint report")
 
+    def shown(frame: pl.DataFrame) -> pl.DataFrame:  # one system: no system column
+        return frame if portfolio else frame.drop("system_id")
+
     sections = [f"<h1>{escape(title)}</h1>",
                 f'<p class="muted">efp_tables report, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; hourly '
-                f"results from {escape(period)}.</p>",
-                "".join(f'<p><span class="total">{kg / 1000:,.1f} t CO2e</span> total footprint of '
-                        f"{escape(names[system_id])} over the period</p>" for system_id, kg in sorted(totals.items())),
-                "<h2>By category and phase</h2>",
-                _table(by_category.rename({"tonnes": "t CO2e"}) if portfolio else by_category.drop("system_id")
-                       .rename({"tonnes": "t CO2e"}), {"t CO2e": ",.1f"})]
+                f"results from {escape(period)}.</p>"]
+    if portfolio:
+        total = sum(totals.values())
+        systems = pl.DataFrame({"system_id": system_ids, "system": [names[i] for i in system_ids],
+                                "t CO2e": [totals[i] / 1000 for i in system_ids],
+                                "% of total": [100 * totals[i] / total if total else 0.0 for i in system_ids]})
+        sections += [f'<p><span class="total">{total / 1000:,.1f} t CO2e</span> total footprint of the portfolio '
+                     f"of {len(system_ids)} systems over the period</p>",
+                     _table(systems, {"t CO2e": ",.1f", "% of total": ".1f"})]
+    else:
+        sections.append(f'<p><span class="total">{totals[system_ids[0]] / 1000:,.1f} t CO2e</span> total '
+                        f"footprint of {escape(names[system_ids[0]])} over the period</p>")
+    sections += ["<h2>By category and phase</h2>",
+                 _table(shown(by_category.rename({"tonnes": "t CO2e"})), {"t CO2e": ",.1f"})]
 
     specs = []
     sections.append("<h2>Charts</h2>")
@@ -106,10 +139,10 @@ def report_html(model, results, title: str | None = None) -> str:
         specs.append((f"chart-{number}", chart.to_dict()))
         sections.append(f'<h3>{escape(caption)}</h3><div class="chart" id="chart-{number}"></div>')
 
+    share = "% of its system" if portfolio else "% of total"
     top = ranked.head(TOP).select("system_id", "category", "object_name", "object_id", "phase",
-                                  pl.col("tonnes").alias("t CO2e"), (pl.col("share") * 100).alias("% of total"))
-    sections += ["<h2>Biggest contributors</h2>",
-                 _table(top if portfolio else top.drop("system_id"), {"t CO2e": ",.1f", "% of total": ".1f"})]
+                                  pl.col("tonnes").alias("t CO2e"), (pl.col("share") * 100).alias(share))
+    sections += ["<h2>Biggest contributors</h2>", _table(shown(top), {"t CO2e": ",.1f", share: ".1f"})]
 
     sections.append("<h2>Where the top numbers come from</h2>")
     explained = [(system_id, system_id, "total_footprint") for system_id in system_ids]
@@ -128,5 +161,5 @@ def report_html(model, results, title: str | None = None) -> str:
     embeds = "\n".join(f"vegaEmbed({json.dumps('#' + div)}, {json.dumps(spec)}, {{renderer: 'svg', actions: false}})"
                        f".catch(console.error);" for div, spec in specs)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>{escape(title)}</title>'
-            f"<style>{_STYLE}</style>\n<script>{vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())}</script></head>\n"
+            f"<style>{_STYLE}</style>\n<script>{vega_bundle()}</script></head>\n"
             f"<body>\n{''.join(sections)}\n<script>\n{embeds}\n</script>\n</body></html>\n")

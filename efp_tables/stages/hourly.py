@@ -226,8 +226,9 @@ class Hourly:
     def nbytes(self) -> int:
         return sum(block.nbytes for block in self.blocks.values())
 
-    def long(self) -> pl.DataFrame:
-        """One row per series and hour of its span: the key columns, HOUR, then one column per block."""
+    def long(self, columns: list[str] | None = None) -> pl.DataFrame:
+        """One row per series and hour of its span: the key columns, HOUR, then one column per block (`columns`
+        only, if given)."""
         first, last = self.spans()
         counts = last - first + 1
         at = np.repeat(np.arange(self.height), counts)
@@ -243,7 +244,7 @@ class Hourly:
             return self.blocks[column][rows, offsets]
         return self.keys.select(self.key_columns)[at].with_columns(
             pl.Series(HOUR, hours, dtype=pl.Int64),
-            *[pl.Series(column, values(column), dtype=pl.Float64) for column in self.columns])
+            *[pl.Series(column, values(column), dtype=pl.Float64) for column in columns or self.columns])
 
     @classmethod
     def from_long(cls, frame: pl.DataFrame, keys: list[str], columns: list[str]) -> Hourly:

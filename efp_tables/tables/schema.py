@@ -241,3 +241,40 @@ TABLES: tuple[Table, ...] = (
 )
 BY_NAME = {t.name: t for t in TABLES}
 OBJECT_TABLES = tuple(t for t in TABLES if t.id)
+
+# Columns of a table shared by several classes that only some of them take as inputs (efootprint's constructor
+# arguments); the other classes leave them empty or derive them (stages server_hardware, job_parameters).
+_WEB_JOB, _VIDEO_JOB = ("WebApplicationJob",), ("VideoStreamingJob",)
+CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "servers": {
+        **dict.fromkeys(("carbon_footprint_manufacturing", "power", "ram"), ("Server",)),
+        "idle_power": ("Server", "BoaviztaCloudServer"),
+        "compute": ("Server", "GPUServer"),
+        **dict.fromkeys(("gpu_power", "gpu_idle_power", "ram_per_gpu", "carbon_footprint_manufacturing_per_gpu",
+                         "carbon_footprint_manufacturing_without_gpu"), ("GPUServer",)),
+        **dict.fromkeys(("provider", "instance_type"), ("BoaviztaCloudServer",)),
+    },
+    "services": {**dict.fromkeys(VIDEO_SERVICE_INPUTS, ("VideoStreaming",)), "technology": ("WebApplication",)},
+    "jobs": {
+        "server_id": ("Job", "GPUJob"),  # a web application job runs on its service's server
+        **dict.fromkeys(("data_transferred", "request_duration", "compute_needed", "ram_needed"),
+                        ("Job", "GPUJob", *_WEB_JOB)),
+        "service_id": (*_VIDEO_JOB, *_WEB_JOB),
+        **dict.fromkeys(("resolution", "video_duration", "refresh_rate"), _VIDEO_JOB),
+        "implementation_details": _WEB_JOB,
+    },
+}
+CLASS_COLUMNS = {"servers": "server_class", "services": "service_class", "jobs": "job_class"}
+
+
+def object_class(table: Table, row: dict) -> str:
+    """The efootprint class of a row of an object table (GPUServer, VideoStreamingJob, ...)."""
+    column = CLASS_COLUMNS.get(table.name)
+    return row[column] if column else table.object_class
+
+
+def input_fields(table: Table, object_class: str) -> tuple[Field, ...]:
+    """The fields of `table` that an object of `object_class` takes as inputs (ids and class columns aside)."""
+    only = CLASS_ONLY_INPUTS.get(table.name, {})
+    return tuple(f for f in table.fields if f.name not in (table.id, "name", CLASS_COLUMNS.get(table.name))
+                 and object_class in only.get(f.name, (object_class,)))
