@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
+from efp_tables.cli.common import parser
 from efp_tables.errors import ModelError
 
 
 def add(commands) -> None:
-    c = commands.add_parser("compare", help="compare two models (or two variants of a sweep): total and "
-                                            "category deltas, aligned hourly series, input diff")
+    c = parser(commands, "compare", "compare two models (or two variants of a sweep): total and category deltas, "
+               "aligned hourly series, input diff", "efp compare quickstart.json quickstart_b.json --out comparison")
     c.add_argument("models", nargs="+", help="A.json B.json (B compared against A), or MODEL.json with --grid")
     c.add_argument("--grid", help="GRID.json of a sweep of MODEL.json: compare two of its variants (--variants)")
     c.add_argument("--variants", nargs=2, type=int, metavar=("I", "J"),
