@@ -178,7 +178,7 @@ def test_a_large_grid_states_its_size_time_and_output_first(tmp_path, capsys, mo
     assert main(["sweep", QUICKSTART, "--grid", str(grid), "--out", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.splitlines()
     estimate = re.fullmatch(r"1,000 variants: roughly \d+ s and ([\d.]+) kB of sweep.parquet "
-                            r"\(from trials on the first 500 and 1,000 variants\)", lines[3])
+                            r"\(from a trial on its first 1,000 variants\)", lines[3])
     assert estimate, lines
     assert lines[4].startswith("1,000 variants: total footprint from")
     written = (tmp_path / "out" / "sweep.parquet").stat().st_size

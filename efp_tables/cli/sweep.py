@@ -11,8 +11,6 @@ from efp_tables.errors import ModelError
 
 # Grids of more variants than this say their size, an estimated time and output size before they start.
 LARGE_GRID = 1_000_000
-# A large grid's time is estimated from trials on its first variants: the fixed cost, then the cost per variant.
-TRIAL_VARIANTS = (1_000, 400_000)
 
 
 def add(commands) -> None:
@@ -111,30 +109,25 @@ def kilograms(frame):
 
 
 def large_grid_estimate(model, plan, hourly: bool) -> str:
-    """The size of a large grid, and its time and output size estimated from two trial runs of its first
-    variants (computed and written to memory): a fixed cost, and a cost per variant that is assumed to stay
-    the same over the whole grid (a rough estimate: chunks with more values of an hourly parameter cost more)."""
+    """The size of a large grid, and its time and output size estimated from a trial run of its first chunk of
+    variants (computed and written to memory), times its number of chunks (a rough estimate: chunks with more
+    values of an hourly parameter, or cut shorter by the memory limit, cost more)."""
     import io
+    import math
 
     import pyarrow.parquet as pq
 
-    from efp_tables.sweeps import sweep_partition
+    from efp_tables.sweeps import CHUNK_VARIANTS, sweep_partition
 
     size = len(plan)
-    n2 = min(TRIAL_VARIANTS[1], size)
-    n1 = min(TRIAL_VARIANTS[0], n2 // 2)
-    trials = []
-    for count in (n1, n2):
-        started = time.monotonic()
-        totals = sweep_partition(model, plan, 0, count)
-        buffer = io.BytesIO()
-        pq.write_table(kilograms(totals), buffer, compression="zstd")
-        trials.append((time.monotonic() - started, buffer.tell()))
-    (t1, _), (t2, written) = trials
-    per_variant = max(t2 - t1, 0.0) / (n2 - n1)
-    seconds = max(t1 - per_variant * n1, 0.0) + per_variant * size
-    text = (f"{size:,} variants: roughly {_duration(seconds)} and {_size(written / n2 * size)} of sweep.parquet "
-            f"(from trials on the first {n1:,} and {n2:,} variants)")
+    trial = min(CHUNK_VARIANTS, size)
+    started = time.monotonic()
+    totals = sweep_partition(model, plan, 0, trial)
+    buffer = io.BytesIO()
+    pq.write_table(kilograms(totals), buffer, compression="zstd")
+    seconds = (time.monotonic() - started) * math.ceil(size / trial)
+    text = (f"{size:,} variants: roughly {_duration(seconds)} and {_size(buffer.tell() / trial * size)} of "
+            f"sweep.parquet (from a trial on its first {trial:,} variants)")
     if hourly:
         _, per_hour = sweep_partition(model, plan, 0, 1, hourly=True)
         buffer = io.BytesIO()
