@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
+from efp_tables.errors import ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
@@ -89,14 +90,22 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
     children = subgroups.select("system_id", pl.col("sub_group_id").alias("group_id"))
     frontier = groups.join(children, on=["system_id", "group_id"], how="anti").with_columns(units=pl.lit(1.0))
     reached = [frontier]
-    for _ in range(subgroups.height):
+    endless = True
+    for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
         frontier = (frontier.join(subgroups, on=["system_id", "group_id"])
                     .select("system_id", pl.col("sub_group_id").alias("group_id"),
                             (pl.col("units") * pl.col("count")).alias("units")))
         if frontier.is_empty():
+            endless = False
             break
         reached.append(frontier)
     group_units = pl.concat(reached).group_by("system_id", "group_id", maintain_order=True).agg(pl.col("units").sum())
+    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
+    unreached = groups.join(group_units, on=["system_id", "group_id"], how="anti")
+    if endless or unreached.height:
+        group = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
+        raise ModelError(f"EdgeDeviceGroup {group!r}", "sub_group_counts", group,
+                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
     device_units = (group_devices.collect(engine=ENGINE).join(group_units, on=["system_id", "group_id"])
                     .group_by("system_id", "edge_device_id", maintain_order=True)
                     .agg((pl.col("count") * pl.col("units")).sum().alias("units")))

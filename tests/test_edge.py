@@ -1,0 +1,122 @@
+"""Edge computing (efootprint's EdgeUsagePattern side): weekly profiles in every JSON form, the quirks
+reproduced, values against efootprint's own results on the edge_fleet reference, and bad input."""
+import copy
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from conftest import REFERENCE
+from efp_tables.builders import weekly
+from efp_tables.compute import compute
+from efp_tables.errors import ModelError
+from efp_tables.io.efootprint_json import model_rows
+from efp_tables.tables.model import Model
+
+EDGE = json.loads((REFERENCE / "edge_fleet.json").read_text())
+
+
+def _model(document) -> Model:
+    return Model.from_rows(model_rows(document))
+
+
+@pytest.fixture(scope="module")
+def results():
+    return compute(_model(EDGE)).long()
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return pl.read_parquet(REFERENCE / "edge_fleet.results.parquet")
+
+
+def test_weekly_profile_forms_give_the_same_week():
+    day = {"name": "all", "days": list(range(7)), "baseline": 0.5, "ranges": [{"start": 8, "end": 10, "value": 2.0}]}
+    from_profiles = weekly.week_from_json({"form_inputs": {"unit": "cpu_core", "profiles": [day]}}, "cpu_core", "x", "a")
+    expected = np.tile(np.r_[[0.5] * 8, [2.0, 2.0], [0.5] * 14], 7)
+    assert from_profiles.tolist() == expected.tolist()
+    raw = weekly.week_from_json({"recurring_values": str(expected.tolist()), "unit": "cpu_core"}, "cpu_core", "x", "a")
+    assert raw.tolist() == expected.tolist()
+    constant = weekly.week_from_json({"form_inputs": {"constant_value": 6, "constant_unit": "GB_ram"}},
+                                     "gigabyte_ram", "x", "a")
+    assert constant.tolist() == [6.0] * 168
+    in_mb = weekly.week_from_json({"form_inputs": {"constant_value": 1500, "constant_unit": "MB_ram"}},
+                                  "gigabyte_ram", "x", "a")
+    assert in_mb[0] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"recurring_values": "[]", "unit": "cpu_core"}, "empty weekly profile"),
+    ({"form_inputs": {"unit": "cpu_core", "profiles": []}}, "empty weekly profile"),
+    ({"recurring_values": str([1.0] * 167), "unit": "cpu_core"}, "exactly 168 values"),
+    ({"form_inputs": {"unit": "cpu_core", "profiles": [
+        {"name": "a", "days": [0, 1], "baseline": 0, "ranges": []}]}}, "days [2, 3, 4, 5, 6] are in none"),
+    ({"recurring_values": str([1.0] * 168), "unit": "GB_ram"}, "convertible"),
+])
+def test_bad_weekly_profiles_are_named(value, message):
+    with pytest.raises(ModelError, match=r"Need 'n': a") as error:
+        weekly.week_from_json(value, "cpu_core", "Need 'n'", "a")
+    assert message in str(error.value) or message == "convertible"
+
+
+def test_edge_totals_equal_efootprint(results, reference):
+    def total(frame, obj, attribute):
+        return frame.filter((pl.col("object_id") == obj) & (pl.col("attribute") == attribute))["value"].sum()
+    for obj, attribute in [("Retail-edge-fleet", "total_footprint"),
+                           ("Self-checkout-kiosk", "instances_manufacturing_footprint"),
+                           ("Shelf-camera-gateway", "use_footprint"),
+                           ("Supermarkets-in-Spain", "nb_deployments_in_parallel"),
+                           ("HQ-inventory-API", "instances_energy")]:
+        ours, ref = total(results, obj, attribute), total(reference, obj, attribute)
+        unit_factor = 1000.0 if attribute == "instances_energy" and obj != "HQ-inventory-API" else 1.0
+        assert ours * unit_factor == pytest.approx(ref, rel=1e-5), (obj, attribute)
+    units = results.filter(pl.col("attribute").is_in(["total_nb_of_units", "effective_nb_of_units_within_root"]))
+    assert dict(zip(units["object_id"], units["value"])) == {
+        "Self-checkout-kiosk": 6.0, "Digital-signage-screen": 4.0, "Shelf-camera-gateway": 3.0,
+        "Back-office-mini-PC": 1.0, "Checkout-lane": 6.0, "Supermarket": 1.0}
+
+
+def test_deployment_starts_roll_circularly_to_utc(results):
+    """Spain is UTC+1 on 2025-01-01: the first local hour wraps to the end of the UTC series."""
+    local = _model(EDGE).edge_deployment_starts["starts"].to_numpy()
+    utc = results.filter(pl.col("attribute") == "utc_hourly_deployment_starts").sort("hour")["value"].to_numpy()
+    assert utc.tolist() == np.roll(local, -1).tolist()
+
+
+def test_a_function_shared_by_two_journeys_doubles_its_needs():
+    document = copy.deepcopy(EDGE)
+    document["EdgeUsageJourney"]["Second-journey"] = {"name": "Second journey", "id": "Second-journey",
+                                                      "edge_functions": ["Checkout"]}
+    document["EdgeUsagePattern"]["Supermarkets-in-Spain"]["edge_usage_journeys"].append("Second-journey")
+    once = compute(_model(EDGE)).long()
+    twice = compute(_model(document)).long()
+
+    def need(frame):
+        return frame.filter((pl.col("object_id") == "Checkout-sessions-workload-need")
+                            & (pl.col("attribute") == "unitary_hourly_need_per_usage_pattern"))["value"].to_numpy()
+    assert need(twice) == pytest.approx(2 * need(once))
+
+
+def test_a_device_in_two_groups_counts_in_both():
+    document = copy.deepcopy(EDGE)
+    document["EdgeDeviceGroup"]["Checkout-lane"]["edge_device_counts"]["Shelf-camera-gateway"] = {
+        "value": 2.0, "unit": "dimensionless", "label": "unnamed source", "source": "hypothesis"}
+    frame = compute(_model(document)).long()
+    units = frame.filter((pl.col("object_id") == "Shelf-camera-gateway") & (pl.col("attribute") == "total_nb_of_units"))
+    assert units["value"].to_list() == [3.0 + 2.0 * 6.0]
+
+
+def test_a_group_cycle_is_named():
+    document = copy.deepcopy(EDGE)
+    document["EdgeDeviceGroup"]["Checkout-lane"]["sub_group_counts"]["Supermarket"] = {
+        "value": 1.0, "unit": "dimensionless", "label": "unnamed source", "source": "hypothesis"}
+    with pytest.raises(ModelError, match="cycle"):
+        compute(_model(document)).long()
+
+
+def test_a_storage_need_on_a_cpu_is_named():
+    document = copy.deepcopy(EDGE)
+    document["RecurrentEdgeStorageNeed"]["Snapshot-buffer"]["edge_component"] = "Gateway-SoC"
+    with pytest.raises(ModelError, match="Snapshot-buffer.*an EdgeStorage"):
+        _model(document)
