@@ -120,3 +120,42 @@ def test_a_storage_need_on_a_cpu_is_named():
     document["RecurrentEdgeStorageNeed"]["Snapshot-buffer"]["edge_component"] = "Gateway-SoC"
     with pytest.raises(ModelError, match="Snapshot-buffer.*an EdgeStorage"):
         _model(document)
+
+
+def test_a_device_need_without_component_needs_is_named():
+    document = copy.deepcopy(EDGE)
+    document["RecurrentEdgeDeviceNeed"]["Shelf-monitoring-on-gateway"]["recurrent_edge_component_needs"] = []
+    with pytest.raises(ModelError, match="Shelf-monitoring-on-gateway.*at least one component need"):
+        _model(document)
+
+
+def test_a_need_on_another_devices_component_is_named():
+    document = copy.deepcopy(EDGE)
+    document["RecurrentEdgeComponentNeed"]["Shelf-vision-inference"]["edge_component"] = "Back-office-mini-PC-CPU"
+    with pytest.raises(ModelError, match="components of its edge device 'Shelf-camera-gateway'"):
+        _model(document)
+
+
+def test_a_peak_need_beyond_the_component_is_an_insufficient_capacity():
+    document = copy.deepcopy(EDGE)
+    document["EdgeCPUComponent"]["Gateway-SoC"]["compute_per_unit"]["value"] = 2.0
+    with pytest.raises(ModelError, match="EdgeCPUComponent 'Gateway-SoC': compute = '2.5 cpu_core needed'"):
+        compute(_model(document))
+
+
+def test_a_device_shorter_lived_than_its_deployments_is_named():
+    document = copy.deepcopy(EDGE)
+    document["EdgeUsagePattern"]["Supermarkets-in-Spain"]["usage_span"]["value"] = 8.0
+    with pytest.raises(ModelError, match="lifespan.*usage span of edge usage pattern 'Supermarkets-in-Spain'"):
+        compute(_model(document))
+
+
+def test_a_usage_span_sweep_gives_each_variant_its_own_compute(tmp_path):
+    from efp_tables.sweeps import sweep
+    totals = sweep(_model(EDGE), {"Supermarkets-in-Spain.usage_span": ["1 year", "2 year"]})[
+        "total_footprint_kg"].to_list()
+    one_year = copy.deepcopy(EDGE)
+    one_year["EdgeUsagePattern"]["Supermarkets-in-Spain"]["usage_span"]["value"] = 1.0
+    expected = [sum(compute(_model(doc)).total_footprint_kg().values()) for doc in (one_year, EDGE)]
+    assert totals == pytest.approx(expected, rel=1e-9)
+    assert expected[1] > expected[0] > 0

@@ -418,12 +418,21 @@ class _Reader:
         self.edge_device(device_id)
         self.add("edge_device_needs", {"device_need_id": need_id, "name": obj.get("name", need_id),
                                        "need_class": cls, "edge_device_id": device_id})
-        for position, (component_need_id, count) in enumerate(
-                self.counted(owner, obj, "recurrent_edge_component_needs", s.EDGE_COMPONENT_NEED_CLASSES)):
+        component_needs = self.counted(owner, obj, "recurrent_edge_component_needs", s.EDGE_COMPONENT_NEED_CLASSES)
+        if not component_needs:
+            raise ModelError(owner, "recurrent_edge_component_needs", [],
+                             "at least one component need (a device need with none loads no component)")
+        components = getattr(self, "_component_devices", {})
+        for position, (component_need_id, count) in enumerate(component_needs):
             self.add("device_need_component_needs", {"device_need_id": need_id,
                                                      "component_need_id": component_need_id, "count": count,
                                                      "position": position})
             self.component_need(component_need_id, obj)
+            component_id = self.objects[component_need_id][1].get("edge_component")
+            if components.get(component_id, device_id) != device_id:
+                raise ModelError(owner, "recurrent_edge_component_needs", component_need_id,
+                                 f"needs on components of its edge device {device_id!r} (component "
+                                 f"{component_id!r} belongs to {components[component_id]!r})")
 
     def component_need(self, need_id: str, device_need: dict) -> None:
         if not self.once(need_id):
@@ -533,6 +542,7 @@ class _Reader:
             if row[name] is None:
                 raise ModelError(owner, name, None, f"a quantity in {table.units[name]}")
         self.add("edge_components", row)
+        self._component_devices = {**getattr(self, "_component_devices", {}), component_id: device_id}
 
     def device_group(self, group_id: str) -> None:
         if not self.once(group_id):

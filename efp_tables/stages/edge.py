@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.errors import ModelError
+from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
@@ -67,11 +67,9 @@ def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_
     values[:, :starts.width] = starts[VALUE]
     running = np.cumsum(values, axis=1)
     out = running.copy()
-    for row in range(starts.height):  # one pattern per row: a few rows, each a vector operation
-        if whole[row] < width:
-            out[row, whole[row]:] -= running[row, :width - whole[row]]
-        if rest[row] > 0 and whole[row] < width:
-            out[row, whole[row]:] += rest[row] * values[row, :width - whole[row]]
+    for lag in np.unique(whole[whole < width]):  # one pass per distinct whole span, over all its rows at once
+        rows = whole == lag
+        out[rows, lag:] -= running[rows, :width - lag] - rest[rows, None] * values[rows, :width - lag]
     out = np.maximum(out, 0.0)
     held = starts.holding(**{VALUE: out})
     return held.grown(reach, held.blocks).keyed_by(PATTERN, "utc_offset")
@@ -248,6 +246,7 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
     with np.errstate(divide="ignore", invalid="ignore"):
         load = np.where(is_["workload"], need, (need + base) / np.where(capacity > 0, capacity, 1.0))
+    _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
     unitary_power = np.where(is_["storage"], 0.0, np.where(inside, idle + (power - idle) * load, 0.0))
     energy = deployments * unitary_power
     cfm = np.where(is_["storage"], p["carbon_footprint_manufacturing_per_storage_capacity"]
@@ -257,6 +256,33 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
                           use_footprint=energy * p["average_carbon_intensity"],
                           manufacturing_footprint=manufacturing).keyed_by(
         [*COMPONENT, "edge_device_id"], "component_class")
+
+
+def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: dict[str, np.ndarray],
+                    available: np.ndarray, storage_capacity: np.ndarray) -> None:
+    """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
+    peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
+    peak = np.where(inside, need, -np.inf).max(axis=1, initial=-np.inf)
+    low = np.where(inside, need, np.inf).min(axis=1, initial=np.inf)
+    resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
+                 ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
+                 ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))
+    for kind, resource, unit, over in resources:
+        rows = np.flatnonzero(is_[kind][:, 0] & over)
+        if len(rows):
+            row = series.keys.row(int(rows[0]), named=True)
+            has = storage_capacity[rows[0], 0] if kind == "storage" else available[rows[0], 0]
+            raise InsufficientCapacityError(
+                f"{row['component_class']} {str(row['component_id'])!r}", resource, f"{peak[rows[0]]:g} {unit} needed",
+                f"at most the {has:g} {unit} available per device (in edge usage pattern "
+                f"{str(row['usage_pattern_id'])!r})")
+    negative = np.flatnonzero(is_["storage"][:, 0] & (low < -1e-9))
+    if len(negative):
+        row = series.keys.row(int(negative[0]), named=True)
+        raise ModelError(f"EdgeStorage {str(row['component_id'])!r}", "base_storage_need",
+                         f"{low[negative[0]]:g} TB_stored held at the lowest",
+                         "a cumulative storage need of at least 0 (its needs delete more than was written: raise "
+                         "base_storage_need or check the needs' weekly profiles)")
 
 
 def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
@@ -290,8 +316,8 @@ def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl
 
 def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourly, edge_device_patterns: pl.LazyFrame,
                                              edge_devices: pl.LazyFrame, edge_components: pl.LazyFrame,
-                                             edge_device_units: pl.LazyFrame,
-                                             edge_component_hourly: Hourly) -> Hourly:
+                                             edge_device_units: pl.LazyFrame, edge_component_hourly: Hourly,
+                                             edge_usage_patterns: pl.LazyFrame) -> Hourly:
     """EdgeDevice's per-pattern series: structure_manufacturing_footprint, instances_manufacturing_footprint
     (the structure and every component, used at the pattern or not: an unused one amortizes with the deployment
     like the chassis), instances_energy and use_footprint (its components at the pattern), all x its units.
@@ -309,7 +335,15 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
                    edge_device_units.select("system_id", pl.col("object_id").alias("edge_device_id"), "units"),
                    ["system_id", "edge_device_id"])
     series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
-        devices, ["system_id", "edge_device_id"])
+        devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
+                                                         PATTERN)
+    short = series.keys.filter(pl.col("lifespan") < pl.col("usage_span") - 1e-9)
+    if short.height:
+        row = short.row(0, named=True)
+        raise InsufficientCapacityError(
+            f"EdgeDevice {str(row['edge_device_id'])!r}", "lifespan", f"{row['lifespan'] / 8766:g} year",
+            f"at least the usage span of edge usage pattern {str(row['usage_pattern_id'])!r} "
+            f"({row['usage_span'] / 8766:g} year): a device must last its whole deployment")
     deployed = series[VALUE] * series.parameter("units")
     structure = deployed * (series.parameter("structure_carbon_footprint_manufacturing")
                             / series.parameter("lifespan"))
