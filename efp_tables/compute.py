@@ -21,7 +21,7 @@ STAGES = (
     usage.journey_step_windows, usage.journey_duration, usage.nb_usage_journeys_in_parallel_per_usage_pattern,
     usage.step_hourly_avg_occurrences_per_usage_coordinate,
     edge.edge_local_deployment_starts, edge.edge_usage_pattern_clock, edge.edge_utc_deployment_starts,
-    edge.edge_deployments_in_parallel, edge.edge_device_units, edge.edge_need_paths, edge.edge_component_need_hourly,
+    edge.edge_deployments_in_parallel, edge.edge_device_units, edge.edge_component_inputs, edge.edge_need_paths, edge.edge_component_need_hourly,
     edge.edge_component_hourly, edge.edge_device_patterns, edge.edge_device_footprints_per_usage_pattern,
     edge.edge_device_footprints, edge.edge_component_footprints, edge.edge_manufacturing_breakdown,
     edge.edge_server_need_hourly, edge.edge_job_hourly_occurrences_per_coordinate,

@@ -159,3 +159,30 @@ def test_a_usage_span_sweep_gives_each_variant_its_own_compute(tmp_path):
     expected = [sum(compute(_model(doc)).total_footprint_kg().values()) for doc in (one_year, EDGE)]
     assert totals == pytest.approx(expected, rel=1e-9)
     assert expected[1] > expected[0] > 0
+
+
+@pytest.mark.parametrize("changes", [
+    {"Country/Spain/average_carbon_intensity": 300.0},
+    {"EdgeComputer/Back-office-mini-PC/lifespan": 8.0, "EdgeCPUComponent/Gateway-SoC/lifespan": 7.0},
+    {"EdgeAppliance/Self-checkout-kiosk/power": 200.0, "EdgeUsagePattern/Supermarkets-in-Spain/usage_span": 1.0},
+])
+def test_a_sweep_variant_equals_the_model_with_its_values(changes):
+    """Each input a sweep varies (and only it) reaches every edge stage: device, component, country, span."""
+    from efp_tables.sweeps import sweep
+    units = {"average_carbon_intensity": "g/kWh", "lifespan": "year", "power": "W", "usage_span": "year"}
+    document = copy.deepcopy(EDGE)
+    grid = {}
+    for path, value in changes.items():
+        cls, obj, attribute = path.split("/")
+        document[cls][obj][attribute]["value"] = value
+        unit = units[attribute]
+        if attribute == "average_carbon_intensity":
+            value, unit = value / 1000, "kg/kWh"
+        original = EDGE[cls][obj][attribute]["value"] / (1000 if attribute == "average_carbon_intensity" else 1)
+        grid[f"{obj}.{attribute}"] = [f"{original} {unit}", f"{value} {unit}"]
+    totals = sweep(_model(EDGE), grid)["total_footprint_kg"].to_list()
+    expected_base = sum(compute(_model(EDGE)).total_footprint_kg().values())
+    expected_changed = sum(compute(_model(document)).total_footprint_kg().values())
+    assert totals[0] == pytest.approx(expected_base, rel=1e-9)
+    assert totals[-1] == pytest.approx(expected_changed, rel=1e-9)
+    assert expected_changed != pytest.approx(expected_base, rel=1e-6)

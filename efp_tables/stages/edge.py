@@ -14,8 +14,8 @@ import polars as pl
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
-from efp_tables.stages.hourly import Hourly
-from efp_tables.stages.timeline import VALUE, join, keyed, parameters
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
+from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -78,43 +78,74 @@ def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_
 def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
                       group_devices: pl.LazyFrame) -> pl.LazyFrame:
     """EdgeDevice.total_nb_of_units and EdgeDeviceGroup.effective_nb_of_units_within_root, in one table
-    (`object_id`, `units`; devices also with their structure_carbon_footprint_manufacturing): a root group counts 1, a sub-group the sum over its parents of count x the parent's
-    count, a device the sum over its groups of count x the group's count (1 in no group).
+    (`object_id`, `units`; devices also with their structure_carbon_footprint_manufacturing): a root group
+    counts 1, a sub-group the sum over its parents of count x the parent's count, a device the sum over its
+    groups of count x the group's count (1 in no group).
 
     Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
     subgroups = group_subgroups.collect(engine=ENGINE)
-    groups = pl.concat([subgroups.select("system_id", "group_id"),
-                        group_devices.select("system_id", "group_id").collect(engine=ENGINE)]).unique()
-    children = subgroups.select("system_id", pl.col("sub_group_id").alias("group_id"))
-    frontier = groups.join(children, on=["system_id", "group_id"], how="anti").with_columns(units=pl.lit(1.0))
-    reached = [frontier]
-    endless = True
+    memberships = group_devices.collect(engine=ENGINE)
+    group = ["system_id", "group_id"]
+    groups = pl.concat([subgroups.select(group), memberships.select(group)]).unique(maintain_order=True)
+    children = subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
+    frontier = groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))
+    reached, endless = [frontier], True
     for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
-        frontier = (frontier.join(subgroups, on=["system_id", "group_id"])
-                    .select("system_id", pl.col("sub_group_id").alias("group_id"),
-                            (pl.col("units") * pl.col("count")).alias("units")))
+        frontier = join(frontier.lazy(), subgroups.lazy(), group).collect(engine=ENGINE)
+        frontier = frontier.select(*keyed(frontier.lazy(), ["system_id"]), pl.col("sub_group_id").alias("group_id"),
+                                   (pl.col("units") * pl.col("count")).alias("units"))
         if frontier.is_empty():
             endless = False
             break
         reached.append(frontier)
-    group_units = pl.concat(reached).group_by("system_id", "group_id", maintain_order=True).agg(pl.col("units").sum())
+    group_units = pl.concat(reached, how="diagonal_relaxed")
+    group_units = group_units.group_by(keyed(group_units.lazy(), group), maintain_order=True).agg(
+        pl.col("units").sum())
     # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.join(group_units, on=["system_id", "group_id"], how="anti")
+    unreached = groups.join(group_units.select(group).unique(), on=group, how="anti")
     if endless or unreached.height:
-        group = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
-        raise ModelError(f"EdgeDeviceGroup {group!r}", "sub_group_counts", group,
+        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
+        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
                          "groups that do not contain themselves (this group is in a cycle of sub-groups)")
-    device_units = (group_devices.collect(engine=ENGINE).join(group_units, on=["system_id", "group_id"])
-                    .group_by("system_id", "edge_device_id", maintain_order=True)
-                    .agg((pl.col("count") * pl.col("units")).sum().alias("units")))
-    devices = (edge_devices.select("system_id", "edge_device_id", "structure_carbon_footprint_manufacturing")
-               .collect(engine=ENGINE)
-               .join(device_units, on=["system_id", "edge_device_id"], how="left")
-               .with_columns(pl.col("units").fill_null(1.0)))
-    return pl.concat([devices.select("system_id", pl.col("edge_device_id").alias("object_id"), "units",
-                                     "structure_carbon_footprint_manufacturing"),
-                      group_units.select("system_id", pl.col("group_id").alias("object_id"), "units")],
-                     how="diagonal_relaxed").lazy()
+    counted = join(memberships.lazy(), group_units.lazy(), group).collect(engine=ENGINE)
+    device = ["system_id", "edge_device_id"]
+    device_units = counted.group_by(keyed(counted.lazy(), device), maintain_order=True).agg(
+        (pl.col("count") * pl.col("units")).sum().alias("units"))
+    devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
+                   device_units.lazy(), device, how="left").with_columns(pl.col("units").fill_null(1.0))
+    return pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                     "units", "structure_carbon_footprint_manufacturing"),
+                      group_units.lazy().select(*keyed(group_units.lazy(), ["system_id"]),
+                                                pl.col("group_id").alias("object_id"), "units")],
+                     how="diagonal_relaxed")
+
+
+def edge_component_inputs(edge_components: pl.LazyFrame, edge_devices: pl.LazyFrame) -> pl.LazyFrame:
+    """The components with what an EdgeComputer's or EdgeAppliance's own components mirror from their device
+    (power, idle power, lifespan; compute or RAM and its base consumption) taken from the device's row, so that
+    a change to the device (a sweep over its lifespan, say) reaches them. EdgeComputerRAMComponent draws no
+    power of its own in efootprint 27.
+
+    Calculation: component column = device column for the builder classes; the component's own otherwise."""
+    device = edge_devices.select(*keyed(edge_devices, ["system_id", "edge_device_id"]),
+                                 *[pl.col(c).alias(f"_device_{c}") for c in (
+                                     "power", "idle_power", "lifespan", "compute", "ram", "base_compute_consumption",
+                                     "base_ram_consumption")])
+    both = join(edge_components, device, ["system_id", "edge_device_id"], how="left")
+    cls = pl.col("component_class")
+    cpu, ram = cls == "EdgeComputerCPUComponent", cls == "EdgeComputerRAMComponent"
+    mirrored = cpu | ram | (cls == "EdgeApplianceComponent")
+
+    def mirror(column: str, device_column: str, where: pl.Expr = mirrored) -> pl.Expr:
+        return pl.when(where).then(pl.col(f"_device_{device_column}")).otherwise(pl.col(column)).alias(column)
+    return both.with_columns(
+        pl.when(ram).then(pl.lit(0.0)).otherwise(mirror("power_per_unit", "power")).alias("power_per_unit"),
+        pl.when(ram).then(pl.lit(0.0)).otherwise(mirror("idle_power_per_unit", "idle_power"))
+        .alias("idle_power_per_unit"),
+        mirror("lifespan", "lifespan"), mirror("compute_per_unit", "compute", cpu),
+        mirror("base_compute_consumption", "base_compute_consumption", cpu), mirror("ram_per_unit", "ram", ram),
+        mirror("base_ram_consumption", "base_ram_consumption", ram),
+    ).select(pl.exclude("^_device_.*$"))
 
 
 def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions: pl.LazyFrame,
@@ -142,6 +173,12 @@ def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions:
         server.select("system_id", "usage_pattern_id", "need_id", pl.lit("server").alias("need_kind"),
                       (pl.col("_f") * pl.col("_c")).alias("occurrences"))]).group_by(
         "system_id", "usage_pattern_id", "need_id", "need_kind", maintain_order=True).agg(pl.col("occurrences").sum())
+
+
+def _keep(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
+    """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
+    repeat rows, one per variant, without saying which)."""
+    return table.select(*keyed(table, ["system_id"]), *columns)
 
 
 def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: np.ndarray) -> np.ndarray:
@@ -173,7 +210,7 @@ def _weeks(profiles: pl.DataFrame, id_column: str, value: str, ids: pl.Series) -
 
 
 def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_paths: pl.LazyFrame,
-                               edge_component_needs: pl.LazyFrame, edge_components: pl.LazyFrame,
+                               edge_component_needs: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
                                component_need_profiles: pl.LazyFrame) -> Hourly:
     """RecurrentEdgeComponentNeed.unitary_hourly_need_per_usage_pattern (`need`, in the unit of its component's
     kind), and for storage needs cumulative_unitary_storage_need_per_usage_pattern (`cumulative`, TB), plus
@@ -182,7 +219,7 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     Calculation: need = week laid on the span (see _weekly_on_span) x occurrences[need, up]; storage needs are 0
     before the first Monday 00:00 and cumulate from the span's start."""
     needs = join(edge_component_needs.select("system_id", "component_need_id", "need_class", "component_id"),
-                 edge_components.select("system_id", "component_id", "component_class", "edge_device_id"),
+                 _keep(edge_component_inputs, "component_id", "component_class", "edge_device_id"),
                  ["system_id", "component_id"])
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
@@ -209,7 +246,7 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
 
 
 def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_in_parallel: Hourly,
-                          edge_components: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
+                          edge_component_inputs: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
                           countries: pl.LazyFrame) -> Hourly:
     """Per component and edge pattern where one of its needs runs: its summed need (`need`: compute, RAM or
     workload; for storage the cumulative storage held plus its base need, TB), `unitary_power` (kW, one
@@ -219,7 +256,7 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     workload; energy = deployments x power x 1 h; use = energy x CI(country); manufacturing = deployments x
     cfm / lifespan x 1 h (storage: cfm = capacity x cfm per capacity; no power)."""
     summed = edge_component_need_hourly.only("need", "cumulative").summed(COMPONENT)
-    components = parameters(edge_components, ["system_id", "component_id"], "component_class", "edge_device_id",
+    components = parameters(edge_component_inputs, ["system_id", "component_id"], "component_class", "edge_device_id",
                             "power_per_unit", "idle_power_per_unit", "nb_of_units", "lifespan",
                             "carbon_footprint_manufacturing_per_unit", "compute_per_unit",
                             "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
@@ -285,6 +322,18 @@ def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: d
                          "base_storage_need or check the needs' weekly profiles)")
 
 
+def _spread(target: Hourly, source: Hourly) -> Hourly:
+    """`target` repeated over the sweep dimensions that only `source` has (its series do not vary along them,
+    but what is matched from `source` does), so that `_matched` finds one source row per target row."""
+    extra = [c for c in dimensions(source.keys.lazy()) if c not in target.keys.columns]
+    if not extra:
+        return target
+    keys = target.keys.join(source.keys.select(extra).unique(maintain_order=True), how="cross",
+                            maintain_order="left_right")
+    return replace(target, keys=keys.select(*[c for c in keys.columns if c not in (FIRST, LAST, ROW)],
+                                            FIRST, LAST, ROW))
+
+
 def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     """`source`'s VALUE rows matched to `target`'s key rows on `on` (zeros where none), on target's hour axis."""
     on = [c for c in keyed(target.keys.lazy(), on) if c in source.keys.columns]
@@ -301,12 +350,12 @@ def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
 
 
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
-                         edge_components: pl.LazyFrame, edge_server_needs: pl.LazyFrame) -> pl.LazyFrame:
+                         edge_component_inputs: pl.LazyFrame, edge_server_needs: pl.LazyFrame) -> pl.LazyFrame:
     """The edge patterns each edge device is deployed in: one of its component needs or server needs runs there."""
     component = join(edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id")),
         join(edge_component_needs.select("system_id", "component_need_id", "component_id"),
-             edge_components.select("system_id", "component_id", "edge_device_id"), ["system_id", "component_id"]),
+             _keep(edge_component_inputs, "component_id", "edge_device_id"), ["system_id", "component_id"]),
         ["system_id", "component_need_id"])
     server = join(edge_need_paths.filter(pl.col("need_kind") == "server").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id")),
@@ -315,7 +364,7 @@ def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl
 
 
 def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourly, edge_device_patterns: pl.LazyFrame,
-                                             edge_devices: pl.LazyFrame, edge_components: pl.LazyFrame,
+                                             edge_devices: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
                                              edge_device_units: pl.LazyFrame, edge_component_hourly: Hourly,
                                              edge_usage_patterns: pl.LazyFrame) -> Hourly:
     """EdgeDevice's per-pattern series: structure_manufacturing_footprint, instances_manufacturing_footprint
@@ -327,12 +376,12 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     cfm = pl.when(pl.col("component_class") == "EdgeStorage").then(
         pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity_per_unit")
     ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit")) * pl.col("nb_of_units")
-    per_component = (edge_components.group_by("system_id", "edge_device_id")
+    per_component = (edge_component_inputs.group_by(keyed(edge_component_inputs, ["system_id", "edge_device_id"]))
                      .agg((cfm / pl.col("lifespan")).sum().alias("_components_per_hour"), pl.len().alias("_n")))
     devices = join(join(parameters(edge_devices, ["system_id", "edge_device_id"], "lifespan",
                                    "structure_carbon_footprint_manufacturing"),
                         per_component, ["system_id", "edge_device_id"], how="left"),
-                   edge_device_units.select("system_id", pl.col("object_id").alias("edge_device_id"), "units"),
+                   _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
                    ["system_id", "edge_device_id"])
     series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
         devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
@@ -344,11 +393,12 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
             f"EdgeDevice {str(row['edge_device_id'])!r}", "lifespan", f"{row['lifespan'] / 8766:g} year",
             f"at least the usage span of edge usage pattern {str(row['usage_pattern_id'])!r} "
             f"({row['usage_span'] / 8766:g} year): a device must last its whole deployment")
+    used = edge_component_hourly.only("energy", "use_footprint").summed(DEVICE)
+    series = _spread(series, used)
     deployed = series[VALUE] * series.parameter("units")
     structure = deployed * (series.parameter("structure_carbon_footprint_manufacturing")
                             / series.parameter("lifespan"))
     components = np.nan_to_num(series.parameter("_components_per_hour"))
-    used = edge_component_hourly.only("energy", "use_footprint").summed(DEVICE)
     energy, use = (_matched(used.only(**{VALUE: column}), series, DEVICE) for column in ("energy", "use_footprint"))
     units = series.parameter("units")
     return series.holding(structure_manufacturing_footprint=structure,
@@ -370,7 +420,7 @@ def edge_component_footprints(edge_component_hourly: Hourly) -> Hourly:
 
 
 def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourly, edge_device_units: pl.LazyFrame,
-                                 edge_components: pl.LazyFrame, edge_deployments_in_parallel: Hourly,
+                                 edge_component_inputs: pl.LazyFrame, edge_deployments_in_parallel: Hourly,
                                  edge_device_patterns: pl.LazyFrame) -> Hourly:
     """EdgeDevice.manufacturing_footprint_breakdown_by_source: per component, its own manufacturing over the
     device's patterns (used there or not) x units, plus an equal share of the structure's.
@@ -379,9 +429,9 @@ def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourl
     cfm = pl.when(pl.col("component_class") == "EdgeStorage").then(
         pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity_per_unit")
     ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit")) * pl.col("nb_of_units")
-    components = edge_components.select("system_id", "edge_device_id", "component_id",
+    components = _keep(edge_component_inputs, "edge_device_id", "component_id",
                                         (cfm / pl.col("lifespan")).alias("_per_hour"))
-    units = edge_device_units.select("system_id", pl.col("object_id").alias("edge_device_id"), "units")
+    units = _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
     per_pattern = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
         join(components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"])
     own = per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("units")
@@ -389,9 +439,11 @@ def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourl
         ["system_id", "edge_device_id", "component_id"])
     structure = edge_device_footprints_per_usage_pattern.only(**{VALUE: "structure_manufacturing_footprint"}).summed(
         ["system_id", "edge_device_id"]).joined(
-        edge_components.group_by("system_id", "edge_device_id").agg(pl.len().alias("_n")),
+        edge_component_inputs.group_by(keyed(edge_component_inputs, ["system_id", "edge_device_id"])).agg(
+            pl.len().alias("_n")),
         ["system_id", "edge_device_id"])
     share = structure.holding(**{VALUE: structure[VALUE] / structure.parameter("_n")})
+    own = _spread(own, share)
     return own.holding(**{VALUE: own[VALUE] + _matched(share, own, ["system_id", "edge_device_id"])}).keyed_by(
         ["system_id", "edge_device_id", "component_id"])
 
@@ -435,14 +487,14 @@ def edge_component_need_totals(edge_component_need_hourly: Hourly) -> Hourly:
                                                                         "total_unit"])
 
 
-def edge_component_parameters(edge_components: pl.LazyFrame) -> pl.LazyFrame:
+def edge_component_parameters(edge_component_inputs: pl.LazyFrame) -> pl.LazyFrame:
     """Each component's calculated scalars: power, idle_power, carbon_footprint_manufacturing (per unit x units;
     storage: capacity x cfm per capacity), compute, ram, storage_capacity, and the capacity left beyond the base
     consumption (available_compute_per_instance, available_ram_per_instance)."""
     units = pl.col("nb_of_units")
     storage = pl.col("component_class") == "EdgeStorage"
-    return edge_components.select(
-        *keyed(edge_components, ["system_id", "component_id"]), "component_class", "lifespan", "power_per_unit",
+    return edge_component_inputs.select(
+        *keyed(edge_component_inputs, ["system_id", "component_id"]), "component_class", "lifespan", "power_per_unit",
         "idle_power_per_unit", "compute_per_unit", "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
         (pl.col("power_per_unit") * units).alias("power"), (pl.col("idle_power_per_unit") * units).alias("idle_power"),
         pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity")

@@ -37,7 +37,7 @@ def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inn
     only_right = sorted(right_dims - left_dims)
     if how == "left" and only_right:
         left = left.join(right.select(only_right).unique(maintain_order=True), how="cross", maintain_order="left_right")
-        shared = sorted(left_dims | right_dims)
+        shared = sorted(right_dims)  # the left side now has them all (its own others the right side lacks)
     # Rows in the left side's order: the same input gives the same tables, row for row.
     return left.join(right, on=[*on, *shared], how=how, **{"maintain_order": "left", **options})
 
