@@ -186,3 +186,20 @@ def test_a_sweep_variant_equals_the_model_with_its_values(changes):
     assert totals[0] == pytest.approx(expected_base, rel=1e-9)
     assert totals[-1] == pytest.approx(expected_changed, rel=1e-9)
     assert expected_changed != pytest.approx(expected_base, rel=1e-6)
+
+
+def test_json_writer_round_trip_through_efp_and_efootprint(tmp_path):
+    """An edge model written to JSON reads back to the same tables, and efootprint 27 computes the written file
+    to the same total."""
+    from efootprint.api_utils.json_to_system import json_to_system
+    from efp_tables.io.efootprint_json import read_model
+    from efp_tables.io.efootprint_json_writer import write_model
+    model = _model(EDGE)
+    path = write_model(model, tmp_path / "edge.json")
+    again = read_model(path)
+    for name, frame in model.items():
+        assert again.table(name).equals(frame), name
+    ours = sum(compute(model).total_footprint_kg().values())
+    classes, _, _ = json_to_system(json.loads(path.read_text()))
+    system = next(iter(classes["System"].values()))
+    assert float(system.total_footprint.sum().to("kg").magnitude) == pytest.approx(ours, rel=1e-6)
