@@ -534,10 +534,12 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool) -> ChunkCost:
     """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
     block rows times the model's hours give its bytes."""
-    occurrences = model.table("hourly_occurrences")
-    hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
-    shapes = {**varied_tables(model, plan), "hourly_occurrences":
-              occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
+    occurrences, deployments = model.table("hourly_occurrences"), model.table("edge_deployment_starts")
+    hours = max(occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1,
+                deployments.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1)
+    first_hour = pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")
+    shapes = {**varied_tables(model, plan), "hourly_occurrences": occurrences.filter(first_hour).lazy(),
+              "edge_deployment_starts": deployments.filter(first_hour).lazy()}
     frames = compute_tables(shapes, stages=STAGES, string_ids=False)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():
