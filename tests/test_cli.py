@@ -145,7 +145,7 @@ def test_compute_prints_what_it_read_totals_files_and_the_wall_time_from_the_pro
                           f"portfolio of 2 systems: total footprint {sum(totals.values()) / 1000:,.1f} t CO2e"]
     wrote = re.fullmatch(rf"wrote {re.escape(str(out / 'results.parquet'))} \([\d,]+ rows\) in ([\d.]+) s", lines[4])
     assert wrote and float(wrote[1]) >= 1.0
-    assert lines[5].startswith(f"and 11 tables for BI tools in {out}/: ")
+    assert lines[5].startswith(f"and 13 tables for BI tools in {out}/: ")
     assert (out / "results.parquet").is_file()
 
 
