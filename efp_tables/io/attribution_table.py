@@ -12,6 +12,9 @@ UTC timestamp (Arrow timestamp[us, tz=UTC]); `value_kg` carries its unit ("kilog
 metadata. Key columns are dictionary-encoded: a few distinct values repeated over every hour."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -40,10 +43,22 @@ def atom_rows(atoms) -> pl.DataFrame:
                     pl.col(VALUE).alias("value_kg")))
 
 
+def atom_parts(results) -> Iterator[pa.Table]:
+    """attribution.parquet of computed `results` (a compute.Results) source by source, as Arrow tables with unit
+    metadata: a source's long rows at a time, never every atom's."""
+    atoms = results.hourly("attribution")
+    sources = atoms.keys.select(pl.struct("system_id", "source_id").rank("dense")).to_series().to_numpy()
+    for source in np.unique(sources):
+        rows = atom_rows(atoms.filtered(sources == source)).with_columns(pl.col(KEY).cast(pl.Categorical))
+        yield with_units(rows, {"value_kg": "kilogram"}, _NOTES)
+    if not len(sources):
+        yield with_units(atom_rows(atoms).with_columns(pl.col(KEY).cast(pl.Categorical)), {"value_kg": "kilogram"},
+                         _NOTES)
+
+
 def atoms_table(results) -> pa.Table:
-    """attribution.parquet of computed `results` (a compute.Results), as an Arrow table with unit metadata."""
-    rows = atom_rows(results.hourly("attribution")).with_columns(pl.col(KEY).cast(pl.Categorical))
-    return with_units(rows, {"value_kg": "kilogram"}, _NOTES)
+    """attribution.parquet of computed `results` as one Arrow table."""
+    return pa.concat_tables(atom_parts(results)).combine_chunks()
 
 
 def objects_frame(results) -> pl.DataFrame:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from efp_tables.engine import ENGINE
 from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
-from efp_tables.io.attribution_table import atoms_table, objects_table
+from efp_tables.io.attribution_table import atom_parts, objects_table
 from efp_tables.io.results_table import objects, with_units
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import HOUR, VALUE
@@ -184,7 +184,8 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
         return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
                           {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
     return {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly,
-            "attribution": functools.partial(atoms_table, results), "objects": functools.partial(objects_table, results)}
+            "attribution": Streamed(functools.partial(atom_parts, results)),
+            "objects": functools.partial(objects_table, results)}
 
 
 def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:
