@@ -145,20 +145,36 @@ class Results:
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
-    """Results of a validated model, every stage computed once (`materialize=False` keeps the small tables' plans
-    lazy). Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results
-    are read."""
+    """Results of a validated model, each stage computed once, when first read (with what it reads): the total
+    footprint does not pay for the attribution atoms (`materialize=False` keeps the small tables' plans lazy).
+    Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results are
+    read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    frames = compute_tables(tables, materialize)
-    return Results(model, {**tables, **{stage.__name__: frames[stage.__name__] for stage in STAGES}})
+    return Results(model, StageFrames(plan_inputs(tables, materialize), STAGES, materialize))
 
 
-def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
-    """The stages on input tables (a model's, or a sweep's with dimension columns): only the stages `keep` names
-    if given (see build_plan), else all of `stages`."""
+class StageFrames(dict):
+    """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
+    parameters name, and kept."""
+
+    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool):
+        super().__init__(inputs)
+        self._stages = {stage.__name__: stage for stage in stages}
+        self._materialize = materialize
+
+    def __missing__(self, name: str) -> Frame:
+        stage = self._stages[name]
+        frame = stage(*(self[parameter] for parameter in inspect.signature(stage).parameters))
+        if self._materialize and isinstance(frame, pl.LazyFrame):
+            frame = frame.collect(engine=ENGINE).lazy()
+        self[name] = frame
+        return frame
+
+
+def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
+    """The input tables, the cloud instance archetypes and the servers' per-instance hardware and capacity,
+    checked first: the hourly stages divide by it."""
     inputs = {**tables, "cloud_instances": cloud_instances().lazy()}
-    # Per-instance capacity first: the hourly stages divide by it. Both stages are then handed to the plan.
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
         hardware = hardware.collect(engine=ENGINE).lazy()
@@ -166,8 +182,14 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
     if materialize:
         capacity = capacity.collect(engine=ENGINE).lazy()
     _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
-    frames = build_plan({**inputs, "server_hardware": hardware, "server_capacity": capacity}, materialize, stages,
-                        keep)
+    return {**inputs, "server_hardware": hardware, "server_capacity": capacity}
+
+
+def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
+                   keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+    """The stages on input tables (a model's, or a sweep's with dimension columns): only the stages `keep` names
+    if given (see build_plan), else all of `stages`."""
+    frames = build_plan(plan_inputs(tables, materialize), materialize, stages, keep)
     return {name: frames[name] for name in ([stage.__name__ for stage in stages] if keep is None else keep)}
 
 
