@@ -43,6 +43,9 @@ STAGES = (
 )
 
 
+LAZY_STAGES = ("attribution",)  # computed by compute() only when read
+
+
 def stages_for(targets: tuple[str, ...]) -> tuple:
     """The stages that the named outputs need, in dependency order."""
     by_name = {stage.__name__: stage for stage in STAGES}
@@ -139,12 +142,16 @@ class Results:
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
-    """Results of a validated model, each stage computed once, when first read (with what it reads): the total
-    footprint does not pay for the attribution atoms (`materialize=False` keeps the small tables' plans lazy).
+    """Results of a validated model, each stage computed once; the attribution atoms only when first read, so
+    that a total footprint does not pay for them (`materialize=False` keeps the small tables' plans lazy).
     Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results are
     read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    return Results(model, StageFrames(plan_inputs(tables, materialize), STAGES, materialize))
+    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize)
+    for stage in STAGES:  # every check a stage makes (capacities) happens here; the atoms wait until read
+        if stage.__name__ not in LAZY_STAGES:
+            frames[stage.__name__]
+    return Results(model, frames)
 
 
 class StageFrames(dict):
