@@ -32,21 +32,22 @@ def output_folder(folder: str | Path, option: str = "--out") -> Iterator[Path]:
         if parent.exists() or parent.is_symlink():
             break
         missing.append(parent)
+    _CREATED.append(missing)  # before the folder exists: a Ctrl-C from here on removes what this made
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(dir=folder, prefix=".efp-write-check.")
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as exc:
-        _remove_empty(missing)
-        raise ModelError(str(folder), option, str(folder),
-                         f"a folder where the outputs can be written ({exc.strerror or exc})") from None
-    _CREATED.append(missing)
-    try:
-        yield folder
-    except BaseException:
-        _remove_empty(missing)
-        raise
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, probe = tempfile.mkstemp(dir=folder, prefix=_PROBE)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            _remove_empty(missing)
+            raise ModelError(str(folder), option, str(folder),
+                             f"a folder where the outputs can be written ({exc.strerror or exc})") from None
+        try:
+            yield folder
+        except BaseException:
+            _remove_empty(missing)
+            raise
     finally:
         _CREATED.remove(missing)
 
@@ -63,6 +64,7 @@ def output_file(path: str | Path, option: str = "--out") -> Iterator[Path]:
 
 # The folders `output_folder` created for the commands running now, removed if they stop at once (Ctrl-C).
 _CREATED: list[list[Path]] = []
+_PROBE = ".efp-write-check."
 
 
 def stop_at_once(message: str, code: int) -> None:
@@ -81,6 +83,8 @@ def stop_at_once(message: str, code: int) -> None:
 
 def _remove_empty(folders: list[Path]) -> None:
     for folder in folders:  # deepest first
+        for probe in folder.glob(f"{_PROBE}*"):  # a write check cut short by Ctrl-C
+            probe.unlink(missing_ok=True)
         try:
             folder.rmdir()
         except OSError:  # not empty (someone else wrote there) or already gone
