@@ -70,15 +70,11 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
     Hourly stages compute their blocks as they run. The small tables are lazy by default; with `materialize`,
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
     would otherwise recompute a shared upstream for every consumer."""
-    frames = dict(inputs)
+    frames = StageFrames(inputs, stages, materialize)
     readers = {stage.__name__: list(inspect.signature(stage).parameters) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
     for at, stage in enumerate(stages):
-        if stage.__name__ not in frames:  # else computed beforehand (compute_tables' capacity check)
-            frame = stage(*(frames[name] for name in readers[stage.__name__]))
-            if materialize and isinstance(frame, pl.LazyFrame):
-                frame = frame.collect(engine=ENGINE).lazy()
-            frames[stage.__name__] = frame
+        frames[stage.__name__]  # computed now, unless computed beforehand (compute_tables' capacity check)
         if keep is not None:
             for name in readers[stage.__name__]:
                 if last_read[name] == at and name in readers and name not in keep:
