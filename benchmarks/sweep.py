@@ -1,12 +1,13 @@
 """Sweeps with efp_tables and with efootprint 27.0.0's live model (inputs changed variant by variant, total footprint
-read each time), side by side in one run, on two quickstart grids:
+read each time), side by side in one run, on two quickstart grids and an edge_fleet one:
 - scalar: the 1000-variant grid of inputs that only scale sums (carbon intensity, utilization, storage lifespan,
   upload size); also its marginal cost per variant (the 1000-variant sweep minus a 100-variant part of it);
 - shape: the 480-variant grid of inputs that change hourly shapes (a job's request duration, a step's time, the
-  storage duration, a job's data stored, the server's RAM).
+  storage duration, a job's data stored, the server's RAM);
+- edge: 8 variants of edge_fleet's usage span, which changes every hourly shape of its edge side.
 Then the 100,000-variant grids of both kinds to Parquet, each in a subprocess: wall time and peak RSS.
 
-    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k]
+    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k] [--only scalar|shape|edge]
 
 efootprint is timed on the first N variants of each grid (default: all), its model loaded beforehand (only the
 inputs that change from one variant to the next are set), and its per-variant time extrapolated; every variant
@@ -25,7 +26,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from efootprint_live import LiveModel  # noqa: E402  (first: name-based ids before efootprint loads)
-from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K, SHAPE_GRID, SHAPE_GRID_100K  # noqa: E402
+from sweep_grids import (EDGE_GRID, QUICKSTART_GRID, QUICKSTART_GRID_100K, SHAPE_GRID,  # noqa: E402
+                         SHAPE_GRID_100K)
 
 from compute import best_of  # noqa: E402  (benchmarks/compute.py, beside this script)
 
@@ -33,13 +35,15 @@ from efp_tables.io.efootprint_json import read_model  # noqa: E402
 from efp_tables.sweeps import sweep, sweep_to_parquet  # noqa: E402
 
 QUICKSTART = ROOT.parent / "shared" / "reference" / "quickstart.json"
+EDGE_FLEET = ROOT.parent / "shared" / "reference" / "edge_fleet.json"
 GRIDS_100K = {"scalar": QUICKSTART_GRID_100K, "shape": SHAPE_GRID_100K}
 
 
-def efootprint_per_variant(ours: pl.DataFrame, grid: dict, count: int) -> tuple[float, float]:
+def efootprint_per_variant(ours: pl.DataFrame, grid: dict, count: int, path: Path = QUICKSTART
+                           ) -> tuple[float, float]:
     """efootprint's seconds per variant over the first `count` variants of `ours`, and the worst relative
     difference of its totals from ours."""
-    live = LiveModel(QUICKSTART)
+    live = LiveModel(path)
     rows = ours.head(count).rows(named=True)
     worst, previous = 0.0, {}
     started = time.perf_counter()
@@ -54,12 +58,12 @@ def efootprint_per_variant(ours: pl.DataFrame, grid: dict, count: int) -> tuple[
     return (time.perf_counter() - started) / len(rows), worst
 
 
-def compare(name: str, grid: dict, count: int | None) -> None:
-    model = read_model(QUICKSTART)
+def compare(name: str, grid: dict, count: int | None, path: Path = QUICKSTART) -> None:
+    model = read_model(path)
     ours = sweep(model, grid)  # warm-up
-    with_read = best_of(5, lambda: sweep(read_model(QUICKSTART), grid))
+    with_read = best_of(5, lambda: sweep(read_model(path), grid))
     alone = best_of(5, lambda: sweep(model, grid))
-    ef, worst = efootprint_per_variant(ours, grid, count or ours.height)
+    ef, worst = efootprint_per_variant(ours, grid, count or ours.height, path)
     per_variant = alone / ours.height
     print(f"{name} grid, {ours.height} variants: efp_tables {alone:.3f} s ({per_variant * 1000:.3f} ms per variant; "
           f"{with_read:.3f} s with the JSON read); efootprint {ef * 1000:.2f} ms per variant "
@@ -95,13 +99,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--efootprint-variants", type=int, default=None)
     parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--only", choices=["scalar", "shape", "edge"], default=None)
     parser.add_argument("--child-100k", nargs=2, metavar=("KIND", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_100k:
         return sweep_100k(*args.child_100k)
-    compare("scalar", QUICKSTART_GRID, args.efootprint_variants)
-    compare("shape", SHAPE_GRID, args.efootprint_variants)
-    if not args.skip_100k:
+    only = args.only
+    if only in (None, "scalar"):
+        compare("scalar", QUICKSTART_GRID, args.efootprint_variants)
+    if only in (None, "shape"):
+        compare("shape", SHAPE_GRID, args.efootprint_variants)
+    if only in (None, "edge"):
+        compare("edge", EDGE_GRID, args.efootprint_variants, EDGE_FLEET)
+    if not args.skip_100k and only is None:
         run_100k("scalar")  # the smaller one first: ru_maxrss is the largest child's
         run_100k("shape")
 

@@ -10,7 +10,7 @@ import polars as pl
 from efp_tables.builders.archetypes import cloud_instances
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError
-from efp_tables.stages import attribution, devices, jobs, network, servers, storage, system, usage
+from efp_tables.stages import attribution, devices, edge, jobs, network, servers, storage, system, usage
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE
 from efp_tables.tables.model import Model
@@ -20,6 +20,12 @@ STAGES = (
     usage.local_hourly_occurrences, usage.usage_pattern_clock, usage.utc_hourly_occurrences, usage.journey_starts,
     usage.journey_step_windows, usage.journey_duration, usage.nb_usage_journeys_in_parallel_per_usage_pattern,
     usage.step_hourly_avg_occurrences_per_usage_coordinate,
+    edge.edge_local_deployment_starts, edge.edge_usage_pattern_clock, edge.edge_utc_deployment_starts,
+    edge.edge_deployments_in_parallel, edge.edge_device_units, edge.edge_component_inputs, edge.edge_need_paths, edge.edge_component_need_hourly,
+    edge.edge_component_hourly, edge.edge_device_patterns, edge.edge_device_footprints_per_usage_pattern,
+    edge.edge_device_footprints, edge.edge_component_footprints, edge.edge_manufacturing_breakdown,
+    edge.edge_server_need_hourly, edge.edge_job_hourly_occurrences_per_coordinate,
+    edge.edge_component_need_totals, edge.edge_component_parameters,
     jobs.job_parameters, jobs.job_usage_paths, jobs.job_hourly_occurrences_per_coordinate,
     jobs.job_hourly_occurrences_per_usage_pattern,
     jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,

@@ -41,7 +41,7 @@ from efp_tables.units import to_canonical
 # The totals of a sweep's rows: footprint_by_object's (category, phase) summed over objects and hours.
 TOTALS = {(category, phase): f"{category.lower()}_{phase.lower()}_kg" for category, phase in (
     ("Servers", "Manufacturing"), ("Servers", "Use"), ("Storage", "Manufacturing"), ("Network", "Use"),
-    ("Devices", "Manufacturing"), ("Devices", "Use"))}
+    ("Devices", "Manufacturing"), ("Devices", "Use"), ("EdgeDevices", "Manufacturing"), ("EdgeDevices", "Use"))}
 TOTAL_COLUMNS = list(TOTALS.values())
 STRUCTURE = "structure_"
 # Lists of links that a structural change may replace: (object table, efootprint attribute) -> (edge table, its
@@ -587,10 +587,12 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
     """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
     block rows times the model's hours give its bytes."""
-    occurrences = model.table("hourly_occurrences")
-    hours = occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1
-    shapes = {**varied_tables(model, plan), "hourly_occurrences":
-              occurrences.filter(pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")).lazy()}
+    occurrences, deployments = model.table("hourly_occurrences"), model.table("edge_deployment_starts")
+    hours = max(occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1,
+                deployments.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1)
+    first_hour = pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")
+    shapes = {**varied_tables(model, plan), "hourly_occurrences": occurrences.filter(first_hour).lazy(),
+              "edge_deployment_starts": deployments.filter(first_hour).lazy()}
     frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
     stage_bytes, dims = {}, {}
     for name, frame in frames.items():

@@ -51,7 +51,7 @@ from hypothesis import assume, strategies as st  # noqa: E402
 
 from efootprint.abstract_modeling_classes.modeling_object import ModelingObject  # noqa: E402
 from efootprint.abstract_modeling_classes.source_objects import (  # noqa: E402
-    SourceObject, SourceTimezone, SourceValue)
+    SourceObject, SourceRecurrentValues, SourceTimezone, SourceValue)
 from efootprint.api_utils.system_to_json import system_to_json  # noqa: E402
 from efootprint.builders.hardware.boavizta_cloud_server import BoaviztaCloudServer  # noqa: E402
 from efootprint.builders.services.video_streaming import VideoStreaming, VideoStreamingJob  # noqa: E402
@@ -63,6 +63,24 @@ from efootprint.core.country import Country  # noqa: E402
 from efootprint.core.hardware.device import Device  # noqa: E402
 from efootprint.core.hardware.gpu_server import GPUServer  # noqa: E402
 from efootprint.core.hardware.network import Network  # noqa: E402
+from efootprint.builders.hardware.edge.edge_appliance import EdgeAppliance  # noqa: E402
+from efootprint.builders.hardware.edge.edge_computer import EdgeComputer  # noqa: E402
+from efootprint.builders.usage.edge.recurrent_edge_process import RecurrentEdgeProcess  # noqa: E402
+from efootprint.builders.usage.edge.recurrent_edge_workload import RecurrentEdgeWorkload  # noqa: E402
+from efootprint.core.hardware.edge.edge_cpu_component import EdgeCPUComponent  # noqa: E402
+from efootprint.core.hardware.edge.edge_device import EdgeDevice  # noqa: E402
+from efootprint.core.hardware.edge.edge_device_group import EdgeDeviceGroup  # noqa: E402
+from efootprint.core.hardware.edge.edge_ram_component import EdgeRAMComponent  # noqa: E402
+from efootprint.core.hardware.edge.edge_storage import EdgeStorage  # noqa: E402
+from efootprint.core.hardware.edge.edge_workload_component import EdgeWorkloadComponent  # noqa: E402
+from efootprint.core.usage.edge.edge_function import EdgeFunction  # noqa: E402
+from efootprint.core.usage.edge.edge_usage_journey import EdgeUsageJourney  # noqa: E402
+from efootprint.core.usage.edge.edge_usage_pattern import EdgeUsagePattern  # noqa: E402
+from efootprint.core.usage.edge.recurrent_edge_component_need import RecurrentEdgeComponentNeed  # noqa: E402
+from efootprint.core.usage.edge.recurrent_edge_device_need import RecurrentEdgeDeviceNeed  # noqa: E402
+from efootprint.core.usage.edge.recurrent_edge_storage_need import RecurrentEdgeStorageNeed  # noqa: E402
+from efootprint.core.usage.edge.recurrent_server_need import RecurrentServerNeed  # noqa: E402
+from pint import Quantity  # noqa: E402
 from efootprint.core.hardware.server import Server  # noqa: E402
 from efootprint.core.hardware.storage import Storage  # noqa: E402
 from efootprint.core.system import System  # noqa: E402
@@ -192,6 +210,38 @@ class PatternSpec:
 
 
 @dataclass(frozen=True)
+class EdgeDeviceSpec:
+    kind: str                            # EdgeComputer, EdgeAppliance or EdgeDevice (CPU, RAM, storage, workload)
+    lifespan_years: float
+    cfm_kg: float
+    power_w: float
+    idle_fraction: float
+    compute: float                       # cores (EdgeComputer, EdgeDevice's CPU)
+    ram_gb: float
+    load: float                          # share of the capacity the weekly needs reach at their peak
+    write_gb: float                      # storage written per working hour, all deleted at the day's end
+    units: float                         # the custom device's workload component units
+    seed: int
+
+
+@dataclass(frozen=True)
+class EdgeSpec:
+    devices: tuple[EdgeDeviceSpec, ...]
+    functions: tuple[tuple[tuple[int, ...], tuple[tuple[int, int, float], ...]], ...]
+    # per function: (device indices whose needs it runs, (device, job, times per call) server needs)
+    journeys: tuple[tuple[int, ...], ...]  # function indices (repeats allowed)
+    groups: tuple[tuple[tuple[int, float], ...], ...]  # per group: (device, count); group i > 0 nests in group 0
+    nested_count: float
+    country: str
+    network: int
+    start: datetime
+    hours: int
+    span_years: float
+    starts_seed: int
+    zero_hours: bool = True              # False: deployment starts and server calls get small values instead
+
+
+@dataclass(frozen=True)
 class SystemSpec:
     servers: tuple[ServerSpec, ...]
     services: tuple[ServiceSpec, ...]
@@ -201,6 +251,7 @@ class SystemSpec:
     devices: tuple[DeviceSpec, ...]
     networks: tuple[float | str, ...]    # bandwidth energy intensity in kWh/GB, or "wifi" / "mobile"
     patterns: tuple[PatternSpec, ...]
+    edge: tuple[EdgeSpec, ...] = ()
 
 
 # --- strategies ---------------------------------------------------------------------------------------------------
@@ -349,10 +400,49 @@ def system_specs(draw) -> SystemSpec:
             start=draw(st.one_of(*start_choices)), hours=draw(st.integers(48, 1440)), shape=shape,
             scale=draw(log_uniform(0.1, 50_000)), seed=draw(st.integers(0, 2 ** 32 - 1)), zero_hours=True))
 
+    edge = tuple(draw(edge_specs(len(jobs), len(networks), anchor))
+                 for _ in range(draw(st.sampled_from([0, 1, 1, 2])) if EDGE else 0))
     spec = SystemSpec(servers=servers, services=tuple(services), jobs=tuple(jobs), steps=tuple(steps),
-                      journeys=tuple(journeys), devices=tuple(devices), networks=networks, patterns=tuple(patterns))
+                      journeys=tuple(journeys), devices=tuple(devices), networks=networks, patterns=tuple(patterns),
+                      edge=edge)
     assume(steps_well_conditioned(spec))
     return away_from_float32_artefacts(spec)
+
+
+EDGE = os.environ.get("EFP_DIFFERENTIAL_EDGE", "1") == "1"  # random systems get edge usage patterns too
+
+
+@st.composite
+def edge_specs(draw, n_jobs: int, n_networks: int, anchor: datetime) -> EdgeSpec:
+    """An edge usage pattern: 1 to 3 devices (EdgeComputer, EdgeAppliance, bespoke EdgeDevice) with weekly
+    needs within their capacity, functions that journeys share or repeat, server needs calling the web jobs,
+    and device groups (nested, a device in two groups)."""
+    span = draw(st.sampled_from([0.25, 0.5, 1.0, 1.5]))
+    devices = tuple(EdgeDeviceSpec(
+        kind=draw(st.sampled_from(["EdgeComputer", "EdgeAppliance", "EdgeDevice"])),
+        lifespan_years=span + draw(st.sampled_from([0.0, 1.0, 4.0])), cfm_kg=draw(generic(1, 400)),
+        power_w=draw(generic(1, 200)), idle_fraction=draw(generic(0.05, 0.6)), compute=draw(st.sampled_from([2, 4, 8])),
+        ram_gb=draw(st.sampled_from([2.0, 4.0, 16.0])), load=draw(generic(0.05, 0.9)),
+        write_gb=draw(st.one_of(st.just(0.0), generic(0.001, 0.5))), units=draw(st.sampled_from([1.0, 2.0, 6.0])),
+        seed=draw(st.integers(0, 2 ** 32 - 1))) for _ in range(draw(st.integers(1, 3))))
+    functions = []
+    for _ in range(draw(st.integers(1, 3))):
+        needs = tuple(draw(st.lists(st.sampled_from(range(len(devices))), max_size=2, unique=True)))
+        calls = tuple((draw(st.sampled_from(range(len(devices)))), draw(st.sampled_from(range(n_jobs))),
+                       draw(st.sampled_from([1.0, 2.0, 0.5])))
+                      for _ in range(draw(st.integers(0, 1))))
+        assume(needs or calls)
+        functions.append((needs, calls))
+    journeys = tuple(tuple(draw(st.lists(st.sampled_from(range(len(functions))), min_size=1, max_size=3)))
+                     for _ in range(draw(st.integers(1, 2))))
+    groups = tuple(tuple((d, draw(st.sampled_from([1.0, 2.0, 3.0])))
+                         for d in draw(st.lists(st.sampled_from(range(len(devices))), max_size=2, unique=True)))
+                   for _ in range(draw(st.integers(0, 2))))
+    return EdgeSpec(devices=devices, functions=tuple(functions), journeys=journeys, groups=groups,
+                    nested_count=draw(st.sampled_from([1.0, 4.0])), country=draw(st.sampled_from(COUNTRY_CHOICES)),
+                    network=draw(st.sampled_from(range(n_networks))),
+                    start=anchor + timedelta(hours=draw(st.integers(-48, 48))), hours=draw(st.integers(24, 2000)),
+                    span_years=span, starts_seed=draw(st.integers(0, 2 ** 32 - 1)))
 
 
 def hours(duration: tuple[float, str]) -> float:
@@ -384,7 +474,8 @@ def away_from_float32_artefacts(spec: SystemSpec) -> SystemSpec:
       storage_retention_manufacturing_footprint): such storages get a base storage need.
     Serverless servers' storages get theirs in `calibrated`."""
     if any(hours(j.duration) >= 1 for j in spec.jobs):
-        spec = replace(spec, patterns=tuple(replace(p, zero_hours=False) for p in spec.patterns))
+        spec = replace(spec, patterns=tuple(replace(p, zero_hours=False) for p in spec.patterns),
+                       edge=tuple(replace(e, zero_hours=False) for e in spec.edge))
     first = min(p.start for p in spec.patterns)
     last = max(p.start + timedelta(hours=p.hours) for p in spec.patterns)
     span = (last - first) / timedelta(hours=1) + 24 * 7  # + journeys' delays and jobs' durations
@@ -547,7 +638,120 @@ def build_system(spec: SystemSpec, fixed: dict[str, float] | None = None) -> Sys
             f"Pattern {i}", usage_journeys={journeys[j]: w for j, w in p.journeys},
             devices=[devices[d] for d in p.devices], network=networks[p.network], country=countries[p.country],
             hourly_occurrences=_occurrences(p)))
-    return System("Generated system", patterns, edge_usage_patterns=[])
+    edge_patterns = []
+    for i, e in enumerate(spec.edge):
+        if e.country not in countries:
+            countries[e.country] = _country(e.country)
+        edge_patterns.append(_edge_pattern(f"Edge pattern {i}", e, jobs, networks, countries[e.country]))
+    return System("Generated system", patterns, edge_usage_patterns=edge_patterns)
+
+
+def _week(values: np.ndarray, unit: str) -> SourceRecurrentValues:
+    return SourceRecurrentValues(Quantity(np.asarray(values, dtype=np.float32), u(unit)))
+
+
+def _working_week(rng: np.random.Generator, peak: float) -> np.ndarray:
+    """A week of needs up to `peak`: random levels in working hours, a lower floor otherwise."""
+    week = np.full(168, peak * rng.uniform(0, 0.3))
+    for day in range(7):
+        start = int(rng.integers(5, 11))
+        week[day * 24 + start: day * 24 + start + int(rng.integers(4, 12))] = peak * rng.uniform(0.3, 1.0)
+    return week
+
+
+def _storage_week(write_gb: float) -> np.ndarray:
+    """Writes in working hours (8 to 19), all deleted at 22: held storage stays within a day's writes."""
+    day = np.zeros(24)
+    day[8:20] = write_gb
+    day[22] = -12 * write_gb
+    return np.tile(day, 7)
+
+
+def _edge_pattern(name: str, e: EdgeSpec, jobs: list, networks: list, country: Country):
+    rng = np.random.default_rng(e.starts_seed)
+    prefix = name.replace("Edge pattern", "E")
+    devices, device_needs = [], []
+    for i, d in enumerate(e.devices):
+        # A device need counts once per (journey, function) path it is on: its load is shared out among them so
+        # that the summed need stays within the device's capacity.
+        paths = sum(e.functions[f][0].count(i) for journey in e.journeys for f in journey)
+        d = replace(d, load=d.load / max(paths, 1), write_gb=d.write_gb / max(paths, 1))
+        dev_rng = np.random.default_rng(d.seed)
+        label = f"{prefix} device {i}"
+        idle = d.power_w * d.idle_fraction
+        base_storage = 24 * d.write_gb + 1  # GB: covers a day's writes wherever the week's roll starts it
+        storage = EdgeStorage(f"{label} storage", storage_capacity_per_unit=_q(base_storage + 36 * d.write_gb + 8,
+                                                                              "GB_stored"),
+                              carbon_footprint_manufacturing_per_storage_capacity=_q(160, "kg/TB_stored"),
+                              base_storage_need=_q(base_storage, "GB_stored"), lifespan=_q(d.lifespan_years, "year"))
+        if d.kind == "EdgeComputer":
+            base_compute, base_ram = 0.25 * d.compute * (1 - d.load), 0.25 * d.ram_gb * (1 - d.load)
+            device = EdgeComputer(label, carbon_footprint_manufacturing=_q(d.cfm_kg, "kg"), power=_q(d.power_w, "W"),
+                                  lifespan=_q(d.lifespan_years, "year"), idle_power=_q(idle, "W"),
+                                  ram=_q(d.ram_gb, "GB_ram"), compute=_q(d.compute, "cpu_core"),
+                                  base_ram_consumption=_q(base_ram, "GB_ram"),
+                                  base_compute_consumption=_q(base_compute, "cpu_core"), storage=storage)
+            need = RecurrentEdgeProcess(
+                f"{label} process", edge_device=device,
+                recurrent_compute_needed=_week(_working_week(dev_rng, d.load * (d.compute - base_compute)), "cpu_core"),
+                recurrent_ram_needed=_week(_working_week(dev_rng, d.load * (d.ram_gb - base_ram)), "GB_ram"),
+                recurrent_storage_needed=_week(_storage_week(d.write_gb), "GB_stored"))
+        elif d.kind == "EdgeAppliance":
+            device = EdgeAppliance(label, carbon_footprint_manufacturing=_q(d.cfm_kg, "kg"), power=_q(d.power_w, "W"),
+                                   lifespan=_q(d.lifespan_years, "year"), idle_power=_q(idle, "W"))
+            need = RecurrentEdgeWorkload(f"{label} workload", edge_device=device,
+                                         recurrent_workload=_week(_working_week(dev_rng, d.load), "concurrent"))
+        else:
+            cpu = EdgeCPUComponent(f"{label} CPU", carbon_footprint_manufacturing_per_unit=_q(d.cfm_kg / 10, "kg"),
+                                   power_per_unit=_q(d.power_w / 4, "W"), lifespan=_q(d.lifespan_years, "year"),
+                                   idle_power_per_unit=_q(idle / 4, "W"), compute_per_unit=_q(d.compute, "cpu_core"),
+                                   base_compute_consumption=_q(0.1, "cpu_core"))
+            ram = EdgeRAMComponent(f"{label} RAM", carbon_footprint_manufacturing_per_unit=_q(d.cfm_kg / 20, "kg"),
+                                   power_per_unit=_q(d.power_w / 10, "W"), lifespan=_q(d.lifespan_years, "year"),
+                                   idle_power_per_unit=_q(idle / 10, "W"), ram_per_unit=_q(d.ram_gb, "GB_ram"),
+                                   base_ram_consumption=_q(0.5, "GB_ram"))
+            workload = EdgeWorkloadComponent(
+                f"{label} sensors", carbon_footprint_manufacturing_per_unit=_q(d.cfm_kg / 30, "kg"),
+                power_per_unit=_q(d.power_w / 8, "W"), lifespan=_q(d.lifespan_years, "year"),
+                idle_power_per_unit=_q(idle / 8, "W"), nb_of_units=_q(d.units, "dimensionless"))
+            device = EdgeDevice(label, structure_carbon_footprint_manufacturing=_q(d.cfm_kg / 2, "kg"),
+                                components=[cpu, ram, storage, workload], lifespan=_q(d.lifespan_years, "year"))
+            component_needs = [
+                RecurrentEdgeComponentNeed(f"{label} inference", cpu,
+                                           _week(_working_week(dev_rng, d.load * (d.compute - 0.1)), "cpu_core")),
+                RecurrentEdgeComponentNeed(f"{label} model", ram,
+                                           _week(_working_week(dev_rng, d.load * (d.ram_gb - 0.5)), "GB_ram")),
+                RecurrentEdgeStorageNeed(f"{label} buffer", storage, _week(_storage_week(d.write_gb), "GB_stored")),
+                RecurrentEdgeComponentNeed(f"{label} capture", workload,
+                                           _week(_working_week(dev_rng, d.load), "concurrent"))]
+            need = RecurrentEdgeDeviceNeed(f"{label} need", edge_device=device,
+                                           recurrent_edge_component_needs=component_needs)
+        devices.append(device)
+        device_needs.append(need)
+    functions = []
+    for f, (needs, calls) in enumerate(e.functions):
+        server_needs = [RecurrentServerNeed(
+            f"{prefix} function {f} call {c}", edge_device=devices[d],
+            recurrent_volume_per_edge_device=_week((rng.random(168) < 0.1) + (0 if e.zero_hours else 0.01),
+                                                   "occurrence"),
+            jobs={jobs[j]: _q(times, "dimensionless")}) for c, (d, j, times) in enumerate(calls)]
+        functions.append(EdgeFunction(f"{prefix} function {f}", recurrent_edge_device_needs=[
+            device_needs[d] for d in needs], recurrent_server_needs=server_needs))
+    journeys = [EdgeUsageJourney(f"{prefix} journey {j}", edge_functions=[functions[f] for f in fs])
+                for j, fs in enumerate(e.journeys)]
+    nested = None
+    for g in reversed(range(len(e.groups))):  # the second group nests in the first
+        nested = EdgeDeviceGroup(
+            f"{prefix} group {g}", sub_group_counts={nested: _q(e.nested_count, "dimensionless")} if nested else {},
+            edge_device_counts={devices[d]: _q(c, "dimensionless") for d, c in e.groups[g]})
+    starts = np.where(rng.random(e.hours) < 0.05, rng.integers(1, 5, e.hours), 0).astype(float)
+    starts[0] = max(starts[0], 1.0)
+    if not e.zero_hours:  # efootprint's FFT leaves ~1e-5 noise where the deployments are 0, which a server ceils
+        starts += 0.01
+    return EdgeUsagePattern(
+        name, edge_usage_journeys=journeys, network=networks[e.network], country=country,
+        hourly_deployment_starts=create_source_hourly_values_from_list(starts.tolist(), start_date=e.start),
+        usage_span=_q(e.span_years, "year"))
 
 
 def _peak(raw) -> float:
@@ -620,5 +824,6 @@ def spec_summary(spec: SystemSpec) -> str:
                         for s in spec.servers)
     patterns = ", ".join(f"{p.country}@{p.start:%Y-%m-%d %H}h+{p.hours}h/{p.shape}" for p in spec.patterns)
     return (f"servers [{servers}]; {len(spec.jobs)} jobs ({', '.join(j.kind for j in spec.jobs)}); "
-            f"{len(spec.steps)} steps; {len(spec.journeys)} journeys; patterns [{patterns}]")
+            f"{len(spec.steps)} steps; {len(spec.journeys)} journeys; patterns [{patterns}]; edge patterns "
+            f"[{', '.join(f'{e.country}: ' + '/'.join(d.kind for d in e.devices) for e in spec.edge)}]")
 

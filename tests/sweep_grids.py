@@ -29,3 +29,11 @@ SHAPE_GRID_100K = {
     "video-upload.data_stored": [f"{m} megabyte_stored" for m in (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)],
     "server.ram": [f"{g} gigabyte_ram" for g in (64, 96, 128, 160, 192, 224, 256, 320, 384, 512)],
 }
+
+
+# edge_fleet: the usage span of its deployments changes every hourly shape of the edge side (each variant is a
+# full recomputation of the edge side for efootprint's live model as for us).
+EDGE_GRID = {
+    "Supermarkets-in-Spain.usage_span": ["0.5 year", "0.75 year", "1 year", "1.25 year", "1.5 year", "1.75 year",
+                                         "2 year", "2.5 year"],
+}

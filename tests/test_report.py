@@ -15,7 +15,7 @@ from efp_tables.outputs.report import EXPLAINED, TOP, contributors
 
 from conftest import REFERENCE
 
-# Every reference model efp_tables reads (edge_fleet and genai_assistant have edge devices: test_cli.py)
+# Every reference model efp_tables reads (genai_assistant has external APIs: test_cli.py)
 MODELS = ("quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "quickstart_b", "ecommerce_b")
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -38,11 +38,12 @@ UNIT_SUFFIXES = {
     "kilogram": "kg", "kilowatt_hour": "kwh", "kilowatt": "kw", "hour": "h",
     "megabyte": "mb", "megabyte_stored": "mb_stored", "terabyte_stored": "tb_stored", "gigabyte_ram": "gb_ram",
     "megabyte / second": "mb_per_s", "cpu_core": "cpu_core", "gpu": "gpu", "concurrent": "concurrent",
-    "occurrence": "occurrence",
+    "occurrence": "occurrence", "gigabyte_stored": "gb_stored",
 }
 HOUR_UTC = "hour_utc"
 _HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
-_CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices"}
+_CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices",
+                    "EdgeDevices": "edge_devices"}
 _UTC_NOTE = {"timezone": "UTC"}
 _LONG_NOTES = {"hour": {"timezone": "UTC", "description": "hour starting (naive timestamp, UTC); null for scalars"},
                "value": {"unit_column": "unit", "description": "value in the pint unit of the row's unit column"},
@@ -107,15 +108,19 @@ def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str):
         if spec.object_table != table or not isinstance(results.frames[spec.frame], Hourly):
             continue
         described = names.filter(pl.col("object_class").is_in(spec.classes)) if spec.classes else names
-        described = described.select("system_id", "object_id", pl.lit(spec.unit).alias("unit") if
-                                     isinstance(spec.unit, str) else spec.unit.alias("unit"))
-        key_columns = tuple(spec.key.meta.root_names()) if spec.key is not None else ()
         frame = results.frame(spec.frame, [spec.column])
+        # A unit read from the frame (edge needs: their component's kind), else from the object.
+        unit_in_frame = isinstance(spec.unit, pl.Expr) and set(spec.unit.meta.root_names()) <= set(frame.columns)
+        described = described.select("system_id", "object_id", *(() if unit_in_frame else (
+            pl.lit(spec.unit).alias("unit") if isinstance(spec.unit, str) else spec.unit.alias("unit"),)))
+        key_columns = tuple(dict.fromkeys(spec.key.meta.root_names())) if spec.key is not None else ()
         rows = (frame.lazy().select(pl.col("system_id").cast(ids), pl.col(spec.id).cast(ids).alias("object_id"),
                                     pl.col(key_columns).cast(ids), HOUR,
-                                    pl.col(spec.column).cast(pl.Float64).alias(VALUE))
+                                    pl.col(spec.column).cast(pl.Float64).alias(VALUE),
+                                    *((spec.unit.alias("unit"),) if unit_in_frame else ()))
                 .filter(pl.col(VALUE).is_not_null()).join(described.lazy(), on=["system_id", "object_id"]))
-        for unit in described["unit"].unique(maintain_order=True):
+        units = frame.select(spec.unit.alias("unit")) if unit_in_frame else described
+        for unit in units["unit"].unique(maintain_order=True):
             plans.append((spec, unit, key_columns, rows.filter(pl.col("unit") == unit).drop("unit")))
     frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
     return [(spec, unit, key_columns, frame.lazy())

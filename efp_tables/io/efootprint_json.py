@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from efp_tables.builders import time_series
+from efp_tables.builders import time_series, weekly
 from efp_tables.errors import ModelError
 from efp_tables.io.json_upgrade import Upgraded, upgrade
 from efp_tables.tables import schema as s
@@ -19,12 +19,21 @@ from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bound
                                      magnitude_violated)
 from efp_tables.units import to_canonical
 
+EDGE_CLASSES = ("EdgeUsagePattern", "EdgeUsageJourney", "EdgeFunction", *s.EDGE_DEVICE_CLASSES,
+                *s.EDGE_COMPONENT_CLASSES, *s.EDGE_DEVICE_NEED_CLASSES, *s.EDGE_COMPONENT_NEED_CLASSES,
+                "RecurrentServerNeed", "EdgeDeviceGroup")
 SUPPORTED = ("Sources", "System", "UsagePattern", "UsageJourney", "UsageJourneyStep", "Job", "GPUJob",
              "VideoStreamingJob", "Server", "GPUServer", "BoaviztaCloudServer", "Storage", "VideoStreaming",
-             "Device", "Network", "Country")
-# efootprint 27's edge and external API classes (edge_fleet, genai_assistant), which we do not compute yet
-NOT_YET_SUPPORTED = ("Edge", "RecurrentEdge", "RecurrentServerNeed", "EcoLogits", "ExternalAPI")
+             "Device", "Network", "Country", *EDGE_CLASSES)
+# efootprint 27's external API classes (genai_assistant), which we do not compute yet
+NOT_YET_SUPPORTED = ("EcoLogits", "ExternalAPI")
 _META = ("efootprint_version",)
+_JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob")
+# Where a builder's component need finds its weekly profile: on its device need, under this attribute.
+_PROFILE_ON_DEVICE_NEED = {"RecurrentEdgeProcessCPUNeed": "recurrent_compute_needed",
+                           "RecurrentEdgeProcessRAMNeed": "recurrent_ram_needed",
+                           "RecurrentEdgeProcessStorageNeed": "recurrent_storage_needed",
+                           "RecurrentEdgeWorkloadNeed": "recurrent_workload"}
 _MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer one is almost surely a typo)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
@@ -92,7 +101,7 @@ def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
     later = [k for k in unknown if isinstance(k, str) and k.startswith(NOT_YET_SUPPORTED)]
     if later:
-        raise ModelError(where, "class", later[0], f"a model without edge devices or external APIs: efp_tables "
+        raise ModelError(where, "class", later[0], f"a model without external APIs: efp_tables "
                                                    f"does not support them yet ({len(later)} such classes: "
                                                    f"{', '.join(later[:4])}{', ...' if len(later) > 4 else ''})")
     if unknown:
@@ -125,6 +134,7 @@ class _Reader:
         self.system_id = system_id
         self.out: dict[str, list[dict] | pl.DataFrame] = {t.name: [] for t in s.TABLES}
         self.hourly: list[pl.DataFrame] = []  # one frame per usage pattern, built from its arrays
+        self.deployments: list[pl.DataFrame] = []  # one frame per edge usage pattern
 
     # --- helpers -------------------------------------------------------------------------------------
     def ref(self, owner: str, attribute: str, value, classes: tuple[str, ...]) -> str:
@@ -177,7 +187,7 @@ class _Reader:
         return row
 
     def weighted(self, owner: str, obj: dict, attribute: str, classes: tuple[str, ...],
-                 edge: s.Table) -> list[tuple[str, float]]:
+                 edge: s.Table, weight: str = "weight") -> list[tuple[str, float]]:
         value = obj.get(attribute)
         if isinstance(value, list):  # a list of ids: weight 1 each, repeats summed
             pairs: dict[str, float] = {}
@@ -186,10 +196,10 @@ class _Reader:
             return list(pairs.items())
         if not isinstance(value, dict):
             raise ModelError(owner, attribute, value, f"a dict of {'/'.join(classes)} ids to weights, or a list of ids")
-        weight_field = _field(edge, "weight")
+        weight_field = _field(edge, weight)
         return [(self.ref(owner, attribute, key, classes),
-                 self.checked(owner, f"{attribute}[{key}]", weight, "dimensionless", weight_field))
-                for key, weight in value.items()]
+                 self.checked(owner, f"{attribute}[{key}]", number, "dimensionless", weight_field))
+                for key, number in value.items()]
 
     def add(self, table: str, row: dict) -> None:
         self.out[table].append({"system_id": self.system_id, **row})
@@ -202,12 +212,17 @@ class _Reader:
     def rows(self, system_id: str, system: dict) -> dict[str, list[dict] | pl.DataFrame]:
         self.add("systems", {"name": system.get("name", system_id)})
         owner = f"System {system_id!r}"
-        if system.get("edge_usage_patterns"):
-            raise ModelError(owner, "edge_usage_patterns", system["edge_usage_patterns"],
-                             "no edge usage patterns (edge models are not supported yet)")
+        edge_patterns = system.get("edge_usage_patterns") or []
+        if not isinstance(edge_patterns, list):
+            raise ModelError(owner, "edge_usage_patterns", edge_patterns, "a list of EdgeUsagePattern ids")
+        for position, pattern_id in enumerate(dict.fromkeys(edge_patterns)):
+            self.ref(owner, "edge_usage_patterns", pattern_id, ("EdgeUsagePattern",))
+            self.add("system_edge_usage_patterns", {"usage_pattern_id": pattern_id, "position": position})
+            self.edge_usage_pattern(pattern_id)
         patterns = system.get("usage_patterns")
-        if not isinstance(patterns, list) or not patterns:
-            raise ModelError(owner, "usage_patterns", patterns, "a non-empty list of UsagePattern ids")
+        if not isinstance(patterns, list) or not (patterns or edge_patterns):
+            raise ModelError(owner, "usage_patterns", patterns,
+                             "a non-empty list of UsagePattern ids (or edge_usage_patterns)")
         seen: set[str] = set()
         for position, pattern_id in enumerate(patterns):
             self.ref(owner, "usage_patterns", pattern_id, ("UsagePattern",))
@@ -219,6 +234,8 @@ class _Reader:
         self.unreached()
         self.out["hourly_occurrences"] = (pl.concat(self.hourly) if self.hourly
                                           else s.HOURLY_OCCURRENCES.empty())
+        self.out["edge_deployment_starts"] = (pl.concat(self.deployments) if self.deployments
+                                              else s.EDGE_DEPLOYMENT_STARTS.empty())
         return self.out
 
     def unreached(self) -> None:
@@ -229,7 +246,11 @@ class _Reader:
         readers = {"UsageJourney": self.usage_journey, "UsageJourneyStep": self.step, "Job": self.job,
                    "GPUJob": self.job, "VideoStreamingJob": self.job, "VideoStreaming": self.service,
                    "Server": self.server, "GPUServer": self.server, "BoaviztaCloudServer": self.server,
-                   "Storage": self.storage, "Device": self.device, "Network": self.network, "Country": self.country}
+                   "Storage": self.storage, "Device": self.device, "Network": self.network, "Country": self.country,
+                   "EdgeUsageJourney": self.edge_journey, "EdgeFunction": self.edge_function,
+                   "RecurrentServerNeed": self.server_need, "EdgeDeviceGroup": self.device_group,
+                   **{cls: self.edge_device for cls in s.EDGE_DEVICE_CLASSES},
+                   **{cls: self.device_need for cls in s.EDGE_DEVICE_NEED_CLASSES}}
         for object_id, (cls, _) in list(self.objects.items()):
             if cls in readers:
                 readers[cls](object_id)
@@ -268,7 +289,16 @@ class _Reader:
         self.network(network)
         self.country(country)
 
-    def hourly_series(self, owner: str, value) -> time_series.HourlySeries:
+    def hourly_series(self, owner: str, value, name: str = "hourly_occurrences") -> time_series.HourlySeries:
+        try:
+            return self._hourly_series(owner, value)
+        except ModelError as exc:
+            if name == "hourly_occurrences":
+                raise
+            raise ModelError(exc.obj, exc.attribute.replace("hourly_occurrences", name, 1), exc.value,
+                             exc.expected.replace("occurrences", "deployment starts")) from None
+
+    def _hourly_series(self, owner: str, value) -> time_series.HourlySeries:
         if not isinstance(value, dict):
             raise ModelError(owner, "hourly_occurrences", value, "an hourly series object")
         if "form_inputs" in value:
@@ -317,6 +347,223 @@ class _Reader:
                              f"a finite number of occurrences, at most {_FLOAT32_MAX:.3g} (float32) "
                              f"({not_finite.size} such values)")
         return self.series(owner, lambda: time_series.HourlySeries(start.replace(tzinfo=None), values))
+
+    # --- edge ----------------------------------------------------------------------------------------
+    def counted(self, owner: str, obj: dict, attribute: str, classes: tuple[str, ...]) -> list[tuple[str, float]]:
+        """A list of ids, each with how many times it is listed (efootprint counts repeats)."""
+        value = obj.get(attribute, [])
+        if not isinstance(value, list):
+            raise ModelError(owner, attribute, value, f"a list of {' or '.join(classes)} ids")
+        counts: dict[str, float] = {}
+        for item in value:
+            self.ref(owner, attribute, item, classes)
+            counts[item] = counts.get(item, 0.0) + 1.0
+        return list(counts.items())
+
+    def edge_usage_pattern(self, pattern_id: str) -> None:
+        if not self.once(pattern_id):
+            return
+        owner, obj = self.named(pattern_id, "EdgeUsagePattern")
+        network = self.ref(owner, "network", obj.get("network"), ("Network",))
+        country = self.ref(owner, "country", obj.get("country"), ("Country",))
+        span = (self.quantity(owner, obj, "usage_span", "hour", field=_field(s.EDGE_USAGE_PATTERNS, "usage_span"))
+                if obj.get("usage_span") is not None else 6 * 8766.0)  # efootprint's default: 6 years
+        self.add("edge_usage_patterns", {"usage_pattern_id": pattern_id, "name": obj.get("name", pattern_id),
+                                         "network_id": network, "country_id": country, "usage_span": span})
+        series = self.hourly_series(owner, obj.get("hourly_deployment_starts"), "hourly_deployment_starts")
+        self.deployments.append(pl.DataFrame({"hour": series.hours, "starts": series.values.astype(np.float64)})
+                                .select(pl.lit(self.system_id).alias("system_id"),
+                                        pl.lit(pattern_id).alias("usage_pattern_id"), "hour", "starts"))
+        journeys = obj.get("edge_usage_journeys")
+        if not isinstance(journeys, list) or not journeys:
+            raise ModelError(owner, "edge_usage_journeys", journeys, "a non-empty list of EdgeUsageJourney ids")
+        if len(set(map(str, journeys))) != len(journeys):
+            raise ModelError(owner, "edge_usage_journeys", journeys, "each EdgeUsageJourney once")
+        for position, journey_id in enumerate(journeys):
+            self.ref(owner, "edge_usage_journeys", journey_id, ("EdgeUsageJourney",))
+            self.add("pattern_edge_journeys", {"usage_pattern_id": pattern_id, "edge_journey_id": journey_id,
+                                               "position": position})
+            self.edge_journey(journey_id)
+        self.network(network)
+        self.country(country)
+
+    def edge_journey(self, journey_id: str) -> None:
+        if not self.once(journey_id):
+            return
+        owner, obj = self.named(journey_id, "EdgeUsageJourney")
+        self.add("edge_usage_journeys", {"edge_journey_id": journey_id, "name": obj.get("name", journey_id)})
+        for position, (function_id, count) in enumerate(
+                self.counted(owner, obj, "edge_functions", ("EdgeFunction",))):
+            self.add("journey_edge_functions", {"edge_journey_id": journey_id, "edge_function_id": function_id,
+                                                "count": count, "position": position})
+            self.edge_function(function_id)
+
+    def edge_function(self, function_id: str) -> None:
+        if not self.once(function_id):
+            return
+        owner, obj = self.named(function_id, "EdgeFunction")
+        self.add("edge_functions", {"edge_function_id": function_id, "name": obj.get("name", function_id)})
+        for position, (need_id, count) in enumerate(
+                self.counted(owner, obj, "recurrent_edge_device_needs", s.EDGE_DEVICE_NEED_CLASSES)):
+            self.add("function_device_needs", {"edge_function_id": function_id, "device_need_id": need_id,
+                                               "count": count, "position": position})
+            self.device_need(need_id)
+        for position, (need_id, count) in enumerate(
+                self.counted(owner, obj, "recurrent_server_needs", ("RecurrentServerNeed",))):
+            self.add("function_server_needs", {"edge_function_id": function_id, "server_need_id": need_id,
+                                               "count": count, "position": position})
+            self.server_need(need_id)
+
+    def device_need(self, need_id: str) -> None:
+        if not self.once(need_id):
+            return
+        cls = self.objects[need_id][0]
+        owner, obj = self.named(need_id, cls)
+        device_classes = {"RecurrentEdgeProcess": ("EdgeComputer",), "RecurrentEdgeWorkload": ("EdgeAppliance",)}
+        device_id = self.ref(owner, "edge_device", obj.get("edge_device"),
+                             device_classes.get(cls, s.EDGE_DEVICE_CLASSES))
+        self.edge_device(device_id)
+        self.add("edge_device_needs", {"device_need_id": need_id, "name": obj.get("name", need_id),
+                                       "need_class": cls, "edge_device_id": device_id})
+        component_needs = self.counted(owner, obj, "recurrent_edge_component_needs", s.EDGE_COMPONENT_NEED_CLASSES)
+        if not component_needs:
+            raise ModelError(owner, "recurrent_edge_component_needs", [],
+                             "at least one component need (a device need with none loads no component)")
+        components = getattr(self, "_component_devices", {})
+        for position, (component_need_id, count) in enumerate(component_needs):
+            self.add("device_need_component_needs", {"device_need_id": need_id,
+                                                     "component_need_id": component_need_id, "count": count,
+                                                     "position": position})
+            self.component_need(component_need_id, obj)
+            component_id = self.objects[component_need_id][1].get("edge_component")
+            if components.get(component_id, device_id) != device_id:
+                raise ModelError(owner, "recurrent_edge_component_needs", component_need_id,
+                                 f"needs on components of its edge device {device_id!r} (component "
+                                 f"{component_id!r} belongs to {components[component_id]!r})")
+
+    def component_need(self, need_id: str, device_need: dict) -> None:
+        if not self.once(need_id):
+            return
+        cls = self.objects[need_id][0]
+        owner, obj = self.named(need_id, cls)
+        component_id = self.ref(owner, "edge_component", obj.get("edge_component"), s.EDGE_COMPONENT_CLASSES)
+        kind = s.EDGE_COMPONENT_KINDS[self.objects[component_id][0]]
+        if cls in ("RecurrentEdgeStorageNeed", "RecurrentEdgeProcessStorageNeed") and kind != "storage":
+            raise ModelError(owner, "edge_component", component_id, "an EdgeStorage")
+        self.add("edge_component_needs", {"component_need_id": need_id, "name": obj.get("name", need_id),
+                                          "need_class": cls, "component_id": component_id})
+        # A builder's need reads its profile on its device need (efootprint computes it so).
+        source, attribute = ((device_need, _PROFILE_ON_DEVICE_NEED[cls]) if cls in _PROFILE_ON_DEVICE_NEED
+                             else (obj, "recurrent_need"))
+        week = weekly.week_from_json(source.get(attribute), s.EDGE_NEED_UNITS[kind], owner, attribute)
+        if kind == "workload" and (week.min() < 0 or week.max() > 1):
+            raise ModelError(owner, attribute, f"values from {week.min():g} to {week.max():g}",
+                             "a workload between 0 and 1 (a share of the component's time)")
+        self.add_profile("component_need_profiles", "component_need_id", need_id, "need", week)
+
+    def add_profile(self, table: str, column: str, owner_id: str, value: str, week: np.ndarray) -> None:
+        for hour, number in enumerate(week.tolist()):
+            self.add(table, {column: owner_id, "hour_of_week": hour, value: number})
+
+    def server_need(self, need_id: str) -> None:
+        if not self.once(need_id):
+            return
+        owner, obj = self.named(need_id, "RecurrentServerNeed")
+        device_id = self.ref(owner, "edge_device", obj.get("edge_device"), s.EDGE_DEVICE_CLASSES)
+        self.edge_device(device_id)
+        self.add("edge_server_needs", {"server_need_id": need_id, "name": obj.get("name", need_id),
+                                       "edge_device_id": device_id})
+        attribute = "recurrent_volume_per_edge_device"
+        week = (weekly.week_from_json(obj[attribute], "occurrence", owner, attribute) if obj.get(attribute)
+                else np.ones(weekly.HOURS_PER_WEEK))  # efootprint's default: one call per hour
+        if week.min() < 0:
+            raise ModelError(owner, attribute, float(week.min()), "occurrences of at least 0")
+        self.add_profile("server_need_profiles", "server_need_id", need_id, "volume", week)
+        for position, (job_id, weight) in enumerate(self.weighted(owner, obj, "jobs", _JOB_CLASSES,
+                                                                  s.SERVER_NEED_JOBS)):
+            self.add("server_need_jobs", {"server_need_id": need_id, "job_id": job_id, "weight": weight,
+                                          "position": position})
+            self.job(job_id)
+
+    def edge_device(self, device_id: str) -> None:
+        if not self.once(device_id):
+            return
+        cls = self.objects[device_id][0]
+        owner, obj = self.named(device_id, cls)
+        row = {"edge_device_id": device_id, "name": obj.get("name", device_id), "device_class": cls,
+               **{name: None for name in ("power", "idle_power", "ram", "compute", "base_ram_consumption",
+                                          "base_compute_consumption")}}
+        f = lambda name: _field(s.EDGE_DEVICES, name)  # noqa: E731
+        row["lifespan"] = self.quantity(owner, obj, "lifespan", "hour", field=f("lifespan"))
+        builder = cls != "EdgeDevice"
+        cfm = "carbon_footprint_manufacturing" if builder else "structure_carbon_footprint_manufacturing"
+        row["structure_carbon_footprint_manufacturing"] = self.quantity(
+            owner, obj, cfm, "kilogram", field=f("structure_carbon_footprint_manufacturing"))
+        if builder:
+            for name in ("power", "idle_power"):
+                row[name] = self.quantity(owner, obj, name, "kilowatt", field=f(name))
+        if cls == "EdgeComputer":
+            for name in ("ram", "compute", "base_ram_consumption", "base_compute_consumption"):
+                row[name] = self.quantity(owner, obj, name, s.EDGE_DEVICES.units[name], field=f(name))
+        self.add("edge_devices", row)
+        components = obj.get("components")
+        if not isinstance(components, list):
+            raise ModelError(owner, "components", components, "a list of edge component ids")
+        for position, component_id in enumerate(components):
+            self.ref(owner, "components", component_id, s.EDGE_COMPONENT_CLASSES)
+            self.edge_component(component_id, device_id, row, position)
+
+    def edge_component(self, component_id: str, device_id: str, device: dict, position: int) -> None:
+        if not self.once(component_id):
+            raise ModelError(f"{self.objects[component_id][0]} {component_id!r}", "edge_device", device_id,
+                             "a component of a single edge device (it is listed by two devices or twice)")
+        cls = self.objects[component_id][0]
+        owner, obj = self.named(component_id, cls)
+        table = s.EDGE_COMPONENTS
+        row = {"component_id": component_id, "name": obj.get("name", component_id), "component_class": cls,
+               "edge_device_id": device_id, "position": position}
+        for f in (limited(table, f) for f in table.fields):
+            if f.unit is not None:
+                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        # The components of the builders mirror their device (efootprint computes these from it).
+        mirrored = {"EdgeComputerCPUComponent": {"compute_per_unit": "compute",
+                                                 "base_compute_consumption": "base_compute_consumption"},
+                    "EdgeComputerRAMComponent": {"ram_per_unit": "ram", "base_ram_consumption": "base_ram_consumption"},
+                    "EdgeApplianceComponent": {}}
+        if cls in mirrored:
+            row.update({"power_per_unit": device["power"], "idle_power_per_unit": device["idle_power"],
+                        "lifespan": device["lifespan"],
+                        **{name: device[source] for name, source in mirrored[cls].items()}})
+            if cls == "EdgeComputerRAMComponent":  # efootprint 27 gives it no power of its own
+                row["power_per_unit"] = row["idle_power_per_unit"] = 0.0
+        if cls == "EdgeStorage":
+            row["power_per_unit"] = row["idle_power_per_unit"] = 0.0
+            row["carbon_footprint_manufacturing_per_unit"] = 0.0
+        row["nb_of_units"] = 1.0 if row["nb_of_units"] is None else row["nb_of_units"]
+        required = {"compute": ("compute_per_unit", "base_compute_consumption"),
+                    "ram": ("ram_per_unit", "base_ram_consumption"),
+                    "storage": ("storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity",
+                                "base_storage_need"), "workload": ()}[s.EDGE_COMPONENT_KINDS[cls]]
+        for name in ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "idle_power_per_unit", "lifespan",
+                     *required):
+            if row[name] is None:
+                raise ModelError(owner, name, None, f"a quantity in {table.units[name]}")
+        self.add("edge_components", row)
+        self._component_devices = {**getattr(self, "_component_devices", {}), component_id: device_id}
+
+    def device_group(self, group_id: str) -> None:
+        if not self.once(group_id):
+            return
+        owner, obj = self.named(group_id, "EdgeDeviceGroup")
+        self.add("edge_device_groups", {"group_id": group_id, "name": obj.get("name", group_id)})
+        for sub_group_id, count in self.weighted(owner, obj, "sub_group_counts", ("EdgeDeviceGroup",),
+                                                 s.GROUP_SUBGROUPS, "count"):
+            self.add("group_subgroups", {"group_id": group_id, "sub_group_id": sub_group_id, "count": count})
+            self.device_group(sub_group_id)
+        for device_id, count in self.weighted(owner, obj, "edge_device_counts", s.EDGE_DEVICE_CLASSES,
+                                              s.GROUP_DEVICES, "count"):
+            self.add("group_devices", {"group_id": group_id, "edge_device_id": device_id, "count": count})
+            self.edge_device(device_id)
 
     @staticmethod
     def series(owner: str, build) -> time_series.HourlySeries:

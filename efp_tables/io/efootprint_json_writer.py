@@ -46,6 +46,7 @@ _UNIT_CHOICES: dict[str, tuple[str, ...]] = {
     "bit": ("bit",),
     "cpu_core * second / megabyte": ("cpu_core * second / gigabyte", "cpu_core * second / megabyte"),
     "1 / second": ("1 / second",),
+    "cpu_core": ("cpu_core",),
     "kilowatt / gpu": ("watt / gpu", "kilowatt / gpu"),
     "gigabyte_ram / gpu": ("gigabyte_ram / gpu",),
     "kilogram / gpu": ("kilogram / gpu",),
@@ -54,6 +55,7 @@ _UNIT_CHOICES: dict[str, tuple[str, ...]] = {
 # data by that many whole hours, so no unit round trip there); device usage as hours per day.
 _ATTRIBUTE_CHOICES: dict[str, tuple[str, ...]] = {
     "lifespan": ("year", "hour", "day"),
+    "usage_span": ("year", "hour", "day"),
     "data_storage_duration": ("hour",),
     "fraction_of_usage_time": ("dimensionless", "hour / day"),
 }
@@ -195,7 +197,9 @@ def model_document(model: Model, system_id: str | None = None) -> dict:
     # System
     system_name = t["systems"]["name"][0]
     patterns = [r["usage_pattern_id"] for r in _rows(t["system_usage_patterns"], "position")]
-    put("System", system_id, system_name, {"usage_patterns": patterns, "edge_usage_patterns": []})
+    edge_patterns = [r["usage_pattern_id"] for r in _rows(t["system_edge_usage_patterns"], "position")]
+    put("System", system_id, system_name, {"usage_patterns": patterns, "edge_usage_patterns": edge_patterns})
+    _edge_objects(t, put)
 
     # Usage patterns, with their hourly occurrences, journeys and devices
     pattern_journeys = _grouped(t["pattern_journeys"], "usage_pattern_id", "journey_id")
@@ -270,6 +274,146 @@ def model_document(model: Model, system_id: str | None = None) -> dict:
             "timezone": {"zone": row["timezone"], "label": _LABELS["timezone"], "source": SOURCE},
         })
     return doc
+
+
+# --- edge ----------------------------------------------------------------------------------------------------
+
+# The JSON attribute of each component class's own inputs (the builders' components mirror their device's).
+_COMPONENT_INPUTS = {
+    "EdgeCPUComponent": ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "lifespan",
+                         "idle_power_per_unit", "nb_of_units", "compute_per_unit", "base_compute_consumption"),
+    "EdgeRAMComponent": ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "lifespan",
+                         "idle_power_per_unit", "nb_of_units", "ram_per_unit", "base_ram_consumption"),
+    "EdgeWorkloadComponent": ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "lifespan",
+                              "idle_power_per_unit", "nb_of_units"),
+    "EdgeStorage": ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "lifespan", "idle_power_per_unit",
+                    "nb_of_units", "carbon_footprint_manufacturing_per_storage_capacity", "storage_capacity_per_unit",
+                    "base_storage_need"),
+    "EdgeComputerCPUComponent": ("carbon_footprint_manufacturing_per_unit", "nb_of_units"),
+    "EdgeComputerRAMComponent": ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "idle_power_per_unit",
+                                 "nb_of_units"),
+    "EdgeApplianceComponent": ("carbon_footprint_manufacturing_per_unit", "nb_of_units"),
+}
+# Where a builder's component need's weekly profile goes: on its device need, under this attribute.
+_PROFILE_ON_DEVICE_NEED = {"RecurrentEdgeProcessCPUNeed": "recurrent_compute_needed",
+                           "RecurrentEdgeProcessRAMNeed": "recurrent_ram_needed",
+                           "RecurrentEdgeProcessStorageNeed": "recurrent_storage_needed",
+                           "RecurrentEdgeWorkloadNeed": "recurrent_workload"}
+
+
+def _repeated(pairs: list[tuple[str, float | None]]) -> list[str]:
+    """A list of ids, each as many times as its count (efootprint counts repeats in its lists)."""
+    return [key for key, count in pairs for _ in range(int(round(count or 1)))]
+
+
+def _week(values: list[float], unit: str, label: str) -> dict:
+    return {"recurring_values": json.dumps([float(np.float32(v)) for v in values]), "unit": unit, "label": label,
+            "source": SOURCE}
+
+
+def _edge_objects(t: dict[str, pl.DataFrame], put) -> None:
+    """The edge objects of one system's tables, as efootprint 27 writes them (lists repeat an id per count;
+    weekly profiles as their 168 recurring values)."""
+    starts = {key[0]: frame.sort("hour") for key, frame in
+              t["edge_deployment_starts"].partition_by("usage_pattern_id", as_dict=True).items()}
+    pattern_journeys = _grouped(t["pattern_edge_journeys"], "usage_pattern_id", "edge_journey_id")
+    for row in _rows(t["edge_usage_patterns"]):
+        pid = row["usage_pattern_id"]
+        series = starts.get(pid)
+        if series is None or series.height == 0:
+            raise ModelError(f"EdgeUsagePattern {pid!r}", "hourly_deployment_starts", [], "a non-empty hourly series")
+        hourly = _hourly(series["hour"].to_numpy(), series["starts"].to_numpy())
+        hourly["label"] = "Hourly nb of deployment starts"
+        put("EdgeUsagePattern", pid, row["name"], {
+            "hourly_deployment_starts": hourly,
+            "edge_usage_journeys": [journey for journey, _ in pattern_journeys.get(pid, [])],
+            "usage_span": _quantity(row["usage_span"], "hour", "usage_span", "Usage span"),
+            "network": row["network_id"], "country": row["country_id"]})
+    functions = _counted(t["journey_edge_functions"], "edge_journey_id", "edge_function_id")
+    for row in _rows(t["edge_usage_journeys"]):
+        put("EdgeUsageJourney", row["edge_journey_id"], row["name"],
+            {"edge_functions": _repeated(functions.get(row["edge_journey_id"], []))})
+    device_needs = _counted(t["function_device_needs"], "edge_function_id", "device_need_id")
+    server_needs = _counted(t["function_server_needs"], "edge_function_id", "server_need_id")
+    for row in _rows(t["edge_functions"]):
+        fid = row["edge_function_id"]
+        put("EdgeFunction", fid, row["name"], {"recurrent_edge_device_needs": _repeated(device_needs.get(fid, [])),
+                                               "recurrent_server_needs": _repeated(server_needs.get(fid, []))})
+    profiles = {key[0]: frame.sort("hour_of_week")["need"].to_list() for key, frame in
+                t["component_need_profiles"].partition_by("component_need_id", as_dict=True).items()}
+    components = {row["component_id"]: row for row in _rows(t["edge_components"])}
+    needs = {row["component_need_id"]: row for row in _rows(t["edge_component_needs"])}
+    need_units = {cid: s.EDGE_NEED_UNITS[s.EDGE_COMPONENT_KINDS[row["component_class"]]]
+                  for cid, row in components.items()}
+    component_needs = _counted(t["device_need_component_needs"], "device_need_id", "component_need_id")
+    for row in _rows(t["edge_device_needs"]):
+        did = row["device_need_id"]
+        attributes = {"edge_device": row["edge_device_id"],
+                      "recurrent_edge_component_needs": _repeated(component_needs.get(did, []))}
+        for need_id, _ in component_needs.get(did, []):
+            need = needs[need_id]
+            attribute = _PROFILE_ON_DEVICE_NEED.get(need["need_class"])
+            if attribute is not None:
+                attributes[attribute] = _week(profiles[need_id], need_units[need["component_id"]],
+                                              attribute.replace("_", " ").capitalize())
+        put(row["need_class"], did, row["name"], attributes)
+    for need_id, need in needs.items():
+        attributes = {"edge_component": need["component_id"]}
+        if need["need_class"] not in _PROFILE_ON_DEVICE_NEED:
+            attributes["recurrent_need"] = _week(profiles[need_id], need_units[need["component_id"]], "Recurrent need")
+        put(need["need_class"], need_id, need["name"], attributes)
+    by_device = _grouped(t["edge_components"], "edge_device_id", "component_id")
+    for row in _rows(t["edge_devices"]):
+        cls, did = row["device_class"], row["edge_device_id"]
+        attributes = {"lifespan": _quantity(row["lifespan"], "hour", "lifespan"),
+                      "components": [component for component, _ in by_device.get(did, [])]}
+        if cls == "EdgeDevice":
+            attributes["structure_carbon_footprint_manufacturing"] = _quantity(
+                row["structure_carbon_footprint_manufacturing"], "kilogram", "carbon_footprint_manufacturing",
+                "Structure manufacturing carbon footprint")
+        else:
+            attributes["carbon_footprint_manufacturing"] = _quantity(
+                row["structure_carbon_footprint_manufacturing"], "kilogram", "carbon_footprint_manufacturing")
+            for name in ("power", "idle_power"):
+                attributes[name] = _quantity(row[name], "kilowatt", name)
+        if cls == "EdgeComputer":
+            attributes["storage"] = next(c for c, _ in by_device.get(did, [])
+                                         if components[c]["component_class"] == "EdgeStorage")
+            for name in ("ram", "compute", "base_ram_consumption", "base_compute_consumption"):
+                attributes[name] = _quantity(row[name], s.EDGE_DEVICES.units[name], name)
+        put(cls, did, row["name"], attributes)
+    for cid, row in components.items():
+        put(row["component_class"], cid, row["name"], {
+            name: _quantity(row[name], s.EDGE_COMPONENTS.units[name], name,
+                            name.replace("_", " ").capitalize()) for name in _COMPONENT_INPUTS[row["component_class"]]})
+    volumes = {key[0]: frame.sort("hour_of_week")["volume"].to_list() for key, frame in
+               t["server_need_profiles"].partition_by("server_need_id", as_dict=True).items()}
+    jobs = _grouped(t["server_need_jobs"], "server_need_id", "job_id")
+    for row in _rows(t["edge_server_needs"]):
+        sid = row["server_need_id"]
+        put("RecurrentServerNeed", sid, row["name"], {
+            "edge_device": row["edge_device_id"],
+            "recurrent_volume_per_edge_device": _week(volumes[sid], "occurrence", "Recurrent volume per edge device"),
+            "jobs": {job: {"value": float(weight), "unit": "dimensionless", "label": "Times per occurrence",
+                           "source": SOURCE} for job, weight in jobs.get(sid, [])}})
+    sub_groups = _counted(t["group_subgroups"], "group_id", "sub_group_id")
+    members = _counted(t["group_devices"], "group_id", "edge_device_id")
+    for row in _rows(t["edge_device_groups"]):
+        gid = row["group_id"]
+        put("EdgeDeviceGroup", gid, row["name"], {
+            key: {other: {"value": float(count), "unit": "dimensionless", "label": "Count in group",
+                          "source": SOURCE} for other, count in pairs.get(gid, [])}
+            for key, pairs in (("sub_group_counts", sub_groups), ("edge_device_counts", members))})
+
+
+def _counted(edges: pl.DataFrame, owner: str, other: str) -> dict[str, list[tuple[str, float]]]:
+    """{owner: [(other, count), ...]} in list order (by position when the table has one)."""
+    if "position" in edges.columns:
+        edges = edges.sort("position", maintain_order=True)
+    out: dict[str, list[tuple[str, float]]] = {}
+    for row in edges.iter_rows(named=True):
+        out.setdefault(row[owner], []).append((row[other], row["count"]))
+    return out
 
 
 def _grouped(edges: pl.DataFrame, owner: str, other: str) -> dict[str, list[tuple[str, float | None]]]:

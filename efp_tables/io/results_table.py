@@ -43,7 +43,83 @@ def _path(first: str, *rest: str) -> pl.Expr:
 
 _LABELS = {"journey_id": "journey", "step_id": "step"}
 UP = pl.col("usage_pattern_id")
+# A job's coordinate: web "{pattern}/journey/{journey}/step/{step}", edge "{pattern}/recurrent-server-need/{rsn}"
+# (an edge coordinate has no journey and holds its recurrent server need in step_id, see stages.edge).
+_COORDINATE = (pl.when(pl.col("journey_id").is_null())
+               .then(pl.concat_str([UP, pl.lit("/recurrent-server-need/"), pl.col("step_id")]))
+               .otherwise(_path("usage_pattern_id", "journey_id", "step_id")))
 COMPUTE_UNIT = pl.when(pl.col("object_class") == "GPUServer").then(pl.lit("gpu")).otherwise(pl.lit("cpu_core"))
+
+# Edge. A component's need unit follows its kind; builder components mirror their device's inputs.
+_CPU, _RAM = ("EdgeCPUComponent", "EdgeComputerCPUComponent"), ("EdgeRAMComponent", "EdgeComputerRAMComponent")
+_WORKLOAD, _STORAGE = ("EdgeWorkloadComponent", "EdgeApplianceComponent"), ("EdgeStorage",)
+_POWERED = (*_CPU, *_RAM, *_WORKLOAD)
+_STORAGE_NEEDS = ("RecurrentEdgeStorageNeed", "RecurrentEdgeProcessStorageNeed")
+_NEED_UNIT = pl.col("need_unit")  # a column of the edge need frames: the unit of their component's kind
+EDGE_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("edge_usage_patterns", "utc_hourly_deployment_starts", "edge_utc_deployment_starts", "usage_pattern_id",
+              unit="occurrence"),
+    Attribute("edge_usage_patterns", "nb_deployments_in_parallel", "edge_deployments_in_parallel", "usage_pattern_id",
+              unit="concurrent"),
+    Attribute("edge_component_needs", "unitary_hourly_need_per_usage_pattern", "edge_component_need_hourly",
+              "component_need_id", "need", _NEED_UNIT, key=UP),
+    Attribute("edge_component_needs", "cumulative_unitary_storage_need_per_usage_pattern",
+              "edge_component_need_hourly", "component_need_id", "cumulative", "terabyte_stored", key=UP,
+              classes=_STORAGE_NEEDS),
+    Attribute("edge_component_needs", "total_hourly_need_across_usage_patterns", "edge_component_need_totals",
+              "component_need_id", "value", pl.col("total_unit")),
+    *(Attribute("edge_components", name, "edge_component_hourly", "component_id", "need", unit, key=UP,
+                classes=classes)
+      for name, unit, classes in (("unitary_hourly_compute_need_per_usage_pattern", "cpu_core", _CPU),
+                                  ("unitary_hourly_ram_need_per_usage_pattern", "gigabyte_ram", _RAM),
+                                  ("unitary_hourly_workload_per_usage_pattern", "concurrent", _WORKLOAD),
+                                  ("cumulative_unitary_storage_need_per_usage_pattern", "terabyte_stored", _STORAGE))),
+    *(Attribute("edge_components", name, "edge_component_hourly", "component_id", column, unit, key=UP,
+                classes=classes)
+      for name, column, unit, classes in (
+          ("unitary_power_per_usage_pattern", "unitary_power", "kilowatt", _POWERED),
+          ("energy_per_edge_device_per_usage_pattern", "energy", "kilowatt_hour", _POWERED),
+          ("use_footprint_per_edge_device_per_usage_pattern", "use_footprint", "kilogram", _POWERED),
+          ("manufacturing_footprint_per_edge_device_per_usage_pattern", "manufacturing_footprint", "kilogram",
+           None))),
+    *(Attribute("edge_components", name, "edge_component_footprints", "component_id", column, unit, classes=classes)
+      for name, column, unit, classes in (
+          ("energy_per_edge_device", "energy", "kilowatt_hour", _POWERED),
+          ("use_footprint_per_edge_device", "use_footprint", "kilogram", _POWERED),
+          ("manufacturing_footprint_per_edge_device", "manufacturing_footprint", "kilogram", None))),
+    *(Attribute("edge_components", name, "edge_component_parameters", "component_id", name, unit, classes=classes)
+      for name, unit, classes in (
+          ("carbon_footprint_manufacturing", "kilogram", None), ("power", "kilowatt", _POWERED),
+          ("idle_power", "kilowatt", _POWERED), ("compute", "cpu_core", _CPU), ("ram", "gigabyte_ram", _RAM),
+          ("storage_capacity", "terabyte_stored", _STORAGE),
+          ("available_compute_per_instance", "cpu_core", _CPU), ("available_ram_per_instance", "gigabyte_ram", _RAM),
+          ("lifespan", "hour", ("EdgeComputerCPUComponent", "EdgeComputerRAMComponent", "EdgeApplianceComponent")),
+          ("power_per_unit", "kilowatt", ("EdgeComputerCPUComponent", "EdgeApplianceComponent")),
+          ("idle_power_per_unit", "kilowatt", ("EdgeComputerCPUComponent", "EdgeApplianceComponent")),
+          ("compute_per_unit", "cpu_core", ("EdgeComputerCPUComponent",)),
+          ("base_compute_consumption", "cpu_core", ("EdgeComputerCPUComponent",)),
+          ("ram_per_unit", "gigabyte_ram", ("EdgeComputerRAMComponent",)),
+          ("base_ram_consumption", "gigabyte_ram", ("EdgeComputerRAMComponent",)))),
+    *(Attribute("edge_devices", name, "edge_device_footprints_per_usage_pattern", "edge_device_id", column, unit,
+                key=UP)
+      for name, column, unit in (
+          ("structure_manufacturing_footprint_per_usage_pattern", "structure_manufacturing_footprint", "kilogram"),
+          ("instances_manufacturing_footprint_per_usage_pattern", "instances_manufacturing_footprint", "kilogram"),
+          ("instances_energy_per_usage_pattern", "instances_energy", "kilowatt_hour"),
+          ("use_footprint_per_usage_pattern", "use_footprint", "kilogram"))),
+    *(Attribute("edge_devices", name, "edge_device_footprints", "edge_device_id", name, unit)
+      for name, unit in (("instances_manufacturing_footprint", "kilogram"), ("use_footprint", "kilogram"),
+                         ("instances_energy", "kilowatt_hour"))),
+    Attribute("edge_devices", "manufacturing_footprint_breakdown_by_source", "edge_manufacturing_breakdown",
+              "edge_device_id", unit="kilogram", key=pl.col("component_id")),
+    Attribute("edge_devices", "total_nb_of_units", "edge_device_units", "object_id", "units", "dimensionless"),
+    Attribute("edge_devices", "structure_carbon_footprint_manufacturing", "edge_device_units", "object_id",
+              "structure_carbon_footprint_manufacturing", "kilogram", classes=("EdgeComputer", "EdgeAppliance")),
+    Attribute("edge_device_groups", "effective_nb_of_units_within_root", "edge_device_units", "object_id", "units",
+              "dimensionless"),
+    Attribute("edge_server_needs", "unitary_hourly_volume_per_usage_pattern", "edge_server_need_hourly",
+              "server_need_id", "volume", "occurrence", key=UP),
+)
 
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("usage_patterns", "utc_hourly_occurrences", "utc_hourly_occurrences", "usage_pattern_id",
@@ -60,13 +136,13 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("jobs", "hourly_avg_occurrences_per_usage_pattern", "job_hourly_avg_occurrences_per_usage_pattern",
               "job_id", unit="concurrent", key=UP),
     Attribute("jobs", "hourly_avg_occurrences_per_coordinate", "job_hourly_avg_occurrences_per_coordinate", "job_id",
-              unit="concurrent", key=_path("usage_pattern_id", "journey_id", "step_id")),
+              unit="concurrent", key=_COORDINATE),
     Attribute("jobs", "hourly_data_transferred_per_usage_pattern", "job_hourly_data_transferred_per_usage_pattern",
               "job_id", unit="megabyte", key=UP),
     Attribute("jobs", "hourly_data_stored_per_usage_pattern", "job_hourly_data_stored_per_usage_pattern", "job_id",
               unit="megabyte_stored", key=UP),
     Attribute("jobs", "hourly_data_transferred_per_coordinate", "job_hourly_data_transferred_per_coordinate",
-              "job_id", unit="megabyte", key=_path("usage_pattern_id", "journey_id", "step_id")),
+              "job_id", unit="megabyte", key=_COORDINATE),
     Attribute("jobs", "hourly_avg_occurrences_across_usage_patterns",
               "job_hourly_avg_occurrences_across_usage_patterns", "job_id", unit="concurrent"),
     Attribute("jobs", "hourly_data_transferred_across_usage_patterns",
@@ -131,13 +207,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "instances_manufacturing_footprint", "kilogram"),
     # System
     Attribute("systems", "total_footprint", "total_footprint", "system_id", unit="kilogram"),
+    *EDGE_ATTRIBUTES,
 )
 
 # Attributes efootprint always leaves empty in the web model (no value, kind "empty").
 EMPTY = (("storages", "instances_energy"), ("storages", "use_footprint"),
          ("networks", "instances_manufacturing_footprint"), ("servers", "fixed_nb_of_instances_validation"),
          ("usage_patterns", "usage_journeys_validation"))
-_CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class", "services": "service_class"}
+_CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class", "services": "service_class",
+                 "edge_devices": "device_class", "edge_components": "component_class",
+                 "edge_device_needs": "need_class", "edge_component_needs": "need_class"}
 
 
 def objects(model) -> pl.LazyFrame:
@@ -162,7 +241,8 @@ def _rows(frame: pl.LazyFrame, spec: Attribute) -> pl.LazyFrame:
         pl.lit(spec.attribute).alias("attribute"),
         (spec.key if spec.key is not None else pl.lit("")).alias("key_id"),
         pl.lit("hourly" if hourly else "scalar").alias("kind"), hour.alias("hour"),
-        pl.col(spec.column).cast(pl.Float64).alias("value"))
+        pl.col(spec.column).cast(pl.Float64).alias("value"),
+        *(pl.col(c) for c in ("need_unit", "total_unit") if c in frame.collect_schema().names()))
     return selected.filter(pl.col("value").is_not_null())
 
 

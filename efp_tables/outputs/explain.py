@@ -60,8 +60,15 @@ WEIGHT_INPUTS = {
     ("usage_patterns", "usage_journeys"): ("pattern_journeys", "usage_pattern_id", "journey_id"),
 }
 # Hourly input series: (table, attribute) -> (table holding it, the object's id column, value column).
-HOURLY_INPUTS = {("usage_patterns", "hourly_occurrences"): ("hourly_occurrences", "usage_pattern_id", "occurrences")}
-_CLASS_COLUMNS = ("server_class", "job_class", "service_class")
+HOURLY_INPUTS = {("usage_patterns", "hourly_occurrences"): ("hourly_occurrences", "usage_pattern_id", "occurrences"),
+                 ("edge_usage_patterns", "hourly_deployment_starts"): ("edge_deployment_starts", "usage_pattern_id",
+                                                                       "starts")}
+# Weekly profiles (168 values from Monday 00:00): (table, attribute) -> (table holding it, id column, value column).
+WEEKLY_INPUTS = {("edge_component_needs", "recurrent_need"): ("component_need_profiles", "component_need_id", "need"),
+                 ("edge_server_needs", "recurrent_volume_per_edge_device"): ("server_need_profiles",
+                                                                              "server_need_id", "volume")}
+WEIGHT_INPUTS[("edge_server_needs", "jobs")] = ("server_need_jobs", "server_need_id", "job_id")
+_CLASS_COLUMNS = ("server_class", "job_class", "service_class", "device_class", "component_class", "need_class")
 _GPU_CLASSES = ("GPUServer", "GPUJob")
 _COMPUTE_COLUMNS = ("compute", "compute_needed", "base_compute_consumption")
 
@@ -87,6 +94,32 @@ SERVICE_JOBS: Hop = ("jobs", "service_id", "job_id")
 SERVER_STORAGE: Hop = ("servers", "server_id", "storage_id")
 STORAGE_SERVERS: Hop = ("servers", "storage_id", "server_id")
 SYSTEM_PATTERNS: Hop = ("system_usage_patterns", "system_id", "usage_pattern_id")
+# Edge: patterns -> journeys -> functions -> device needs -> component needs -> components -> devices.
+EDGE_PATTERN_COUNTRY: Hop = ("edge_usage_patterns", "usage_pattern_id", "country_id")
+NETWORK_EDGE_PATTERNS: Hop = ("edge_usage_patterns", "network_id", "usage_pattern_id")
+SYSTEM_EDGE_PATTERNS: Hop = ("system_edge_usage_patterns", "system_id", "usage_pattern_id")
+EDGE_PATTERN_JOURNEYS: Hop = ("pattern_edge_journeys", "usage_pattern_id", "edge_journey_id")
+EDGE_JOURNEY_PATTERNS: Hop = ("pattern_edge_journeys", "edge_journey_id", "usage_pattern_id")
+JOURNEY_FUNCTIONS: Hop = ("journey_edge_functions", "edge_journey_id", "edge_function_id")
+FUNCTION_JOURNEYS: Hop = ("journey_edge_functions", "edge_function_id", "edge_journey_id")
+FUNCTION_DEVICE_NEEDS: Hop = ("function_device_needs", "edge_function_id", "device_need_id")
+DEVICE_NEED_FUNCTIONS: Hop = ("function_device_needs", "device_need_id", "edge_function_id")
+FUNCTION_SERVER_NEEDS: Hop = ("function_server_needs", "edge_function_id", "server_need_id")
+SERVER_NEED_FUNCTIONS: Hop = ("function_server_needs", "server_need_id", "edge_function_id")
+COMPONENT_NEED_DEVICE_NEEDS: Hop = ("device_need_component_needs", "component_need_id", "device_need_id")
+DEVICE_NEED_DEVICE: Hop = ("edge_device_needs", "device_need_id", "edge_device_id")
+SERVER_NEED_DEVICE: Hop = ("edge_server_needs", "server_need_id", "edge_device_id")
+SERVER_NEED_JOBS: Hop = ("server_need_jobs", "server_need_id", "job_id")
+JOB_SERVER_NEEDS: Hop = ("server_need_jobs", "job_id", "server_need_id")
+NEED_COMPONENT: Hop = ("edge_component_needs", "component_need_id", "component_id")
+COMPONENT_NEEDS: Hop = ("edge_component_needs", "component_id", "component_need_id")
+COMPONENT_DEVICE: Hop = ("edge_components", "component_id", "edge_device_id")
+DEVICE_COMPONENTS: Hop = ("edge_components", "edge_device_id", "component_id")
+DEVICE_GROUPS: Hop = ("group_devices", "edge_device_id", "group_id")
+GROUP_PARENTS: Hop = ("group_subgroups", "sub_group_id", "group_id")
+_NEED_PATTERNS = (COMPONENT_NEED_DEVICE_NEEDS, DEVICE_NEED_FUNCTIONS, FUNCTION_JOURNEYS, EDGE_JOURNEY_PATTERNS)
+_SERVER_NEED_PATTERNS = (SERVER_NEED_FUNCTIONS, FUNCTION_JOURNEYS, EDGE_JOURNEY_PATTERNS)
+_EDGE_PATTERN_FUNCTIONS = (EDGE_PATTERN_JOURNEYS, JOURNEY_FUNCTIONS)
 _PATTERN_JOBS = (PATTERN_JOURNEYS, JOURNEY_STEPS, STEP_JOBS)
 # A job runs on its server, or on the server of its service (video streaming).
 _SYSTEM_SERVERS = ((SYSTEM_PATTERNS, *_PATTERN_JOBS, JOB_SERVER),
@@ -130,8 +163,30 @@ RELATIONS: dict[tuple[str, str], tuple[str, tuple[tuple[Hop, ...], ...] | Callab
     ("servers", "service_jobs"): ("jobs", ((SERVER_SERVICES, SERVICE_JOBS),)),
     ("storages", "servers"): ("servers", ((STORAGE_SERVERS,),)),
     ("storages", "jobs"): ("jobs", tuple((STORAGE_SERVERS, *path) for path in _SERVER_JOBS)),
-    ("networks", "jobs"): ("jobs", ((NETWORK_PATTERNS, *_PATTERN_JOBS),)),
-    ("networks", "countries"): ("countries", ((NETWORK_PATTERNS, PATTERN_COUNTRY),)),
+    ("networks", "jobs"): ("jobs", ((NETWORK_PATTERNS, *_PATTERN_JOBS),
+                                    (NETWORK_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_SERVER_NEEDS,
+                                     SERVER_NEED_JOBS))),
+    ("networks", "countries"): ("countries", ((NETWORK_PATTERNS, PATTERN_COUNTRY),
+                                              (NETWORK_EDGE_PATTERNS, EDGE_PATTERN_COUNTRY))),
+    ("jobs", "server_needs"): ("edge_server_needs", ((JOB_SERVER_NEEDS,),)),
+    ("jobs", "edge_patterns"): ("edge_usage_patterns", ((JOB_SERVER_NEEDS, *_SERVER_NEED_PATTERNS),)),
+    ("edge_component_needs", "countries"): ("countries", ((*_NEED_PATTERNS, EDGE_PATTERN_COUNTRY),)),
+    ("edge_server_needs", "countries"): ("countries", ((*_SERVER_NEED_PATTERNS, EDGE_PATTERN_COUNTRY),)),
+    ("edge_usage_patterns", "country"): ("countries", ((EDGE_PATTERN_COUNTRY,),)),
+    ("edge_component_needs", "patterns"): ("edge_usage_patterns", (_NEED_PATTERNS,)),
+    ("edge_component_needs", "device_needs"): ("edge_device_needs", ((COMPONENT_NEED_DEVICE_NEEDS,),)),
+    ("edge_components", "needs"): ("edge_component_needs", ((COMPONENT_NEEDS,),)),
+    ("edge_components", "patterns"): ("edge_usage_patterns", ((COMPONENT_NEEDS, *_NEED_PATTERNS),)),
+    ("edge_components", "countries"): ("countries", ((COMPONENT_NEEDS, *_NEED_PATTERNS, EDGE_PATTERN_COUNTRY),)),
+    ("edge_components", "device"): ("edge_devices", ((COMPONENT_DEVICE,),)),
+    ("edge_devices", "components"): ("edge_components", ((DEVICE_COMPONENTS,),)),
+    ("edge_devices", "groups"): ("edge_device_groups", ((DEVICE_GROUPS,),)),
+    ("edge_devices", "patterns"): ("edge_usage_patterns", ((DEVICE_COMPONENTS, COMPONENT_NEEDS, *_NEED_PATTERNS),)),
+    ("edge_device_groups", "parents"): ("edge_device_groups", ((GROUP_PARENTS,),)),
+    ("edge_server_needs", "patterns"): ("edge_usage_patterns", (_SERVER_NEED_PATTERNS,)),
+    ("systems", "edge_devices"): ("edge_devices", (
+        (SYSTEM_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_DEVICE_NEEDS, DEVICE_NEED_DEVICE),
+        (SYSTEM_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_SERVER_NEEDS, SERVER_NEED_DEVICE))),
     ("devices", "journeys"): ("usage_journeys", ((DEVICE_PATTERNS, PATTERN_JOURNEYS),)),
     ("devices", "countries"): ("countries", ((DEVICE_PATTERNS, PATTERN_COUNTRY),)),
     ("systems", "servers"): ("servers", _SYSTEM_SERVERS),
@@ -145,6 +200,124 @@ _OCCURRENCES = ("patterns:utc_hourly_occurrences", "patterns:usage_journeys", "j
 _GPU = ("GPUServer",)
 _CLOUD = ("BoaviztaCloudServer",)
 _CLOUD_LOOKUP = "the {} of the provider's instance type in Boavizta's cloud instance table"
+
+_CPU = ("EdgeCPUComponent", "EdgeComputerCPUComponent")
+_RAM = ("EdgeRAMComponent", "EdgeComputerRAMComponent")
+_WORKLOAD = ("EdgeWorkloadComponent", "EdgeApplianceComponent")
+_POWERED = (*_CPU, *_RAM, *_WORKLOAD)
+_BUILT = ("EdgeComputerCPUComponent", "EdgeComputerRAMComponent", "EdgeApplianceComponent")
+_STORAGE_NEEDS = ("RecurrentEdgeStorageNeed", "RecurrentEdgeProcessStorageNeed")
+_WEEK = "the weekly profile laid on the pattern's deployment span in UTC (indexed from the span's start, rolled " \
+        "circularly by its UTC offset), times the need's occurrences in the pattern's journeys and functions"
+EDGE_FORMULAS: tuple[Formula, ...] = (
+    _formula("edge_usage_patterns", "utc_hourly_deployment_starts",
+             "the local hourly deployment starts moved to UTC by the country's time-zone offset (circular roll)",
+             "utc[i] = local[(i + k) mod N]", "hourly_deployment_starts", "country:timezone"),
+    _formula("edge_usage_patterns", "nb_deployments_in_parallel",
+             "deployments started that are still within their usage span", "A(utc, usage_span)",
+             "utc_hourly_deployment_starts", "usage_span"),
+    _formula("edge_component_needs", "unitary_hourly_need_per_usage_pattern", _WEEK,
+             "need[t] = week[(w0 + (t + k) mod L) mod 168] * occurrences (storage: 0 before the first Monday)",
+             "recurrent_need", "patterns:nb_deployments_in_parallel", "countries:timezone"),
+    _formula("edge_component_needs", "cumulative_unitary_storage_need_per_usage_pattern",
+             "the storage written per device, summed from the span's start (float32, as efootprint)",
+             "cumsum(need)", "unitary_hourly_need_per_usage_pattern", classes=_STORAGE_NEEDS),
+    _formula("edge_component_needs", "total_hourly_need_across_usage_patterns",
+             "the need per device (storage: held) times the deployments in parallel, over patterns",
+             "sum over up of need[up] * deployments[up]", "unitary_hourly_need_per_usage_pattern",
+             "patterns:nb_deployments_in_parallel"),
+    *(_formula("edge_components", name, "the unitary needs of the component's needs at the pattern, summed",
+               "sum over needs of need[n, up]", "needs:unitary_hourly_need_per_usage_pattern", classes=classes)
+      for name, classes in (("unitary_hourly_compute_need_per_usage_pattern", _CPU),
+                            ("unitary_hourly_ram_need_per_usage_pattern", _RAM),
+                            ("unitary_hourly_workload_per_usage_pattern", _WORKLOAD))),
+    _formula("edge_components", "cumulative_unitary_storage_need_per_usage_pattern",
+             "storage held per device: the needs' cumulative storage plus the base storage need",
+             "sum over needs of cumulative[n, up] + base_storage_need",
+             "needs:cumulative_unitary_storage_need_per_usage_pattern", "base_storage_need",
+             classes=("EdgeStorage",)),
+    _formula("edge_components", "unitary_power_per_usage_pattern",
+             "idle power plus the load's share of the power range (load: need plus base over capacity, or the "
+             "workload)", "idle_power + (power - idle_power) * load", "power", "idle_power",
+             "needs:unitary_hourly_need_per_usage_pattern", classes=_POWERED),
+    _formula("edge_components", "energy_per_edge_device_per_usage_pattern",
+             "one component's power for an hour, times the deployments in parallel",
+             "deployments * unitary_power * 1 h", "unitary_power_per_usage_pattern",
+             "patterns:nb_deployments_in_parallel", classes=_POWERED),
+    _formula("edge_components", "use_footprint_per_edge_device_per_usage_pattern",
+             "energy times the pattern's country carbon intensity", "energy * average_carbon_intensity",
+             "energy_per_edge_device_per_usage_pattern", "countries:average_carbon_intensity", classes=_POWERED),
+    _formula("edge_components", "manufacturing_footprint_per_edge_device_per_usage_pattern",
+             "the component's manufacturing footprint spread over its lifespan, times the deployments in parallel",
+             "deployments * carbon_footprint_manufacturing * 1 h / lifespan", "carbon_footprint_manufacturing",
+             "lifespan", "patterns:nb_deployments_in_parallel"),
+    *(_formula("edge_components", total, "sum over usage patterns", f"sum over up of {per}[up]", per,
+               classes=classes)
+      for total, per, classes in (
+          ("energy_per_edge_device", "energy_per_edge_device_per_usage_pattern", _POWERED),
+          ("use_footprint_per_edge_device", "use_footprint_per_edge_device_per_usage_pattern", _POWERED),
+          ("manufacturing_footprint_per_edge_device", "manufacturing_footprint_per_edge_device_per_usage_pattern",
+           None))),
+    _formula("edge_components", "carbon_footprint_manufacturing",
+             "per unit times the number of units (storage: capacity times footprint per capacity)",
+             "carbon_footprint_manufacturing_per_unit * nb_of_units", "carbon_footprint_manufacturing_per_unit",
+             "nb_of_units", "carbon_footprint_manufacturing_per_storage_capacity", "storage_capacity_per_unit"),
+    *(_formula("edge_components", name, "per unit times the number of units", f"{per_unit} * nb_of_units",
+               per_unit, "nb_of_units", classes=classes)
+      for name, per_unit, classes in (("power", "power_per_unit", _POWERED),
+                                      ("idle_power", "idle_power_per_unit", _POWERED),
+                                      ("compute", "compute_per_unit", _CPU), ("ram", "ram_per_unit", _RAM),
+                                      ("storage_capacity", "storage_capacity_per_unit", ("EdgeStorage",)))),
+    _formula("edge_components", "available_compute_per_instance", "compute left beyond the base consumption",
+             "compute - base_compute_consumption", "compute", "base_compute_consumption", classes=_CPU),
+    _formula("edge_components", "available_ram_per_instance", "RAM left beyond the base consumption",
+             "ram - base_ram_consumption", "ram", "base_ram_consumption", classes=_RAM),
+    *(_formula("edge_components", name, f"the {name} its edge device gives (a builder's own component)",
+               f"device.{source}", f"device:{source}", classes=classes)
+      for name, source, classes in (
+          ("lifespan", "lifespan", _BUILT), ("power_per_unit", "power", ("EdgeComputerCPUComponent",
+                                                                          "EdgeApplianceComponent")),
+          ("idle_power_per_unit", "idle_power", ("EdgeComputerCPUComponent", "EdgeApplianceComponent")),
+          ("compute_per_unit", "compute", ("EdgeComputerCPUComponent",)),
+          ("base_compute_consumption", "base_compute_consumption", ("EdgeComputerCPUComponent",)),
+          ("ram_per_unit", "ram", ("EdgeComputerRAMComponent",)),
+          ("base_ram_consumption", "base_ram_consumption", ("EdgeComputerRAMComponent",)))),
+    _formula("edge_devices", "total_nb_of_units", "the device's count in each group times the group's count",
+             "sum over groups of count[g, d] * effective[g] (1 in no group)", "groups:effective_nb_of_units_within_root"),
+    _formula("edge_device_groups", "effective_nb_of_units_within_root",
+             "the group's count in each parent group times the parent's (1 for a root group)",
+             "sum over parents of count[p, g] * effective[p]", "parents:effective_nb_of_units_within_root"),
+    _formula("edge_devices", "structure_carbon_footprint_manufacturing", "the device's own manufacturing footprint",
+             "carbon_footprint_manufacturing", "structure_carbon_footprint_manufacturing",
+             classes=("EdgeComputer", "EdgeAppliance")),
+    _formula("edge_devices", "structure_manufacturing_footprint_per_usage_pattern",
+             "the chassis' manufacturing footprint spread over the lifespan, per device deployed",
+             "units * deployments * structure_cfm * 1 h / lifespan", "total_nb_of_units",
+             "structure_carbon_footprint_manufacturing", "lifespan", "patterns:nb_deployments_in_parallel"),
+    _formula("edge_devices", "instances_manufacturing_footprint_per_usage_pattern",
+             "the structure's plus every component's manufacturing footprint (used at the pattern or not)",
+             "structure + units * sum over components of manufacturing[c, up]",
+             "structure_manufacturing_footprint_per_usage_pattern", "total_nb_of_units",
+             "components:manufacturing_footprint_per_edge_device_per_usage_pattern"),
+    _formula("edge_devices", "instances_energy_per_usage_pattern", "the components' energy times the units",
+             "units * sum over components of energy[c, up]", "total_nb_of_units",
+             "components:energy_per_edge_device_per_usage_pattern"),
+    _formula("edge_devices", "use_footprint_per_usage_pattern", "the components' use footprint times the units",
+             "units * sum over components of use[c, up]", "total_nb_of_units",
+             "components:use_footprint_per_edge_device_per_usage_pattern"),
+    *(_formula("edge_devices", total, "sum over usage patterns", f"sum over up of {per}[up]", per)
+      for total, per in (("instances_manufacturing_footprint", "instances_manufacturing_footprint_per_usage_pattern"),
+                         ("use_footprint", "use_footprint_per_usage_pattern"),
+                         ("instances_energy", "instances_energy_per_usage_pattern"))),
+    _formula("edge_devices", "manufacturing_footprint_breakdown_by_source",
+             "each component's manufacturing footprint over the device's patterns, times the units, plus an equal "
+             "share of the structure's", "units * manufacturing[c] + structure / n components", "total_nb_of_units",
+             "components:manufacturing_footprint_per_edge_device",
+             "structure_manufacturing_footprint_per_usage_pattern"),
+    _formula("edge_server_needs", "unitary_hourly_volume_per_usage_pattern", _WEEK,
+             "volume[t] = week[(w0 + (t + k) mod L) mod 168] * occurrences", "recurrent_volume_per_edge_device",
+             "patterns:nb_deployments_in_parallel", "countries:timezone"),
+)
 
 FORMULAS: tuple[Formula, ...] = (
     # Usage
@@ -167,7 +340,9 @@ FORMULAS: tuple[Formula, ...] = (
     _formula("jobs", "hourly_occurrences_per_usage_pattern",
              "invocations started per hour: journeys started, times how often each step holds the job, shifted by "
              "the step's start in the journey", "O[J, up][t + floor(start[s])] = sum utc[up][t] * w[up, j] * "
-             "n[j, s] * m[s, J]", *_OCCURRENCES),
+             "n[j, s] * m[s, J]; edge: O[J, up, rsn] = volume[rsn, up] * deployments[up] * times[rsn, J]",
+             *_OCCURRENCES, "server_needs:unitary_hourly_volume_per_usage_pattern", "server_needs:jobs",
+             "edge_patterns:nb_deployments_in_parallel"),
     _formula("jobs", "hourly_avg_occurrences_per_usage_pattern",
              "invocations in progress per hour: each invocation lasts its request duration",
              "A(O[J, up], request_duration)", "hourly_occurrences_per_usage_pattern", "request_duration"),
@@ -344,7 +519,9 @@ FORMULAS: tuple[Formula, ...] = (
              "sum over objects of instances_manufacturing_footprint + use_footprint",
              "servers:instances_manufacturing_footprint", "servers:use_footprint",
              "storages:instances_manufacturing_footprint", "networks:use_footprint",
-             "devices:instances_manufacturing_footprint", "devices:use_footprint"),
+             "devices:instances_manufacturing_footprint", "devices:use_footprint",
+             "edge_devices:instances_manufacturing_footprint", "edge_devices:use_footprint"),
+    *EDGE_FORMULAS,
 )
 
 LINEAGE_COLUMNS = {"node": pl.String, "parent": pl.String, "depth": pl.Int64, "kind": pl.String,
@@ -378,7 +555,7 @@ def input_attributes(table: str) -> list[str]:
     definition = s.BY_NAME[table]
     own = [f.name for f in definition.fields
            if f.name not in (definition.id, "name", *_CLASS_COLUMNS) and f.link is None]
-    return own + [name for (owner, name) in (*WEIGHT_INPUTS, *HOURLY_INPUTS) if owner == table]
+    return own + [name for (owner, name) in (*WEIGHT_INPUTS, *HOURLY_INPUTS, *WEEKLY_INPUTS) if owner == table]
 
 
 def _follow(tables: dict[str, pl.DataFrame], ids: list[str], path: tuple[Hop, ...]) -> list[str]:
@@ -451,9 +628,12 @@ class _Lineage:
                 **self._input_value(table, object_id, attribute)}
 
     def _calculated_value(self, spec: Attribute, object_id: str, object_class: str) -> dict:
-        unit = _unit_of(spec, object_class)
         frame = self.results.collected[spec.frame].filter(
             (pl.col("system_id") == self.system_id) & (pl.col(spec.id) == object_id))
+        if isinstance(spec.unit, pl.Expr) and set(spec.unit.meta.root_names()) <= set(frame.columns):
+            unit = frame.select(spec.unit)[0, 0] if frame.height else ""  # a unit the frame holds (edge needs)
+        else:
+            unit = _unit_of(spec, object_class)
         if "hour" in frame.columns:
             hourly = frame.group_by("hour").agg(pl.col(spec.column).sum()).sort("hour")[spec.column]
             return _series_summary(hourly, unit)
@@ -468,6 +648,15 @@ class _Lineage:
             holder, id_column, column = HOURLY_INPUTS[(table, attribute)]
             series = self.tables[holder].filter(pl.col(id_column) == object_id).sort("hour")[column]
             return _series_summary(series, _field(holder, column).unit)
+        if (table, attribute) in WEEKLY_INPUTS:
+            holder, id_column, column = WEEKLY_INPUTS[(table, attribute)]
+            week = self.tables[holder].filter(pl.col(id_column) == object_id).sort("hour_of_week")[column]
+            unit = _field(holder, column).unit
+            if unit is None:  # a component need's profile is in the unit of its component's kind
+                component = self.row("edge_component_needs", object_id)["component_id"]
+                unit = s.EDGE_NEED_UNITS[s.EDGE_COMPONENT_KINDS[self.row("edge_components", component)[
+                    "component_class"]]]
+            return _series_summary(week, unit)
         if (table, attribute) in WEIGHT_INPUTS:
             holder, id_column, linked = WEIGHT_INPUTS[(table, attribute)]
             rows = self.tables[holder].filter(pl.col(id_column) == object_id).sort("position")
@@ -495,7 +684,11 @@ class _Lineage:
                 if self.row(table, object_id)[column] != value:
                     continue
             target, ids = related(self.tables, table, object_id, dependency.via)
-            found += [(target, one, dependency.attribute) for one in ids]
+            # Only objects that have the attribute: an edge device's components include its storage, which
+            # draws no power (efootprint leaves its energy and use footprint empty).
+            found += [(target, one, dependency.attribute) for one in ids
+                      if dependency.attribute in input_attributes(target)
+                      or formula_of(target, dependency.attribute, self.classes[(target, one)]) is not None]
         return list(dict.fromkeys(found))
 
 

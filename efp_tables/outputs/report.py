@@ -147,9 +147,9 @@ def report_html(model, results, title: str | None = None) -> str:
     sections.append("<h2>Where the top numbers come from</h2>")
     explained = [(system_id, system_id, "total_footprint") for system_id in system_ids]
     for row in ranked.head(EXPLAINED).iter_rows(named=True):
-        # one model: its long table has no system_id (contributors then say "System"), the model knows its id
-        explained.append((row["system_id"] if portfolio else system_ids[0], row["object_id"],
-                          _ATTRIBUTE_OF_PHASE[row["phase"]]))
+        # One model's long table has no system_id (its rows read "System"): the system is its only one.
+        system_id = row["system_id"] if portfolio else system_ids[0]
+        explained.append((system_id, row["object_id"], _ATTRIBUTE_OF_PHASE[row["phase"]]))
     for system_id, object_id, attribute in explained:
         lineage = explain(results.model, results, object_id, attribute, max_depth=EXPLAIN_DEPTH,
                           system_id=system_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.hourly import Hourly, stacked
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters, whole_hours
 
 JOB = ["system_id", "job_id"]
@@ -59,14 +59,22 @@ def job_usage_paths(pattern_journeys: pl.LazyFrame, journey_step_windows: pl.Laz
                         whole_hours(pl.col("start_offset")).alias("_shift"))
 
 
-def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_usage_paths: pl.LazyFrame) -> Hourly:
+def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_usage_paths: pl.LazyFrame,
+                                          edge_job_hourly_occurrences_per_coordinate: Hourly) -> Hourly:
     """Job starts per UTC hour for each (pattern, journey, step) where the job is used. All the step's
-    invocations fire in the hour the step starts, a whole number of hours after the journey start.
+    invocations fire in the hour the step starts, a whole number of hours after the journey start. Then the
+    edge coordinates (edge pattern, recurrent server need; see stages.edge).
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
     terms = utc_hourly_occurrences.joined(job_usage_paths, ["system_id", "usage_pattern_id"])
-    return (terms.holding(**{VALUE: terms[VALUE] * terms.parameter("_times")})
-            .shifted(terms.keys["_shift"].to_numpy()).keyed_by(COORDINATE))
+    web = (terms.holding(**{VALUE: terms[VALUE] * terms.parameter("_times")})
+           .shifted(terms.keys["_shift"].to_numpy()).keyed_by(COORDINATE))
+    edge = edge_job_hourly_occurrences_per_coordinate
+    if not edge.height:
+        return web
+    if not web.height:
+        return edge
+    return stacked([web, edge])
 
 
 def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: Hourly) -> Hourly:

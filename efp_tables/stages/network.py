@@ -10,11 +10,14 @@ NETWORK = ["system_id", "network_id"]
 
 
 def usage_pattern_network_intensity(usage_patterns: pl.LazyFrame, networks: pl.LazyFrame,
-                                    countries: pl.LazyFrame) -> pl.LazyFrame:
-    """kg CO2e per MB that a pattern's jobs transfer (`kg_per_mb`), on its network (`network_id`).
+                                    countries: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame) -> pl.LazyFrame:
+    """kg CO2e per MB that a pattern's jobs transfer (`kg_per_mb`), on its network (`network_id`); edge patterns
+    too (the jobs their recurrent server needs call).
 
     Calculation: k[up] = bandwidth_energy_intensity(up.network) * CI(up.country)."""
-    factor = join(join(parameters(usage_patterns, ["system_id", "usage_pattern_id"], "network_id", "country_id"),
+    patterns = pl.concat([parameters(table, ["system_id", "usage_pattern_id"], "network_id", "country_id")
+                          for table in (usage_patterns, edge_usage_patterns)], how="diagonal_relaxed")
+    factor = join(join(patterns,
                        parameters(networks, NETWORK, "bandwidth_energy_intensity"), NETWORK),
                   parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
                   ["system_id", "country_id"])

@@ -6,7 +6,7 @@ import polars as pl
 from efp_tables.stages.hourly import Hourly, stacked
 from efp_tables.stages.timeline import VALUE
 
-CATEGORIES = ("Servers", "Storage", "Network", "Devices")
+CATEGORIES = ("Servers", "Storage", "Network", "Devices", "EdgeDevices")
 PHASES = {"instances_manufacturing_footprint": "Manufacturing", "use_footprint": "Use"}
 _ACTIVITY, _SCALE = "activity", "kg_per_activity"
 
@@ -27,14 +27,15 @@ def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
 
 
 def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, network_use_footprint: Hourly,
-                        device_footprints: Hourly) -> Hourly:
+                        device_footprints: Hourly, edge_device_footprints: Hourly) -> Hourly:
     """Hourly footprint (kg) of every object of a system, by category and phase (Manufacturing, Use), each an
     activity times its kg per unit (sweep totals sum the activities over hours first). Storage has no use phase
-    and networks no manufacturing phase."""
+    and networks no manufacturing phase. Edge devices are one category, EdgeDevices, as efootprint shows them."""
     return stacked([*_phases(server_footprints, "Servers", "server_id"),
                     *_phases(storage_footprints, "Storage", "storage_id"),
                     *_phases(network_use_footprint.only(use_footprint=VALUE), "Network", "network_id"),
-                    *_phases(device_footprints, "Devices", "device_id")])
+                    *_phases(device_footprints, "Devices", "device_id"),
+                    *_phases(edge_device_footprints, "EdgeDevices", "edge_device_id")])
 
 
 def total_footprint(footprint_by_object: Hourly) -> Hourly:

@@ -45,6 +45,32 @@ class Model:
     pattern_devices: pl.DataFrame
     system_usage_patterns: pl.DataFrame
     hourly_occurrences: pl.DataFrame
+    edge_usage_patterns: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_usage_journeys: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_functions: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_devices: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_components: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_device_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_component_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_server_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_device_groups: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    component_need_profiles: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    server_need_profiles: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    pattern_edge_journeys: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    journey_edge_functions: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    function_device_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    function_server_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    device_need_component_needs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    server_need_jobs: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    group_subgroups: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    group_devices: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    system_edge_usage_patterns: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+    edge_deployment_starts: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
+
+    def __post_init__(self):
+        for table in s.EDGE_TABLES:  # a model built without the edge tables has them empty
+            if getattr(self, table.name) is None:
+                object.__setattr__(self, table.name, table.empty())
 
     @classmethod
     def from_rows(cls, rows: Mapping[str, list[dict] | pl.DataFrame],

@@ -234,10 +234,174 @@ HOURLY_OCCURRENCES = Table("hourly_occurrences", None, (
     Field("occurrences", unit="occurrence", ge=0),
 ), key=("usage_pattern_id", "hour"))
 
+# --- Edge computing (efootprint's EdgeUsagePattern and what it deploys) -----------------------------------
+# An edge usage pattern's id column is `usage_pattern_id`, as a web pattern's: jobs that edge functions call
+# and the network they use are then keyed by pattern the same way, whichever side the pattern is on.
+EDGE_USAGE_PATTERNS = Table("edge_usage_patterns", "usage_pattern_id", (
+    Field("usage_pattern_id", pl.String), _name(),
+    Field("network_id", pl.String, link="networks"),
+    Field("country_id", pl.String, link="countries"),
+    Field("usage_span", unit="hour", gt=0),
+), "EdgeUsagePattern")
+
+EDGE_USAGE_JOURNEYS = Table("edge_usage_journeys", "edge_journey_id", (
+    Field("edge_journey_id", pl.String), _name(),
+), "EdgeUsageJourney")
+
+EDGE_FUNCTIONS = Table("edge_functions", "edge_function_id", (
+    Field("edge_function_id", pl.String), _name(),
+), "EdgeFunction")
+
+EDGE_DEVICE_CLASSES = ("EdgeDevice", "EdgeComputer", "EdgeAppliance")
+# One table for the three device classes. EdgeComputer and EdgeAppliance rows give their own power, idle power
+# and manufacturing footprint (the builders' inputs, which their automatic components mirror); an EdgeComputer
+# also its RAM and compute. Every row gives the chassis' (structure's) manufacturing footprint: an EdgeComputer's
+# or EdgeAppliance's is its carbon_footprint_manufacturing.
+EDGE_DEVICES = Table("edge_devices", "edge_device_id", (
+    Field("edge_device_id", pl.String), _name(),
+    Field("device_class", pl.String, isin=EDGE_DEVICE_CLASSES),
+    Field("lifespan", unit="hour", gt=0),
+    Field("structure_carbon_footprint_manufacturing", unit="kilogram", ge=0),
+    Field("power", unit="kilowatt", nullable=True, ge=0),
+    Field("idle_power", unit="kilowatt", nullable=True, ge=0),
+    Field("ram", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("compute", unit="cpu_core", nullable=True, ge=0),
+    Field("base_ram_consumption", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("base_compute_consumption", unit="cpu_core", nullable=True, ge=0),
+), "EdgeDevice")  # the class of a row is its device_class
+
+EDGE_COMPONENT_CLASSES = ("EdgeCPUComponent", "EdgeRAMComponent", "EdgeStorage", "EdgeWorkloadComponent",
+                          "EdgeComputerCPUComponent", "EdgeComputerRAMComponent", "EdgeApplianceComponent")
+# What a component provides, by class: the unit of the needs placed on it.
+EDGE_COMPONENT_KINDS = {"EdgeCPUComponent": "compute", "EdgeComputerCPUComponent": "compute",
+                        "EdgeRAMComponent": "ram", "EdgeComputerRAMComponent": "ram", "EdgeStorage": "storage",
+                        "EdgeWorkloadComponent": "workload", "EdgeApplianceComponent": "workload"}
+EDGE_NEED_UNITS = {"compute": "cpu_core", "ram": "gigabyte_ram", "storage": "gigabyte_stored",
+                   "workload": "concurrent"}
+# One table for every component class; the columns another class has no use for are null. The components an
+# EdgeComputer or EdgeAppliance creates carry the values they mirror from their device (power, lifespan, ...).
+EDGE_COMPONENTS = Table("edge_components", "component_id", (
+    Field("component_id", pl.String), _name(),
+    Field("component_class", pl.String, isin=EDGE_COMPONENT_CLASSES),
+    Field("edge_device_id", pl.String, nullable=True, link="edge_devices"),
+    Field("position", pl.Int64, ge=0),  # in its device's component list
+    Field("carbon_footprint_manufacturing_per_unit", unit="kilogram", ge=0),
+    Field("power_per_unit", unit="kilowatt", ge=0),
+    Field("idle_power_per_unit", unit="kilowatt", ge=0),
+    Field("lifespan", unit="hour", gt=0),
+    Field("nb_of_units", unit="dimensionless", ge=0),
+    Field("compute_per_unit", unit="cpu_core", nullable=True, ge=0),
+    Field("base_compute_consumption", unit="cpu_core", nullable=True, ge=0),
+    Field("ram_per_unit", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("base_ram_consumption", unit="gigabyte_ram", nullable=True, ge=0),
+    Field("storage_capacity_per_unit", unit="terabyte_stored", nullable=True, gt=0),
+    Field("carbon_footprint_manufacturing_per_storage_capacity", unit="kilogram / terabyte_stored", nullable=True,
+          ge=0),
+    Field("base_storage_need", unit="terabyte_stored", nullable=True, ge=0),
+), "EdgeComponent")  # the class of a row is its component_class
+
+EDGE_DEVICE_NEED_CLASSES = ("RecurrentEdgeDeviceNeed", "RecurrentEdgeProcess", "RecurrentEdgeWorkload")
+EDGE_DEVICE_NEEDS = Table("edge_device_needs", "device_need_id", (
+    Field("device_need_id", pl.String), _name(),
+    Field("need_class", pl.String, isin=EDGE_DEVICE_NEED_CLASSES),
+    Field("edge_device_id", pl.String, link="edge_devices"),
+), "RecurrentEdgeDeviceNeed")  # the class of a row is its need_class
+
+EDGE_COMPONENT_NEED_CLASSES = ("RecurrentEdgeComponentNeed", "RecurrentEdgeStorageNeed",
+                               "RecurrentEdgeProcessCPUNeed", "RecurrentEdgeProcessRAMNeed",
+                               "RecurrentEdgeProcessStorageNeed", "RecurrentEdgeWorkloadNeed")
+EDGE_COMPONENT_NEEDS = Table("edge_component_needs", "component_need_id", (
+    Field("component_need_id", pl.String), _name(),
+    Field("need_class", pl.String, isin=EDGE_COMPONENT_NEED_CLASSES),
+    Field("component_id", pl.String, link="edge_components"),
+), "RecurrentEdgeComponentNeed")  # the class of a row is its need_class
+
+EDGE_SERVER_NEEDS = Table("edge_server_needs", "server_need_id", (
+    Field("server_need_id", pl.String), _name(),
+    Field("edge_device_id", pl.String, link="edge_devices"),
+), "RecurrentServerNeed")
+
+EDGE_DEVICE_GROUPS = Table("edge_device_groups", "group_id", (
+    Field("group_id", pl.String), _name(),
+), "EdgeDeviceGroup")
+
+# Weekly profiles: 168 values, hour 0 = local Monday 00:00. A component need's values are in the unit of its
+# component's kind (EDGE_NEED_UNITS: cpu_core, gigabyte_ram, gigabyte_stored per hour written, concurrent);
+# a server need's in occurrences per device.
+COMPONENT_NEED_PROFILES = Table("component_need_profiles", None, (
+    Field("component_need_id", pl.String, link="edge_component_needs"),
+    Field("hour_of_week", pl.Int64, ge=0, le=167),
+    Field("need", unit=None),
+), key=("component_need_id", "hour_of_week"))
+SERVER_NEED_PROFILES = Table("server_need_profiles", None, (
+    Field("server_need_id", pl.String, link="edge_server_needs"),
+    Field("hour_of_week", pl.Int64, ge=0, le=167),
+    Field("volume", unit="occurrence", ge=0),
+), key=("server_need_id", "hour_of_week"))
+
+# Links. `count`: how many times the child appears in the parent's list (efootprint counts repeats: a function
+# listed twice in a journey doubles its needs).
+PATTERN_EDGE_JOURNEYS = Table("pattern_edge_journeys", None, (
+    Field("usage_pattern_id", pl.String, link="edge_usage_patterns"),
+    Field("edge_journey_id", pl.String, link="edge_usage_journeys"), Field("position", pl.Int64, ge=0),
+), key=("usage_pattern_id", "edge_journey_id"))
+JOURNEY_EDGE_FUNCTIONS = Table("journey_edge_functions", None, (
+    Field("edge_journey_id", pl.String, link="edge_usage_journeys"),
+    Field("edge_function_id", pl.String, link="edge_functions"),
+    Field("count", unit="dimensionless", gt=0), Field("position", pl.Int64, ge=0),
+), key=("edge_journey_id", "edge_function_id"))
+FUNCTION_DEVICE_NEEDS = Table("function_device_needs", None, (
+    Field("edge_function_id", pl.String, link="edge_functions"),
+    Field("device_need_id", pl.String, link="edge_device_needs"),
+    Field("count", unit="dimensionless", gt=0), Field("position", pl.Int64, ge=0),
+), key=("edge_function_id", "device_need_id"))
+FUNCTION_SERVER_NEEDS = Table("function_server_needs", None, (
+    Field("edge_function_id", pl.String, link="edge_functions"),
+    Field("server_need_id", pl.String, link="edge_server_needs"),
+    Field("count", unit="dimensionless", gt=0), Field("position", pl.Int64, ge=0),
+), key=("edge_function_id", "server_need_id"))
+DEVICE_NEED_COMPONENT_NEEDS = Table("device_need_component_needs", None, (
+    Field("device_need_id", pl.String, link="edge_device_needs"),
+    Field("component_need_id", pl.String, link="edge_component_needs"),
+    Field("count", unit="dimensionless", gt=0), Field("position", pl.Int64, ge=0),
+), key=("device_need_id", "component_need_id"))
+SERVER_NEED_JOBS = Table("server_need_jobs", None, (
+    Field("server_need_id", pl.String, link="edge_server_needs"), Field("job_id", pl.String, link="jobs"),
+    Field("weight", unit="dimensionless", ge=0), Field("position", pl.Int64, ge=0),
+), key=("server_need_id", "job_id"))
+GROUP_SUBGROUPS = Table("group_subgroups", None, (
+    Field("group_id", pl.String, link="edge_device_groups"),
+    Field("sub_group_id", pl.String, link="edge_device_groups"),
+    Field("count", unit="dimensionless", ge=0),
+), key=("group_id", "sub_group_id"))
+GROUP_DEVICES = Table("group_devices", None, (
+    Field("group_id", pl.String, link="edge_device_groups"),
+    Field("edge_device_id", pl.String, link="edge_devices"),
+    Field("count", unit="dimensionless", ge=0),
+), key=("group_id", "edge_device_id"))
+SYSTEM_EDGE_USAGE_PATTERNS = Table("system_edge_usage_patterns", None, (
+    Field("usage_pattern_id", pl.String, link="edge_usage_patterns"), Field("position", pl.Int64, ge=0),
+), key=("usage_pattern_id",))
+
+# Hourly input: deployments started per local wall-clock hour, one row per hour, no gaps.
+EDGE_DEPLOYMENT_STARTS = Table("edge_deployment_starts", None, (
+    Field("usage_pattern_id", pl.String, link="edge_usage_patterns"),
+    Field("hour", pl.Int64),
+    Field("starts", unit="occurrence", ge=0),
+), key=("usage_pattern_id", "hour"))
+
+EDGE_TABLES: tuple[Table, ...] = (
+    EDGE_USAGE_PATTERNS, EDGE_USAGE_JOURNEYS, EDGE_FUNCTIONS, EDGE_DEVICES, EDGE_COMPONENTS, EDGE_DEVICE_NEEDS,
+    EDGE_COMPONENT_NEEDS, EDGE_SERVER_NEEDS, EDGE_DEVICE_GROUPS, COMPONENT_NEED_PROFILES, SERVER_NEED_PROFILES,
+    PATTERN_EDGE_JOURNEYS, JOURNEY_EDGE_FUNCTIONS, FUNCTION_DEVICE_NEEDS, FUNCTION_SERVER_NEEDS,
+    DEVICE_NEED_COMPONENT_NEEDS, SERVER_NEED_JOBS, GROUP_SUBGROUPS, GROUP_DEVICES, SYSTEM_EDGE_USAGE_PATTERNS,
+    EDGE_DEPLOYMENT_STARTS,
+)
+
 TABLES: tuple[Table, ...] = (
     SYSTEMS, COUNTRIES, DEVICES, NETWORKS, STORAGES, SERVERS, SERVICES, JOBS, USAGE_JOURNEY_STEPS,
     USAGE_JOURNEYS, USAGE_PATTERNS, STEP_JOBS, JOURNEY_STEPS, PATTERN_JOURNEYS, PATTERN_DEVICES,
-    SYSTEM_USAGE_PATTERNS, HOURLY_OCCURRENCES,
+    SYSTEM_USAGE_PATTERNS, HOURLY_OCCURRENCES, *EDGE_TABLES,
 )
 BY_NAME = {t.name: t for t in TABLES}
 OBJECT_TABLES = tuple(t for t in TABLES if t.id)

@@ -1,0 +1,506 @@
+"""Edge computing: deployments of edge devices over time, the weekly needs they run, the power and footprints of
+their components and devices, and the server jobs they call (efootprint's EdgeUsagePattern side).
+
+Every hourly series of an edge pattern lies on the span of its deployments in parallel (usage span after the
+last start); weekly profiles are laid on it in UTC, and whatever is per device is multiplied by the deployments
+in parallel and by the device's count in its groups."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import polars as pl
+
+from efp_tables.engine import ENGINE
+from efp_tables.errors import InsufficientCapacityError, ModelError
+from efp_tables.stages import usage
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
+from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, parameters
+from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
+
+PATTERN = ["system_id", "usage_pattern_id"]
+COMPONENT_NEED = ["system_id", "component_need_id", "usage_pattern_id"]
+COMPONENT = ["system_id", "component_id", "usage_pattern_id"]
+DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
+_HOURS_PER_WEEK = 168
+_EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
+_GB_PER_TB = 1000.0
+
+
+def edge_local_deployment_starts(edge_deployment_starts: pl.LazyFrame) -> Hourly:
+    """EdgeUsagePattern.hourly_deployment_starts: deployments started per local hour. Calculation: the input."""
+    return Hourly.from_long(edge_deployment_starts.collect(engine=ENGINE), PATTERN, ["starts"]).only(
+        **{VALUE: "starts"})
+
+
+def edge_usage_pattern_clock(edge_local_deployment_starts: Hourly, edge_usage_patterns: pl.LazyFrame,
+                             countries: pl.LazyFrame) -> pl.LazyFrame:
+    """Start hour, length and UTC offset of each edge pattern's local series (as a web pattern's clock).
+
+    Calculation: k = round(utcoffset(country timezone at local start) in hours)."""
+    return usage.usage_pattern_clock(edge_local_deployment_starts, edge_usage_patterns, countries)
+
+
+def edge_utc_deployment_starts(edge_local_deployment_starts: Hourly, edge_usage_pattern_clock: pl.LazyFrame) -> Hourly:
+    """EdgeUsagePattern.utc_hourly_deployment_starts: efootprint's circular roll by the start date's UTC offset.
+
+    Calculation: utc[i] = local[(i + k) mod N]."""
+    return usage.utc_hourly_occurrences(edge_local_deployment_starts, edge_usage_pattern_clock)
+
+
+def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_patterns: pl.LazyFrame,
+                                 edge_usage_pattern_clock: pl.LazyFrame) -> Hourly:
+    """EdgeUsagePattern.nb_deployments_in_parallel: deployments active per hour, each lasting the usage span.
+    Also keeps, per pattern, its UTC offset (`utc_offset`) for the weekly profiles laid on this span.
+
+    Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], F = floor(span), r = span - F (exact running sums where
+    efootprint convolves by FFT: its float noise of ~1e-5 where the exact count is 0 is not reproduced)."""
+    starts = edge_utc_deployment_starts.joined(
+        parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN).joined(
+        parameters(edge_usage_pattern_clock, PATTERN, "utc_offset"), PATTERN)
+    span = starts.keys["usage_span"].to_numpy()
+    whole = np.floor(span).astype(np.int64)
+    rest = span - whole
+    reach = np.where(rest > 0, whole, whole - 1)
+    width = starts.width + int(reach.max(initial=0))
+    values = np.zeros((starts.height, width))
+    values[:, :starts.width] = starts[VALUE]
+    running = np.cumsum(values, axis=1)
+    out = running.copy()
+    for lag in np.unique(whole[whole < width]):  # one pass per distinct whole span, over all its rows at once
+        rows = whole == lag
+        out[rows, lag:] -= running[rows, :width - lag] - rest[rows, None] * values[rows, :width - lag]
+    out = np.maximum(out, 0.0)
+    held = starts.holding(**{VALUE: out})
+    return held.grown(reach, held.blocks).keyed_by(PATTERN, "utc_offset")
+
+
+def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
+                      group_devices: pl.LazyFrame) -> pl.LazyFrame:
+    """EdgeDevice.total_nb_of_units and EdgeDeviceGroup.effective_nb_of_units_within_root, in one table
+    (`object_id`, `units`; devices also with their structure_carbon_footprint_manufacturing): a root group
+    counts 1, a sub-group the sum over its parents of count x the parent's count, a device the sum over its
+    groups of count x the group's count (1 in no group).
+
+    Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
+    subgroups = group_subgroups.collect(engine=ENGINE)
+    memberships = group_devices.collect(engine=ENGINE)
+    group = ["system_id", "group_id"]
+    groups = pl.concat([subgroups.select(group), memberships.select(group)]).unique(maintain_order=True)
+    children = subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
+    frontier = groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))
+    reached, endless = [frontier], True
+    for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
+        frontier = join(frontier.lazy(), subgroups.lazy(), group).collect(engine=ENGINE)
+        frontier = frontier.select(*keyed(frontier.lazy(), ["system_id"]), pl.col("sub_group_id").alias("group_id"),
+                                   (pl.col("units") * pl.col("count")).alias("units"))
+        if frontier.is_empty():
+            endless = False
+            break
+        reached.append(frontier)
+    group_units = pl.concat(reached, how="diagonal_relaxed")
+    group_units = group_units.group_by(keyed(group_units.lazy(), group), maintain_order=True).agg(
+        pl.col("units").sum())
+    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
+    unreached = groups.join(group_units.select(group).unique(), on=group, how="anti")
+    if endless or unreached.height:
+        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
+        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
+                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
+    counted = join(memberships.lazy(), group_units.lazy(), group).collect(engine=ENGINE)
+    device = ["system_id", "edge_device_id"]
+    device_units = counted.group_by(keyed(counted.lazy(), device), maintain_order=True).agg(
+        (pl.col("count") * pl.col("units")).sum().alias("units"))
+    devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
+                   device_units.lazy(), device, how="left").with_columns(pl.col("units").fill_null(1.0))
+    return pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                     "units", "structure_carbon_footprint_manufacturing"),
+                      group_units.lazy().select(*keyed(group_units.lazy(), ["system_id"]),
+                                                pl.col("group_id").alias("object_id"), "units")],
+                     how="diagonal_relaxed")
+
+
+def edge_component_inputs(edge_components: pl.LazyFrame, edge_devices: pl.LazyFrame) -> pl.LazyFrame:
+    """The components with what an EdgeComputer's or EdgeAppliance's own components mirror from their device
+    (power, idle power, lifespan; compute or RAM and its base consumption) taken from the device's row, so that
+    a change to the device (a sweep over its lifespan, say) reaches them. EdgeComputerRAMComponent draws no
+    power of its own in efootprint 27.
+
+    Calculation: component column = device column for the builder classes; the component's own otherwise."""
+    device = edge_devices.select(*keyed(edge_devices, ["system_id", "edge_device_id"]),
+                                 *[pl.col(c).alias(f"_device_{c}") for c in (
+                                     "power", "idle_power", "lifespan", "compute", "ram", "base_compute_consumption",
+                                     "base_ram_consumption")])
+    both = join(edge_components, device, ["system_id", "edge_device_id"], how="left")
+    cls = pl.col("component_class")
+    cpu, ram = cls == "EdgeComputerCPUComponent", cls == "EdgeComputerRAMComponent"
+    mirrored = cpu | ram | (cls == "EdgeApplianceComponent")
+
+    def mirror(column: str, device_column: str, where: pl.Expr = mirrored) -> pl.Expr:
+        return pl.when(where).then(pl.col(f"_device_{device_column}")).otherwise(pl.col(column)).alias(column)
+    return both.with_columns(
+        pl.when(ram).then(pl.lit(0.0)).otherwise(mirror("power_per_unit", "power")).alias("power_per_unit"),
+        pl.when(ram).then(pl.lit(0.0)).otherwise(mirror("idle_power_per_unit", "idle_power"))
+        .alias("idle_power_per_unit"),
+        mirror("lifespan", "lifespan"), mirror("compute_per_unit", "compute", cpu),
+        mirror("base_compute_consumption", "base_compute_consumption", cpu), mirror("ram_per_unit", "ram", ram),
+        mirror("base_ram_consumption", "base_ram_consumption", ram),
+    ).select(pl.exclude("^_device_.*$"))
+
+
+def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions: pl.LazyFrame,
+                    function_device_needs: pl.LazyFrame, device_need_component_needs: pl.LazyFrame,
+                    function_server_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """How many times each component need and server need occurs in each edge pattern (`occurrences`), along
+    every (journey, function, device need) path: a function listed twice, or in two journeys of the pattern,
+    counts twice (efootprint's containment inventory).
+
+    Calculation: occurrences[need, up] = sum over paths of the product of the list counts."""
+    functions = join(pattern_edge_journeys.select("system_id", "usage_pattern_id", "edge_journey_id"),
+                     journey_edge_functions.select("system_id", "edge_journey_id", "edge_function_id",
+                                                   pl.col("count").alias("_f")), ["system_id", "edge_journey_id"])
+    component = join(join(functions, function_device_needs.select(
+        "system_id", "edge_function_id", "device_need_id", pl.col("count").alias("_d")),
+        ["system_id", "edge_function_id"]), device_need_component_needs.select(
+        "system_id", "device_need_id", pl.col("component_need_id").alias("need_id"), pl.col("count").alias("_c")),
+        ["system_id", "device_need_id"])
+    server = join(functions, function_server_needs.select(
+        "system_id", "edge_function_id", pl.col("server_need_id").alias("need_id"), pl.col("count").alias("_c")),
+        ["system_id", "edge_function_id"])
+    return pl.concat([
+        component.select("system_id", "usage_pattern_id", "need_id", pl.lit("component").alias("need_kind"),
+                         (pl.col("_f") * pl.col("_d") * pl.col("_c")).alias("occurrences")),
+        server.select("system_id", "usage_pattern_id", "need_id", pl.lit("server").alias("need_kind"),
+                      (pl.col("_f") * pl.col("_c")).alias("occurrences"))]).group_by(
+        "system_id", "usage_pattern_id", "need_id", "need_kind", maintain_order=True).agg(pl.col("occurrences").sum())
+
+
+def _keep(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
+    """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
+    repeat rows, one per variant, without saying which)."""
+    return table.select(*keyed(table, ["system_id"]), *columns)
+
+
+def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: np.ndarray) -> np.ndarray:
+    """Weekly profiles (one 168-value row per key row) laid on each row's deployment span, in UTC as efootprint
+    lays them: the week indexed from the span's UTC start as if it were local, then the whole span rolled
+    circularly by the start's UTC offset (so its last hours take the first ones' values). With
+    `clear_until_monday`, the hours before the first Monday 00:00 are 0 (storage writes)."""
+    first, last = deployments.spans()
+    length = last - first + 1
+    offset = deployments.keys["utc_offset"].to_numpy()
+    index = np.arange(deployments.width) - (first - deployments.start)[:, None]
+    inside = (index >= 0) & (index < length[:, None])
+    start_in_week = (first + _EPOCH_WEEK_HOUR) % _HOURS_PER_WEEK
+    rolled = np.where(inside, (index + offset[:, None]) % length[:, None], 0)
+    hour_of_week = (start_in_week[:, None] + rolled) % _HOURS_PER_WEEK
+    values = np.where(inside, np.take_along_axis(weeks, hour_of_week, axis=1), 0.0)
+    until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)
+    cleared = clear_until_monday[:, None] & (index < until_monday[:, None])
+    return np.where(cleared, 0.0, values)
+
+
+def _weeks(profiles: pl.DataFrame, id_column: str, value: str, ids: pl.Series) -> np.ndarray:
+    """(len(ids) x 168) weekly values of the profiles table, in the order of `ids`."""
+    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(id_column, "hour_of_week").group_by(id_column, maintain_order=True)
+            .agg(pl.col(value)).with_row_index("_at"))
+    at = pl.DataFrame({id_column: ids}).join(wide.select(id_column, "_at"), on=id_column, how="left",
+                                             maintain_order="left")["_at"].to_numpy()
+    return np.stack(wide[value].to_list())[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
+
+
+def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_paths: pl.LazyFrame,
+                               edge_component_needs: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
+                               component_need_profiles: pl.LazyFrame) -> Hourly:
+    """RecurrentEdgeComponentNeed.unitary_hourly_need_per_usage_pattern (`need`, in the unit of its component's
+    kind), and for storage needs cumulative_unitary_storage_need_per_usage_pattern (`cumulative`, TB), plus
+    total_hourly_need_across_usage_patterns' terms (`total`: need, or cumulative for storage, x deployments).
+
+    Calculation: need = week laid on the span (see _weekly_on_span) x occurrences[need, up]; storage needs are 0
+    before the first Monday 00:00 and cumulate from the span's start."""
+    needs = join(edge_component_needs.select("system_id", "component_need_id", "need_class", "component_id"),
+                 _keep(edge_component_inputs, "component_id", "component_class", "edge_device_id"),
+                 ["system_id", "component_id"])
+    paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
+        "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
+    series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
+    profiles = component_need_profiles.collect(engine=ENGINE)
+    weeks = _weeks(profiles, "component_need_id", "need", series.keys["component_need_id"].cast(pl.String))
+    storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
+    need = _weekly_on_span(series, weeks, storage) * series.parameter("occurrences")
+    inside = series.in_span()
+    # efootprint cumulates the hourly writes in float32 (TB): its sums drift by ~1e-4 of the peak over years,
+    # beyond the parity tolerance, so the drift is reproduced (same float32 steps).
+    writes = need.astype(np.float32) * np.float32(1 / _GB_PER_TB)
+    cumulative = np.where(inside & storage[:, None], np.cumsum(writes, axis=1, dtype=np.float32), 0.0)
+    deployments = series[VALUE]
+    total = np.where(storage[:, None], cumulative, need) * deployments
+    units = {cls: EDGE_NEED_UNITS[kind] for cls, kind in EDGE_COMPONENT_KINDS.items()}
+    held = series.holding(need=need, cumulative=cumulative, total=total).keyed_by(
+        [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class")
+    # The unit of `need` (and of `total`, but TB for storage), which the results table reads.
+    return replace(held, keys=held.keys.with_columns(
+        need_unit=pl.col("component_class").cast(pl.String).replace_strict(units),
+        total_unit=pl.when(pl.col("component_class").cast(pl.String) == "EdgeStorage")
+        .then(pl.lit("terabyte_stored")).otherwise(pl.col("component_class").cast(pl.String).replace_strict(units))))
+
+
+def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_in_parallel: Hourly,
+                          edge_component_inputs: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
+                          countries: pl.LazyFrame) -> Hourly:
+    """Per component and edge pattern where one of its needs runs: its summed need (`need`: compute, RAM or
+    workload; for storage the cumulative storage held plus its base need, TB), `unitary_power` (kW, one
+    component), and per edge device: `energy` (kWh), `use_footprint` and `manufacturing_footprint` (kg).
+
+    Calculation: power = idle + (power - idle) x load, load = (need + base) / capacity (compute, RAM) or the
+    workload; energy = deployments x power x 1 h; use = energy x CI(country); manufacturing = deployments x
+    cfm / lifespan x 1 h (storage: cfm = capacity x cfm per capacity; no power)."""
+    summed = edge_component_need_hourly.only("need", "cumulative").summed(COMPONENT)
+    components = parameters(edge_component_inputs, ["system_id", "component_id"], "component_class", "edge_device_id",
+                            "power_per_unit", "idle_power_per_unit", "nb_of_units", "lifespan",
+                            "carbon_footprint_manufacturing_per_unit", "compute_per_unit",
+                            "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
+                            "storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity",
+                            "base_storage_need")
+    intensity = join(parameters(edge_usage_patterns, PATTERN, "country_id"),
+                     parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
+                     ["system_id", "country_id"])
+    series = summed.joined(components, ["system_id", "component_id"]).joined(intensity, PATTERN)
+    deployments = _matched(edge_deployments_in_parallel, series, PATTERN)
+    kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()
+    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in (
+        "power_per_unit", "idle_power_per_unit", "nb_of_units", "lifespan", "carbon_footprint_manufacturing_per_unit",
+        "compute_per_unit", "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
+        "storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity", "base_storage_need",
+        "average_carbon_intensity")}
+    units = p["nb_of_units"]
+    power, idle = p["power_per_unit"] * units, p["idle_power_per_unit"] * units
+    is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
+    inside = series.in_span()
+    need = np.where(is_["storage"], np.where(inside, series["cumulative"] + p["base_storage_need"], 0.0),
+                    series["need"])
+    capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
+    base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load = np.where(is_["workload"], need, (need + base) / np.where(capacity > 0, capacity, 1.0))
+    _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
+    unitary_power = np.where(is_["storage"], 0.0, np.where(inside, idle + (power - idle) * load, 0.0))
+    energy = deployments * unitary_power
+    cfm = np.where(is_["storage"], p["carbon_footprint_manufacturing_per_storage_capacity"]
+                   * p["storage_capacity_per_unit"] * units, p["carbon_footprint_manufacturing_per_unit"] * units)
+    manufacturing = deployments * cfm / p["lifespan"]
+    return series.holding(need=need, unitary_power=unitary_power, energy=energy,
+                          use_footprint=energy * p["average_carbon_intensity"],
+                          manufacturing_footprint=manufacturing).keyed_by(
+        [*COMPONENT, "edge_device_id"], "component_class")
+
+
+def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: dict[str, np.ndarray],
+                    available: np.ndarray, storage_capacity: np.ndarray) -> None:
+    """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
+    peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
+    peak = np.where(inside, need, -np.inf).max(axis=1, initial=-np.inf)
+    low = np.where(inside, need, np.inf).min(axis=1, initial=np.inf)
+    resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
+                 ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
+                 ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))
+    for kind, resource, unit, over in resources:
+        rows = np.flatnonzero(is_[kind][:, 0] & over)
+        if len(rows):
+            row = series.keys.row(int(rows[0]), named=True)
+            has = storage_capacity[rows[0], 0] if kind == "storage" else available[rows[0], 0]
+            raise InsufficientCapacityError(
+                f"{row['component_class']} {str(row['component_id'])!r}", resource, f"{peak[rows[0]]:g} {unit} needed",
+                f"at most the {has:g} {unit} available per device (in edge usage pattern "
+                f"{str(row['usage_pattern_id'])!r})")
+    negative = np.flatnonzero(is_["storage"][:, 0] & (low < -1e-9))
+    if len(negative):
+        row = series.keys.row(int(negative[0]), named=True)
+        raise ModelError(f"EdgeStorage {str(row['component_id'])!r}", "base_storage_need",
+                         f"{low[negative[0]]:g} TB_stored held at the lowest",
+                         "a cumulative storage need of at least 0 (its needs delete more than was written: raise "
+                         "base_storage_need or check the needs' weekly profiles)")
+
+
+def _spread(target: Hourly, source: Hourly) -> Hourly:
+    """`target` repeated over the sweep dimensions that only `source` has (its series do not vary along them,
+    but what is matched from `source` does), so that `_matched` finds one source row per target row."""
+    extra = [c for c in dimensions(source.keys.lazy()) if c not in target.keys.columns]
+    if not extra:
+        return target
+    keys = target.keys.join(source.keys.select(extra).unique(maintain_order=True), how="cross",
+                            maintain_order="left_right")
+    return replace(target, keys=keys.select(*[c for c in keys.columns if c not in (FIRST, LAST, ROW)],
+                                            FIRST, LAST, ROW))
+
+
+def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
+    """`source`'s VALUE rows matched to `target`'s key rows on `on` (zeros where none), on target's hour axis."""
+    on = [c for c in keyed(target.keys.lazy(), on) if c in source.keys.columns]
+    at = (target.keys.select(on).with_row_index("_t")
+          .join(source.keys.select(on).with_row_index("_s"), on=on, how="left", maintain_order="left"))
+    values = np.zeros((source.height, target.width))
+    low, high = max(source.start, target.start), min(source.start + source.width, target.start + target.width)
+    if high > low:
+        values[:, low - target.start:high - target.start] = source[VALUE][:, low - source.start:high - source.start]
+    out = np.zeros((target.height, target.width))
+    found = at["_s"].is_not_null().to_numpy()
+    out[at["_t"].to_numpy()[found]] = values[at["_s"].to_numpy()[found].astype(np.int64)]
+    return out
+
+
+def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
+                         edge_component_inputs: pl.LazyFrame, edge_server_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """The edge patterns each edge device is deployed in: one of its component needs or server needs runs there."""
+    component = join(edge_need_paths.filter(pl.col("need_kind") == "component").select(
+        "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id")),
+        join(edge_component_needs.select("system_id", "component_need_id", "component_id"),
+             _keep(edge_component_inputs, "component_id", "edge_device_id"), ["system_id", "component_id"]),
+        ["system_id", "component_need_id"])
+    server = join(edge_need_paths.filter(pl.col("need_kind") == "server").select(
+        "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id")),
+        edge_server_needs.select("system_id", "server_need_id", "edge_device_id"), ["system_id", "server_need_id"])
+    return pl.concat([component.select(DEVICE), server.select(DEVICE)]).unique(maintain_order=True)
+
+
+def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourly, edge_device_patterns: pl.LazyFrame,
+                                             edge_devices: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
+                                             edge_device_units: pl.LazyFrame, edge_component_hourly: Hourly,
+                                             edge_usage_patterns: pl.LazyFrame) -> Hourly:
+    """EdgeDevice's per-pattern series: structure_manufacturing_footprint, instances_manufacturing_footprint
+    (the structure and every component, used at the pattern or not: an unused one amortizes with the deployment
+    like the chassis), instances_energy and use_footprint (its components at the pattern), all x its units.
+
+    Calculation: structure = units x deployments x structure_cfm / lifespan x 1 h; manufacturing = structure +
+    units x deployments x sum over components of cfm / lifespan; energy, use = units x sum over used components."""
+    cfm = pl.when(pl.col("component_class") == "EdgeStorage").then(
+        pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity_per_unit")
+    ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit")) * pl.col("nb_of_units")
+    per_component = (edge_component_inputs.group_by(keyed(edge_component_inputs, ["system_id", "edge_device_id"]))
+                     .agg((cfm / pl.col("lifespan")).sum().alias("_components_per_hour"), pl.len().alias("_n")))
+    devices = join(join(parameters(edge_devices, ["system_id", "edge_device_id"], "lifespan",
+                                   "structure_carbon_footprint_manufacturing"),
+                        per_component, ["system_id", "edge_device_id"], how="left"),
+                   _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
+                   ["system_id", "edge_device_id"])
+    series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
+        devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
+                                                         PATTERN)
+    short = series.keys.filter(pl.col("lifespan") < pl.col("usage_span") - 1e-9)
+    if short.height:
+        row = short.row(0, named=True)
+        raise InsufficientCapacityError(
+            f"EdgeDevice {str(row['edge_device_id'])!r}", "lifespan", f"{row['lifespan'] / 8766:g} year",
+            f"at least the usage span of edge usage pattern {str(row['usage_pattern_id'])!r} "
+            f"({row['usage_span'] / 8766:g} year): a device must last its whole deployment")
+    used = edge_component_hourly.only("energy", "use_footprint").summed(DEVICE)
+    series = _spread(series, used)
+    deployed = series[VALUE] * series.parameter("units")
+    structure = deployed * (series.parameter("structure_carbon_footprint_manufacturing")
+                            / series.parameter("lifespan"))
+    components = np.nan_to_num(series.parameter("_components_per_hour"))
+    energy, use = (_matched(used.only(**{VALUE: column}), series, DEVICE) for column in ("energy", "use_footprint"))
+    units = series.parameter("units")
+    return series.holding(structure_manufacturing_footprint=structure,
+                          instances_manufacturing_footprint=structure + deployed * components,
+                          instances_energy=units * energy, use_footprint=units * use).keyed_by(DEVICE, "_n")
+
+
+def edge_device_footprints(edge_device_footprints_per_usage_pattern: Hourly) -> Hourly:
+    """EdgeDevice.instances_manufacturing_footprint, use_footprint and instances_energy: sums over patterns."""
+    return edge_device_footprints_per_usage_pattern.only(
+        "instances_manufacturing_footprint", "use_footprint", "instances_energy").summed(
+        ["system_id", "edge_device_id"])
+
+
+def edge_component_footprints(edge_component_hourly: Hourly) -> Hourly:
+    """EdgeComponent's *_per_edge_device totals (energy, use and manufacturing footprints): sums over patterns."""
+    return edge_component_hourly.only("energy", "use_footprint", "manufacturing_footprint").summed(
+        ["system_id", "component_id", "edge_device_id"])
+
+
+def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourly, edge_device_units: pl.LazyFrame,
+                                 edge_component_inputs: pl.LazyFrame, edge_deployments_in_parallel: Hourly,
+                                 edge_device_patterns: pl.LazyFrame) -> Hourly:
+    """EdgeDevice.manufacturing_footprint_breakdown_by_source: per component, its own manufacturing over the
+    device's patterns (used there or not) x units, plus an equal share of the structure's.
+
+    Calculation: units x deployments x cfm[c] / lifespan[c] summed over patterns + structure / n components."""
+    cfm = pl.when(pl.col("component_class") == "EdgeStorage").then(
+        pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity_per_unit")
+    ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit")) * pl.col("nb_of_units")
+    components = _keep(edge_component_inputs, "edge_device_id", "component_id",
+                                        (cfm / pl.col("lifespan")).alias("_per_hour"))
+    units = _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
+    per_pattern = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
+        join(components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"])
+    own = per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("units")
+                                 * per_pattern.parameter("_per_hour")}).summed(
+        ["system_id", "edge_device_id", "component_id"])
+    structure = edge_device_footprints_per_usage_pattern.only(**{VALUE: "structure_manufacturing_footprint"}).summed(
+        ["system_id", "edge_device_id"]).joined(
+        edge_component_inputs.group_by(keyed(edge_component_inputs, ["system_id", "edge_device_id"])).agg(
+            pl.len().alias("_n")),
+        ["system_id", "edge_device_id"])
+    share = structure.holding(**{VALUE: structure[VALUE] / structure.parameter("_n")})
+    own = _spread(own, share)
+    return own.holding(**{VALUE: own[VALUE] + _matched(share, own, ["system_id", "edge_device_id"])}).keyed_by(
+        ["system_id", "edge_device_id", "component_id"])
+
+
+def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_paths: pl.LazyFrame,
+                            server_need_profiles: pl.LazyFrame) -> Hourly:
+    """RecurrentServerNeed.unitary_hourly_volume_per_usage_pattern: calls per device per hour (occurrence).
+
+    Calculation: week laid on the span (see _weekly_on_span) x occurrences[need, up]."""
+    paths = edge_need_paths.filter(pl.col("need_kind") == "server").select(
+        "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
+    series = edge_deployments_in_parallel.joined(paths, PATTERN)
+    weeks = _weeks(server_need_profiles.collect(engine=ENGINE), "server_need_id", "volume",
+                   series.keys["server_need_id"].cast(pl.String))
+    volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool)) * series.parameter("occurrences")
+    return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
+        ["system_id", "server_need_id", "usage_pattern_id"])
+
+
+def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
+                                               server_need_jobs: pl.LazyFrame) -> Hourly:
+    """Job.hourly_occurrences for the edge coordinates (edge pattern, recurrent server need): the server need's
+    calls x deployments x the job's times per call. An edge coordinate has no journey (`journey_id` null) and
+    holds its recurrent server need in `step_id`, so that web and edge coordinates share one key.
+
+    Calculation: O[J, up, rsn] = volume[rsn, up] x deployments[up] x weight[rsn, J] (not x the device's units,
+    as efootprint)."""
+    calls = edge_server_need_hourly.joined(server_need_jobs.select(
+        *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
+        ["system_id", "server_need_id"])
+    keys = calls.keys.with_columns(pl.lit(None, dtype=calls.keys["usage_pattern_id"].dtype).alias("journey_id"),
+                                   pl.col("server_need_id").alias("step_id"))
+    occurrences = calls["deployed_volume"] * calls.parameter("weight")
+    return Hourly.of(keys, {VALUE: occurrences}, calls.start).keyed_by(
+        ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"])
+
+
+def edge_component_need_totals(edge_component_need_hourly: Hourly) -> Hourly:
+    """RecurrentEdgeComponentNeed.total_hourly_need_across_usage_patterns. Calculation: sum over patterns."""
+    return edge_component_need_hourly.only(**{VALUE: "total"}).summed(["system_id", "component_need_id",
+                                                                        "total_unit"])
+
+
+def edge_component_parameters(edge_component_inputs: pl.LazyFrame) -> pl.LazyFrame:
+    """Each component's calculated scalars: power, idle_power, carbon_footprint_manufacturing (per unit x units;
+    storage: capacity x cfm per capacity), compute, ram, storage_capacity, and the capacity left beyond the base
+    consumption (available_compute_per_instance, available_ram_per_instance)."""
+    units = pl.col("nb_of_units")
+    storage = pl.col("component_class") == "EdgeStorage"
+    return edge_component_inputs.select(
+        *keyed(edge_component_inputs, ["system_id", "component_id"]), "component_class", "lifespan", "power_per_unit",
+        "idle_power_per_unit", "compute_per_unit", "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
+        (pl.col("power_per_unit") * units).alias("power"), (pl.col("idle_power_per_unit") * units).alias("idle_power"),
+        pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity")
+                              * pl.col("storage_capacity_per_unit") * units)
+        .otherwise(pl.col("carbon_footprint_manufacturing_per_unit") * units).alias("carbon_footprint_manufacturing"),
+        (pl.col("compute_per_unit") * units).alias("compute"), (pl.col("ram_per_unit") * units).alias("ram"),
+        (pl.col("storage_capacity_per_unit") * units).alias("storage_capacity"),
+        (pl.col("compute_per_unit") * units - pl.col("base_compute_consumption")).alias("available_compute_per_instance"),
+        (pl.col("ram_per_unit") * units - pl.col("base_ram_consumption")).alias("available_ram_per_instance"))
