@@ -181,9 +181,14 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
     def by_category_hourly() -> pa.Table:
         return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
                           {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
-    return {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly,
-            "attribution": Streamed(functools.partial(atom_parts, results)),
-            "objects": functools.partial(objects_table, results)}
+    tables = {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly}
+    if not has_edge_usage(results.model):  # edge atoms are not made yet: no partial attribution table
+        tables["attribution"] = Streamed(functools.partial(atom_parts, results))
+    return {**tables, "objects": functools.partial(objects_table, results)}
+
+
+def has_edge_usage(model) -> bool:
+    return model.table("edge_usage_patterns").height > 0
 
 
 def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:
