@@ -134,7 +134,7 @@ def _chart_specs(html: str) -> list[dict]:
     return [json.loads(spec) for spec in re.findall(r'vegaEmbed\("#chart-\d+", (.*?), \{renderer', html)]
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", [*MODELS, "edge_fleet"])
 def test_report_of_every_reference_model(name, tmp_path, capsys):
     out = tmp_path / "report.html"
     assert main(["report", str(REFERENCE / f"{name}.json"), "--out", str(out)]) == 0

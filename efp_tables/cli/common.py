@@ -114,10 +114,13 @@ def model_summary(model, paths: list[str]) -> str:
     """What a run is about to compute: the files read, their systems, objects and usage period."""
     from datetime import datetime, timedelta
 
+    import polars as pl
+
     from efp_tables.tables import schema as s
 
     objects = sum(model.table(t.name).height for t in s.OBJECT_TABLES)
-    hours = model.table("hourly_occurrences")["hour"]
+    # Web usage patterns' hours and edge usage patterns' deployment hours
+    hours = pl.concat([model.table(name)["hour"] for name in ("hourly_occurrences", "edge_deployment_starts")])
     first, last = (datetime(1970, 1, 1) + timedelta(hours=hour) for hour in (hours.min(), hours.max()))
     systems = len(model.system_ids)
     return (f"read {', '.join(Path(p).name for p in paths)}: {systems} system{'s' * (systems > 1)}, "

@@ -68,8 +68,10 @@ def hourly_tables(results, names: pl.DataFrame) -> dict[str, Callable[[], tuple[
     stacked. An attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one
     column per unit. A null is an hour without a value (0) or an attribute the row's object or key does not
     have; an attribute without any value has no column."""
+    present = set(names["object_table"])
     tables = dict.fromkeys(spec.object_table for spec in results_table.ATTRIBUTES
-                           if isinstance(results.frames[spec.frame], Hourly))
+                           if isinstance(results.frames[spec.frame], Hourly) and results.frames[spec.frame].height
+                           and spec.object_table in present)
     return {f"{table}_hourly": functools.partial(_hourly_table, results, names, table) for table in tables}
 
 
