@@ -25,7 +25,7 @@ STAGES = (
     edge.edge_component_hourly, edge.edge_device_patterns, edge.edge_device_footprints_per_usage_pattern,
     edge.edge_device_footprints, edge.edge_component_footprints, edge.edge_manufacturing_breakdown,
     edge.edge_server_need_hourly, edge.edge_job_hourly_occurrences_per_coordinate,
-    edge.edge_component_need_totals, edge.edge_component_parameters,
+    edge.edge_component_need_totals, edge.edge_component_parameters, edge.system_edge_devices,
     jobs.job_parameters, jobs.job_usage_paths, jobs.job_hourly_occurrences_per_coordinate,
     jobs.job_hourly_occurrences_per_usage_pattern,
     jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,

@@ -175,6 +175,21 @@ def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions:
         "system_id", "usage_pattern_id", "need_id", "need_kind", maintain_order=True).agg(pl.col("occurrences").sum())
 
 
+def system_edge_devices(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions: pl.LazyFrame,
+                        function_device_needs: pl.LazyFrame, edge_device_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """The edge devices a system counts in its total: those one of its journeys' functions needs directly
+    (efootprint's System.edge_devices). A device reached only through a server need is computed (its footprint
+    has a pattern) but left out of the system's total, as efootprint does."""
+    functions = join(pattern_edge_journeys.select("system_id", "edge_journey_id"),
+                     journey_edge_functions.select("system_id", "edge_journey_id", "edge_function_id"),
+                     ["system_id", "edge_journey_id"])
+    needs = join(functions, function_device_needs.select("system_id", "edge_function_id", "device_need_id"),
+                 ["system_id", "edge_function_id"])
+    return (join(needs, edge_device_needs.select("system_id", "device_need_id", "edge_device_id"),
+                 ["system_id", "device_need_id"])
+            .select("system_id", "edge_device_id").unique(maintain_order=True))
+
+
 def _keep(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
     """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
     repeat rows, one per variant, without saying which)."""
