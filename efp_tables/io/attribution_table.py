@@ -19,10 +19,10 @@ import polars as pl
 import pyarrow as pa
 
 from efp_tables.io.results_table import objects, with_units
-from efp_tables.stages.attribution import ATOM_KEYS, EDGE_CELL_COLUMNS
+from efp_tables.stages.attribution import ATOM_KEYS
 from efp_tables.stages.timeline import HOUR, VALUE
 
-KEY = [*ATOM_KEYS, *EDGE_CELL_COLUMNS]
+KEY = ATOM_KEYS
 ID_COLUMNS = [c for c in KEY if c.endswith("_id")]
 _US_PER_HOUR = 3_600_000_000
 _NOTES = {"hour": {"timezone": "UTC", "description": "hour starting"},

@@ -1,5 +1,7 @@
 """Attribution: every impact source's footprint split, exactly once, into atoms (efootprint 27's attribution
-layer). An atom is one hourly kg series at one cell: (source, stream, phase, usage pattern, journey, job, step).
+layer). An atom is one hourly kg series at one cell: (source, stream, phase, usage pattern, journey, job, step,
+and the edge cells: recurrent server need, edge function, recurrent edge component need, recurrent edge device
+need).
 Grouping atoms by any key and summing gives every attribution figure (per usage pattern, journey, step, job; a
 Sankey's node totals; what is left when a class of sources is excluded).
 
@@ -15,23 +17,38 @@ The split rules, per source:
   storage's jobs' invocations over the period.
 - network (use only): each cell's transferred data at its pattern's kg per MB.
 - devices: the journeys inside each step, at the device's kg per busy hour.
+- edge devices (a system's own: those its edge functions need directly): each component need's share of its
+  component's demand in a pattern (compute, RAM or workload per hour, a storage need's cumulative held volume;
+  equal shares in hours without demand). Manufacturing: (the component's + an equal per-component share of the
+  chassis') x the share; components unused in a pattern are part of the chassis there, and that pool goes in
+  equal parts to the pattern's carriers (its component needs, and the device's recurrent server needs there).
+  Use: the idle and base power floor in equal parts to the component's needs, the rest by the share.
+- edge cells: a job called by a recurrent server need, and an edge device's need, split over the need's
+  containment paths (journey, edge function, device need) by their share of its occurrences in the pattern.
 
 Atoms are computed on the stages' blocks: key tables are joined, block rows gathered and multiplied, for every
 atom of every system and variant at once."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 
+from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
 from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
 from efp_tables.stages.storage import STORAGE, dump_parameters, stored_with_dumps
-from efp_tables.stages.timeline import VALUE, keyed, parameters
+from efp_tables.stages.timeline import VALUE, join, keyed, kept, parameters
+from efp_tables.tables.schema import EDGE_COMPONENT_KINDS
 
-# An atom's key, as efootprint's attribution atoms (and shared/reference/*.attribution.parquet) spell it.
-CELL_COLUMNS = ["usage_pattern_id", "journey_id", "job_id", "step_id"]
-EDGE_CELL_COLUMNS = ["rsn_id", "ef_id", "recn_id", "redn_id"]  # edge cells: null for web sources
+# An atom's key, as efootprint's attribution atoms (and shared/reference/*.attribution.parquet) spell it; a cell
+# column the atom has no object for is null (web cells have no edge cells, devices no job).
+WEB_CELL_COLUMNS = ["usage_pattern_id", "journey_id", "job_id", "step_id"]
+EDGE_CELL_COLUMNS = ["rsn_id", "ef_id", "recn_id", "redn_id"]
+CELL_COLUMNS = [*WEB_CELL_COLUMNS, *EDGE_CELL_COLUMNS]
+JOB_CELL_COLUMNS = [*WEB_CELL_COLUMNS, "rsn_id", "ef_id"]  # the cells of a job's invocations
 ATOM_KEYS = ["system_id", "source_id", "source_class", "stream", "phase", *CELL_COLUMNS]
 MANUFACTURING, USE = "Manufacturing", "Use"
 
@@ -45,7 +62,13 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                 storage_jobs: pl.LazyFrame, storages: pl.LazyFrame,
                 job_hourly_data_transferred_per_coordinate: Hourly, usage_pattern_network_intensity: pl.LazyFrame,
                 step_hourly_avg_occurrences_per_usage_coordinate: Hourly,
-                device_intensities_per_usage_pattern: pl.LazyFrame) -> Hourly:
+                device_intensities_per_usage_pattern: pl.LazyFrame, edge_containment_paths: pl.LazyFrame,
+                edge_component_need_hourly: Hourly, edge_component_hourly: Hourly,
+                edge_component_parameters: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
+                edge_deployments_in_parallel: Hourly, edge_device_units: pl.LazyFrame,
+                edge_devices: pl.LazyFrame, edge_server_needs: pl.LazyFrame,
+                system_edge_devices: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
+                countries: pl.LazyFrame) -> Hourly:
     """The atoms of every impact source (kg per hour, block VALUE), keyed by ATOM_KEYS (and the sweep
     dimensions). The atoms of a source and phase add up to its footprint in that phase, all atoms of a system to
     its total_footprint, hour by hour.
@@ -55,18 +78,46 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
     share of the binding demand, w[J] = d[J] (or the flat tier weight, on-premise), h the cell's hourly share of
     the job's invocations in progress, c = h (or its period share, on-premise);
     storage: retention = F_retention * cum[cell] / N, baseline = F_baseline * occ[cell] / occ[storage jobs]
-    (period sums); network = data[cell] * kg_per_mb[up]; device = inside[up, j, s] * kg_per_busy_hour[d, up]."""
-    cells = _cells(job_hourly_avg_occurrences_per_coordinate, job_hourly_avg_occurrences_across_usage_patterns)
+    (period sums); network = data[cell] * kg_per_mb[up]; device = inside[up, j, s] * kg_per_busy_hour[d, up];
+    edge cell of a server need: its (pattern, server need) coordinate x slot[path];
+    edge device (see `_edge_device_atoms`): per component need and path, value[need, up] x slot[path]."""
+    cells = _cells(_edge_slots(job_hourly_avg_occurrences_per_coordinate, edge_containment_paths),
+                   job_hourly_avg_occurrences_across_usage_patterns)
     parts = [*_server_atoms(server_footprints, server_instances, server_hourly_needs, server_job_hourly_needs,
                             service_total_job_volumes, server_capacity, server_hardware, services, job_parameters,
                             cells),
              *_storage_atoms(storage_footprints, storage_jobs, storages, cells,
                              job_hourly_data_stored_across_usage_patterns),
-             _network_atoms(job_hourly_data_transferred_per_coordinate, usage_pattern_network_intensity),
-             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern)]
+             _network_atoms(_edge_slots(job_hourly_data_transferred_per_coordinate, edge_containment_paths),
+                            usage_pattern_network_intensity),
+             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern),
+             *_edge_device_atoms(edge_containment_paths, edge_component_need_hourly, edge_component_hourly,
+                                 edge_component_parameters, edge_component_inputs, edge_deployments_in_parallel,
+                                 edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
+                                 edge_usage_patterns, countries)]
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
     atoms = stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
+
+
+def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hourly:
+    """A job's series per coordinate (web: journey and step; edge: journey null and the recurrent server need in
+    `step_id`, see stages.edge) with each edge coordinate split over the server need's containment paths: the
+    path's journey and edge function (`ef_id`), the server need as `rsn_id` (step null), the value times the
+    path's share of the need's occurrences in the pattern. Web coordinates keep their row (edge cells null)."""
+    slots = containment_paths.filter(pl.col("need_kind") == "server").select(
+        *keyed(containment_paths, ["system_id", "usage_pattern_id"]), pl.col("need_id").alias("rsn_id"),
+        pl.col("edge_journey_id").alias("_path_journey"), pl.col("edge_function_id").alias("ef_id"),
+        pl.col("slot_share").alias("_slot"))
+    edge = pl.col("journey_id").is_null()
+    keys = per_coordinate.keys.with_columns(pl.when(edge).then(pl.col("step_id")).alias("rsn_id"),
+                                            pl.when(~edge).then(pl.col("step_id")).alias("step_id"))
+    split = Hourly(keys, per_coordinate.blocks, per_coordinate.start).joined(
+        slots, ["system_id", "usage_pattern_id", "rsn_id"], how="left")
+    split = replace(split, keys=split.keys.with_columns(pl.coalesce("journey_id", "_path_journey").alias("journey_id"),
+                                                        pl.col("_slot").fill_null(1.0)))
+    return split.holding(**{VALUE: split[VALUE] * split.parameter("_slot")}).keyed_by(
+        [*JOB, "usage_pattern_id", "journey_id", "step_id", "rsn_id", "ef_id"])
 
 
 def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", carry: tuple[str, ...] = (),
@@ -239,15 +290,15 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
         .then(pl.col("job_occurrences") / pl.col("cell_occurrences").sum().over(storage) * pl.col("flat_share"))
         .otherwise(pl.col("flat_share") / pl.col("job_id").n_unique().over(storage)))
     shares = rates.holding(cumulative=cumulative.astype(np.float64)).keyed_by(
-        [*STORAGE, *CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
+        [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
     retention = _beside(shares, storage_footprints, STORAGE, footprint="storage_retention_manufacturing_footprint",
                         written="job_written_cumulative_storage_need")
     baseline = _beside(shares, storage_footprints, STORAGE, footprint="storage_baseline_manufacturing_footprint")
     return [_labelled(retention.holding(**{VALUE: retention["footprint"] * _ratio(
                 retention["cumulative"], retention["written"].astype(np.float64))}).keyed_by(
-                [*STORAGE, *CELL_COLUMNS]), "storage_id", "Storage", "retention", MANUFACTURING),
+                [*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "retention", MANUFACTURING),
             _labelled(baseline.holding(**{VALUE: baseline["footprint"] * baseline.parameter("baseline_share")})
-                      .keyed_by([*STORAGE, *CELL_COLUMNS]), "storage_id", "Storage", "baseline", MANUFACTURING)]
+                      .keyed_by([*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "baseline", MANUFACTURING)]
 
 
 def _network_atoms(data_transferred: Hourly, network_intensity: pl.LazyFrame) -> Hourly:
@@ -263,3 +314,130 @@ def _device_atoms(inside_steps: Hourly, device_intensities: pl.LazyFrame) -> lis
     return [_labelled(busy.holding(**{VALUE: busy[VALUE] * busy.parameter(intensity)}), "device_id", "Device",
                       "single", phase)
             for phase, intensity in ((USE, "use_kg_per_busy_hour"), (MANUFACTURING, "manufacturing_kg_per_busy_hour"))]
+
+
+
+def _edge_device_atoms(containment_paths: pl.LazyFrame, component_need_hourly: Hourly, component_hourly: Hourly,
+                       component_parameters: pl.LazyFrame, component_inputs: pl.LazyFrame, deployments: Hourly,
+                       device_units: pl.LazyFrame, edge_devices: pl.LazyFrame, server_needs: pl.LazyFrame,
+                       system_edge_devices: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
+                       countries: pl.LazyFrame) -> list[Hourly]:
+    """The atoms of a system's own edge devices (efootprint's attribution sources: a device reached only through
+    a recurrent server need is neither in the system's total nor attributed), per phase and containment path of
+    each component need, and in the manufacturing phase per path of the device's recurrent server needs in
+    patterns where some component is unused.
+
+    Calculation, per component need n of component c of device D in pattern up (then x the path's slot share):
+    share[n] = demand[n] / sum of the demand of c's needs (1 / their number where that is 0), demand = the
+    unitary need (a storage need's: its cumulative held volume);
+    manufacturing = units x deployments x (cfm[c] / lifespan[c] + structure_cfm / lifespan / nb components)
+    x share[n] + pool[D, up];
+    pool[D, up] = units x deployments x (structure_cfm / lifespan x unused / nb components (1 without components)
+    + sum over unused components of cfm / lifespan) / (D's component needs at up + D's server needs at up),
+    where some component of D has no need at up (0 elsewhere); a server need's path carries pool x slot;
+    use = floor / nb of c's needs + (units x use[c] - floor) x share[n], floor = units x deployments x power at
+    zero need x CI(up), power at zero need = idle + (power - idle) x base / capacity (a workload: idle); 0 for
+    a storage need."""
+    device = ["system_id", "edge_device_id"]
+    own = system_edge_devices.select(*keyed(system_edge_devices, device))
+    needs = component_need_hourly.joined(own, device)
+    is_storage = (needs.keys["component_class"] == "EdgeStorage").to_numpy()[:, None]
+    needs = needs.holding(demand=np.where(is_storage, needs["cumulative"], needs["need"]))
+    needs = _beside(needs, needs.only("demand").summed([*COMPONENT, "edge_device_id"]),
+                    [*COMPONENT, "edge_device_id"], total_demand="demand")
+    needs = _beside(needs, component_hourly, [*COMPONENT, "edge_device_id"], component_use="use_footprint")
+    needs = _beside(needs, deployments, PATTERN, deployments=VALUE)
+    needs = replace(needs, keys=needs.keys.with_columns(
+        pl.len().over(keyed(needs.keys.lazy(), [*COMPONENT, "edge_device_id"])).alias("_needs_of_component")))
+
+    kind = pl.col("component_class").replace_strict(EDGE_COMPONENT_KINDS)
+    base_load = (pl.when(kind == "compute").then(pl.col("base_compute_consumption") / pl.col("compute"))
+                 .when(kind == "ram").then(pl.col("base_ram_consumption") / pl.col("ram")).otherwise(0.0))
+    components = kept(component_parameters, "component_id", "carbon_footprint_manufacturing", "lifespan",
+                      (pl.col("idle_power") + (pl.col("power") - pl.col("idle_power")) * base_load.fill_nan(0.0))
+                      .alias("power_at_zero_need"))
+    components = join(components, kept(component_inputs, "component_id", "edge_device_id"),
+                      ["system_id", "component_id"]).with_columns(
+        per_hour=pl.col("carbon_footprint_manufacturing") / pl.col("lifespan"))
+    devices = _chassis(edge_devices, components, device_units)
+    pool = _unused_pool(needs, components, devices, containment_paths, server_needs, own)
+    intensity = join(parameters(edge_usage_patterns, PATTERN, "country_id"),
+                     parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
+                     ["system_id", "country_id"])
+    needs = (needs.joined(parameters(components, ["system_id", "component_id"], "per_hour", "power_at_zero_need"),
+                          ["system_id", "component_id"])
+             .joined(parameters(devices, device, "units", "structure_per_component", "device_class"), device)
+             .joined(pool, DEVICE, how="left").joined(intensity, PATTERN))
+    is_storage = (needs.keys["component_class"] == "EdgeStorage").to_numpy()[:, None]
+    count = needs.parameter("_needs_of_component")
+    share = np.where(needs["total_demand"] != 0, _ratio(needs["demand"], needs["total_demand"]), 1.0 / count)
+    deployed = needs["deployments"] * needs.parameter("units")
+    manufacturing = (deployed * (needs.parameter("per_hour") + np.nan_to_num(needs.parameter("structure_per_component")))
+                     * share + deployed * np.nan_to_num(needs.parameter("pool_per_carrier")))
+    floor = deployed * needs.parameter("power_at_zero_need") * needs.parameter("average_carbon_intensity")
+    use = np.where(is_storage, 0.0, floor / count + (needs.parameter("units") * needs["component_use"] - floor) * share)
+    per_path = containment_paths.filter(pl.col("need_kind") == "component").select(
+        *keyed(containment_paths, ["system_id", "usage_pattern_id"]), pl.col("need_id").alias("component_need_id"),
+        pl.col("edge_journey_id").alias("journey_id"), pl.col("edge_function_id").alias("ef_id"),
+        pl.col("device_need_id").alias("redn_id"), pl.col("slot_share").alias("_slot"))
+    values = needs.holding(manufacturing=manufacturing, use=use).joined(per_path, COMPONENT_NEED)
+    slot = values.parameter("_slot")
+    values = replace(values, keys=values.keys.with_columns(pl.col("component_need_id").alias("recn_id")))
+    parts = [_labelled(values.holding(**{VALUE: values[phase.lower()] * slot}), "edge_device_id",
+                       pl.col("device_class"), "single", phase) for phase in (MANUFACTURING, USE)]
+
+    carriers = containment_paths.filter(pl.col("need_kind") == "server").select(
+        *keyed(containment_paths, ["system_id", "usage_pattern_id"]), pl.col("need_id").alias("server_need_id"),
+        pl.col("edge_journey_id").alias("journey_id"), pl.col("edge_function_id").alias("ef_id"),
+        pl.col("slot_share").alias("_slot"))
+    carriers = join(join(carriers, kept(server_needs, "server_need_id", "edge_device_id"),
+                         ["system_id", "server_need_id"]), pool, DEVICE)
+    carried = deployments.joined(carriers, PATTERN).joined(parameters(devices, device, "units", "device_class"), device)
+    carried = replace(carried, keys=carried.keys.with_columns(pl.col("server_need_id").alias("rsn_id")))
+    if carried.height:
+        parts.append(_labelled(carried.holding(**{VALUE: carried[VALUE] * carried.parameter("units")
+                                                  * carried.parameter("pool_per_carrier") * carried.parameter("_slot")}),
+                               "edge_device_id", pl.col("device_class"), "single", MANUFACTURING))
+    return parts
+
+
+def _chassis(edge_devices: pl.LazyFrame, components: pl.LazyFrame, device_units: pl.LazyFrame) -> pl.LazyFrame:
+    """Per edge device: its class, units, number of components, and its structure's manufacturing per hour of
+    one deployed unit (`structure_per_hour`) and that split equally over its components
+    (`structure_per_component`, null without components)."""
+    device = ["system_id", "edge_device_id"]
+    counted = components.group_by(keyed(components, device)).agg(pl.len().alias("nb_components"))
+    devices = join(join(kept(edge_devices, "edge_device_id", "device_class", (
+        pl.col("structure_carbon_footprint_manufacturing") / pl.col("lifespan")).alias("structure_per_hour")),
+        counted, device, how="left"), kept(device_units, pl.col("object_id").alias("edge_device_id"), "units"), device)
+    return devices.with_columns(pl.col("nb_components").fill_null(0)).with_columns(
+        structure_per_component=pl.col("structure_per_hour") / pl.col("nb_components").cast(pl.Float64))
+
+
+def _unused_pool(needs: Hourly, components: pl.LazyFrame, devices: pl.LazyFrame, containment_paths: pl.LazyFrame,
+                 server_needs: pl.LazyFrame, own: pl.LazyFrame) -> pl.LazyFrame:
+    """Per (edge device, pattern) where some component of the device has no need (or the device has no
+    component): `pool_per_carrier`, the kg per hour of one deployed unit that each carrier there bears (the
+    unused components' manufacturing and their equal chassis shares, split equally over the device's component
+    needs and recurrent server needs in the pattern)."""
+    used = needs.keys.lazy().select(*keyed(needs.keys.lazy(), [*DEVICE, "component_id"])).unique()
+    need_carriers = needs.keys.lazy().group_by(keyed(needs.keys.lazy(), DEVICE)).agg(pl.len().alias("_needs"))
+    server_carriers = join(join(containment_paths.filter(pl.col("need_kind") == "server").select(
+        *keyed(containment_paths, ["system_id", "usage_pattern_id"]), pl.col("need_id").alias("server_need_id")),
+        kept(server_needs, "server_need_id", "edge_device_id"), ["system_id", "server_need_id"]), own,
+        ["system_id", "edge_device_id"])
+    server_carriers = server_carriers.group_by(keyed(server_carriers, DEVICE)).agg(
+        pl.col("server_need_id").n_unique().alias("_server_needs"))
+    patterns = join(need_carriers, server_carriers, DEVICE, how="full", coalesce=True)
+    unused = join(join(patterns.select(*keyed(patterns, DEVICE)), components, ["system_id", "edge_device_id"]),
+                  used, [*DEVICE, "component_id"], how="anti")
+    unused = unused.group_by(keyed(unused, DEVICE)).agg(pl.len().alias("_unused"), pl.col("per_hour").sum()
+                                                         .alias("_unused_per_hour"))
+    pooled = join(join(patterns, unused, DEVICE, how="left"),
+                  kept(devices, "edge_device_id", "nb_components", "structure_per_hour"), ["system_id", "edge_device_id"])
+    fraction = pl.when(pl.col("nb_components") > 0).then(pl.col("_unused").fill_null(0) / pl.col("nb_components"))\
+        .otherwise(1.0)
+    carriers = pl.col("_needs").fill_null(0) + pl.col("_server_needs").fill_null(0)
+    return pooled.filter((pl.col("_unused").fill_null(0) > 0) | (pl.col("nb_components") == 0)).select(
+        *keyed(pooled, DEVICE), ((pl.col("structure_per_hour") * fraction + pl.col("_unused_per_hour").fill_null(0.0))
+                                 / carriers).alias("pool_per_carrier"))

@@ -15,7 +15,7 @@ from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
-from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, parameters
+from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, kept, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -148,14 +148,17 @@ def edge_component_inputs(edge_components: pl.LazyFrame, edge_devices: pl.LazyFr
     ).select(pl.exclude("^_device_.*$"))
 
 
-def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions: pl.LazyFrame,
-                    function_device_needs: pl.LazyFrame, device_need_component_needs: pl.LazyFrame,
-                    function_server_needs: pl.LazyFrame) -> pl.LazyFrame:
-    """How many times each component need and server need occurs in each edge pattern (`occurrences`), along
-    every (journey, function, device need) path: a function listed twice, or in two journeys of the pattern,
-    counts twice (efootprint's containment inventory).
+def edge_containment_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions: pl.LazyFrame,
+                           function_device_needs: pl.LazyFrame, device_need_component_needs: pl.LazyFrame,
+                           function_server_needs: pl.LazyFrame) -> pl.LazyFrame:
+    """Every containment path of an edge pattern (efootprint's containment inventory): (journey, function,
+    device need, component need) for a component need, (journey, function, server need) for a server need
+    (`device_need_id` null), with how many times the path occurs (`occurrences`: a function listed twice, or a
+    need listed twice in its parent, counts twice) and its share of its need's occurrences in the pattern
+    (`slot_share`: how the need's footprint there splits over its paths).
 
-    Calculation: occurrences[need, up] = sum over paths of the product of the list counts."""
+    Calculation: occurrences = product of the list counts along the path; slot_share = occurrences / sum over
+    the need's paths in the pattern."""
     functions = join(pattern_edge_journeys.select("system_id", "usage_pattern_id", "edge_journey_id"),
                      journey_edge_functions.select("system_id", "edge_journey_id", "edge_function_id",
                                                    pl.col("count").alias("_f")), ["system_id", "edge_journey_id"])
@@ -167,11 +170,24 @@ def edge_need_paths(pattern_edge_journeys: pl.LazyFrame, journey_edge_functions:
     server = join(functions, function_server_needs.select(
         "system_id", "edge_function_id", pl.col("server_need_id").alias("need_id"), pl.col("count").alias("_c")),
         ["system_id", "edge_function_id"])
-    return pl.concat([
-        component.select("system_id", "usage_pattern_id", "need_id", pl.lit("component").alias("need_kind"),
+    path = ["system_id", "usage_pattern_id", "edge_journey_id", "edge_function_id", "device_need_id", "need_id",
+            "need_kind"]
+    paths = pl.concat([
+        component.select(*path[:-1], pl.lit("component").alias("need_kind"),
                          (pl.col("_f") * pl.col("_d") * pl.col("_c")).alias("occurrences")),
-        server.select("system_id", "usage_pattern_id", "need_id", pl.lit("server").alias("need_kind"),
-                      (pl.col("_f") * pl.col("_c")).alias("occurrences"))]).group_by(
+        server.select(*path[:4], pl.lit(None, dtype=pl.String).alias("device_need_id"), "need_id",
+                      pl.lit("server").alias("need_kind"), (pl.col("_f") * pl.col("_c")).alias("occurrences"))],
+        how="vertical_relaxed").group_by(path, maintain_order=True).agg(pl.col("occurrences").sum())
+    return paths.with_columns(slot_share=pl.col("occurrences") / pl.col("occurrences").sum().over(
+        "system_id", "usage_pattern_id", "need_id", "need_kind"))
+
+
+def edge_need_paths(edge_containment_paths: pl.LazyFrame) -> pl.LazyFrame:
+    """How many times each component need and server need occurs in each edge pattern (`occurrences`), along
+    every (journey, function, device need) path.
+
+    Calculation: occurrences[need, up] = sum over its containment paths of their occurrences."""
+    return edge_containment_paths.group_by(
         "system_id", "usage_pattern_id", "need_id", "need_kind", maintain_order=True).agg(pl.col("occurrences").sum())
 
 
@@ -188,12 +204,6 @@ def system_edge_devices(pattern_edge_journeys: pl.LazyFrame, journey_edge_functi
     return (join(needs, edge_device_needs.select("system_id", "device_need_id", "edge_device_id"),
                  ["system_id", "device_need_id"])
             .select("system_id", "edge_device_id").unique(maintain_order=True))
-
-
-def _keep(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
-    """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
-    repeat rows, one per variant, without saying which)."""
-    return table.select(*keyed(table, ["system_id"]), *columns)
 
 
 def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: np.ndarray) -> np.ndarray:
@@ -234,7 +244,7 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     Calculation: need = week laid on the span (see _weekly_on_span) x occurrences[need, up]; storage needs are 0
     before the first Monday 00:00 and cumulate from the span's start."""
     needs = join(edge_component_needs.select("system_id", "component_need_id", "need_class", "component_id"),
-                 _keep(edge_component_inputs, "component_id", "component_class", "edge_device_id"),
+                 kept(edge_component_inputs, "component_id", "component_class", "edge_device_id"),
                  ["system_id", "component_id"])
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
@@ -370,7 +380,7 @@ def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl
     component = join(edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id")),
         join(edge_component_needs.select("system_id", "component_need_id", "component_id"),
-             _keep(edge_component_inputs, "component_id", "edge_device_id"), ["system_id", "component_id"]),
+             kept(edge_component_inputs, "component_id", "edge_device_id"), ["system_id", "component_id"]),
         ["system_id", "component_need_id"])
     server = join(edge_need_paths.filter(pl.col("need_kind") == "server").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id")),
@@ -396,7 +406,7 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     devices = join(join(parameters(edge_devices, ["system_id", "edge_device_id"], "lifespan",
                                    "structure_carbon_footprint_manufacturing"),
                         per_component, ["system_id", "edge_device_id"], how="left"),
-                   _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
+                   kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
                    ["system_id", "edge_device_id"])
     series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
         devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
@@ -444,9 +454,9 @@ def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourl
     cfm = pl.when(pl.col("component_class") == "EdgeStorage").then(
         pl.col("carbon_footprint_manufacturing_per_storage_capacity") * pl.col("storage_capacity_per_unit")
     ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit")) * pl.col("nb_of_units")
-    components = _keep(edge_component_inputs, "edge_device_id", "component_id",
+    components = kept(edge_component_inputs, "edge_device_id", "component_id",
                                         (cfm / pl.col("lifespan")).alias("_per_hour"))
-    units = _keep(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
+    units = kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
     per_pattern = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
         join(components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"])
     own = per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("units")

@@ -26,6 +26,12 @@ def keyed(frame: pl.LazyFrame, keys: list[str]) -> list[str]:
     return [*keys, *dimensions(frame)]
 
 
+def kept(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
+    """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
+    repeat rows, one per variant, without saying which)."""
+    return table.select(*keyed(table, ["system_id"]), *columns)
+
+
 def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inner", **options) -> pl.LazyFrame:
     """A join on `on` and on the sweep dimensions both sides have (the others broadcast).
 
