@@ -2,6 +2,7 @@
 import json
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tools"))
@@ -39,3 +40,31 @@ class LiveModel:
 
     def total_kg(self) -> float:
         return float(self.system.total_footprint.sum().to("kg").magnitude)
+
+    def atoms(self):
+        """efootprint's attribution atoms of the system, in the long format of shared/reference/*.attribution.parquet
+        (one row per atom and hour; an empty atom has one row, null hour and 0 kg)."""
+        import numpy as np
+        import polars as pl
+        from efootprint.constants.units import u
+        from efootprint.core.attribution import atoms
+        from efootprint.core.lifecycle_phases import LifeCyclePhases
+        frames = []
+        for phase in LifeCyclePhases:
+            for atom in atoms(self.system, phase):
+                source = atom.source
+                key = {"source_id": source.id, "source_class": source.efootprint_class.__name__,
+                       "stream": atom.stream, "phase": phase.value, "usage_pattern_id": atom.up.id,
+                       "journey_id": atom.journey.id,
+                       **{f"{cell}_id": getattr(getattr(atom, cell), "id", None)
+                          for cell in ("job", "step", "rsn", "ef", "recn", "redn")}}
+                if hasattr(atom.value, "start_date"):
+                    values = np.asarray(atom.value.value.to(u.kg).magnitude, dtype=np.float64)
+                    start = atom.value.start_date.replace(tzinfo=None)
+                    hours = pl.datetime_range(start, start + timedelta(hours=len(values) - 1), "1h", eager=True)
+                else:
+                    values, hours = np.zeros(1), pl.Series([None], dtype=pl.Datetime("us"))
+                frames.append(pl.DataFrame({**{k: [v] * len(values) for k, v in key.items()},
+                                            "hour": hours.cast(pl.Datetime("us")), "value_kg": values},
+                                           schema_overrides={k: pl.String for k in key}))
+        return pl.concat(frames)
