@@ -16,10 +16,12 @@ from efp_tables.io.attribution_table import atom_rows, objects_frame
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.outputs.sankey import atom_totals, fold, selected
 
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet"]
 # (levels shown, source classes excluded, phase)
 CASES = [(None, [], "manufacturing"), (None, [], "use"), (["usage_pattern", "job", "source"], [], "use"),
-         (["country", "step", "source"], ["Device"], "manufacturing"), (None, ["ServerBase", "Network"], "use")]
+         (["country", "step", "source"], ["Device"], "manufacturing"), (None, ["ServerBase", "Network"], "use"),
+         (["journey", "edge_function", "component_need", "source"], ["EdgeAppliance"], "manufacturing"),
+         (["usage_pattern", "server_need", "device_need", "source"], ["EdgeDevice"], "use")]
 
 
 @cache
@@ -38,9 +40,11 @@ def efootprint_fold(scenario, levels, exclude, phase):
     import efootprint.all_classes_in_order as classes
     from efootprint.core.attribution import node_totals_and_links_by_phase_in_kg
     from efootprint.core.lifecycle_phases import LifeCyclePhases
-    by_level = {"country": [classes.Country], "usage_pattern": [classes.UsagePattern],
-                "journey": [classes.UsageJourney], "step": [classes.UsageJourneyStep], "job": [classes.JobBase],
-                "source": list(classes.SANKEY_COLUMNS[-1])}
+    by_level = {"country": [classes.Country], "usage_pattern": [classes.UsagePattern, classes.EdgeUsagePattern],
+                "journey": [classes.UsageJourney, classes.EdgeUsageJourney], "step": [classes.UsageJourneyStep],
+                "edge_function": [classes.EdgeFunction], "device_need": [classes.RecurrentEdgeDeviceNeed],
+                "server_need": [classes.RecurrentServerNeed], "component_need": [classes.RecurrentEdgeComponentNeed],
+                "job": [classes.JobBase], "source": list(classes.SANKEY_COLUMNS[-1])}
     shown = [level for level in by_level if levels is None or level in levels]
     visible = tuple(cls for level in shown for cls in by_level[level])
     named = classes.ALL_EFOOTPRINT_CLASSES_DICT
@@ -123,3 +127,18 @@ def test_api_sankey_and_report(tmp_path):
     assert "Who causes what" in (tmp_path / "report.html").read_text()
     with pytest.raises(ModelError, match="phases among"):
         system.sankey(phases=["recycling"])
+
+
+def test_edge_sankey_draws_edge_levels_in_efootprint_columns():
+    from efp_tables.outputs.sankey import results_sankey
+    spec = results_sankey(compute(read_model(REFERENCE / "edge_fleet.json")), phases=["manufacturing"]).to_dict()
+    rows = [row for dataset in spec["datasets"].values() for row in dataset]
+    headers = {row["text"] for row in rows if "text" in row}
+    # a model without web usage has no step: its column shows edge functions; jobs (called by a server need) and
+    # component needs share one, as in efootprint's Sankey
+    assert headers == {"country", "usage pattern", "journey", "edge function", "device need / server need",
+                       "component need / job", "source"}
+    kg = {row["name"]: row["kg"] for row in rows if row.get("level") == "edge_function"}
+    theirs = efootprint_fold("edge_fleet", None, [], "manufacturing")[0]
+    assert kg["Store back-office"] == pytest.approx(theirs[("edge_function", "Store-back-office")], rel=1e-6)
+    assert kg["Store back-office"] > 0

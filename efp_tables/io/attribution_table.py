@@ -7,7 +7,7 @@ attribution_parity.py compares it directly) plus `system_id`:
 one row per atom and hour where the atom is not 0 (an atom that is 0 throughout keeps one row at its first hour,
 so that every atom is listed). It is also the fact table of a star schema: every `*_id` joins, with
 `system_id`, to `objects.parquet` (system_id, object_id, object_table, object_class, object_name, and
-country_id for usage patterns). `hour` is a
+country_id for usage patterns, web or edge). `hour` is a
 UTC timestamp (Arrow timestamp[us, tz=UTC]); `value_kg` carries its unit ("kilogram") in its Arrow field
 metadata. Key columns are dictionary-encoded: a few distinct values repeated over every hour."""
 from __future__ import annotations
@@ -64,9 +64,9 @@ def atoms_table(results) -> pa.Table:
 def objects_frame(results) -> pl.DataFrame:
     """The rows of objects.parquet: the table, class and name of every object (and system) the atoms' ids point
     to, and for a usage pattern its country (`country_id`: the chain of an atom ends at it)."""
-    countries = results.model.table("usage_patterns").select(
-        "system_id", pl.lit("usage_patterns").alias("object_table"), pl.col("usage_pattern_id").alias("object_id"),
-        "country_id")
+    countries = pl.concat([results.model.table(table).select(
+        "system_id", pl.lit(table).alias("object_table"), pl.col("usage_pattern_id").alias("object_id"), "country_id")
+        for table in ("usage_patterns", "edge_usage_patterns")])
     return (objects(results.model).collect().join(countries, on=["system_id", "object_table", "object_id"],
                                                    how="left").sort("system_id", "object_table", "object_id"))
 

@@ -1,8 +1,9 @@
 """Who causes what, as a Sankey diagram: the attribution atoms (attribution.parquet) folded as efootprint's
 `node_totals_and_links` folds them, drawn with altair.
 
-Each atom climbs a chain of nodes, from its source to the country of its usage pattern: source, job, step,
-journey, usage pattern, country (a device's atoms have no job). Visible levels are a subset of these; an atom
+Each atom climbs a chain of nodes, from its source to the country of its usage pattern: source, job, component
+need, server need, device need, edge function, step, journey, usage pattern, country (nodes it has no object for
+are skipped: a device's atoms have no job, web atoms no edge cells). Visible levels are a subset of these; an atom
 adds its kg to every visible node of its chain and to the link between each two consecutive visible nodes, so
 that at every node what comes in equals what goes out. Excluding a class of sources drops their atoms (totals
 shrink by exactly their footprint, nothing is rescaled).
@@ -18,15 +19,20 @@ import numpy as np
 import polars as pl
 
 from efp_tables.errors import ModelError
-from efp_tables.tables.schema import SERVER_CLASSES
+from efp_tables.tables.schema import EDGE_DEVICE_CLASSES, SERVER_CLASSES
 
 # The chain's levels, coarse to fine (left to right in the diagram): level -> atom column.
 LEVELS = {"country": "country_id", "usage_pattern": "usage_pattern_id", "journey": "journey_id",
-          "step": "step_id", "job": "job_id", "source": "source_id"}
+          "step": "step_id", "edge_function": "ef_id", "device_need": "redn_id", "server_need": "rsn_id",
+          "component_need": "recn_id", "job": "job_id", "source": "source_id"}
+# The diagram's column of each level: web and edge levels that no atom has both of share one, as in efootprint's
+# Sankey (a step or an edge function; a device need or a server need; a job or a component need).
+_COLUMN = {"country": 0, "usage_pattern": 1, "journey": 2, "step": 3, "edge_function": 3, "device_need": 4,
+           "server_need": 4, "component_need": 5, "job": 5, "source": 6}
 PHASES = {"manufacturing": "Manufacturing", "use": "Use"}
 # Source classes that --exclude takes; ServerBase is every server class (as efootprint's isinstance).
-SOURCE_CLASSES = {**{c: (c,) for c in (*SERVER_CLASSES, "Storage", "Network", "Device")},
-                  "ServerBase": SERVER_CLASSES}
+SOURCE_CLASSES = {**{c: (c,) for c in (*SERVER_CLASSES, "Storage", "Network", "Device", *EDGE_DEVICE_CLASSES)},
+                  "ServerBase": SERVER_CLASSES, "EdgeDevice": EDGE_DEVICE_CLASSES}
 _COLUMN_WIDTH, _NODE_WIDTH, _HEIGHT, _GAP = 170.0, 14.0, 480.0, 8.0
 _BAND_POINTS = 24
 
@@ -37,7 +43,8 @@ def atom_totals(atoms: pl.DataFrame, objects: pl.DataFrame) -> pl.DataFrame:
     keys = [c for c in atoms.columns if c not in ("hour", "value_kg")]
     totals = (atoms.lazy().with_columns(pl.col(keys).cast(pl.String)).group_by(keys)
               .agg(pl.col("value_kg").sum().alias("kg")))
-    countries = objects.lazy().filter(pl.col("object_table") == "usage_patterns").select(
+    patterns = pl.col("object_table").is_in(["usage_patterns", "edge_usage_patterns"])
+    countries = objects.lazy().filter(patterns).select(
         pl.col("system_id").cast(pl.String), pl.col("object_id").alias("usage_pattern_id"), "country_id")
     return totals.join(countries, on=["system_id", "usage_pattern_id"], how="left").collect()
 
@@ -104,7 +111,9 @@ def sankey_chart(atoms: pl.DataFrame, names: dict[str, str], levels: list[str] |
     nodes, links = fold(atoms, levels)
     if nodes.is_empty() or nodes["kg"].sum() <= 0:
         raise ModelError("sankey", "atoms", "no footprint", "atoms with a footprint (check --phase and --exclude)")
-    column_of = {level: at for at, level in enumerate(levels)}
+    levels = [level for level in levels if level in set(nodes["level"])]  # an edge level of a web model: none
+    columns = sorted({_COLUMN[level] for level in levels})
+    column_of = {level: columns.index(_COLUMN[level]) for level in levels}
     placed = _place_nodes(nodes, column_of)
     bands = _bands(placed, links)
     where = {(r["level"], r["id"]): r for r in placed.iter_rows(named=True)}
@@ -112,7 +121,7 @@ def sankey_chart(atoms: pl.DataFrame, names: dict[str, str], levels: list[str] |
                   "label_x": r["x"] + _NODE_WIDTH + 4, "label_y": (r["y"] + r["y2"]) / 2}
                  for r in where.values()]
     frame = pl.DataFrame(node_rows)
-    scale_x = alt.Scale(domain=[0, _COLUMN_WIDTH * (len(levels) - 1) + _NODE_WIDTH + 120], nice=False)
+    scale_x = alt.Scale(domain=[0, _COLUMN_WIDTH * (len(columns) - 1) + _NODE_WIDTH + 120], nice=False)
     scale_y = alt.Scale(domain=[_HEIGHT, -24], nice=False)  # y grows downwards; column headers above 0
 
     def x(field: str) -> alt.X:
@@ -130,13 +139,14 @@ def sankey_chart(atoms: pl.DataFrame, names: dict[str, str], levels: list[str] |
         x=x("x:Q"), y=y("y:Q"), y2="y2:Q", detail="band:N",
         color=alt.Color("source_level:N", sort=levels, legend=None),
         tooltip=[alt.Tooltip("link:N"), alt.Tooltip("kg:Q", format=",.1f")])
-    header = pl.DataFrame({"x": [column_of[level] * _COLUMN_WIDTH for level in levels],
-                           "y": [-12.0] * len(levels), "text": [level.replace("_", " ") for level in levels]})
+    header = pl.DataFrame({"x": [at * _COLUMN_WIDTH for at in range(len(columns))], "y": [-12.0] * len(columns),
+                           "text": [" / ".join(level.replace("_", " ") for level in levels if column_of[level] == at)
+                                    for at in range(len(columns))]})
     headers = alt.Chart(header).mark_text(align="left", fontWeight="bold").encode(
         x=x("x:Q"), y=y("y:Q"), text="text:N")
     total = nodes.filter(pl.col("level") == levels[0])["kg"].sum()
     return (alt.layer(ribbons, bars, labels, headers)
-            .properties(width=_COLUMN_WIDTH * len(levels) + 60, height=_HEIGHT + 30,
+            .properties(width=_COLUMN_WIDTH * len(columns) + 60, height=_HEIGHT + 30,
                         title=f"{title}: {total / 1000:,.2f} t CO2e")
             .configure_view(strokeWidth=0))
 

@@ -51,6 +51,8 @@ CELL_COLUMNS = [*WEB_CELL_COLUMNS, *EDGE_CELL_COLUMNS]
 JOB_CELL_COLUMNS = [*WEB_CELL_COLUMNS, "rsn_id", "ef_id"]  # the cells of a job's invocations
 ATOM_KEYS = ["system_id", "source_id", "source_class", "stream", "phase", *CELL_COLUMNS]
 MANUFACTURING, USE = "Manufacturing", "Use"
+# The footprint categories (system.CATEGORIES) whose sources the atoms split.
+ATTRIBUTED_CATEGORIES = ("Servers", "Storage", "Network", "Devices", "EdgeDevices")
 
 
 def attribution(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
