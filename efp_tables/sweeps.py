@@ -469,13 +469,15 @@ def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> p
 
 def attribution_columns(model: Model, levels: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Per level, {object id: column of its totals} (`usage_pattern_<id>_kg`, `journey_<id>_kg`): every usage
-    pattern and journey of the model, so that every chunk and structure has the same columns."""
+    pattern and journey of the model (web or edge), so that every chunk and structure has the same columns."""
     unknown = [level for level in levels if level not in ATTRIBUTION_LEVELS]
     if unknown:
         raise ModelError("sweep", "attribution", unknown, f"levels among {', '.join(ATTRIBUTION_LEVELS)}")
-    tables = {"usage_pattern": "usage_patterns", "journey": "usage_journeys"}
-    return {level: {object_id: f"{level}_{object_id}_kg" for object_id in
-                    model.table(tables[level])[ATTRIBUTION_LEVELS[level]].to_list()} for level in levels}
+    # web and edge objects alike: an edge journey's id is an atom's journey_id
+    tables = {"usage_pattern": (("usage_patterns", "usage_pattern_id"), ("edge_usage_patterns", "usage_pattern_id")),
+              "journey": (("usage_journeys", "journey_id"), ("edge_usage_journeys", "edge_journey_id"))}
+    return {level: {object_id: f"{level}_{object_id}_kg" for table, column in tables[level]
+                    for object_id in model.table(table)[column].to_list()} for level in levels}
 
 
 def variant_attribution(atoms: Hourly, variants: pl.DataFrame, model: Model,

@@ -81,3 +81,20 @@ def test_cli_flags(tmp_path, capsys):
     assert "--attribution as well" in capsys.readouterr().err
     with pytest.raises(ModelError, match="levels among"):
         sweep(read_model(model), json.loads(grid.read_text()), attribution=("step",))
+
+
+def test_edge_patterns_and_journeys_have_columns_equal_to_their_atoms():
+    edge = read_model(REFERENCE / "edge_fleet.json")
+    grid = {"Spain.average_carbon_intensity": ["217 g/kWh", "400 g/kWh"],
+            "HQ-inventory-API.average_carbon_intensity": ["100 g/kWh", "300 g/kWh"]}
+    swept = sweep(edge, grid, attribution=("usage_pattern", "journey"))
+    assert [c for c in swept.columns if c.endswith("_kg") and c.startswith(("usage_pattern_", "journey_"))] == [
+        "usage_pattern_Supermarkets-in-Spain_kg", "journey_Supermarket-operations_kg"]
+    total = swept["total_footprint_kg"].to_numpy()
+    assert np.allclose(swept["usage_pattern_Supermarkets-in-Spain_kg"].to_numpy(), total, rtol=1e-9)
+    assert np.allclose(swept["journey_Supermarket-operations_kg"].to_numpy(), total, rtol=1e-9)
+    for variant in (0, 3):
+        own = by(variant_model(edge, parse_grid(edge, grid), variant), "journey_id")
+        assert swept.row(variant, named=True)["journey_Supermarket-operations_kg"] == pytest.approx(
+            own["Supermarket-operations"], rel=1e-9)
+    assert total[3] > total[0]
