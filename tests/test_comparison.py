@@ -139,3 +139,19 @@ def test_models_that_share_no_object_are_refused(tmp_path, capsys):
                                          ("12345.6 kg", "12.3 t"), ("2500 TB_stored", "2,500 TB stored")])
 def test_values_display_as_efootprint_shows_them(text, shown):
     assert display_quantity(Quantity(text)) == shown
+
+
+def test_edge_models_compare_with_efootprint_totals(tmp_path):
+    from efootprint_live import LiveModel
+    b = json.loads((REFERENCE / "edge_fleet.json").read_text())
+    b["Country"]["Spain"]["average_carbon_intensity"]["value"] = 300.0  # g/kWh, was 146
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    assert main(["compare", str(REFERENCE / "edge_fleet.json"), str(tmp_path / "b.json"), "--out",
+                 str(tmp_path / "out")]) == 0
+    result = json.loads((tmp_path / "out" / "comparison.json").read_text())
+    assert result["total_a"] == pytest.approx(LiveModel(REFERENCE / "edge_fleet.json").total_kg(), rel=1e-6)
+    assert result["total_b"] == pytest.approx(LiveModel(tmp_path / "b.json").total_kg(), rel=1e-6)
+    edge = {row["phase"]: row for row in result["decomposition"] if row["category"] == "EdgeDevices"}
+    assert edge["manufacturing"]["absolute"] == 0.0
+    assert edge["use"]["relative"] == pytest.approx(300 / 146 - 1, rel=1e-6)
+    assert [row["attribute"] for row in result["input_diff"]["changed"]] == ["average_carbon_intensity"]
