@@ -300,6 +300,20 @@ EDGE_COMPONENTS = Table("edge_components", "component_id", (
     Field("base_storage_need", unit="terabyte_stored", nullable=True, ge=0),
 ), "EdgeComponent")  # the class of a row is its component_class
 
+# What the components an EdgeComputer or EdgeAppliance creates take from their device (component column -> device
+# column), and the values efootprint fixes for some component classes whatever their inputs say.
+EDGE_MIRRORED_INPUTS = {
+    "EdgeComputerCPUComponent": {"power_per_unit": "power", "idle_power_per_unit": "idle_power", "lifespan": "lifespan",
+                                 "compute_per_unit": "compute", "base_compute_consumption": "base_compute_consumption"},
+    "EdgeComputerRAMComponent": {"lifespan": "lifespan", "ram_per_unit": "ram",
+                                 "base_ram_consumption": "base_ram_consumption"},
+    "EdgeApplianceComponent": {"power_per_unit": "power", "idle_power_per_unit": "idle_power", "lifespan": "lifespan"},
+}
+EDGE_FIXED_INPUTS = {
+    "EdgeComputerRAMComponent": {"power_per_unit": 0.0, "idle_power_per_unit": 0.0},  # efootprint 27 gives none
+    "EdgeStorage": {"power_per_unit": 0.0, "idle_power_per_unit": 0.0, "carbon_footprint_manufacturing_per_unit": 0.0},
+}
+
 EDGE_DEVICE_NEED_CLASSES = ("RecurrentEdgeDeviceNeed", "RecurrentEdgeProcess", "RecurrentEdgeWorkload")
 EDGE_DEVICE_NEEDS = Table("edge_device_needs", "device_need_id", (
     Field("device_need_id", pl.String), _name(),
