@@ -41,7 +41,7 @@ from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.io.efootprint_json import read_model
 
 EXAMPLES = int(os.environ.get("EFP_FUZZ_EXAMPLES", "150"))
-SCENARIOS = ("quickstart", "quickstart_llm", "ecommerce", "ml_workflow")
+SCENARIOS = ("quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet")
 FILE = "mutant.json"
 SHORT_HOURS = 72
 NOT_OBJECTS = ("efootprint_version", "Sources")
@@ -53,8 +53,10 @@ def _load(name: str) -> dict:
 
 def _shortened(document: dict) -> dict:
     document = copy.deepcopy(document)
-    for pattern in document["UsagePattern"].values():
-        series = pattern["hourly_occurrences"]
+    series_of = [(p, "hourly_occurrences") for p in document.get("UsagePattern", {}).values()]
+    series_of += [(p, "hourly_deployment_starts") for p in document.get("EdgeUsagePattern", {}).values()]
+    for pattern, attribute in series_of:
+        series = pattern[attribute]
         if "compressed_values" in series:
             values = decode_compressed(series["compressed_values"], "reference")
             series["compressed_values"] = encode_compressed(values[:SHORT_HOURS])
@@ -524,8 +526,10 @@ ON_DOCUMENT = (replace_attribute, remove_attribute, mutate_quantity, mutate_quan
 @st.composite
 def mutants(draw) -> Mutant:
     scenario = draw(st.sampled_from(SCENARIOS))
-    kind = draw(st.integers(0, len(ON_DOCUMENT) + 1))
-    if kind >= len(ON_DOCUMENT):  # the hourly series: twice as likely as each other kind
+    # the hourly series of usage patterns: twice as likely as each other kind (edge_fleet's deployment starts
+    # are mutated as any other value)
+    kind = draw(st.integers(0, len(ON_DOCUMENT) + (1 if "UsagePattern" in FULL[scenario] else -1)))
+    if kind >= len(ON_DOCUMENT):
         mutant = draw(mutate_series(scenario))
     else:
         mutant = draw(ON_DOCUMENT[kind](copy.deepcopy(SHORT[scenario])))

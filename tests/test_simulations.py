@@ -29,14 +29,24 @@ def simulation():
     return simulate(read_model(REFERENCE / "quickstart.json"), CHANGES, FROM).drop("system_id")
 
 
-def test_simulation_equals_efootprint_models_spliced_at_the_date(simulation, tmp_path):
-    model = read_model(REFERENCE / "quickstart.json")
-    changed_json = write_model(changed_model(model, CHANGES), tmp_path / "changed.json")
+# Edge inputs: an appliance's power, a component's lifespan, the country of an edge usage pattern.
+EDGE_CHANGES = {"Self-checkout-kiosk.power": "200 W", "Gateway-SoC.lifespan": "8 year",
+                "Spain.average_carbon_intensity": "300 g/kWh"}
+
+
+@pytest.mark.parametrize("scenario, changes", [("quickstart", CHANGES), ("edge_fleet", EDGE_CHANGES)])
+def test_simulation_equals_efootprint_models_spliced_at_the_date(scenario, changes, tmp_path):
+    model = read_model(REFERENCE / f"{scenario}.json")
+    simulated = simulate(model, changes, FROM).drop("system_id")
+    changed_json = write_model(changed_model(model, changes), tmp_path / "changed.json")
     changed_ref = tmp_path / "changed.results.parquet"
     subprocess.run([sys.executable, "-c", _DUMP, str(SHARED / "tools"), str(changed_json), str(changed_ref)],
                    check=True, capture_output=True)
-    reference = splice(pl.read_parquet(REFERENCE / "quickstart.results.parquet"), pl.read_parquet(changed_ref), FROM)
-    assert _compare(simulation, reference)
+    baseline = pl.read_parquet(REFERENCE / f"{scenario}.results.parquet")
+    reference = splice(baseline, pl.read_parquet(changed_ref), FROM)
+    assert _compare(simulated, reference)
+    total = lambda frame: frame.filter(pl.col("attribute") == "total_footprint")["value"].sum()  # noqa: E731
+    assert abs(total(simulated) / total(baseline) - 1) > 0.01  # the changes weigh
 
 
 def test_before_the_date_is_the_baseline_and_from_it_the_changed_model(simulation):

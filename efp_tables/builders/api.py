@@ -13,9 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import ARCHETYPES_DIR, cloud_instances, countries as country_table
+from efp_tables.builders import weekly
 from efp_tables.builders.archetypes import web_application_needs
 from efp_tables.builders.calculated import calculated_attribute_names, calculated_values, shown
 from efp_tables.builders.live import Change, Simulation, TrackedList, described, unchanged
@@ -23,7 +25,7 @@ from efp_tables.builders.live import ModelingUpdate  # noqa: F401 (part of the A
 from efp_tables.builders.time_series import HourlySeries
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
-from efp_tables.tables.model import Model
+from efp_tables.tables.model import Model, bounds_text, bounds_violated
 from efp_tables.units import Quantity, to_canonical
 
 
@@ -44,6 +46,7 @@ class ModelObject:
     optional: ClassVar[tuple[str, ...]] = ()  # inputs that may be None (efootprint's "no value")
     texts: ClassVar[tuple[str, ...]] = ()
     links: ClassVar[dict[str, tuple[type, ...]]] = {}
+    weeks: ClassVar[tuple[str, ...]] = ()  # weekly profiles (168 hourly values from local Monday 00:00)
 
     def __init__(self, name: str, *, id: str | None = None, **inputs):
         if not isinstance(name, str) or not name:
@@ -57,13 +60,13 @@ class ModelObject:
         for attribute in sorted(allowed - set(inputs)):
             if attribute not in self.optional:
                 raise ModelError(self.label, attribute, None, "a value (or use from_defaults)")
-        for attribute in (*self.quantities, *self.texts, *self.links):
+        for attribute in (*self.quantities, *self.texts, *self.links, *self.weeks):
             self._set_input(attribute, inputs.get(attribute), check_choices=False, record=False)
         self._check_choices({})
 
     @classmethod
     def input_names(cls) -> set[str]:
-        return {*cls.quantities, *cls.texts, *cls.links}
+        return {*cls.quantities, *cls.texts, *cls.links, *cls.weeks}
 
     def __setattr__(self, attribute, value):
         if attribute in self.input_names():
@@ -83,9 +86,27 @@ class ModelObject:
 
     def _check_input(self, attribute: str, value) -> None:
         if attribute in self.quantities and value is not None:
-            to_canonical(value, self.quantities[attribute], obj=self.label, attribute=attribute)
+            number = to_canonical(value, self.quantities[attribute], obj=self.label, attribute=attribute)
+            field = next((f for f in self.table.fields if f.name == attribute and f.unit == self.quantities[attribute]),
+                         None)
+            if field is not None and bounds_violated(field, number):  # named here, as the user wrote it
+                raise ModelError(self.label, attribute, value, bounds_text(field))
         elif attribute in self.links and value is not None:
             self._check_link(attribute, value)
+        elif attribute in self.weeks and value is not None:
+            self.week(attribute, value)
+
+    def week_kind(self, attribute: str) -> str:
+        """The kind of a weekly input (compute, ram, storage, workload or occurrence), which sets its unit."""
+        raise NotImplementedError
+
+    def week(self, attribute: str, value=None):
+        """The 168 values of the weekly input `attribute` (or of `value` given for it), in its canonical unit."""
+        kind = self.week_kind(attribute)
+        unit = s.EDGE_NEED_UNITS.get(kind, kind)
+        value = self.__dict__.get(attribute) if value is None else value
+        return weekly.checked_week(weekly.week_from_input(value, unit, self.label, attribute), kind, self.label,
+                                   attribute)
 
     def _set_input(self, attribute: str, value, *, check_choices: bool = True, record: bool = True) -> None:
         self._check_input(attribute, value)
@@ -159,7 +180,7 @@ class ModelObject:
 
     @classmethod
     def from_defaults(cls, name: str, **overrides):
-        values = {k: v for k, v in cls.default_values().items() if k in {*cls.quantities, *cls.texts}}
+        values = {k: v for k, v in cls.default_values().items() if k in {*cls.quantities, *cls.texts, *cls.weeks}}
         return cls(name, **{**values, **overrides})
 
     @classmethod
@@ -202,7 +223,7 @@ class ModelObject:
     def _display_rows(self) -> list[tuple[str, str, str]]:
         """(section, attribute, value as text) for the reprs."""
         rows = [("inputs", attribute, described(getattr(self, attribute, None)))
-                for attribute in (*self.quantities, *self.texts, *self.links)]
+                for attribute in (*self.quantities, *self.texts, *self.links, *self.weeks)]
         for attribute, value in self.calculated_values().items():
             if isinstance(value, dict):  # per usage pattern, job, service or coordinate: a row per key
                 rows += [("calculated_attributes", f"{attribute}[{key}]", shown(v)) for key, v in value.items()]
@@ -555,6 +576,359 @@ class UsagePattern(ModelObject):
         return {**super().row(), "network_id": self.network.id, "country_id": self.country.id}
 
 
+# --- Edge computing: devices in shops, factories and farms that run their own workloads ----------------------
+def _edge_unit_columns() -> dict:
+    """Every quantity column of the component table, empty: a component class fills those it has."""
+    return dict.fromkeys(s.EDGE_COMPONENTS.units)
+
+
+class _EdgeComponent(ModelObject):
+    """A component of one edge device. Its device sets `edge_device_id` and `position` when the System builds
+    its tables (a component belongs to a single device)."""
+    table = s.EDGE_COMPONENTS
+
+    @property
+    def kind(self) -> str:
+        return s.EDGE_COMPONENT_KINDS[type(self).__name__]
+
+    def row(self) -> dict:
+        row = {**_edge_unit_columns(), **super().row(), "component_class": type(self).__name__}
+        row.update(s.EDGE_FIXED_INPUTS.get(type(self).__name__, {}))
+        return row
+
+
+_COMPONENT_INPUTS = ("carbon_footprint_manufacturing_per_unit", "power_per_unit", "lifespan", "idle_power_per_unit",
+                     "nb_of_units")
+
+
+class EdgeCPUComponent(_EdgeComponent):
+    quantities = _units(s.EDGE_COMPONENTS, *_COMPONENT_INPUTS, "compute_per_unit", "base_compute_consumption")
+
+
+class EdgeRAMComponent(_EdgeComponent):
+    quantities = _units(s.EDGE_COMPONENTS, *_COMPONENT_INPUTS, "ram_per_unit", "base_ram_consumption")
+
+
+class EdgeWorkloadComponent(_EdgeComponent):
+    quantities = _units(s.EDGE_COMPONENTS, *_COMPONENT_INPUTS)
+
+
+class EdgeStorage(_EdgeComponent):
+    """Flash or disk storage of an edge device; it draws no power and its manufacturing footprint is per
+    capacity (efootprint 27)."""
+    quantities = _units(s.EDGE_COMPONENTS, "storage_capacity_per_unit",
+                        "carbon_footprint_manufacturing_per_storage_capacity", "base_storage_need", "lifespan",
+                        "nb_of_units")
+
+    @classmethod
+    def ssd(cls, name: str | None = None, **overrides):
+        return cls.archetype("ssd", name, **overrides)
+
+    @classmethod
+    def hdd(cls, name: str | None = None, **overrides):
+        return cls.archetype("hdd", name, **overrides)
+
+
+class _BuiltComponent(_EdgeComponent):
+    """A component an EdgeComputer or EdgeAppliance creates: it mirrors its device's inputs (efootprint's
+    builder components), no manufacturing footprint of its own, one unit."""
+
+    def __init__(self, name: str, device: "EdgeDevice"):
+        super().__init__(name)
+        object.__setattr__(self, "device", device)
+
+    def row(self) -> dict:
+        row = super().row()
+        device = self.device.row()
+        row.update(carbon_footprint_manufacturing_per_unit=0.0, nb_of_units=1.0)
+        row.update({name: device[column] for name, column in s.EDGE_MIRRORED_INPUTS[type(self).__name__].items()})
+        row.update(s.EDGE_FIXED_INPUTS.get(type(self).__name__, {}))
+        return row
+
+
+class EdgeComputerCPUComponent(_BuiltComponent):
+    pass
+
+
+class EdgeComputerRAMComponent(_BuiltComponent):
+    pass
+
+
+class EdgeApplianceComponent(_BuiltComponent):
+    pass
+
+
+_COMPONENTS = (EdgeCPUComponent, EdgeRAMComponent, EdgeWorkloadComponent, EdgeStorage, EdgeComputerCPUComponent,
+               EdgeComputerRAMComponent, EdgeApplianceComponent)
+
+
+class EdgeDevice(ModelObject):
+    """A device made of components (EdgeCPUComponent, EdgeRAMComponent, EdgeStorage, EdgeWorkloadComponent)
+    and a structure (its chassis)."""
+    table = s.EDGE_DEVICES
+    quantities = _units(s.EDGE_DEVICES, "structure_carbon_footprint_manufacturing", "lifespan")
+    links = {"components": (EdgeCPUComponent, EdgeRAMComponent, EdgeWorkloadComponent, EdgeStorage)}
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        object.__setattr__(self, "_groups", [])  # the EdgeDeviceGroups that list this device
+        super().__init__(name, id=id, **inputs)
+
+    def edge_components(self) -> list[_EdgeComponent]:
+        return list(self.components)
+
+    def row(self) -> dict:
+        row = {**dict.fromkeys(s.EDGE_DEVICES.units), **super().row(), "device_class": type(self).__name__}
+        row.pop("carbon_footprint_manufacturing", None)
+        return row
+
+
+_DEVICE_INPUTS = ("carbon_footprint_manufacturing", "power", "lifespan", "idle_power")
+
+
+class EdgeAppliance(EdgeDevice):
+    """An appliance (a kiosk, a screen) whose use is a workload share of its time; efootprint's builder: it
+    creates its one component, `appliance_component`."""
+    quantities = _units(s.EDGE_DEVICES, *_DEVICE_INPUTS, carbon_footprint_manufacturing="kilogram")
+    links = {}
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **inputs)
+        object.__setattr__(self, "appliance_component", EdgeApplianceComponent(f"{name} appliance", self))
+
+    def edge_components(self) -> list[_EdgeComponent]:
+        return [self.appliance_component]
+
+    def row(self) -> dict:
+        return {**super().row(), "structure_carbon_footprint_manufacturing": to_canonical(
+            self.carbon_footprint_manufacturing, "kilogram", obj=self.label, attribute="carbon_footprint_manufacturing")}
+
+
+class EdgeComputer(EdgeAppliance):
+    """A computer with CPU, RAM and an EdgeStorage; efootprint's builder: it creates `cpu_component` and
+    `ram_component`, which mirror its inputs, and lists its `storage` after them."""
+    quantities = _units(s.EDGE_DEVICES, *_DEVICE_INPUTS, "ram", "compute", "base_ram_consumption",
+                        "base_compute_consumption", carbon_footprint_manufacturing="kilogram")
+    links = {"storage": (EdgeStorage,)}
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        EdgeDevice.__init__(self, name, id=id, **inputs)
+        object.__setattr__(self, "cpu_component", EdgeComputerCPUComponent(f"{name} CPU", self))
+        object.__setattr__(self, "ram_component", EdgeComputerRAMComponent(f"{name} RAM", self))
+
+    def edge_components(self) -> list[_EdgeComponent]:
+        return [self.cpu_component, self.ram_component, self.storage]
+
+
+_DEVICES = (EdgeDevice, EdgeComputer, EdgeAppliance)
+
+
+class EdgeDeviceGroup(ModelObject):
+    """Devices counted together (a checkout lane: one kiosk), nested in other groups (a supermarket: six lanes
+    and a back-office computer). A device can sit in several groups; a group never contains itself."""
+    table = s.EDGE_DEVICE_GROUPS
+    links = {"sub_group_counts": (), "edge_device_counts": _DEVICES}  # sub-groups: set below, the class is defined
+    optional = ("sub_group_counts", "edge_device_counts")
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        object.__setattr__(self, "_groups", [])  # the groups that list this one
+        super().__init__(name, id=id, **{"sub_group_counts": {}, "edge_device_counts": {}, **inputs})
+
+    def _set_input(self, attribute: str, value, **kwargs) -> None:
+        value = {} if value is None else value
+        old = self.__dict__.get(attribute) or {}
+        super()._set_input(attribute, value, **kwargs)
+        for child in old:  # group membership is what a System follows from its devices up to the groups
+            if self in child._groups:
+                child._groups.remove(self)
+        for child, _ in _weights(self, attribute, value):
+            child._groups.append(self)
+
+    def _check_input(self, attribute: str, value) -> None:
+        super()._check_input(attribute, value)
+        for child, count in _weights(self, attribute, value):
+            if count < 0:
+                raise ModelError(self.label, f"{attribute}[{child.id}]", count, "a count of at least 0")
+
+
+EdgeDeviceGroup.links = {"sub_group_counts": (EdgeDeviceGroup,), "edge_device_counts": _DEVICES}
+
+
+class RecurrentEdgeComponentNeed(ModelObject):
+    """What one deployment asks of a component, hour by hour over a typical week (`recurrent_need`, in the
+    unit of the component's kind: cpu_core, GB_ram, GB_stored written per hour, or a workload share)."""
+    table = s.EDGE_COMPONENT_NEEDS
+    links = {"edge_component": _COMPONENTS}
+    weeks = ("recurrent_need",)
+
+    def week_kind(self, attribute: str) -> str:
+        return self.edge_component.kind
+
+    def profile(self) -> np.ndarray:
+        return self.week("recurrent_need")
+
+    def row(self) -> dict:
+        return {**super().row(), "need_class": type(self).__name__, "component_id": self.edge_component.id}
+
+
+class RecurrentEdgeStorageNeed(RecurrentEdgeComponentNeed):
+    """Data written (or, negative, deleted) on an EdgeStorage per hour of a typical week."""
+    links = {"edge_component": (EdgeStorage,)}
+
+
+class _BuiltNeed(RecurrentEdgeComponentNeed):
+    """A component need a RecurrentEdgeProcess or RecurrentEdgeWorkload creates: its profile is an input of
+    its device need, on a component of that need's device."""
+    weeks = ()
+    links = {}
+    component: ClassVar[str]
+    source: ClassVar[str]
+
+    def __init__(self, name: str, device_need: "RecurrentEdgeDeviceNeed"):
+        object.__setattr__(self, "device_need", device_need)
+        super().__init__(name)
+
+    @property
+    def edge_component(self) -> _EdgeComponent:
+        device = self.device_need.edge_device
+        return device.storage if self.component == "storage" else getattr(device, self.component)
+
+    def profile(self) -> np.ndarray:
+        return self.device_need.week(self.source)
+
+
+class RecurrentEdgeProcessCPUNeed(_BuiltNeed):
+    component, source = "cpu_component", "recurrent_compute_needed"
+
+
+class RecurrentEdgeProcessRAMNeed(_BuiltNeed):
+    component, source = "ram_component", "recurrent_ram_needed"
+
+
+class RecurrentEdgeProcessStorageNeed(_BuiltNeed):
+    component, source = "storage", "recurrent_storage_needed"
+
+
+class RecurrentEdgeWorkloadNeed(_BuiltNeed):
+    component, source = "appliance_component", "recurrent_workload"
+
+
+class RecurrentEdgeDeviceNeed(ModelObject):
+    """The component needs of one function on one device; each need is on a component of `edge_device`."""
+    table = s.EDGE_DEVICE_NEEDS
+    links = {"edge_device": _DEVICES,
+             "recurrent_edge_component_needs": (RecurrentEdgeComponentNeed, RecurrentEdgeStorageNeed)}
+
+    def component_needs(self) -> list[RecurrentEdgeComponentNeed]:
+        return list(self.recurrent_edge_component_needs)
+
+    def checked_needs(self) -> list[tuple[RecurrentEdgeComponentNeed, float]]:
+        """Each component need with how many times it is listed, checked against the device's components."""
+        needs = _weights(self, "recurrent_edge_component_needs", self.component_needs())
+        if not needs:
+            raise ModelError(self.label, "recurrent_edge_component_needs", [],
+                             "at least one component need (a device need with none loads no component)")
+        components = self.edge_device.edge_components()
+        for need, _ in needs:
+            if not any(need.edge_component is c for c in components):
+                raise ModelError(self.label, "recurrent_edge_component_needs", need.id,
+                                 f"needs on components of its edge device {self.edge_device.id!r} (component "
+                                 f"{need.edge_component.id!r} is not one of {[c.id for c in components]})")
+        return needs
+
+    def row(self) -> dict:
+        return {**super().row(), "need_class": type(self).__name__, "edge_device_id": self.edge_device.id}
+
+
+class RecurrentEdgeProcess(RecurrentEdgeDeviceNeed):
+    """A process on an EdgeComputer: weekly compute, RAM and storage needs; efootprint's builder: it creates
+    its RAM, CPU and storage needs on the computer's components."""
+    links = {"edge_device": (EdgeComputer,)}
+    weeks = ("recurrent_compute_needed", "recurrent_ram_needed", "recurrent_storage_needed")
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **inputs)
+        object.__setattr__(self, "ram_need", RecurrentEdgeProcessRAMNeed(f"{name} RAM need", self))
+        object.__setattr__(self, "compute_need", RecurrentEdgeProcessCPUNeed(f"{name} CPU need", self))
+        object.__setattr__(self, "storage_need", RecurrentEdgeProcessStorageNeed(f"{name} storage need", self))
+
+    def week_kind(self, attribute: str) -> str:
+        return {"recurrent_compute_needed": "compute", "recurrent_ram_needed": "ram",
+                "recurrent_storage_needed": "storage"}[attribute]
+
+    def component_needs(self) -> list[RecurrentEdgeComponentNeed]:
+        return [self.ram_need, self.compute_need, self.storage_need]
+
+
+class RecurrentEdgeWorkload(RecurrentEdgeDeviceNeed):
+    """A workload on an EdgeAppliance: the share of its time it works, hour by hour over a typical week;
+    efootprint's builder: it creates its workload need on the appliance's component."""
+    links = {"edge_device": (EdgeAppliance,)}
+    weeks = ("recurrent_workload",)
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **inputs)
+        object.__setattr__(self, "workload_need", RecurrentEdgeWorkloadNeed(f"{name} workload need", self))
+
+    def week_kind(self, attribute: str) -> str:
+        return "workload"
+
+    def component_needs(self) -> list[RecurrentEdgeComponentNeed]:
+        return [self.workload_need]
+
+
+class RecurrentServerNeed(ModelObject):
+    """Calls from each deployed `edge_device` to server jobs: `recurrent_volume_per_edge_device` calls per hour
+    of a typical week, each running `jobs` (a list, or a dict job -> times per call)."""
+    table = s.EDGE_SERVER_NEEDS
+    links = {"edge_device": _DEVICES, "jobs": (Job, GPUJob, VideoStreamingJob, WebApplicationJob)}
+    weeks = ("recurrent_volume_per_edge_device",)
+
+    def week_kind(self, attribute: str) -> str:
+        return "occurrence"
+
+    def row(self) -> dict:
+        return {**super().row(), "edge_device_id": self.edge_device.id}
+
+
+class EdgeFunction(ModelObject):
+    table = s.EDGE_FUNCTIONS
+    links = {"recurrent_edge_device_needs": (RecurrentEdgeDeviceNeed,), "recurrent_server_needs": (RecurrentServerNeed,)}
+    optional = ("recurrent_server_needs",)
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **{"recurrent_server_needs": [], **inputs})
+
+
+class EdgeUsageJourney(ModelObject):
+    table = s.EDGE_USAGE_JOURNEYS
+    links = {"edge_functions": (EdgeFunction,)}
+
+
+class EdgeUsagePattern(ModelObject):
+    """Deployments of edge usage journeys: `hourly_deployment_starts` (local time of `country`), each running
+    for `usage_span` (6 years by default)."""
+    table = s.EDGE_USAGE_PATTERNS
+    quantities = _units(s.EDGE_USAGE_PATTERNS, "usage_span")
+    optional = ("usage_span",)
+    links = {"edge_usage_journeys": (EdgeUsageJourney,), "network": (Network,), "country": (Country,),
+             "hourly_deployment_starts": (HourlySeries,)}
+
+    def _check_input(self, attribute: str, value) -> None:
+        super()._check_input(attribute, value)
+        if attribute == "edge_usage_journeys" and value is not None:
+            if not value:
+                raise ModelError(self.label, attribute, [], "a non-empty list of EdgeUsageJourneys")
+            if len({id(journey) for journey in value}) != len(value):
+                raise ModelError(self.label, attribute, [j.id for j in value], "each EdgeUsageJourney once")
+
+    def row(self) -> dict:
+        row = {**super().row(), "network_id": self.network.id, "country_id": self.country.id}
+        if row["usage_span"] is None:
+            row["usage_span"] = to_canonical(self.default_values()["usage_span"], "hour", obj=self.label,
+                                             attribute="usage_span")
+        return row
+
+
 def _footprint_rows(long: pl.DataFrame) -> pl.DataFrame:
     """The rows of a long results table that emission diffs compare (kept instead of whole tables)."""
     return long.filter(pl.col("attribute").is_in(["instances_manufacturing_footprint", "use_footprint"]))
@@ -566,9 +940,14 @@ class System(ModelObject):
     recomputes when a calculated value is next read, and `emission_diffs()` compares the footprints before and
     after the last changes (or since the first compute)."""
     table = s.SYSTEMS
-    links = {"usage_patterns": (UsagePattern,)}
+    links = {"usage_patterns": (UsagePattern,), "edge_usage_patterns": (EdgeUsagePattern,)}
+    optional = ("usage_patterns", "edge_usage_patterns")
 
     def __init__(self, name: str, *, id: str | None = None, **inputs):
+        inputs = {"usage_patterns": [], "edge_usage_patterns": [], **inputs}
+        if not (inputs["usage_patterns"] or inputs["edge_usage_patterns"]):
+            raise ModelError(f"System {name!r}", "usage_patterns", inputs["usage_patterns"],
+                             "a non-empty list of UsagePatterns (or edge_usage_patterns)")
         super().__init__(name, id=id, **inputs)
         self._change_log: list[Change] = []
         self._stale = False
@@ -586,17 +965,21 @@ class System(ModelObject):
         rows: dict[str, list[dict]] = {t.name: [] for t in s.TABLES}
         seen: dict[str, ModelObject] = {}
 
-        def add(obj: ModelObject) -> bool:
+        def add(obj: ModelObject, **extra) -> bool:
             other = seen.get(obj.id)
             if other is obj:
                 return False
             if other is not None:
                 raise ModelError(obj.label, "id", obj.id, "an id (name) used by a single object; pass id=...")
             seen[obj.id] = obj
-            rows[obj.table.name].append({"system_id": self.id, **obj.row()})
+            rows[obj.table.name].append({"system_id": self.id, **obj.row(), **extra})
             return True
 
-        frames = {"hourly_occurrences": []}
+        frames = {"hourly_occurrences": [], "edge_deployment_starts": []}
+        for position, pattern in enumerate(dict.fromkeys(self.edge_usage_patterns)):
+            rows["system_edge_usage_patterns"].append({"system_id": self.id, "usage_pattern_id": pattern.id,
+                                                       "position": position})
+            self._add_edge_pattern(pattern, add, rows, frames["edge_deployment_starts"])
         rows["systems"].append({"system_id": self.id, "name": self.name})
         for position, pattern in enumerate(self.usage_patterns):
             rows["system_usage_patterns"].append({"system_id": self.id, "usage_pattern_id": pattern.id,
@@ -626,9 +1009,88 @@ class System(ModelObject):
                                                   "weight": m, "position": k})
                         if add(job):
                             self._add_job_infrastructure(job, add)
-        hourly = pl.concat(frames["hourly_occurrences"]) if frames["hourly_occurrences"] else None
-        model = Model.from_rows(rows, frames={"hourly_occurrences": hourly} if hourly is not None else None)
+        model = Model.from_rows(rows, frames={name: pl.concat(parts) for name, parts in frames.items() if parts})
         return model, {**seen, self.id: self}
+
+    def _add_edge_pattern(self, pattern: EdgeUsagePattern, add, rows: dict, starts: list) -> None:
+        """The rows of an edge usage pattern and of everything it deploys (devices, their components and
+        groups, the jobs its server needs call)."""
+        if not add(pattern):
+            return
+        system_id = self.id
+
+        def link(table: str, **row) -> None:
+            rows[table].append({"system_id": system_id, **row})
+
+        def device(edge_device: EdgeDevice) -> None:
+            if not add(edge_device):
+                return
+            for position, component in enumerate(edge_device.edge_components()):
+                owner = seen_devices.setdefault(component.id, edge_device)
+                if owner is not edge_device or not add(component, edge_device_id=edge_device.id, position=position):
+                    raise ModelError(component.label, "edge_device", edge_device.id,
+                                     "a component of a single edge device (it is listed by two devices or twice)")
+            for group in edge_device._groups:
+                device_group(group)
+
+        def device_group(group: EdgeDeviceGroup) -> None:
+            if not add(group):
+                return
+            for sub_group, count in _weights(group, "sub_group_counts", group.sub_group_counts):
+                link("group_subgroups", group_id=group.id, sub_group_id=sub_group.id, count=count)
+                device_group(sub_group)
+            for member, count in _weights(group, "edge_device_counts", group.edge_device_counts):
+                link("group_devices", group_id=group.id, edge_device_id=member.id, count=count)
+                device(member)
+            for parent in group._groups:
+                device_group(parent)
+
+        def profile(table: str, column: str, owner_id: str, value: str, week: np.ndarray) -> None:
+            rows[table].extend({"system_id": system_id, column: owner_id, "hour_of_week": hour, value: number}
+                               for hour, number in enumerate(week.tolist()))
+
+        seen_devices: dict[str, EdgeDevice] = {}
+        add(pattern.network)
+        add(pattern.country)
+        starts.append(pattern.hourly_deployment_starts.to_frame().select(
+            pl.lit(system_id).alias("system_id"), pl.lit(pattern.id).alias("usage_pattern_id"), "hour",
+            pl.col("value").alias("starts")))
+        for position, journey in enumerate(pattern.edge_usage_journeys):
+            link("pattern_edge_journeys", usage_pattern_id=pattern.id, edge_journey_id=journey.id, position=position)
+            if not add(journey):
+                continue
+            for j, (function, count) in enumerate(_weights(journey, "edge_functions", journey.edge_functions)):
+                link("journey_edge_functions", edge_journey_id=journey.id, edge_function_id=function.id,
+                     count=count, position=j)
+                if not add(function):
+                    continue
+                for k, (need, n) in enumerate(_weights(function, "recurrent_edge_device_needs",
+                                                       function.recurrent_edge_device_needs)):
+                    link("function_device_needs", edge_function_id=function.id, device_need_id=need.id, count=n,
+                         position=k)
+                    if not add(need):
+                        continue
+                    device(need.edge_device)
+                    for m, (component_need, c) in enumerate(need.checked_needs()):
+                        link("device_need_component_needs", device_need_id=need.id,
+                             component_need_id=component_need.id, count=c, position=m)
+                        if add(component_need):
+                            profile("component_need_profiles", "component_need_id", component_need.id, "need",
+                                    component_need.profile())
+                for k, (server_need, n) in enumerate(_weights(function, "recurrent_server_needs",
+                                                              function.recurrent_server_needs)):
+                    link("function_server_needs", edge_function_id=function.id, server_need_id=server_need.id,
+                         count=n, position=k)
+                    if not add(server_need):
+                        continue
+                    device(server_need.edge_device)
+                    profile("server_need_profiles", "server_need_id", server_need.id, "volume",
+                            server_need.week("recurrent_volume_per_edge_device"))
+                    for m, (job, weight) in enumerate(_weights(server_need, "jobs", server_need.jobs)):
+                        link("server_need_jobs", server_need_id=server_need.id, job_id=job.id, weight=weight,
+                             position=m)
+                        if add(job):
+                            self._add_job_infrastructure(job, add)
 
     @staticmethod
     def _add_job_infrastructure(job: _JobBase, add) -> None:

@@ -19,6 +19,9 @@ def described(value) -> str:
         return value.id
     if isinstance(value, HourlySeries):
         return f"{len(value):,} hourly values from {value.start:%Y-%m-%d %H:%M}, total {value.sum():,.0f}"
+    magnitude = getattr(value, "magnitude", None)
+    if getattr(magnitude, "ndim", 0) == 1:  # a weekly profile as a pint Quantity of 168 values
+        return f"{magnitude.size} weekly values from {magnitude.min():g} to {magnitude.max():g} {value.units}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{described(k)}: {v}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

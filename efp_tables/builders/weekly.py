@@ -5,13 +5,16 @@ repeat over their deployments. efootprint 27 reads three JSON forms of them:
 - {"form_inputs": {"unit": U, "profiles": [{"name", "days": [0..6], "baseline", "ranges": [{"start", "end",
   "value"}]}]}}: named day profiles, each day (0 = Monday) in exactly one, a baseline overwritten on the hours
   start <= h < end of each range.
-Values are float32, as efootprint holds them, returned in the caller's canonical unit."""
+Values are float32, as efootprint holds them, returned in the caller's canonical unit. The Python API also takes
+efootprint's own Python form (a pint Quantity of 168 values, `SourceRecurrentValues`' value) and a constant
+("2 cpu_core"), through `week_from_input`."""
 from __future__ import annotations
 
 import json
 from numbers import Integral, Real
 
 import numpy as np
+import pint
 
 from efp_tables.errors import ModelError
 from efp_tables.units import to_canonical
@@ -37,6 +40,39 @@ def week_from_json(value, unit: str, owner: str, attribute: str) -> np.ndarray:
         raise ModelError(owner, attribute, sorted(value),
                          "recurring_values and unit, or form_inputs (constant_value, or unit and profiles)")
     return week_in_unit(week, written, unit, owner, attribute)
+
+
+def week_from_input(value, unit: str, owner: str, attribute: str) -> np.ndarray:
+    """A weekly profile given to the Python API: a pint Quantity of 168 values, a constant quantity ("2
+    cpu_core", a Quantity or {"value", "unit"}) for every hour, or a dict in one of the JSON forms."""
+    if isinstance(value, pint.Quantity) and np.ndim(value.magnitude) == 1:
+        magnitude = np.asarray(value.magnitude)
+        if magnitude.size == 0:
+            raise ModelError(owner, attribute, "0 values",
+                             f"exactly {HOURS_PER_WEEK} values (an empty weekly profile has no hours)")
+        if not np.isfinite(magnitude.astype(np.float64)).all() or np.abs(magnitude).max() > _FLOAT32_MAX:
+            raise ModelError(owner, attribute, "non-finite values", "finite numbers (float32)")
+        return week_in_unit(magnitude, str(value.units), unit, owner, attribute)
+    if isinstance(value, dict) and ("form_inputs" in value or "recurring_values" in value):
+        return week_from_json(value, unit, owner, attribute)
+    if isinstance(value, (str, pint.Quantity, dict)):
+        constant = to_canonical(value, unit, obj=owner, attribute=attribute)
+        return np.full(HOURS_PER_WEEK, np.float32(constant), dtype=np.float64)
+    raise ModelError(owner, attribute, value, f"a weekly profile in {unit}: a pint Quantity of {HOURS_PER_WEEK} "
+                     "values, a constant quantity, or a dict in efootprint's JSON forms")
+
+
+# What a need of each component kind may take: workloads are a share of the component's time, compute, RAM and
+# server calls cannot be negative; storage needs can (data deleted), down to what the storage holds.
+def checked_week(week: np.ndarray, kind: str, owner: str, attribute: str) -> np.ndarray:
+    low, high = float(week.min()), float(week.max())
+    if kind == "workload" and (low < 0 or high > 1):
+        raise ModelError(owner, attribute, f"values from {low:g} to {high:g}",
+                         "a workload between 0 and 1 (a share of the component's time)")
+    if kind in ("compute", "ram", "occurrence") and low < 0:
+        raise ModelError(owner, attribute, f"values from {low:g} to {high:g}",
+                         f"values of at least 0 ({'calls' if kind == 'occurrence' else kind} cannot be negative)")
+    return week
 
 
 def week_in_unit(week: np.ndarray, written, unit: str, owner: str, attribute: str) -> np.ndarray:

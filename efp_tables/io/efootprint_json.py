@@ -455,10 +455,8 @@ class _Reader:
         # A builder's need reads its profile on its device need (efootprint computes it so).
         source, attribute = ((device_need, _PROFILE_ON_DEVICE_NEED[cls]) if cls in _PROFILE_ON_DEVICE_NEED
                              else (obj, "recurrent_need"))
-        week = weekly.week_from_json(source.get(attribute), s.EDGE_NEED_UNITS[kind], owner, attribute)
-        if kind == "workload" and (week.min() < 0 or week.max() > 1):
-            raise ModelError(owner, attribute, f"values from {week.min():g} to {week.max():g}",
-                             "a workload between 0 and 1 (a share of the component's time)")
+        week = weekly.checked_week(weekly.week_from_json(source.get(attribute), s.EDGE_NEED_UNITS[kind], owner,
+                                                         attribute), kind, owner, attribute)
         self.add_profile("component_need_profiles", "component_need_id", need_id, "need", week)
 
     def add_profile(self, table: str, column: str, owner_id: str, value: str, week: np.ndarray) -> None:
@@ -476,8 +474,7 @@ class _Reader:
         attribute = "recurrent_volume_per_edge_device"
         week = (weekly.week_from_json(obj[attribute], "occurrence", owner, attribute) if obj.get(attribute)
                 else np.ones(weekly.HOURS_PER_WEEK))  # efootprint's default: one call per hour
-        if week.min() < 0:
-            raise ModelError(owner, attribute, float(week.min()), "occurrences of at least 0")
+        weekly.checked_week(week, "occurrence", owner, attribute)
         self.add_profile("server_need_profiles", "server_need_id", need_id, "volume", week)
         for position, (job_id, weight) in enumerate(self.weighted(owner, obj, "jobs", _JOB_CLASSES,
                                                                   s.SERVER_NEED_JOBS)):
@@ -526,19 +523,8 @@ class _Reader:
             if f.unit is not None:
                 row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         # The components of the builders mirror their device (efootprint computes these from it).
-        mirrored = {"EdgeComputerCPUComponent": {"compute_per_unit": "compute",
-                                                 "base_compute_consumption": "base_compute_consumption"},
-                    "EdgeComputerRAMComponent": {"ram_per_unit": "ram", "base_ram_consumption": "base_ram_consumption"},
-                    "EdgeApplianceComponent": {}}
-        if cls in mirrored:
-            row.update({"power_per_unit": device["power"], "idle_power_per_unit": device["idle_power"],
-                        "lifespan": device["lifespan"],
-                        **{name: device[source] for name, source in mirrored[cls].items()}})
-            if cls == "EdgeComputerRAMComponent":  # efootprint 27 gives it no power of its own
-                row["power_per_unit"] = row["idle_power_per_unit"] = 0.0
-        if cls == "EdgeStorage":
-            row["power_per_unit"] = row["idle_power_per_unit"] = 0.0
-            row["carbon_footprint_manufacturing_per_unit"] = 0.0
+        row.update({name: device[source] for name, source in s.EDGE_MIRRORED_INPUTS.get(cls, {}).items()})
+        row.update(s.EDGE_FIXED_INPUTS.get(cls, {}))
         row["nb_of_units"] = 1.0 if row["nb_of_units"] is None else row["nb_of_units"]
         required = {"compute": ("compute_per_unit", "base_compute_consumption"),
                     "ram": ("ram_per_unit", "base_ram_consumption"),

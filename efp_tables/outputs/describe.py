@@ -35,10 +35,13 @@ def model_inputs(model, document: dict | None = None) -> pl.DataFrame:
             lists.setdefault((row[owner_column], attribute), []).append(shown)
     rows = []
     for row in model.table("systems").iter_rows(named=True):
-        patterns = model.table("system_usage_patterns").filter(pl.col("system_id") == row["system_id"])
-        rows.append({"object_class": "System", "object_id": row["system_id"], "name": row["name"],
-                     "attribute": "usage_patterns", "kind": "links",
-                     "value": ", ".join(patterns.sort("position")["usage_pattern_id"]), "unit": ""})
+        for attribute, table in (("usage_patterns", "system_usage_patterns"),
+                                 ("edge_usage_patterns", "system_edge_usage_patterns")):
+            patterns = model.table(table).filter(pl.col("system_id") == row["system_id"])
+            if patterns.height or attribute == "usage_patterns":
+                rows.append({"object_class": "System", "object_id": row["system_id"], "name": row["name"],
+                             "attribute": attribute, "kind": "links",
+                             "value": ", ".join(patterns.sort("position")["usage_pattern_id"]), "unit": ""})
     for table in reversed(s.OBJECT_TABLES):  # from the usage patterns down to the hardware
         for row in model.table(table.name).iter_rows(named=True):
             cls = s.object_class(table, row)

@@ -241,6 +241,20 @@ _EDGES = {
     "pattern_devices": ("UsagePattern", "usage_pattern_id", "devices", "device_id"),
     "system_usage_patterns": ("System", "system_id", "usage_patterns", "usage_pattern_id"),
     "hourly_occurrences": ("UsagePattern", "usage_pattern_id", "hourly_occurrences", "hour"),
+    "pattern_edge_journeys": ("EdgeUsagePattern", "usage_pattern_id", "edge_usage_journeys", "edge_journey_id"),
+    "journey_edge_functions": ("EdgeUsageJourney", "edge_journey_id", "edge_functions", "edge_function_id"),
+    "function_device_needs": ("EdgeFunction", "edge_function_id", "recurrent_edge_device_needs", "device_need_id"),
+    "function_server_needs": ("EdgeFunction", "edge_function_id", "recurrent_server_needs", "server_need_id"),
+    "device_need_component_needs": ("RecurrentEdgeDeviceNeed", "device_need_id", "recurrent_edge_component_needs",
+                                    "component_need_id"),
+    "server_need_jobs": ("RecurrentServerNeed", "server_need_id", "jobs", "job_id"),
+    "group_subgroups": ("EdgeDeviceGroup", "group_id", "sub_group_counts", "sub_group_id"),
+    "group_devices": ("EdgeDeviceGroup", "group_id", "edge_device_counts", "edge_device_id"),
+    "system_edge_usage_patterns": ("System", "system_id", "edge_usage_patterns", "usage_pattern_id"),
+    "component_need_profiles": ("RecurrentEdgeComponentNeed", "component_need_id", "recurrent_need", "hour_of_week"),
+    "server_need_profiles": ("RecurrentServerNeed", "server_need_id", "recurrent_volume_per_edge_device",
+                             "hour_of_week"),
+    "edge_deployment_starts": ("EdgeUsagePattern", "usage_pattern_id", "hourly_deployment_starts", "hour"),
 }
 _EPOCH = datetime(1970, 1, 1)
 

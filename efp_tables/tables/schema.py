@@ -300,6 +300,20 @@ EDGE_COMPONENTS = Table("edge_components", "component_id", (
     Field("base_storage_need", unit="terabyte_stored", nullable=True, ge=0),
 ), "EdgeComponent")  # the class of a row is its component_class
 
+# What the components an EdgeComputer or EdgeAppliance creates take from their device (component column -> device
+# column), and the values efootprint fixes for some component classes whatever their inputs say.
+EDGE_MIRRORED_INPUTS = {
+    "EdgeComputerCPUComponent": {"power_per_unit": "power", "idle_power_per_unit": "idle_power", "lifespan": "lifespan",
+                                 "compute_per_unit": "compute", "base_compute_consumption": "base_compute_consumption"},
+    "EdgeComputerRAMComponent": {"lifespan": "lifespan", "ram_per_unit": "ram",
+                                 "base_ram_consumption": "base_ram_consumption"},
+    "EdgeApplianceComponent": {"power_per_unit": "power", "idle_power_per_unit": "idle_power", "lifespan": "lifespan"},
+}
+EDGE_FIXED_INPUTS = {
+    "EdgeComputerRAMComponent": {"power_per_unit": 0.0, "idle_power_per_unit": 0.0},  # efootprint 27 gives none
+    "EdgeStorage": {"power_per_unit": 0.0, "idle_power_per_unit": 0.0, "carbon_footprint_manufacturing_per_unit": 0.0},
+}
+
 EDGE_DEVICE_NEED_CLASSES = ("RecurrentEdgeDeviceNeed", "RecurrentEdgeProcess", "RecurrentEdgeWorkload")
 EDGE_DEVICE_NEEDS = Table("edge_device_needs", "device_need_id", (
     Field("device_need_id", pl.String), _name(),
@@ -409,6 +423,7 @@ OBJECT_TABLES = tuple(t for t in TABLES if t.id)
 # Columns of a table shared by several classes that only some of them take as inputs (efootprint's constructor
 # arguments); the other classes leave them empty or derive them (stages server_hardware, job_parameters).
 _WEB_JOB, _VIDEO_JOB = ("WebApplicationJob",), ("VideoStreamingJob",)
+_PLAIN_COMPONENTS = ("EdgeCPUComponent", "EdgeRAMComponent", "EdgeWorkloadComponent")
 CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "servers": {
         **dict.fromkeys(("carbon_footprint_manufacturing", "power", "ram"), ("Server",)),
@@ -427,8 +442,27 @@ CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
         **dict.fromkeys(("resolution", "video_duration", "refresh_rate"), _VIDEO_JOB),
         "implementation_details": _WEB_JOB,
     },
+    # Components: the ones an EdgeComputer or EdgeAppliance creates take no input of their own (they mirror their
+    # device), an EdgeStorage draws no power, and each kind has its capacity; a component's device is the one
+    # that lists it (EDGE_MIRRORED_INPUTS, EDGE_FIXED_INPUTS).
+    "edge_components": {
+        "edge_device_id": (),
+        **dict.fromkeys(("carbon_footprint_manufacturing_per_unit", "power_per_unit", "idle_power_per_unit"),
+                        _PLAIN_COMPONENTS),
+        **dict.fromkeys(("lifespan", "nb_of_units"), (*_PLAIN_COMPONENTS, "EdgeStorage")),
+        **dict.fromkeys(("compute_per_unit", "base_compute_consumption"), ("EdgeCPUComponent",)),
+        **dict.fromkeys(("ram_per_unit", "base_ram_consumption"), ("EdgeRAMComponent",)),
+        **dict.fromkeys(("storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity",
+                         "base_storage_need"), ("EdgeStorage",)),
+    },
+    "edge_devices": {
+        **dict.fromkeys(("power", "idle_power"), ("EdgeComputer", "EdgeAppliance")),
+        **dict.fromkeys(("ram", "compute", "base_ram_consumption", "base_compute_consumption"), ("EdgeComputer",)),
+    },
 }
-CLASS_COLUMNS = {"servers": "server_class", "services": "service_class", "jobs": "job_class"}
+CLASS_COLUMNS = {"servers": "server_class", "services": "service_class", "jobs": "job_class",
+                 "edge_devices": "device_class", "edge_components": "component_class",
+                 "edge_device_needs": "need_class", "edge_component_needs": "need_class"}
 
 
 def object_class(table: Table, row: dict) -> str:
