@@ -1,6 +1,7 @@
 """The `efp` commands as a user meets them: Ctrl-C and unwritable outputs end in one line and leave nothing,
 runs say what they read, their totals and where the files went, --version, python -m, --help examples."""
 import json
+import os
 import re
 import signal
 import subprocess
@@ -104,6 +105,17 @@ def test_unwritable_output_in_a_subprocess_is_one_line(tmp_path):
     assert process.returncode == 2
     assert err.splitlines() == ["efp: error: /sys/efp-tables-test: --out = '/sys/efp-tables-test': expected a "
                                 "folder where the outputs can be written (Operation not permitted)"]
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`efp describe MODEL | head -1`: no error line, the exit a shell gives a program whose reader went away."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before efp prints its first line
+    process = subprocess.Popen([sys.executable, "-m", "efp_tables", "describe", str(REFERENCE / "edge_fleet.json")],
+                               stdout=write_end, stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    _, err = process.communicate(timeout=120)
+    assert (process.returncode, err) == (141, "")
 
 
 def test_version_and_python_m(capsys):

@@ -4,6 +4,7 @@ Each command lives in its own module with `add(commands)` (its arguments) and `r
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -16,6 +17,7 @@ from efp_tables.io.json_upgrade import UpgradeWarning
 
 COMMANDS = (compute, sweep, simulate, describe, quickstart, chart, explain, report, upgrade, compare)
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader went away
 
 
 def _version() -> str:
@@ -53,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as exc:
         print(f"efp: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output stopped early (`efp describe ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush does not fail again
+        return BROKEN_PIPE
     except OSError as exc:  # e.g. a disk that fills up once the outputs were checked (cli.common.output_folder)
         print(f"efp: error: {exc}", file=sys.stderr)
         return 2
