@@ -30,6 +30,7 @@ FIRST, LAST, ROW = "_first", "_last", "_row"
 _INTERNAL = (FIRST, LAST, ROW)
 # Groups of at most this many series are summed member by member; larger ones by np.add.reduceat.
 _FEW_MEMBERS = 16
+_TILE_BYTES = 1024**2  # a tile of rows (row_tiles): well within a core's share of the CPU's cache
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,13 @@ def stacked(series: list[Hourly]) -> Hourly:
     return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL),
                   {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
                   series[0].scaled, series[0].derived)
+
+
+def row_tiles(rows: int, width: int, tile_bytes: int = _TILE_BYTES) -> list[slice]:
+    """Consecutive slices of `rows` block rows of `width` hours, each about `tile_bytes` of float64: a stage that
+    makes several passes over its rows makes them tile by tile, in the CPU's cache rather than in memory."""
+    step = max(1, tile_bytes // max(8 * width, 1))
+    return [slice(at, min(at + step, rows)) for at in range(0, rows, step)]
 
 
 def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.hourly import Hourly, row_tiles
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 STORAGE = ["system_id", "storage_id"]
@@ -45,19 +45,26 @@ def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
 
 def stored_with_dumps(rates: Hourly) -> dict[str, np.ndarray]:
     """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour, key columns of `dump_parameters`):
-    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job)."""
+    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job).
+    Computed a few rows at a time, so that the passes over a tile stay in the CPU's cache."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
-    written = rates[VALUE].astype(np.float32)
-    written *= replication
-    written *= np.float32(_TB_PER_MB)
-    need = written.copy()
     dump_after = rates.keys["_dump_after"].to_numpy()
-    for after in np.unique(dump_after[dump_after < rates.width]):
-        rows = np.flatnonzero(dump_after == after)
-        need[rows, after:] -= written[rows, :rates.width - after]
-    np.cumsum(need, axis=1, dtype=np.float32, out=need)
-    # Each series only on its own hours: what is still stored after them is no value.
-    np.copyto(need, np.float32(0.0), where=~rates.in_span())
+    first, last = rates.spans()
+    hours = np.arange(rates.start, rates.start + rates.width)
+    values, width = rates[VALUE], rates.width
+    need = np.empty(values.shape, dtype=np.float32)
+    for tile in row_tiles(rates.height, width):
+        written = values[tile].astype(np.float32)
+        written *= replication[tile]
+        written *= np.float32(_TB_PER_MB)
+        held = need[tile]
+        held[:] = written
+        for after in np.unique(dump_after[tile][dump_after[tile] < width]):  # written at hour k, gone at k + after
+            rows = np.flatnonzero(dump_after[tile] == after)
+            held[rows, after:] -= written[rows, :width - after]
+        np.cumsum(held, axis=1, dtype=np.float32, out=held)
+        # Each series only on its own hours: what is still stored after them is no value.
+        np.copyto(held, np.float32(0.0), where=(hours < first[tile, None]) | (hours > last[tile, None]))
     return {VALUE: need}
 
 
