@@ -4,7 +4,8 @@ read each time), side by side in one run, on two quickstart grids and an edge_fl
   upload size); also its marginal cost per variant (the 1000-variant sweep minus a 100-variant part of it);
 - shape: the 480-variant grid of inputs that change hourly shapes (a job's request duration, a step's time, the
   storage duration, a job's data stored, the server's RAM);
-- edge: 8 variants of edge_fleet's usage span, which changes every hourly shape of its edge side.
+- edge: 8 variants of edge_fleet's usage span, which changes every hourly shape of its edge side; also its
+  marginal cost per variant (the 8-variant sweep minus its first variant alone).
 Then the 100,000-variant grids of both kinds to Parquet, each in a subprocess: wall time and peak RSS.
 
     .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k] [--only scalar|shape|edge]
@@ -69,11 +70,17 @@ def compare(name: str, grid: dict, count: int | None, path: Path = QUICKSTART) -
           f"{with_read:.3f} s with the JSON read); efootprint {ef * 1000:.2f} ms per variant "
           f"(~{ef * ours.height:.1f} s for all): {ef / per_variant:.1f}x faster per variant "
           f"({ef * ours.height / with_read:.1f}x with the read); worst relative difference {worst:.1e}")
-    if grid is QUICKSTART_GRID:
-        part = {**grid, next(iter(grid)): grid[next(iter(grid))][:1]}  # 100 variants: one carbon intensity
-        small = best_of(5, lambda: sweep(model, part))
-        marginal = (alone - small) / (ours.height - 100)
-        print(f"  marginal cost: ({alone:.3f} - {small:.3f} s for 100 variants) / {ours.height - 100} = "
+    if grid is QUICKSTART_GRID or grid is EDGE_GRID:
+        # The sweep with its first parameter at its first value only (scalar: 100 variants; edge: 1): what the
+        # other variants add is the marginal cost, the fixed cost of a run (its key tables, the chunks' pricing)
+        # left out.
+        part = {**grid, next(iter(grid)): grid[next(iter(grid))][:1]}
+        # Best of 15 on both sides: the marginal cost is a small difference of two times.
+        small = best_of(15, lambda: sweep(model, part))
+        alone = best_of(15, lambda: sweep(model, grid))
+        count = len(sweep(model, part))
+        marginal = (alone - small) / (ours.height - count)
+        print(f"  marginal cost: ({alone:.3f} - {small:.3f} s for {count} variants) / {ours.height - count} = "
               f"{marginal * 1e6:.1f} us per variant: {ef / marginal:.0f}x cheaper than efootprint's")
 
 

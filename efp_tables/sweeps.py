@@ -61,7 +61,7 @@ STAGES_WITH_ATTRIBUTION = stages_for(KEPT_WITH_ATTRIBUTION)
 # A chunk's working memory per byte of its blocks: arithmetic holds temporaries while it runs.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
-CHUNK_BYTES = 256 * 1024**2  # a chunk's blocks: about a second of work, so that progress shows
+CHUNK_BYTES = 1024**3  # a chunk's blocks: a second or two of work, so that progress shows
 CHUNK_VARIANTS = 200_000  # a chunk's rows of totals: a few seconds of broadcasting to the variants
 
 
@@ -596,11 +596,14 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
     shapes = {**varied_tables(model, plan), "hourly_occurrences": occurrences.filter(first_hour).lazy(),
               "edge_deployment_starts": deployments.filter(first_hour).lazy()}
     frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
-    stage_bytes, dims = {}, {}
+    stage_bytes, dims, counted = {}, {}, set()
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:
+            # A block that a stage hands on unchanged (a footprint stage's activities) is held once.
+            blocks = [block for block in frame.blocks.values() if id(block) not in counted]
+            counted |= {id(block) for block in blocks}
             # Blocks are as wide as the series plus what durations add (already in the shape's width).
-            stage_bytes[name] = frame.nbytes / max(frame.width, 1) * (hours + frame.width - 1)
+            stage_bytes[name] = sum(block.nbytes for block in blocks) / max(frame.width, 1) * (hours + frame.width - 1)
             dims[name] = block_dimensions(frame)
     variant_bytes = 200 + (2 * 16 * hours if hourly else 0)  # a row of totals; its hourly rows and their block
     return ChunkCost(stage_bytes, dims, {p.dimension: len(p.values) for p in plan.numeric}, variant_bytes)

@@ -210,19 +210,34 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
     """Weekly profiles (one 168-value row per key row) laid on each row's deployment span, in UTC as efootprint
     lays them: the week indexed from the span's UTC start as if it were local, then the whole span rolled
     circularly by the start's UTC offset (so its last hours take the first ones' values). With
-    `clear_until_monday`, the hours before the first Monday 00:00 are 0 (storage writes)."""
+    `clear_until_monday`, the hours before the first Monday 00:00 are 0 (storage writes).
+
+    Rolled, a span is two runs of whole weeks: hours 0..L-k-1 read the week from hour s + k, hours L-k..L-1 from
+    hour s (s: the span's start in its week, k: the offset modulo the span's length L). Each run is its rows'
+    weeks repeated, for all the rows of one span at once."""
     first, last = deployments.spans()
     length = last - first + 1
     offset = deployments.keys["utc_offset"].to_numpy()
-    index = np.arange(deployments.width) - (first - deployments.start)[:, None]
-    inside = (index >= 0) & (index < length[:, None])
     start_in_week = (first + _EPOCH_WEEK_HOUR) % _HOURS_PER_WEEK
-    rolled = np.where(inside, (index + offset[:, None]) % length[:, None], 0)
-    hour_of_week = (start_in_week[:, None] + rolled) % _HOURS_PER_WEEK
-    values = np.where(inside, np.take_along_axis(weeks, hour_of_week, axis=1), 0.0)
-    until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)
-    cleared = clear_until_monday[:, None] & (index < until_monday[:, None])
-    return np.where(cleared, 0.0, values)
+    values = np.zeros((deployments.height, deployments.width))
+    spans = np.stack([first, length, offset])
+    distinct, of_row = np.unique(spans, axis=1, return_inverse=True)
+    for at, (span_first, span_length, span_offset) in enumerate(distinct.T):
+        if span_length <= 0:
+            continue
+        rows = np.flatnonzero(of_row.ravel() == at)
+        shift = int(span_offset) % int(span_length)
+        begin, week_start = int(span_first - deployments.start), int(start_in_week[rows[0]])
+        for hours, phase, run_begin in ((int(span_length) - shift, week_start + shift, begin),
+                                        (shift, week_start, begin + int(span_length) - shift)):
+            if hours:
+                week = np.roll(weeks[rows], -(phase % _HOURS_PER_WEEK), axis=1)
+                values[rows, run_begin:run_begin + hours] = np.tile(week, -(-hours // _HOURS_PER_WEEK))[:, :hours]
+    cleared = np.flatnonzero(clear_until_monday)
+    until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)[cleared]
+    before = np.arange(deployments.width) < (first[cleared] - deployments.start + until_monday)[:, None]
+    values[cleared] = np.where(before, 0.0, values[cleared])
+    return values
 
 
 def _weeks(profiles: pl.DataFrame, id_column: str, value: str, ids: pl.Series) -> np.ndarray:
@@ -252,14 +267,21 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     profiles = component_need_profiles.collect(engine=ENGINE)
     weeks = _weeks(profiles, "component_need_id", "need", series.keys["component_need_id"].cast(pl.String))
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
-    need = _weekly_on_span(series, weeks, storage) * series.parameter("occurrences")
-    inside = series.in_span()
+    need = _weekly_on_span(series, weeks, storage)
+    need *= series.parameter("occurrences")
     # efootprint cumulates the hourly writes in float32 (TB): its sums drift by ~1e-4 of the peak over years,
-    # beyond the parity tolerance, so the drift is reproduced (same float32 steps).
-    writes = need.astype(np.float32) * np.float32(1 / _GB_PER_TB)
-    cumulative = np.where(inside & storage[:, None], np.cumsum(writes, axis=1, dtype=np.float32), 0.0)
+    # beyond the parity tolerance, so the drift is reproduced (same float32 steps). Storage needs only.
+    stored = np.flatnonzero(storage)
+    cumulative = np.zeros(need.shape, dtype=np.float32)
+    writes = need[stored].astype(np.float32)
+    writes *= np.float32(1 / _GB_PER_TB)
+    first, last = series.spans()
+    hours = np.arange(series.start, series.start + series.width)
+    inside = (hours >= first[stored, None]) & (hours <= last[stored, None])
+    cumulative[stored] = np.where(inside, np.cumsum(writes, axis=1, dtype=np.float32), np.float32(0.0))
     deployments = series[VALUE]
-    total = np.where(storage[:, None], cumulative, need) * deployments
+    total = need * deployments
+    total[stored] = cumulative[stored] * deployments[stored]
     units = {cls: EDGE_NEED_UNITS[kind] for cls, kind in EDGE_COMPONENT_KINDS.items()}
     held = series.holding(need=need, cumulative=cumulative, total=total).keyed_by(
         [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class")
@@ -302,14 +324,20 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     power, idle = p["power_per_unit"] * units, p["idle_power_per_unit"] * units
     is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
     inside = series.in_span()
-    need = np.where(is_["storage"], np.where(inside, series["cumulative"] + p["base_storage_need"], 0.0),
-                    series["need"])
+    # Each row is of one kind: what only some kinds need is computed on their rows alone.
+    stored, running = np.flatnonzero(is_["storage"][:, 0]), np.flatnonzero(~is_["storage"][:, 0])
+    need = series["need"].copy() if len(stored) else series["need"]
+    need[stored] = np.where(inside[stored], series["cumulative"][stored] + p["base_storage_need"][stored], 0.0)
     capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        load = np.where(is_["workload"], need, (need + base) / np.where(capacity > 0, capacity, 1.0))
     _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    unitary_power = np.where(is_["storage"], 0.0, np.where(inside, idle + (power - idle) * load, 0.0))
+    load = need[running]
+    by_capacity = ~is_["workload"][running, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load[by_capacity] = ((load[by_capacity] + base[running][by_capacity])
+                             / np.where(capacity > 0, capacity, 1.0)[running][by_capacity])
+    unitary_power = np.zeros(need.shape)
+    unitary_power[running] = np.where(inside[running], idle[running] + (power - idle)[running] * load, 0.0)
     energy = deployments * unitary_power
     cfm = np.where(is_["storage"], p["carbon_footprint_manufacturing_per_storage_capacity"]
                    * p["storage_capacity_per_unit"] * units, p["carbon_footprint_manufacturing_per_unit"] * units)
@@ -324,8 +352,12 @@ def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: d
                     available: np.ndarray, storage_capacity: np.ndarray) -> None:
     """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
     peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
-    peak = np.where(inside, need, -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(inside, need, np.inf).min(axis=1, initial=np.inf)
+    # Needs are 0 outside their spans: a positive peak is the span's own (other rows look at their spans alone),
+    # and so is a negative low (a low of 0 or more is no error, wherever it is).
+    peak = need.max(axis=1, initial=-np.inf)
+    unsettled = np.flatnonzero(~is_["workload"][:, 0] & ~(peak > 0))
+    peak[unsettled] = np.where(inside[unsettled], need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
+    low = np.where(is_["storage"][:, 0], need.min(axis=1, initial=np.inf), np.inf)
     resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
                  ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
                  ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))

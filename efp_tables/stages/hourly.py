@@ -28,6 +28,9 @@ from efp_tables.stages.timeline import HOUR, VALUE, join, keyed
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
 _INTERNAL = (FIRST, LAST, ROW)
+# Groups of at most this many series are summed member by member; larger ones by np.add.reduceat.
+_FEW_MEMBERS = 16
+_TILE_BYTES = 1024**2  # a tile of rows (row_tiles): well within a core's share of the CPU's cache
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,25 @@ class Hourly:
             return replace(self, keys=self.keys[order].select(*by, *self._intensities, *_INTERNAL))
         members = groups["_at"].explode().to_numpy().astype(np.int64)
         sizes = groups["_at"].list.len().to_numpy().astype(np.int64)
+        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+
+    def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
+        group's rows added one after the other in their order (the bits do not depend on the grouping's shape)."""
+        if column in self.blocks:  # gathered from the block rows directly, not through a copy per key row
+            block, members = self.blocks[column], self.rows[members]
+        else:
+            block = self[column]
         bounds = np.cumsum(sizes) - sizes
-        return Hourly.of(keys_out, {c: np.add.reduceat(self[c][members], bounds, axis=0) for c in self.columns},
-                         self.start)
+        if len(sizes) and sizes.max() > _FEW_MEMBERS:
+            return np.add.reduceat(block[members], bounds, axis=0)
+        # Few members per group: add the k-th member of every group that has one, k = 0, 1, ...: no copy of
+        # every member's hours, and the same sums as reduceat's (which adds rows in order too).
+        out = block[members[bounds]]
+        for k in range(1, int(sizes.max(initial=1))):
+            groups = np.flatnonzero(sizes > k)
+            out[groups] += block[members[bounds[groups] + k]]
+        return out
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
@@ -285,6 +304,13 @@ def stacked(series: list[Hourly]) -> Hourly:
     return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL),
                   {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
                   series[0].scaled, series[0].derived)
+
+
+def row_tiles(rows: int, width: int, tile_bytes: int = _TILE_BYTES) -> list[slice]:
+    """Consecutive slices of `rows` block rows of `width` hours, each about `tile_bytes` of float64: a stage that
+    makes several passes over its rows makes them tile by tile, in the CPU's cache rather than in memory."""
+    step = max(1, tile_bytes // max(8 * width, 1))
+    return [slice(at, min(at + step, rows)) for at in range(0, rows, step)]
 
 
 def in_progress(starts: np.ndarray, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

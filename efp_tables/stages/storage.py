@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.hourly import Hourly, row_tiles
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 STORAGE = ["system_id", "storage_id"]
@@ -45,16 +45,26 @@ def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
 
 def stored_with_dumps(rates: Hourly) -> dict[str, np.ndarray]:
     """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour, key columns of `dump_parameters`):
-    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job)."""
+    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job).
+    Computed a few rows at a time, so that the passes over a tile stay in the CPU's cache."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
-    written = (rates[VALUE].astype(np.float32) * replication) * np.float32(_TB_PER_MB)
-    changes = written.copy()
     dump_after = rates.keys["_dump_after"].to_numpy()
-    for after in np.unique(dump_after[dump_after < rates.width]):
-        rows = dump_after == after
-        changes[rows, after:] -= written[rows, :rates.width - after]
-    need = np.cumsum(changes, axis=1, dtype=np.float32)
-    need[~rates.in_span()] = 0.0  # each series only on its own hours: what is still stored after them is no value
+    first, last = rates.spans()
+    hours = np.arange(rates.start, rates.start + rates.width)
+    values, width = rates[VALUE], rates.width
+    need = np.empty(values.shape, dtype=np.float32)
+    for tile in row_tiles(rates.height, width):
+        written = values[tile].astype(np.float32)
+        written *= replication[tile]
+        written *= np.float32(_TB_PER_MB)
+        held = need[tile]
+        held[:] = written
+        for after in np.unique(dump_after[tile][dump_after[tile] < width]):  # written at hour k, gone at k + after
+            rows = np.flatnonzero(dump_after[tile] == after)
+            held[rows, after:] -= written[rows, :width - after]
+        np.cumsum(held, axis=1, dtype=np.float32, out=held)
+        # Each series only on its own hours: what is still stored after them is no value.
+        np.copyto(held, np.float32(0.0), where=(hours < first[tile, None]) | (hours > last[tile, None]))
     return {VALUE: need}
 
 
@@ -87,13 +97,21 @@ def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.
 
 def _instances(storage: Hourly) -> dict[str, np.ndarray]:
     job_written = storage[VALUE]
-    base = np.where(storage.in_span(), storage.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None],
-                    np.float32(0.0))
+    base = storage.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None]
+    inside = storage.in_span()
     full = job_written + base  # float32, as job_written
-    raw = full.astype(np.float64) / storage.parameter("storage_capacity")
-    fixed = storage.keys["fixed_nb_of_instances"].to_numpy()[:, None]
-    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()[:, None]
-    nb = np.where(serverless, raw, np.where(np.isnan(fixed), np.ceil(raw), fixed * storage.in_span()))
+    np.copyto(full, np.float32(0.0), where=~inside)
+    # float64 from here: the float32 need divided as efootprint divides it (one pass, no float64 copy of full).
+    nb = np.divide(full, storage.parameter("storage_capacity"), dtype=np.float64)
+    fixed = storage.keys["fixed_nb_of_instances"].to_numpy()
+    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()
+    ceiled = ~serverless & np.isnan(fixed)
+    if ceiled.all():
+        np.ceil(nb, out=nb)
+    else:
+        nb[ceiled] = np.ceil(nb[ceiled])
+        held = ~serverless & ~np.isnan(fixed)
+        nb[held] = fixed[held, None] * inside[held]
     return {"job_written_cumulative_storage_need": job_written, "full_cumulative_storage_need": full,
             "nb_of_instances": nb}
 
