@@ -142,3 +142,30 @@ def test_edge_sankey_draws_edge_levels_in_efootprint_columns():
     theirs = efootprint_fold("edge_fleet", None, [], "manufacturing")[0]
     assert kg["Store back-office"] == pytest.approx(theirs[("edge_function", "Store-back-office")], rel=1e-6)
     assert kg["Store back-office"] > 0
+
+
+def test_small_nodes_of_a_column_are_drawn_as_one_other_node():
+    """efootprint's aggregation: two or more nodes of one column under 1 % of the total become 'Other (n)'; every
+    column keeps its total and every node what flows through it."""
+    from efp_tables.outputs.sankey import _COLUMN, grouped_small_nodes
+    atoms = selected(ours("edge_fleet"))
+    nodes, links = fold(atoms)
+    column_of = {level: _COLUMN[level] for level in set(nodes["level"])}
+    total = atoms["kg"].sum()
+    grouped, grouped_links, names = grouped_small_nodes(nodes, links, column_of, total, 1.0)
+    small = nodes.filter(pl.col("kg") < total / 100).with_columns(
+        pl.col("level").replace_strict(column_of).alias("column"))
+    expected = {f"other-{column}": (len(members), members["kg"].sum())
+                for (column,), members in small.group_by("column") if len(members) >= 2}
+    assert expected and names == {id_: f"Other ({n})" for id_, (n, _) in expected.items()}
+    for id_, (_, kg) in expected.items():
+        assert grouped.filter(pl.col("id") == id_)["kg"].item() == pytest.approx(kg, rel=1e-12)
+    assert grouped.height == nodes.height - sum(n - 1 for n, _ in expected.values())
+
+    def by_column(frame):
+        return dict(frame.group_by(pl.col("level").replace_strict(column_of)).agg(pl.col("kg").sum()).iter_rows())
+    assert by_column(grouped) == pytest.approx(by_column(nodes), rel=1e-12)
+    # links join two columns, so none falls inside one group: the flow is kept, fewer links carry it
+    assert grouped_links["kg"].sum() == pytest.approx(links["kg"].sum(), rel=1e-12)
+    assert grouped_links.height < links.height
+    assert grouped_small_nodes(nodes, links, column_of, total, 0.0) == (nodes, links, {})

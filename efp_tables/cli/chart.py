@@ -41,9 +41,14 @@ def add(commands) -> None:
                    help="sankey: only this life-cycle phase (repeat for both; default both)")
     c.add_argument("--exclude", action="append",
                    help="sankey: leave out the atoms of this class of sources (Server, GPUServer, BoaviztaCloudServer, "
-                        "ServerBase, Storage, Network, Device; repeat for several)")
+                        "ServerBase, Storage, Network, Device, EdgeDevice, EdgeComputer, EdgeAppliance; repeat for "
+                        "several)")
     c.add_argument("--levels", help="sankey: the columns shown, comma-separated among country, usage_pattern, "
-                                    "journey, step, job, source (default all)")
+                                    "journey, step, edge_function, device_need, server_need, component_need, job, "
+                                    "source (default all)")
+    c.add_argument("--small-nodes", type=float, default=1.0, metavar="PERCENT",
+                   help="sankey: the nodes of a column under PERCENT of the total are drawn as one 'Other (n)' node, "
+                        "as in efootprint (default 1; 0 shows every node)")
     c.add_argument("--system", help="sankey: the system to show, when the results hold several")
     c.add_argument("--out", required=True, help="FILE.html or FILE.png")
     c.set_defaults(run=run)
@@ -96,7 +101,10 @@ def _sankey(path: Path, atoms, args):
         raise ModelError("chart", "results", str(objects), "the objects.parquet that efp compute writes beside "
                                                            "attribution.parquet")
     levels = [level.strip() for level in args.levels.split(",")] if args.levels else None
-    return folder_sankey(atoms, pl.read_parquet(objects), args.phases, args.exclude, levels, args.system)
+    if args.small_nodes < 0:
+        raise ModelError("chart --kind sankey", "--small-nodes", args.small_nodes, "a percentage, 0 or more")
+    return folder_sankey(atoms, pl.read_parquet(objects), args.phases, args.exclude, levels, args.system,
+                         args.small_nodes)
 
 
 def _read(path: Path, kind: str):

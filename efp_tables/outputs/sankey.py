@@ -11,7 +11,10 @@ shrink by exactly their footprint, nothing is rescaled).
 altair has no Sankey mark, but one is few marks: nodes are bars (`mark_rect`), links are bands between two
 columns (`mark_area` over points along a smooth step). We lay the diagram out ourselves (columns, node and band
 positions), so the chart stays a plain Vega-Lite spec: HTML and PNG offline through vl-convert, as every other
-chart here, with no extra dependency."""
+chart here, with no extra dependency.
+
+As in efootprint's Sankey, the nodes of a column that each carry less than 1 % of the total (two or more of
+them) are drawn as one "Other (n)" node, so that the long tail does not hide the diagram; 0 shows every node."""
 from __future__ import annotations
 
 import altair as alt
@@ -35,6 +38,7 @@ SOURCE_CLASSES = {**{c: (c,) for c in (*SERVER_CLASSES, "Storage", "Network", "D
                   "ServerBase": SERVER_CLASSES, "EdgeDevice": EDGE_DEVICE_CLASSES}
 _COLUMN_WIDTH, _NODE_WIDTH, _HEIGHT, _GAP = 170.0, 14.0, 480.0, 8.0
 _BAND_POINTS = 24
+SMALL_NODE_PERCENT = 1.0  # efootprint's default aggregation threshold
 
 
 def atom_totals(atoms: pl.DataFrame, objects: pl.DataFrame) -> pl.DataFrame:
@@ -95,6 +99,39 @@ def fold(atoms: pl.DataFrame, levels: list[str] | None = None) -> tuple[pl.DataF
     return nodes, pl.concat([empty, *links]).sort("from_level", "from_id", "to_level", "to_id")
 
 
+def grouped_small_nodes(nodes: pl.DataFrame, links: pl.DataFrame, column_of: dict[str, int], total_kg: float,
+                        percent: float) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
+    """(nodes, links, names of the new nodes): in each diagram column, the nodes under `percent` of `total_kg`
+    become one node "Other (n)" when there are two or more of them (efootprint's aggregation); links between
+    grouped nodes add up, and a link inside one group disappears."""
+    if percent <= 0 or total_kg <= 0:
+        return nodes, links, {}
+    small = (nodes.with_columns(pl.col("level").replace_strict(column_of).alias("_column"))
+             .filter(pl.col("kg") < total_kg * percent / 100)
+             .filter(pl.len().over("_column") >= 2))
+    if small.is_empty():
+        return nodes, links, {}
+    # a group takes the coarsest level of its column, so it is placed there
+    groups = small.with_columns(pl.col("level").sort_by(pl.col("level").replace_strict(list(LEVELS), range(len(LEVELS))))
+                                .first().over("_column").alias("_to_level"),
+                                pl.format("other-{}", pl.col("_column")).alias("_to_id"),
+                                pl.len().over("_column").alias("_n"))
+    names = {row["_to_id"]: f"Other ({row['_n']})" for row in groups.unique("_to_id").iter_rows(named=True)}
+    moved = groups.select("level", "id", "_to_level", "_to_id")
+
+    def moving(frame: pl.DataFrame, level: str, id_: str) -> pl.DataFrame:
+        renamed = moved.rename({"level": level, "id": id_})
+        return (frame.join(renamed, on=[level, id_], how="left")
+                .with_columns(pl.coalesce("_to_level", level).alias(level), pl.coalesce("_to_id", id_).alias(id_))
+                .drop("_to_level", "_to_id"))
+
+    nodes = moving(nodes, "level", "id").group_by("level", "id", maintain_order=True).agg(pl.col("kg").sum())
+    links = (moving(moving(links, "from_level", "from_id"), "to_level", "to_id")
+             .filter((pl.col("from_level") != pl.col("to_level")) | (pl.col("from_id") != pl.col("to_id")))
+             .group_by("from_level", "from_id", "to_level", "to_id", maintain_order=True).agg(pl.col("kg").sum()))
+    return nodes.sort("level", "id"), links.sort("from_level", "from_id", "to_level", "to_id"), names
+
+
 def _levels(levels: list[str] | None) -> list[str]:
     if not levels:
         return list(LEVELS)
@@ -105,8 +142,9 @@ def _levels(levels: list[str] | None) -> list[str]:
 
 
 def sankey_chart(atoms: pl.DataFrame, names: dict[str, str], levels: list[str] | None = None,
-                 title: str = "Who causes what") -> alt.LayerChart:
-    """The Sankey diagram of the selected atoms over `levels`, objects shown by `names` ({id: name})."""
+                 title: str = "Who causes what", small_node_percent: float = SMALL_NODE_PERCENT) -> alt.LayerChart:
+    """The Sankey diagram of the selected atoms over `levels`, objects shown by `names` ({id: name}); the nodes
+    under `small_node_percent` of the total grouped per column (see grouped_small_nodes)."""
     levels = _levels(levels)
     nodes, links = fold(atoms, levels)
     if nodes.is_empty() or nodes["kg"].sum() <= 0:
@@ -114,6 +152,8 @@ def sankey_chart(atoms: pl.DataFrame, names: dict[str, str], levels: list[str] |
     levels = [level for level in levels if level in set(nodes["level"])]  # an edge level of a web model: none
     columns = sorted({_COLUMN[level] for level in levels})
     column_of = {level: columns.index(_COLUMN[level]) for level in levels}
+    nodes, links, others = grouped_small_nodes(nodes, links, column_of, atoms["kg"].sum(), small_node_percent)
+    names = {**names, **others}
     placed = _place_nodes(nodes, column_of)
     bands = _bands(placed, links)
     where = {(r["level"], r["id"]): r for r in placed.iter_rows(named=True)}
@@ -199,13 +239,14 @@ def _bands(placed: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
 
 
 def results_sankey(results, phases: list[str] | None = None, exclude: list[str] | None = None,
-                   levels: list[str] | None = None, system_id: str | None = None) -> alt.LayerChart:
+                   levels: list[str] | None = None, system_id: str | None = None,
+                   small_node_percent: float = SMALL_NODE_PERCENT) -> alt.LayerChart:
     """The Sankey diagram of computed results (a compute.Results)."""
     from efp_tables.io.attribution_table import atom_rows, objects_frame
     objects = objects_frame(results)
     atoms = selected(atom_totals(atom_rows(results.hourly("attribution")), objects), phases, exclude, system_id)
     return sankey_chart(atoms, dict(zip(objects["object_id"], objects["object_name"])), levels,
-                        _title(phases, exclude))
+                        _title(phases, exclude), small_node_percent)
 
 
 def _title(phases: list[str] | None, exclude: list[str] | None) -> str:
@@ -215,8 +256,8 @@ def _title(phases: list[str] | None, exclude: list[str] | None) -> str:
 
 def folder_sankey(atoms: pl.DataFrame, objects: pl.DataFrame, phases: list[str] | None = None,
                   exclude: list[str] | None = None, levels: list[str] | None = None,
-                  system_id: str | None = None) -> alt.LayerChart:
+                  system_id: str | None = None, small_node_percent: float = SMALL_NODE_PERCENT) -> alt.LayerChart:
     """The Sankey diagram of what efp compute wrote (attribution.parquet and objects.parquet)."""
     chosen = selected(atom_totals(atoms, objects), phases, exclude, system_id)
     return sankey_chart(chosen, dict(zip(objects["object_id"], objects["object_name"])), levels,
-                        _title(phases, exclude))
+                        _title(phases, exclude), small_node_percent)
