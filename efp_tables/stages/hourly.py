@@ -95,9 +95,14 @@ class Hourly:
         that repeat a series with the same parameters (a dimension of the table along which this object's value
         does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
         blocks."""
-        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
-        distinct, first = np.unique(codes, return_index=True)
-        if len(distinct) == self.height:
+        # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
+        # query needed to tell.
+        distinct = len(np.unique(self.rows)) == self.height
+        if not distinct:
+            codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+            _, first = np.unique(codes, return_index=True)
+            distinct = len(first) == self.height
+        if distinct:
             return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
         representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
                                      self.start)
@@ -139,7 +144,10 @@ class Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
-        keys = join(self.keys.lazy(), table.lazy(), on, how=how).collect(engine=ENGINE)
+        plan = join(self.keys.lazy(), table.lazy(), on, how=how)
+        # No series, none joined: the plan's schema is the answer, without running it.
+        keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
+                else plan.collect(engine=ENGINE))
         return replace(self, keys=_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]))
 
     @property
@@ -159,6 +167,8 @@ class Hourly:
         """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
         their rows, so the same input gives the same bits."""
         by = keyed(self.keys, keys)
+        if self.height == 0:
+            return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
         # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
         # join of small tables may change from run to run), so neither do the bits of the sums.
         groups = (self.keys.lazy().with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
