@@ -180,8 +180,11 @@ class Hourly:
             return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
         sizes = np.diff(lists.offsets.to_numpy()).astype(np.int64)
         bounds = np.cumsum(sizes) - sizes
+        # Members already in row order (a portfolio's systems one after the other): no copy of the blocks.
+        in_order = bool((members == np.arange(len(members))).all())
         return Hourly.of(_columns(groups, [*by, FIRST, LAST]),
-                         {c: np.add.reduceat(self[c][members], bounds, axis=0) for c in self.columns}, self.start)
+                         {c: np.add.reduceat(self[c] if in_order else self[c][members], bounds, axis=0)
+                          for c in self.columns}, self.start)
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
