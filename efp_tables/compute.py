@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import polars as pl
 
@@ -61,8 +61,14 @@ def stages_for(targets: tuple[str, ...]) -> tuple:
         name = pending.pop()
         if name in by_name and name not in needed:
             needed.add(name)
-            pending += list(inspect.signature(by_name[name]).parameters)
+            pending += list(parameters(by_name[name]))
     return tuple(stage for stage in STAGES if stage.__name__ in needed)
+
+
+@cache
+def parameters(stage) -> tuple[str, ...]:
+    """The names of what a stage reads (read once per stage: inspect.signature costs more than some stages)."""
+    return tuple(inspect.signature(stage).parameters)
 
 
 # A stage's output: a small table (lazy), or hourly series as dense blocks.
@@ -78,7 +84,7 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
     would otherwise recompute a shared upstream for every consumer."""
     frames = StageFrames(inputs, stages, materialize)
-    readers = {stage.__name__: list(inspect.signature(stage).parameters) for stage in stages}
+    readers = {stage.__name__: list(parameters(stage)) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
     for at, stage in enumerate(stages):
         frames[stage.__name__]  # computed now, unless computed beforehand (compute_tables' capacity check)
@@ -168,7 +174,7 @@ class StageFrames(dict):
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        frame = stage(*(self[parameter] for parameter in inspect.signature(stage).parameters))
+        frame = stage(*(self[parameter] for parameter in parameters(stage)))
         if self._materialize and isinstance(frame, pl.LazyFrame):
             frame = frame.collect(engine=ENGINE).lazy()
         self[name] = frame

@@ -49,8 +49,8 @@ class Hourly:
     def of(cls, keys: pl.DataFrame, blocks: dict[str, np.ndarray], start: int,
            scaled: dict[str, tuple[str, str]] | None = None) -> Hourly:
         """Series whose blocks are aligned row by row with `keys` (key columns, FIRST and LAST)."""
-        keys = keys.select(pl.exclude(ROW)).with_columns(pl.Series(ROW, np.arange(keys.height, dtype=np.int64)))
-        return cls(keys, blocks, start, scaled or {})
+        rows = pl.Series(ROW, np.arange(keys.height, dtype=np.int64))
+        return cls(_columns(keys, [c for c in keys.columns if c != ROW], rows), blocks, start, scaled or {})
 
     @property
     def width(self) -> int:
@@ -98,14 +98,18 @@ class Hourly:
         that repeat a series with the same parameters (a dimension of the table along which this object's value
         does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
         blocks."""
-        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
-        distinct, first = np.unique(codes, return_index=True)
-        if len(distinct) == self.height:
+        # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
+        # query needed to tell.
+        distinct = len(np.unique(self.rows)) == self.height
+        if not distinct:
+            codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+            _, first = np.unique(codes, return_index=True)
+            distinct = len(first) == self.height
+        if distinct:
             return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
         representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
                                      self.start)
-        return Hourly(self.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), compute(representatives),
-                      self.start)
+        return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
 
     def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
         """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""
@@ -137,14 +141,17 @@ class Hourly:
         return (hours >= first[:, None]) & (hours <= last[:, None])
 
     def filtered(self, mask: np.ndarray) -> Hourly:
-        return replace(self, keys=self.keys.filter(pl.Series(mask)))
+        return replace(self, keys=self.keys[np.flatnonzero(mask)])
 
     def joined(self, table: pl.DataFrame | pl.LazyFrame, on: list[str], how: str = "inner") -> Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
-        keys = join(self.keys.lazy(), table.lazy(), on, how=how).collect(engine=ENGINE)
-        return replace(self, keys=keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL))
+        plan = join(self.keys.lazy(), table.lazy(), on, how=how)
+        # No series, none joined: the plan's schema is the answer, without running it.
+        keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
+                else plan.collect(engine=ENGINE))
+        return replace(self, keys=_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]))
 
     @property
     def _intensities(self) -> list[str]:
@@ -154,24 +161,29 @@ class Hourly:
     def keyed_by(self, keys: list[str], *extra: str | pl.Expr) -> Hourly:
         """Only `keys` (and the sweep dimensions), then `extra` columns (and the scaled columns' intensities),
         kept in the key table."""
-        return replace(self, keys=self.keys.select(*keyed(self.keys.lazy(), keys), *extra, *self._intensities,
-                                                   *_INTERNAL))
+        columns = [*keyed(self.keys, keys), *extra, *self._intensities, *_INTERNAL]
+        if all(isinstance(c, str) for c in columns):
+            return replace(self, keys=_columns(self.keys, columns))
+        return replace(self, keys=self.keys.select(*columns))
 
     def summed(self, keys: list[str]) -> Hourly:
         """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
         their rows, so the same input gives the same bits."""
-        by = keyed(self.keys.lazy(), keys)
+        by = keyed(self.keys, keys)
+        if self.height == 0:
+            return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
         # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
         # join of small tables may change from run to run), so neither do the bits of the sums.
-        groups = (self.keys.with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
-                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max()))
-        keys_out = groups.select(*by, FIRST, LAST)
+        groups = (self.keys.lazy().with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
+                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max())
+                  .collect(engine=ENGINE))
+        lists = groups.get_column("_at").to_arrow()  # members of each group, read without another query
+        members = lists.flatten().to_numpy().astype(np.int64)
         if groups.height == self.height:  # one series per key: the series themselves
-            order = groups["_at"].list.first().to_numpy()
-            return replace(self, keys=self.keys[order].select(*by, *self._intensities, *_INTERNAL))
-        members = groups["_at"].explode().to_numpy().astype(np.int64)
-        sizes = groups["_at"].list.len().to_numpy().astype(np.int64)
-        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+            return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
+        sizes = np.diff(lists.offsets.to_numpy()).astype(np.int64)
+        return Hourly.of(_columns(groups, [*by, FIRST, LAST]),
+                         {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
@@ -215,7 +227,7 @@ class Hourly:
                 rows = hours == shift
                 out[rows, shift:shift + self.width] = values[rows]
             blocks[column] = out
-        keys = self.keys.with_columns(pl.col(FIRST) + pl.Series(hours), pl.col(LAST) + pl.Series(hours))
+        keys = _with(self.keys, self.keys[FIRST] + pl.Series(hours), self.keys[LAST] + pl.Series(hours))
         return Hourly.of(keys, blocks, self.start)
 
     def in_progress(self, duration: str, column: str = VALUE) -> Hourly:
@@ -229,8 +241,8 @@ class Hourly:
     def grown(self, reach: np.ndarray, blocks: dict[str, np.ndarray]) -> Hourly:
         """`blocks` (rows as this series' ROW says, from the same start) with each LAST moved `reach` hours on;
         rows with a negative reach (nothing left) dropped."""
-        keys = self.keys.with_columns(pl.col(LAST) + pl.Series(reach, dtype=pl.Int64))
-        return Hourly(keys.filter(pl.Series(reach >= 0)), blocks, self.start)
+        keys = _with(self.keys, self.keys[LAST] + pl.Series(reach, dtype=pl.Int64))
+        return Hourly(keys[np.flatnonzero(reach >= 0)], blocks, self.start)
 
     def period_sums(self, column: str) -> np.ndarray:
         """`column` summed over the hours, per key row: a scaled column's activity sums times its intensity."""
@@ -261,14 +273,13 @@ class Hourly:
             if column in self.derived:
                 return self[column][at, offsets]
             return self.blocks[column][rows, offsets]
-        return self.keys.select(self.key_columns)[at].with_columns(
-            pl.Series(HOUR, hours, dtype=pl.Int64),
-            *[pl.Series(column, values(column), dtype=pl.Float64) for column in columns or self.columns])
+        return _with(_columns(self.keys, self.key_columns)[at], pl.Series(HOUR, hours, dtype=pl.Int64),
+                     *[pl.Series(column, values(column), dtype=pl.Float64) for column in columns or self.columns])
 
     @classmethod
     def from_long(cls, frame: pl.DataFrame, keys: list[str], columns: list[str]) -> Hourly:
         """Series from long rows (`keys`, HOUR, `columns`); missing hours are 0."""
-        keys = keyed(frame.lazy(), keys)
+        keys = keyed(frame, keys)
         spans = (frame.group_by(keys, maintain_order=True).agg(pl.col(HOUR).min().alias(FIRST),
                                                                  pl.col(HOUR).max().alias(LAST))
                  .with_row_index("_at"))
@@ -299,9 +310,9 @@ def stacked(series: list[Hourly]) -> Hourly:
     their blocks too."""
     series = aligned(*series)
     offsets = np.cumsum([0, *[next(iter(s.blocks.values())).shape[0] for s in series]])
-    keys = pl.concat([s.keys.with_columns(pl.col(ROW) + int(offset)) for s, offset in zip(series, offsets)],
+    keys = pl.concat([_with(s.keys, s.keys[ROW] + int(offset)) for s, offset in zip(series, offsets)],
                      how="diagonal_relaxed")
-    return Hourly(keys.select(*[c for c in keys.columns if c not in _INTERNAL], *_INTERNAL),
+    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]),
                   {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
                   series[0].scaled, series[0].derived)
 
@@ -341,3 +352,17 @@ def kernel_reach(durations: np.ndarray) -> np.ndarray:
     """The last lag with a weight in `in_progress`'s kernel of each duration (-1: none)."""
     floors = np.floor(durations).astype(np.int64)
     return np.where(durations - floors > 0, floors, floors - 1)
+
+
+# Key tables have tens to thousands of rows: taking or replacing whole columns directly costs far less than a
+# Polars query (select, with_columns) would.
+def _columns(frame: pl.DataFrame, names: list[str], *added: pl.Series) -> pl.DataFrame:
+    """The columns `names` of `frame`, then `added`."""
+    return pl.DataFrame([*(frame.get_column(name) for name in names), *added])
+
+
+def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
+    """`frame` with these columns replaced where it has them, added at the end otherwise."""
+    new = {s.name: s for s in series}
+    return _columns(frame, [], *(new.pop(c) if c in new else frame.get_column(c) for c in frame.columns),
+                    *new.values())

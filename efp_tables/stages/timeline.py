@@ -16,12 +16,17 @@ DIMENSION = "variant_"
 _WHOLE_HOUR_SLACK = 1e-9
 
 
-def dimensions(*frames: pl.LazyFrame) -> list[str]:
+def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
     """The sweep dimensions present in any of the frames, in a stable order."""
-    return sorted({c for frame in frames for c in frame.collect_schema().names() if c.startswith(DIMENSION)})
+    return sorted({c for frame in frames for c in _names(frame) if c.startswith(DIMENSION)})
 
 
-def keyed(frame: pl.LazyFrame, keys: list[str]) -> list[str]:
+def _names(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
+    # A DataFrame knows its columns; a LazyFrame's schema costs a call into Polars.
+    return frame.columns if isinstance(frame, pl.DataFrame) else frame.collect_schema().names()
+
+
+def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
     """`keys` plus the frame's sweep dimensions."""
     return [*keys, *dimensions(frame)]
 

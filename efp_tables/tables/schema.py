@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandera.polars as pa
 import polars as pl
 
 
@@ -58,6 +57,7 @@ class Table:
 
 
 def _checks(f: Field) -> list[pa.Check]:
+    import pandera.polars as pa
     checks = []
     if f.ge is not None:
         checks.append(pa.Check.ge(f.ge))
@@ -71,6 +71,8 @@ def _checks(f: Field) -> list[pa.Check]:
 
 
 def _pandera_schema(table: Table) -> pa.DataFrameSchema:
+    # pandera (and the pandas it imports) load in about 1 s: only when a schema is asked for.
+    import pandera.polars as pa
     columns = {"system_id": pa.Column(pl.String, nullable=False)}
     for f in table.fields:
         columns[f.name] = pa.Column(f.dtype, checks=_checks(f), nullable=f.nullable)
