@@ -203,3 +203,29 @@ def test_json_writer_round_trip_through_efp_and_efootprint(tmp_path):
     classes, _, _ = json_to_system(json.loads(path.read_text()))
     system = next(iter(classes["System"].values()))
     assert float(system.total_footprint.sum().to("kg").magnitude) == pytest.approx(ours, rel=1e-6)
+
+
+def test_a_portfolio_of_edge_systems_gives_each_its_own_weekly_profiles():
+    """Two copies of edge_fleet, the second with its profiles x1.5 (same need ids): in one portfolio, each
+    system's results equal its own compute (profiles are looked up by system and need, not by need alone)."""
+    scaled = copy.deepcopy(EDGE)
+    for objects in scaled.values():
+        for obj in objects.values() if isinstance(objects, dict) else ():
+            for value in obj.values():
+                if isinstance(value, dict) and "recurring_values" in value:
+                    value["recurring_values"] = str([1.5 * v for v in json.loads(value["recurring_values"])])
+    alone = {name: Model.from_rows(model_rows(document, name)) for name, document in
+             (("base", EDGE), ("scaled", scaled))}
+    portfolio = compute(alone["base"].concat(alone["scaled"])).long()
+    for name, model in alone.items():
+        own = compute(model).long()
+        keys = [c for c in own.columns if c != "value"]
+        both = own.join(portfolio.filter(pl.col("system_id") == name), on=keys, how="full", nulls_equal=True)
+        assert both.height == own.height  # the same rows
+        assert both["value"].equals(both["value_right"])  # and the same bits
+    needs = (portfolio.filter(pl.col("attribute") == "unitary_hourly_need_per_usage_pattern")
+             .group_by("system_id", "object_id").agg(pl.col("value").abs().sum()).pivot("system_id", index="object_id"))
+    scaled_ids = {obj_id for objects in EDGE.values() if isinstance(objects, dict)
+                  for obj_id, obj in objects.items() if "recurring_values" in str(obj)}
+    moved = needs.filter(pl.col("object_id").is_in(scaled_ids))
+    assert moved.height >= 1 and np.allclose(moved["scaled"], 1.5 * moved["base"], rtol=1e-9)  # reached system 2
