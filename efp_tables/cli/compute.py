@@ -33,15 +33,17 @@ def run(args) -> int:
         import pyarrow.parquet as pq
 
         from efp_tables.compute import compute
-        from efp_tables.io.bi_tables import bi_tables, has_edge_usage, write_bi_tables
+        from efp_tables.io.bi_tables import bi_tables, unattributed_usage, write_bi_tables
 
         model = read_models(args.models)
         print(model_summary(model, args.models))
         results = compute(model)
         print_totals(results.total_footprint_kg())
         tables = bi_tables(results, portfolio=len(args.models) > 1)
-        if has_edge_usage(model):
-            print("efp: warning: attribution.parquet not written: edge usage is not attributed yet",
+        unattributed = unattributed_usage(model)
+        if unattributed:
+            verb = "is" if unattributed == "edge usage" else "are"
+            print(f"efp: warning: attribution.parquet not written: {unattributed} {verb} not attributed yet",
                   file=sys.stderr)
         out, *others = write_bi_tables(tables, args.out)
     print(f"wrote {out} ({pq.ParquetFile(out).metadata.num_rows:,} rows) in {seconds_since(args.started)}")

@@ -184,13 +184,17 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
         return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
                           {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
     tables = {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly}
-    if not has_edge_usage(results.model):  # edge atoms are not made yet: no partial attribution table
+    if not unattributed_usage(results.model):  # no partial attribution table
         tables["attribution"] = Streamed(functools.partial(atom_parts, results))
     return {**tables, "objects": functools.partial(objects_table, results)}
 
 
-def has_edge_usage(model) -> bool:
-    return model.table("edge_usage_patterns").height > 0
+def unattributed_usage(model) -> str:
+    """What the model has whose attribution atoms are not made yet ("" if nothing): edge usage, external API
+    calls."""
+    parts = [what for what, present in (("edge usage", model.table("edge_usage_patterns").height > 0),
+                                        ("external API calls", model.table("external_apis").height > 0)) if present]
+    return " and ".join(parts)
 
 
 def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:
