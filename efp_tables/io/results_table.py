@@ -124,23 +124,25 @@ EDGE_ATTRIBUTES: tuple[Attribute, ...] = (
 # External APIs through EcoLogits (stages.external_apis).
 _LLM_API, _VIDEO_API = ("EcoLogitsGenAIExternalAPI",), ("EcoLogitsVideoGenExternalAPI",)
 _LLM_JOB, _VIDEO_GEN_JOB = ("EcoLogitsGenAIExternalAPIJob",), ("EcoLogitsVideoGenExternalAPIJob",)
+_APIS, _API_JOBS = (*_LLM_API, *_VIDEO_API), (*_LLM_JOB, *_VIDEO_GEN_JOB)
 EXTERNAL_API_ATTRIBUTES: tuple[Attribute, ...] = (
     *(Attribute("external_apis", name, "external_api_parameters", "external_api_id", name, unit, classes=classes)
       for name, unit, classes in (
           ("model_total_params", "billion", _LLM_API), ("model_active_params", "billion", _LLM_API),
           ("tokens_per_second", "dimensionless", _LLM_API), ("time_to_first_token", "second", _LLM_API),
-          ("data_center_pue", "dimensionless", None), ("average_carbon_intensity", "kilogram / kilowatt_hour", None))),
+          ("data_center_pue", "dimensionless", _APIS),
+          ("average_carbon_intensity", "kilogram / kilowatt_hour", _APIS))),
     *(Attribute("jobs", name, "external_api_job_impacts", "job_id", name, unit, classes=classes)
       for name, unit, classes in (
-          ("generation_latency", "second", None), ("request_energy", "kilowatt_hour", None),
-          ("request_usage_gwp", "kilogram", None), ("request_embodied_gwp", "kilogram", None),
+          ("generation_latency", "second", _API_JOBS), ("request_energy", "kilowatt_hour", _API_JOBS),
+          ("request_usage_gwp", "kilogram", _API_JOBS), ("request_embodied_gwp", "kilogram", _API_JOBS),
           ("gpu_energy", "kilowatt_hour", _LLM_JOB), ("gpu_required_count", "dimensionless", _LLM_JOB),
           ("model_required_memory", "gigabyte_ram", _LLM_JOB), ("server_energy", "kilowatt_hour", _LLM_JOB),
           ("request_it_energy", "kilowatt_hour", _LLM_JOB), ("server_gpu_embodied_gwp", "kilogram", _LLM_JOB),
           ("server_accelerator_energy", "kilowatt_hour", _VIDEO_GEN_JOB),
           ("server_accelerator_embodied_gwp", "kilogram", _VIDEO_GEN_JOB))),
     Attribute("jobs", "hourly_occurrences_across_usage_patterns", "external_api_job_hourly_occurrences", "job_id",
-              unit="occurrence"),
+              unit="occurrence", classes=_API_JOBS),
     *(Attribute("external_api_servers", name, "external_api_footprints", "external_api_server_id", name, unit)
       for name, unit in (("instances_energy", "kilowatt_hour"), ("instances_manufacturing_footprint", "kilogram"),
                          ("use_footprint", "kilogram"))),
