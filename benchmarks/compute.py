@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet", "genai_assistant"]
 
 
 def best_of(repeat, fn):

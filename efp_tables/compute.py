@@ -7,10 +7,11 @@ from functools import cache, cached_property
 
 import polars as pl
 
-from efp_tables.builders.archetypes import cloud_instances
+from efp_tables.builders.archetypes import cloud_instances, ecologits_models
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError
-from efp_tables.stages import attribution, devices, edge, jobs, network, servers, storage, system, usage
+from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
+                               usage)
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import VALUE
 from efp_tables.tables.model import Model
@@ -27,12 +28,14 @@ STAGES = (
     edge.edge_device_footprints, edge.edge_component_footprints, edge.edge_manufacturing_breakdown,
     edge.edge_server_need_hourly, edge.edge_job_hourly_occurrences_per_coordinate,
     edge.edge_component_need_totals, edge.edge_component_parameters, edge.system_edge_devices,
+    external_apis.external_api_parameters, external_apis.external_api_job_impacts,
     jobs.job_parameters, jobs.job_usage_paths, jobs.job_hourly_occurrences_per_coordinate,
     jobs.job_hourly_occurrences_per_usage_pattern,
     jobs.job_hourly_avg_occurrences_per_coordinate, jobs.job_hourly_avg_occurrences_per_usage_pattern,
     jobs.job_hourly_data_transferred_per_usage_pattern, jobs.job_hourly_data_stored_per_usage_pattern,
     jobs.job_hourly_data_transferred_per_coordinate, jobs.job_hourly_avg_occurrences_across_usage_patterns,
     jobs.job_hourly_data_transferred_across_usage_patterns, jobs.job_hourly_data_stored_across_usage_patterns,
+    external_apis.external_api_job_hourly_occurrences, external_apis.external_api_footprints,
     servers.server_hardware, servers.server_capacity, servers.server_job_hourly_needs, servers.server_hourly_needs,
     servers.service_total_job_volumes, servers.server_instances, servers.server_energy,
     servers.server_footprints,
@@ -182,9 +185,9 @@ class StageFrames(dict):
 
 
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
-    """The input tables, the cloud instance archetypes and the servers' per-instance hardware and capacity,
+    """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
     checked first: the hourly stages divide by it."""
-    inputs = {**tables, "cloud_instances": cloud_instances().lazy()}
+    inputs = {**tables, "cloud_instances": cloud_instances().lazy(), "ecologits_models": ecologits_models().lazy()}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
         hardware = hardware.collect(engine=ENGINE).lazy()

@@ -40,7 +40,8 @@ from efp_tables.units import to_canonical
 
 # The totals of a sweep's rows: footprint_by_object's (category, phase) summed over objects and hours.
 TOTALS = {(category, phase): f"{category.lower()}_{phase.lower()}_kg" for category, phase in (
-    ("Servers", "Manufacturing"), ("Servers", "Use"), ("Storage", "Manufacturing"), ("Network", "Use"),
+    ("Servers", "Manufacturing"), ("Servers", "Use"), ("Storage", "Manufacturing"),
+    ("ExternalAPIs", "Manufacturing"), ("ExternalAPIs", "Use"), ("Network", "Use"),
     ("Devices", "Manufacturing"), ("Devices", "Use"), ("EdgeDevices", "Manufacturing"), ("EdgeDevices", "Use"))}
 TOTAL_COLUMNS = list(TOTALS.values())
 STRUCTURE = "structure_"

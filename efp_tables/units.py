@@ -21,6 +21,7 @@ for _definition in (
     "occurrence = []",  # events that are summed
     "concurrent = []",  # counts in progress that are averaged
     "user = []",
+    "billion = []",  # EcoLogits' parameter counts, as efootprint defines it
 ):
     ureg.define(_definition)
 Quantity = ureg.Quantity

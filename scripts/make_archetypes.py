@@ -29,10 +29,21 @@ Produces three CSV files:
     values are those of the shipped table, which efootprint read; the script re-derives each of them from the
     raw runs (../shared/spec/web_application.md, section 3.1) and stops if one differs by more than 1e-12.
 
+``data/archetypes/ecologits_llm_models.csv`` and ``data/archetypes/ecologits_video_models.csv``
+    EcoLogits' model data (the ``ecologits`` package, offline), as efootprint 27's EcoLogitsGenAIExternalAPI and
+    EcoLogitsVideoGenExternalAPI read it: one row per (provider, model_name) of efootprint's list_values and
+    conditional_list_values (the LLM model repository with its aliases, the video catalog), with the
+    provider's datacenter location, PUE and the grid carbon intensity there, and, for an LLM, its total and
+    active parameter counts (billion; a range or a mixture-of-experts count collapsed to its mean, as efootprint
+    does), tokens per second and time to first token (empty when EcoLogits has none); for a video model, its
+    hardware (mean accelerator server power in kW, server and accelerator embodied GWP, accelerator count), its
+    latency regression (n, m, n1, m1, n2, m2, g, non_audio_weight) and its allowed resolutions. efp_tables
+    computes EcoLogits' impact formulas itself (stages/external_apis.py): ``ecologits`` is needed only here.
+
 Rerun it whenever Boavizta (the boaviztapi package) or efootprint (its country CSV or its cloud
 instance snapshot) is upgraded:
 
-    .venv/bin/python scripts/make_archetypes.py           # regenerate the three files
+    .venv/bin/python scripts/make_archetypes.py           # regenerate the files
     .venv/bin/python scripts/make_archetypes.py --only web_application   # one of them
     .venv/bin/python scripts/make_archetypes.py --check   # regenerate, then cross-check with efootprint
 
@@ -66,6 +77,8 @@ OUTPUT_DIR = REPO_ROOT / "data" / "archetypes"
 COUNTRIES_CSV = OUTPUT_DIR / "countries.csv"
 CLOUD_CSV = OUTPUT_DIR / "boavizta_cloud_instances.csv"
 WEB_APPLICATION_CSV = OUTPUT_DIR / "web_application_ecobenchmark.csv"
+ECOLOGITS_LLM_CSV = OUTPUT_DIR / "ecologits_llm_models.csv"
+ECOLOGITS_VIDEO_CSV = OUTPUT_DIR / "ecologits_video_models.csv"
 
 COUNTRIES_HEADER = [
     "country_id", "name", "short_name", "average_carbon_intensity[gram / kilowatt_hour]", "timezone", "source"]
@@ -75,6 +88,16 @@ CLOUD_HEADER = [
 WEB_APPLICATION_HEADER = [
     "technology", "implementation_details", "request_duration[second]", "compute_needed[cpu_core]",
     "ram_needed[megabyte_ram]"]
+
+_ECOLOGITS_PROVIDER = ["provider", "model_name", "datacenter_location", "data_center_pue[dimensionless]",
+                       "average_carbon_intensity[kilogram / kilowatt_hour]"]
+ECOLOGITS_LLM_HEADER = [*_ECOLOGITS_PROVIDER, "model_total_params[billion]", "model_active_params[billion]",
+                        "tokens_per_second[dimensionless]", "time_to_first_token[second]"]
+VIDEO_REGRESSION = ("n", "m", "n1", "m1", "n2", "m2", "g", "non_audio_weight")
+ECOLOGITS_VIDEO_HEADER = [*_ECOLOGITS_PROVIDER, "server_accelerator_power[kilowatt]",
+                          "server_embodied_gwp[kilogram]", "accelerator_embodied_gwp[kilogram]",
+                          "server_accelerator_count[dimensionless]",
+                          *(f"{name}[dimensionless]" for name in VIDEO_REGRESSION), "resolutions"]
 
 COUNTRY_SOURCE_FILE = ("constants", "countries_computations", "countries_elec_carbon_intensity_and_timezone.csv")
 CLOUD_SNAPSHOT_FILE = ("builders", "hardware", "boavizta_cloud_instances_snapshot.json")
@@ -264,6 +287,109 @@ def build_web_application_rows(wheel: Path) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------------
+# EcoLogits (the ecologits package, offline)
+# --------------------------------------------------------------------------------------------------
+
+def _mean(value) -> float:
+    """A range's mean, a number as a float (efootprint collapses EcoLogits' ranges to their means)."""
+    from ecologits.utils.range_value import RangeValue
+    if isinstance(value, RangeValue):
+        return (value.min + value.max) / 2
+    if isinstance(value, dict):  # the video catalog's {"min", "max"}
+        return (value["min"] + value["max"]) / 2
+    return float(value)
+
+
+def _grid_intensity(zone: str | None) -> float:
+    from ecologits.electricity_mix_repository import electricity_mixes
+    mix = electricity_mixes.find_electricity_mix(zone=zone or "WOR")  # no location: the world mix
+    if mix is None:
+        raise SystemExit(f"EcoLogits has no electricity mix for zone {zone!r}")
+    return float(mix.gwp)
+
+
+def build_ecologits_llm_rows() -> list[dict]:
+    from ecologits.model_repository import ModelRepository, ParametersMoE
+    from ecologits.tracers.utils import PROVIDER_CONFIG_MAP
+
+    rows = []
+    for model in ModelRepository.from_json().list_models():
+        provider = model.provider.value
+        config = PROVIDER_CONFIG_MAP[provider]
+        parameters = model.architecture.parameters
+        total, active = ((parameters.total, parameters.active) if isinstance(parameters, ParametersMoE)
+                         else (parameters, parameters))
+        deployment = model.deployment
+        tps = deployment.tps if deployment else None
+        ttft = deployment.ttft if deployment else None
+        rows.append({
+            "provider": provider, "model_name": model.name, "datacenter_location": config.datacenter_location or "",
+            "data_center_pue[dimensionless]": _mean(config.datacenter_pue),
+            "average_carbon_intensity[kilogram / kilowatt_hour]": _grid_intensity(config.datacenter_location),
+            "model_total_params[billion]": _mean(total), "model_active_params[billion]": _mean(active),
+            "tokens_per_second[dimensionless]": "" if tps is None else float(tps),
+            "time_to_first_token[second]": "" if ttft is None else float(ttft)})
+    return sorted(rows, key=lambda row: (row["provider"], row["model_name"]))
+
+
+def build_ecologits_video_rows() -> list[dict]:
+    from ecologits.estimations.video import _HARDWARE_CONFIGURATIONS, _MODELS_INFO, _PROVIDER_CONFIGURATIONS
+
+    rows = []
+    for slug, info in _MODELS_INFO.items():
+        provider, model_name = slug.split("/", 1)
+        config = _PROVIDER_CONFIGURATIONS[provider]
+        hardware = _HARDWARE_CONFIGURATIONS[info["hardware"]]
+        power = hardware["server_power"]  # W; EcoLogits' range is its 2.5 and 97.5 percentiles
+        resolutions = [f"{_RESOLUTION_NAMES[height]} ({width} x {height})"
+                       for width, height in info["capabilities"]["resolutions"]]
+        rows.append({
+            "provider": provider, "model_name": model_name, "datacenter_location": config["datacenter_location"],
+            "data_center_pue[dimensionless]": _mean(config["datacenter_pue"]),
+            "average_carbon_intensity[kilogram / kilowatt_hour]": _grid_intensity(config["datacenter_location"]),
+            "server_accelerator_power[kilowatt]": (power["p2_5"] / 1000 + power["p97_5"] / 1000) / 2,
+            "server_embodied_gwp[kilogram]": float(hardware["server_embodied"]["gwp"]),
+            "accelerator_embodied_gwp[kilogram]": float(hardware["accelerator_embodied"]["gwp"]),
+            "server_accelerator_count[dimensionless]": float(hardware["number_of_accelerators"]),
+            **{f"{name}[dimensionless]": float(info["regression_parameters"].get(name, 1.0 if name ==
+                                                                                 "non_audio_weight" else 0.0))
+               for name in VIDEO_REGRESSION},
+            "resolutions": ";".join(resolutions)})
+    return sorted(rows, key=lambda row: (row["provider"], row["model_name"]))
+
+
+# efootprint's labels of EcoLogits' video resolutions, by height
+_RESOLUTION_NAMES = {480: "480p", 576: "576p", 720: "720p", 1080: "1080p", 2160: "4K"}
+
+
+def check_ecologits_against_efootprint() -> bool:
+    """Every LLM and video model of efootprint's list values is a row, with the values efootprint reads."""
+    from efootprint.builders.external_apis.ecologits.ecologits_external_api import EcoLogitsGenAIExternalAPI
+    from efootprint.builders.external_apis.ecologits.ecologits_video_external_api import (
+        EcoLogitsVideoGenExternalAPI, EcoLogitsVideoGenExternalAPIJob)
+
+    all_ok = True
+    for cls, path in ((EcoLogitsGenAIExternalAPI, ECOLOGITS_LLM_CSV), (EcoLogitsVideoGenExternalAPI, ECOLOGITS_VIDEO_CSV)):
+        with open(path, newline="", encoding="utf-8") as handle:
+            written = {(row["provider"], row["model_name"]): row for row in csv.DictReader(handle)}
+        listed = {(str(provider), str(model)) for provider, models in
+                  cls.conditional_list_values["model_name"]["conditional_list_values"].items() for model in models}
+        if listed != set(written):
+            all_ok = False
+            print(f"  MISMATCH {cls.__name__}: {sorted(listed ^ set(written))[:5]} not on both sides")
+        print(f"  {cls.__name__}: {len(listed)} models listed by efootprint, {len(written)} rows")
+    resolutions = EcoLogitsVideoGenExternalAPIJob.conditional_list_values["resolution"]["conditional_list_values"]
+    with open(ECOLOGITS_VIDEO_CSV, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            expected = [str(choice) for model, choices in resolutions.items() if str(model) == row["model_name"]
+                        for choice in choices]
+            if row["resolutions"].split(";") != expected:
+                all_ok = False
+                print(f"  MISMATCH resolutions of {row['model_name']}: {row['resolutions']} != {expected}")
+    return all_ok
+
+
+# --------------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------------
 
@@ -364,12 +490,12 @@ def main() -> int:
                         help="after writing, compare random cloud instances and all countries with efootprint")
     parser.add_argument("--sample-size", type=int, default=5, help="number of cloud instances compared by --check")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the --check sample")
-    parser.add_argument("--only", choices=("countries", "cloud", "web_application"), action="append",
-                        help="regenerate only this table (repeatable; default: all three)")
+    parser.add_argument("--only", choices=("countries", "cloud", "web_application", "ecologits"), action="append",
+                        help="regenerate only this table (repeatable; default: all)")
     parser.add_argument("--efootprint-15-wheel", type=Path, default=None,
                         help="the efootprint 15.0.1 wheel holding the ecobenchmark data (default: pip download)")
     args = parser.parse_args()
-    only = set(args.only or ("countries", "cloud", "web_application"))
+    only = set(args.only or ("countries", "cloud", "web_application", "ecologits"))
 
     start = time.perf_counter()
 
@@ -396,7 +522,17 @@ def main() -> int:
         for provider, instance_type, reason in skipped:
             print(f"  skipped {provider} {instance_type}: {reason}")
 
+    if "ecologits" in only:
+        llm_rows, video_rows = build_ecologits_llm_rows(), build_ecologits_video_rows()
+        write_csv(ECOLOGITS_LLM_CSV, ECOLOGITS_LLM_HEADER, llm_rows)
+        write_csv(ECOLOGITS_VIDEO_CSV, ECOLOGITS_VIDEO_HEADER, video_rows)
+        print(f"Wrote {len(llm_rows)} EcoLogits LLMs to {ECOLOGITS_LLM_CSV.relative_to(REPO_ROOT)} and "
+              f"{len(video_rows)} video models to {ECOLOGITS_VIDEO_CSV.relative_to(REPO_ROOT)}")
+
     all_ok = True
+    if args.check and "ecologits" in only:
+        print("Checking EcoLogits models against efootprint's list values ...")
+        all_ok &= check_ecologits_against_efootprint()
     if args.check and "cloud" in only:
         print(f"Checking {args.sample_size} random cloud instances against efootprint's BoaviztaCloudServer ...")
         all_ok &= check_cloud_against_efootprint(args.sample_size, args.seed)

@@ -85,6 +85,10 @@ from efootprint.core.hardware.server import Server  # noqa: E402
 from efootprint.core.hardware.storage import Storage  # noqa: E402
 from efootprint.core.system import System  # noqa: E402
 from efootprint.core.usage.job import GPUJob, Job  # noqa: E402
+from efootprint.builders.external_apis.ecologits.ecologits_external_api import (  # noqa: E402
+    EcoLogitsGenAIExternalAPI, EcoLogitsGenAIExternalAPIJob)
+from efootprint.builders.external_apis.ecologits.ecologits_video_external_api import (  # noqa: E402
+    EcoLogitsVideoGenExternalAPI, EcoLogitsVideoGenExternalAPIJob)
 from efootprint.core.usage.usage_journey import UsageJourney  # noqa: E402
 from efootprint.core.usage.usage_journey_step import UsageJourneyStep  # noqa: E402
 from efootprint.core.usage.usage_pattern import UsagePattern  # noqa: E402
@@ -173,6 +177,23 @@ class JobSpec:
     stored_mb: float
     resolution: str
     refresh_rate: float
+    output_tokens: float = 0.0           # EcoLogitsGenAIExternalAPIJob (target: its API's index)
+    with_audio: bool = True              # EcoLogitsVideoGenExternalAPIJob (duration: the video's)
+
+
+# EcoLogits models the random systems call: MoE with a throughput, dense without one (the latency regression),
+# a small model on one GPU; video models on TPUs, H200 servers and a single H200, with and without audio weights.
+LLM_MODELS = (("anthropic", "claude-opus-4-5"), ("mistralai", "mistral-large-latest"),
+              ("huggingface_hub", "CohereForAI/aya-23-35B"), ("huggingface_hub", "CohereForAI/aya-23-8B"),
+              ("openai", "gpt-4o-mini"))
+VIDEO_MODELS = (("google", "veo-3.1-fast", ("720p (1280 x 720)", "1080p (1920 x 1080)")),
+                ("openai", "sora-2-pro", ("720p (1280 x 720)", "1080p (1920 x 1080)")), ("alibaba", "wan2.1", ("720p (1280 x 720)",)))
+
+
+@dataclass(frozen=True)
+class ExternalAPISpec:
+    kind: str                            # EcoLogitsGenAIExternalAPI or EcoLogitsVideoGenExternalAPI
+    model: int                           # index in LLM_MODELS or VIDEO_MODELS
 
 
 @dataclass(frozen=True)
@@ -252,6 +273,7 @@ class SystemSpec:
     networks: tuple[float | str, ...]    # bandwidth energy intensity in kWh/GB, or "wifi" / "mobile"
     patterns: tuple[PatternSpec, ...]
     edge: tuple[EdgeSpec, ...] = ()
+    apis: tuple[ExternalAPISpec, ...] = ()
 
 
 # --- strategies ---------------------------------------------------------------------------------------------------
@@ -340,13 +362,29 @@ def system_specs(draw) -> SystemSpec:
             server=server, base_ram_fraction=draw(generic(0, room)), bits_per_pixel=draw(generic(0.02, 0.3)),
             cpu_cost=draw(generic(0.5, 10)), ram_buffer_mb=draw(generic(5, 200))))
 
+    apis = []
+    if GENAI:
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            kind = draw(st.sampled_from(["EcoLogitsGenAIExternalAPI", "EcoLogitsVideoGenExternalAPI"]))
+            models = LLM_MODELS if kind == "EcoLogitsGenAIExternalAPI" else VIDEO_MODELS
+            apis.append(ExternalAPISpec(kind=kind, model=draw(st.integers(0, len(models) - 1))))
+    llm_apis = [i for i, a in enumerate(apis) if a.kind == "EcoLogitsGenAIExternalAPI"]
+    video_apis = [i for i, a in enumerate(apis) if a.kind == "EcoLogitsVideoGenExternalAPI"]
     kinds = (["Job"] if cpu_servers else []) + (["GPUJob"] if gpu_servers else []) + \
-            (["VideoStreamingJob"] if services else [])
+            (["VideoStreamingJob"] if services else []) + \
+            (["EcoLogitsGenAIExternalAPIJob"] * 2 if llm_apis else []) + \
+            (["EcoLogitsVideoGenExternalAPIJob"] * 2 if video_apis else [])
     jobs = []
     for _ in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(kinds))
         target = draw(st.sampled_from({"Job": cpu_servers, "GPUJob": gpu_servers,
-                                       "VideoStreamingJob": list(range(len(services)))}[kind]))
+                                       "VideoStreamingJob": list(range(len(services))),
+                                       "EcoLogitsGenAIExternalAPIJob": llm_apis,
+                                       "EcoLogitsVideoGenExternalAPIJob": video_apis}[kind]))
+        video_api = apis[target] if kind == "EcoLogitsVideoGenExternalAPIJob" else None
+        allowed = VIDEO_MODELS[video_api.model][2] if video_api else None
+        if kind == "EcoLogitsVideoGenExternalAPIJob":
+            video_duration = (float(draw(st.sampled_from([4, 5, 8, 10, 12]))), "s")
         jobs.append(JobSpec(
             kind=kind, target=target,
             duration=draw(durations(0.001, 6 * 3600, ((1, "hour"), (2, "hour"), (30, "minute"), (90, "minute"),
@@ -355,7 +393,12 @@ def system_specs(draw) -> SystemSpec:
             ram_mb=draw(log_uniform(1, 80_000 if kind == "GPUJob" else 8000)),
             transferred_mb=draw(st.one_of(st.just(0.0), log_uniform(0.001, 100))),
             stored_mb=draw(st.one_of(st.just(0.0), log_uniform(0.0001, 10))),
-            resolution=draw(st.sampled_from(RESOLUTIONS)), refresh_rate=draw(st.sampled_from([24.0, 30.0, 60.0]))))
+            resolution=draw(st.sampled_from(allowed or RESOLUTIONS)),
+            refresh_rate=draw(st.sampled_from([24.0, 30.0, 60.0])),
+            output_tokens=float(draw(st.one_of(st.integers(1, 4000), st.sampled_from([1000, 120, 2500])))),
+            with_audio=draw(st.booleans())))
+        if kind == "EcoLogitsVideoGenExternalAPIJob":
+            jobs[-1] = replace(jobs[-1], duration=video_duration)
 
     weights = st.sampled_from([1.0, 0.5, 2.0, 3.0, 0.25, 1.5, 0.0])  # steps and jobs may weigh 0
     steps = []
@@ -404,12 +447,13 @@ def system_specs(draw) -> SystemSpec:
                  for _ in range(draw(st.sampled_from([0, 1, 1, 2])) if EDGE else 0))
     spec = SystemSpec(servers=servers, services=tuple(services), jobs=tuple(jobs), steps=tuple(steps),
                       journeys=tuple(journeys), devices=tuple(devices), networks=networks, patterns=tuple(patterns),
-                      edge=edge)
+                      edge=edge, apis=tuple(apis))
     assume(steps_well_conditioned(spec))
     return away_from_float32_artefacts(spec)
 
 
 EDGE = os.environ.get("EFP_DIFFERENTIAL_EDGE", "1") == "1"  # random systems get edge usage patterns too
+GENAI = os.environ.get("EFP_DIFFERENTIAL_GENAI", "1") == "1"  # and EcoLogits GenAI and video jobs
 
 
 @st.composite
@@ -608,10 +652,27 @@ def build_system(spec: SystemSpec, fixed: dict[str, float] | None = None) -> Sys
             base_ram_consumption=_q(v.base_ram_fraction * ram * s.utilization, "GB_ram"),
             bits_per_pixel=_q(v.bits_per_pixel, "bit"), static_delivery_cpu_cost=_q(v.cpu_cost, "cpu_core/(GB/s)"),
             ram_buffer_per_user=_q(v.ram_buffer_mb, "MB_ram")))
+    apis = []
+    for i, a in enumerate(spec.apis):
+        if a.kind == "EcoLogitsGenAIExternalAPI":
+            provider, model = LLM_MODELS[a.model]
+            apis.append(EcoLogitsGenAIExternalAPI(f"GenAI API {i}", provider=SourceObject(provider),
+                                                  model_name=SourceObject(model)))
+        else:
+            provider, model, _ = VIDEO_MODELS[a.model]
+            apis.append(EcoLogitsVideoGenExternalAPI(f"Video API {i}", provider=SourceObject(provider),
+                                                     model_name=SourceObject(model)))
     jobs = []
     for i, j in enumerate(spec.jobs):
         name = f"{j.kind} {i}"
-        if j.kind == "VideoStreamingJob":
+        if j.kind == "EcoLogitsGenAIExternalAPIJob":
+            jobs.append(EcoLogitsGenAIExternalAPIJob(name, external_api=apis[j.target],
+                                                     output_token_count=_q(j.output_tokens, "dimensionless")))
+        elif j.kind == "EcoLogitsVideoGenExternalAPIJob":
+            jobs.append(EcoLogitsVideoGenExternalAPIJob(
+                name, external_api=apis[j.target], resolution=SourceObject(j.resolution),
+                duration=_q(*j.duration), with_audio=SourceObject(j.with_audio)))
+        elif j.kind == "VideoStreamingJob":
             jobs.append(VideoStreamingJob(
                 name, service=services[j.target], resolution=SourceObject(j.resolution),
                 video_duration=_q(*j.duration), refresh_rate=_q(j.refresh_rate, "1/s"),
@@ -824,6 +885,7 @@ def spec_summary(spec: SystemSpec) -> str:
                         for s in spec.servers)
     patterns = ", ".join(f"{p.country}@{p.start:%Y-%m-%d %H}h+{p.hours}h/{p.shape}" for p in spec.patterns)
     return (f"servers [{servers}]; {len(spec.jobs)} jobs ({', '.join(j.kind for j in spec.jobs)}); "
-            f"{len(spec.steps)} steps; {len(spec.journeys)} journeys; patterns [{patterns}]; edge patterns "
+            f"{len(spec.steps)} steps; {len(spec.journeys)} journeys; apis [{', '.join(a.kind for a in spec.apis)}]; "
+            f"patterns [{patterns}]; edge patterns "
             f"[{', '.join(f'{e.country}: ' + '/'.join(d.kind for d in e.devices) for e in spec.edge)}]")
 

@@ -59,7 +59,7 @@ def test_quickstart_command_writes_results_and_chart(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     html = (tmp_path / "footprint_by_category_and_object.html").read_text()
     assert "vega" in html and "Footprint by category and object" in html
-    assert '"sort": ["Servers", "Storage", "Network", "Devices", "EdgeDevices"]' in html  # efootprint's order
+    assert '"sort": ["Servers", "Storage", "ExternalAPIs", "Network", "Devices", "EdgeDevices"]' in html  # efootprint's order
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 

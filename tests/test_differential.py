@@ -1,7 +1,9 @@
 """Differential tests: random valid efootprint 27 systems, built with efootprint's Python API and saved with its
 system_to_json, give the same results in efp_tables as in efootprint (by shared/tools/parity.py). Most systems
 mix web usage patterns with edge ones (EdgeComputer, EdgeAppliance and bespoke EdgeDevices, shared and repeated
-functions, server needs calling the web jobs, nested device groups); EFP_DIFFERENTIAL_EDGE=0 leaves edge out.
+functions, server needs calling the web jobs, nested device groups), and many call EcoLogits GenAI and video
+generation APIs from web steps and edge server needs; EFP_DIFFERENTIAL_EDGE=0 leaves edge out,
+EFP_DIFFERENTIAL_GENAI=0 the external APIs.
 
 The number of examples comes from EFP_DIFFERENTIAL_EXAMPLES (default 12, the CI share):
 

@@ -211,7 +211,9 @@ def test_max_depth_stops_the_walk():
 
 def test_registry_covers_every_result_and_resolves_every_dependency():
     def classes_of(table: str) -> tuple[str, ...]:
-        return {"servers": s.SERVER_CLASSES, "jobs": s.JOB_CLASSES}.get(table, (s.BY_NAME[table].object_class,))
+        return {"servers": s.SERVER_CLASSES, "jobs": s.JOB_CLASSES, "external_apis": s.EXTERNAL_API_CLASSES,
+                "external_api_servers": tuple(s.EXTERNAL_API_SERVER_CLASSES.values())}.get(
+            table, (s.BY_NAME[table].object_class,))
     for spec in ATTRIBUTES:
         for object_class in spec.classes or classes_of(spec.object_table):
             assert formula_of(spec.object_table, spec.attribute, object_class), (spec.attribute, object_class)

@@ -22,7 +22,7 @@ from efp_tables.io.efootprint_json import read_model
 from efp_tables.io.efootprint_json_writer import model_document, write_model
 from efp_tables.tables import schema as s
 
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet", "genai_assistant"]
 TOOLS = SHARED / "tools"
 _DUMP = ("import sys; sys.path.insert(0, sys.argv[1]); import efootprint_dump; "
          "efootprint_dump.dump(sys.argv[2], sys.argv[3])")

@@ -7,7 +7,7 @@ import pytest
 from conftest import PARITY, REFERENCE
 from efp_tables.cli import main
 
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet", "genai_assistant"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -20,5 +20,8 @@ def test_efp_compute_matches_efootprint(scenario, tmp_path, capsys):
     assert result.returncode == 0, result.stdout
     assert summary.startswith("parity: OK"), summary
     assert "required missing 0/" in summary and "mismatched 0)" in summary
-    if scenario == "edge_fleet":  # every series efootprint gives, not only the required ones
+    # every series efootprint gives, not only the required ones
+    if scenario == "edge_fleet":
         assert "matched 223/223 reference series" in summary, summary
+    if scenario == "genai_assistant":
+        assert "matched 317/317 reference series" in summary, summary

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 import polars as pl
 
-from efp_tables.builders.archetypes import ARCHETYPES_DIR, cloud_instances, countries as country_table
+from efp_tables.builders.archetypes import ARCHETYPES_DIR, cloud_instances, countries as country_table, ecologits_models
 from efp_tables.builders import weekly
 from efp_tables.builders.archetypes import web_application_needs
 from efp_tables.builders.calculated import calculated_attribute_names, calculated_values, shown
@@ -545,6 +545,128 @@ class WebApplicationJob(_JobBase):
         return row
 
 
+class _ExternalAPIServer(ModelObject):
+    """The server efootprint gives an external API (its footprints' owner); made by the API, named after it."""
+    table = s.EXTERNAL_API_SERVERS
+
+    def __init__(self, name: str, api: "_ExternalAPI", *, id: str | None = None):
+        super().__init__(name, id=id)
+        object.__setattr__(self, "external_api", api)
+
+    def row(self) -> dict:
+        return {**super().row(), "server_class": type(self).__name__, "external_api_id": self.external_api.id}
+
+
+class EcoLogitsGenAIExternalAPIServer(_ExternalAPIServer):
+    pass
+
+
+class EcoLogitsVideoGenExternalAPIServer(_ExternalAPIServer):
+    pass
+
+
+class _ExternalAPI(ModelObject):
+    """A provider's generative model through EcoLogits: `provider` and `model_name` among EcoLogits' models
+    (`list_values`, `conditional_list_values`). Its `server` (made with it, "<name> server") holds the
+    footprints, which the API shows as its own."""
+    table = s.EXTERNAL_APIS
+    texts = ("provider", "model_name")
+    server_class: ClassVar[type]
+
+    def __init__(self, name: str, *, id: str | None = None, **inputs):
+        super().__init__(name, id=id, **inputs)
+        object.__setattr__(self, "server", self.server_class(f"{name} server", self))
+
+    @classmethod
+    def _models(cls) -> dict[str, list[str]]:
+        return _ecologits_models_by_provider(cls.__name__)
+
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"provider": sorted(cls._models())}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        return {"model_name": {"depends_on": "provider", "conditional_list_values": cls._models()}}
+
+    def row(self) -> dict:
+        return {**super().row(), "api_class": type(self).__name__}
+
+    # efootprint's ExternalAPI shows its server's footprints as its own
+    _SERVER_FOOTPRINTS: ClassVar[tuple[str, ...]] = ("instances_energy", "instances_manufacturing_footprint",
+                                                     "use_footprint")
+
+    @classmethod
+    def calculated_attribute_names(cls) -> tuple[str, ...]:
+        return (*super().calculated_attribute_names(), *cls._SERVER_FOOTPRINTS)
+
+    def calculated_values(self) -> dict:
+        own = super().calculated_values()
+        server = self.server.calculated_values()
+        return {**own, **{name: server.get(name) for name in self._SERVER_FOOTPRINTS}}
+
+
+@lru_cache(maxsize=2)
+def _ecologits_models_by_provider(api_class: str) -> dict[str, list[str]]:
+    """EcoLogits' model names by provider, for one external API class (the archetype table)."""
+    models = ecologits_models().filter(pl.col("api_class") == api_class)
+    return {provider: names for provider, names in
+            models.group_by("provider", maintain_order=True).agg("model_name").sort("provider").iter_rows()}
+
+
+class EcoLogitsGenAIExternalAPI(_ExternalAPI):
+    server_class = EcoLogitsGenAIExternalAPIServer
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        return {"provider": "anthropic", "model_name": "claude-opus-4-5"}  # efootprint 27's defaults
+
+
+class EcoLogitsVideoGenExternalAPI(_ExternalAPI):
+    server_class = EcoLogitsVideoGenExternalAPIServer
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        return {"provider": "openai", "model_name": "sora-2-pro"}  # efootprint 27's defaults
+
+
+class _ExternalAPIJob(_JobBase):
+    def row(self) -> dict:
+        return {**super().row(), "external_api_id": self.external_api.id, "data_stored": 0.0}
+
+
+class EcoLogitsGenAIExternalAPIJob(_ExternalAPIJob):
+    """One call to an LLM through EcoLogits, sized by its output tokens."""
+    quantities = {"output_token_count": "dimensionless"}
+    links = {"external_api": (EcoLogitsGenAIExternalAPI,)}
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        return {"output_token_count": "1000 dimensionless"}
+
+
+class EcoLogitsVideoGenExternalAPIJob(_ExternalAPIJob):
+    """One video generation call through EcoLogits: resolution (among the model's), duration, with audio or
+    not."""
+    quantities = {"duration": "hour"}
+    texts = ("resolution", "with_audio")
+    links = {"external_api": (EcoLogitsVideoGenExternalAPI,)}
+
+    @classmethod
+    def default_values(cls) -> dict[str, str | None]:
+        return {"resolution": "720p (1280 x 720)", "duration": "8 s", "with_audio": True}
+
+    @classmethod
+    def list_values(cls) -> dict[str, list]:
+        return {"with_audio": [True, False]}
+
+    @classmethod
+    def conditional_list_values(cls) -> dict[str, dict]:
+        resolutions = ecologits_models().filter(pl.col("api_class") == "EcoLogitsVideoGenExternalAPI")
+        return {"resolution": {"depends_on": "external_api.model_name", "conditional_list_values": dict(
+            zip(resolutions["model_name"], resolutions["resolutions"].to_list()))}}
+
+
 def _weights(owner: ModelObject, attribute: str, value) -> list[tuple[ModelObject, float]]:
     """A list of objects (weight 1 each, repeats summed) or a dict object -> weight, in order."""
     if isinstance(value, dict):
@@ -559,7 +681,8 @@ def _weights(owner: ModelObject, attribute: str, value) -> list[tuple[ModelObjec
 class UsageJourneyStep(ModelObject):
     table = s.USAGE_JOURNEY_STEPS
     quantities = _units(s.USAGE_JOURNEY_STEPS, "user_time_spent")
-    links = {"jobs": (Job, GPUJob, VideoStreamingJob, WebApplicationJob)}
+    links = {"jobs": (Job, GPUJob, VideoStreamingJob, WebApplicationJob, EcoLogitsGenAIExternalAPIJob,
+                      EcoLogitsVideoGenExternalAPIJob)}
 
 
 class UsageJourney(ModelObject):
@@ -1094,6 +1217,11 @@ class System(ModelObject):
 
     @staticmethod
     def _add_job_infrastructure(job: _JobBase, add) -> None:
+        api = getattr(job, "external_api", None)
+        if api is not None:
+            if add(api):
+                add(api.server)
+            return
         service = getattr(job, "service", None)
         server = service.server if service is not None else job.server
         if service is not None:

@@ -63,3 +63,40 @@ def web_application_needs() -> pl.DataFrame:
                                {"request_duration": "second", "compute_needed": "cpu_core",
                                 "ram_needed": "megabyte_ram"})
     return frame.select("technology", "implementation_details", "request_duration", "compute_needed", "ram_needed")
+
+
+# EcoLogits' model data (scripts/make_archetypes.py, from the ecologits package), by external API class.
+_ECOLOGITS_FILES = {"EcoLogitsGenAIExternalAPI": "ecologits_llm_models.csv",
+                    "EcoLogitsVideoGenExternalAPI": "ecologits_video_models.csv"}
+ECOLOGITS_COLUMNS = {
+    "api_class": pl.String, "provider": pl.String, "model_name": pl.String, "datacenter_location": pl.String,
+    "data_center_pue": pl.Float64, "average_carbon_intensity": pl.Float64,
+    # LLMs
+    "model_total_params": pl.Float64, "model_active_params": pl.Float64, "tokens_per_second": pl.Float64,
+    "time_to_first_token": pl.Float64,
+    # video generation
+    "server_accelerator_power": pl.Float64, "server_embodied_gwp": pl.Float64,
+    "accelerator_embodied_gwp": pl.Float64, "server_accelerator_count": pl.Float64,
+    **dict.fromkeys(("n", "m", "n1", "m1", "n2", "m2", "g", "non_audio_weight"), pl.Float64),
+    "resolutions": pl.List(pl.String),
+}
+
+
+@lru_cache(maxsize=1)
+def ecologits_models() -> pl.DataFrame:
+    """Every model EcoLogits knows, one row per (api_class, provider, model_name): the provider's datacenter
+    location, PUE and grid carbon intensity (kg/kWh); an LLM's total and active parameter counts (billion),
+    tokens per second and time to first token (second; null when EcoLogits has none); a video model's hardware
+    (accelerator server power in kW, server and accelerator embodied GWP in kg, accelerator count), latency
+    regression and allowed resolutions. Columns another class has no use for are null."""
+    units = {"time_to_first_token": "second", "server_accelerator_power": "kilowatt",
+             "average_carbon_intensity": "kilogram / kilowatt_hour"}
+    frames = []
+    for api_class, name in _ECOLOGITS_FILES.items():
+        frame = read_archetype_csv(ARCHETYPES_DIR / name, units).with_columns(api_class=pl.lit(api_class))
+        if "resolutions" in frame.columns:
+            frame = frame.with_columns(pl.col("resolutions").str.split(";"))
+        frames.append(frame)
+    return pl.concat(frames, how="diagonal").select(
+        [(pl.col(c) if c in set().union(*(f.columns for f in frames)) else pl.lit(None)).cast(dtype).alias(c)
+         for c, dtype in ECOLOGITS_COLUMNS.items()])

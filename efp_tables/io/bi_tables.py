@@ -43,8 +43,8 @@ UNIT_SUFFIXES = {
 }
 HOUR_UTC = "hour_utc"
 _HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
-_CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "Network": "networks", "Devices": "devices",
-                    "EdgeDevices": "edge_devices"}
+_CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "ExternalAPIs": "external_apis",
+                    "Network": "networks", "Devices": "devices", "EdgeDevices": "edge_devices"}
 _UTC_NOTE = {"timezone": "UTC"}
 _LONG_NOTES = {"hour": {"timezone": "UTC", "description": "hour starting (naive timestamp, UTC); null for scalars"},
                "value": {"unit_column": "unit", "description": "value in the pint unit of the row's unit column"},

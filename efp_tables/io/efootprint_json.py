@@ -22,13 +22,13 @@ from efp_tables.units import to_canonical
 EDGE_CLASSES = ("EdgeUsagePattern", "EdgeUsageJourney", "EdgeFunction", *s.EDGE_DEVICE_CLASSES,
                 *s.EDGE_COMPONENT_CLASSES, *s.EDGE_DEVICE_NEED_CLASSES, *s.EDGE_COMPONENT_NEED_CLASSES,
                 "RecurrentServerNeed", "EdgeDeviceGroup")
+EXTERNAL_API_CLASSES = (*s.EXTERNAL_API_CLASSES, *s.EXTERNAL_API_SERVER_CLASSES.values(),
+                        *s.EXTERNAL_API_JOB_CLASSES.values())
 SUPPORTED = ("Sources", "System", "UsagePattern", "UsageJourney", "UsageJourneyStep", "Job", "GPUJob",
              "VideoStreamingJob", "Server", "GPUServer", "BoaviztaCloudServer", "Storage", "VideoStreaming",
-             "Device", "Network", "Country", *EDGE_CLASSES)
-# efootprint 27's external API classes (genai_assistant), which we do not compute yet
-NOT_YET_SUPPORTED = ("EcoLogits", "ExternalAPI")
+             "Device", "Network", "Country", *EDGE_CLASSES, *EXTERNAL_API_CLASSES)
 _META = ("efootprint_version",)
-_JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob")
+_JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", *s.EXTERNAL_API_JOB_CLASSES.values())
 # Where a builder's component need finds its weekly profile: on its device need, under this attribute.
 _PROFILE_ON_DEVICE_NEED = {"RecurrentEdgeProcessCPUNeed": "recurrent_compute_needed",
                            "RecurrentEdgeProcessRAMNeed": "recurrent_ram_needed",
@@ -99,11 +99,6 @@ def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
 
 def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str, list[dict] | pl.DataFrame]:
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
-    later = [k for k in unknown if isinstance(k, str) and k.startswith(NOT_YET_SUPPORTED)]
-    if later:
-        raise ModelError(where, "class", later[0], f"a model without external APIs: efp_tables "
-                                                   f"does not support them yet ({len(later)} such classes: "
-                                                   f"{', '.join(later[:4])}{', ...' if len(later) > 4 else ''})")
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), SUPPORTED, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
@@ -245,6 +240,8 @@ class _Reader:
         result. Usage patterns outside the System are left out, as efootprint leaves them out of its totals."""
         readers = {"UsageJourney": self.usage_journey, "UsageJourneyStep": self.step, "Job": self.job,
                    "GPUJob": self.job, "VideoStreamingJob": self.job, "VideoStreaming": self.service,
+                   **{cls: self.job for cls in s.EXTERNAL_API_JOB_CLASSES.values()},
+                   **{cls: self.external_api for cls in s.EXTERNAL_API_CLASSES},
                    "Server": self.server, "GPUServer": self.server, "BoaviztaCloudServer": self.server,
                    "Storage": self.storage, "Device": self.device, "Network": self.network, "Country": self.country,
                    "EdgeUsageJourney": self.edge_journey, "EdgeFunction": self.edge_function,
@@ -579,7 +576,7 @@ class _Reader:
         self.add("usage_journey_steps", {"step_id": step_id, "name": obj.get("name", step_id),
                                          **self.fields(s.USAGE_JOURNEY_STEPS, owner, obj)})
         for position, (job_id, weight) in enumerate(
-                self.weighted(owner, obj, "jobs", ("Job", "GPUJob", "VideoStreamingJob"), s.STEP_JOBS)):
+                self.weighted(owner, obj, "jobs", _JOB_CLASSES, s.STEP_JOBS)):
             self.add("step_jobs", {"step_id": step_id, "job_id": job_id, "weight": weight, "position": position})
             self.job(job_id)
 
@@ -590,7 +587,9 @@ class _Reader:
         owner, obj = self.named(job_id, cls)
         row = {"job_id": job_id, "name": obj.get("name", job_id), "job_class": cls, "server_id": None,
                "service_id": None, "resolution": None}
-        if cls == "VideoStreamingJob":
+        if cls in s.EXTERNAL_API_JOB_CLASSES.values():
+            self.external_api_job(owner, obj, cls, row)
+        elif cls == "VideoStreamingJob":
             row["service_id"] = self.ref(owner, "service", obj.get("service"), ("VideoStreaming",))
             row["resolution"] = self.text(owner, obj, "resolution")
             row["data_stored"] = self.quantity(owner, obj, "data_stored", "megabyte_stored")
@@ -608,6 +607,41 @@ class _Reader:
                                                   field=_field(s.JOBS, "compute_needed"))
             self.server(row["server_id"])
         self.add("jobs", row)
+
+    def external_api_job(self, owner: str, obj: dict, cls: str, row: dict) -> None:
+        """An EcoLogits job: its API and its request. Its other needs are efootprint's constants (no data stored,
+        compute or RAM) or calculated (data transferred, request duration)."""
+        api_class = next(api for api, job in s.EXTERNAL_API_JOB_CLASSES.items() if job == cls)
+        row["external_api_id"] = self.ref(owner, "external_api", obj.get("external_api"), (api_class,))
+        row["data_stored"] = 0.0
+        if cls == "EcoLogitsGenAIExternalAPIJob":
+            row["output_token_count"] = self.quantity(owner, obj, "output_token_count", "dimensionless",
+                                                      field=_field(s.JOBS, "output_token_count"))
+        else:
+            row["resolution"] = self.text(owner, obj, "resolution")
+            row["duration"] = self.quantity(owner, obj, "duration", "hour", field=_field(s.JOBS, "duration"))
+            with_audio = obj.get("with_audio")
+            with_audio = with_audio.get("value") if isinstance(with_audio, dict) else with_audio
+            if not isinstance(with_audio, bool):
+                raise ModelError(owner, "with_audio", with_audio, "true or false")
+            row["with_audio"] = with_audio
+        self.external_api(row["external_api_id"])
+
+    def external_api(self, api_id: str) -> None:
+        if not self.once(api_id):
+            return
+        cls = self.objects[api_id][0]
+        owner, obj = self.named(api_id, cls)
+        server_class = s.EXTERNAL_API_SERVER_CLASSES[cls]
+        server_id = self.ref(owner, "server", obj.get("server"), (server_class,))
+        if not self.once(server_id):
+            raise ModelError(owner, "server", server_id, f"an {server_class} of this API only (another API names it)")
+        self.add("external_apis", {"external_api_id": api_id, "name": obj.get("name", api_id), "api_class": cls,
+                                   "provider": self.text(owner, obj, "provider"),
+                                   "model_name": self.text(owner, obj, "model_name")})
+        self.add("external_api_servers", {"external_api_server_id": server_id,
+                                          "name": self.objects[server_id][1].get("name", server_id),
+                                          "server_class": server_class, "external_api_id": api_id})
 
     def service(self, service_id: str) -> None:
         if not self.once(service_id):

@@ -103,6 +103,9 @@ _LABELS = {
     "usage_journeys": "Journeys per pattern occurrence",
     "uj_steps": "Times per journey",
     "jobs": "Times per step",
+    "model_name": "Model used",
+    "output_token_count": "Output token count",
+    "duration": "Video duration",
 }
 _COMPUTE_WORDS = {"cpu_core": "cpu core", "gpu": "gpu"}
 
@@ -237,6 +240,14 @@ def model_document(model: Model, system_id: str | None = None) -> dict:
     for row in _rows(t["jobs"]):
         cls = "Job" if row["job_class"] == "WebApplicationJob" else row["job_class"]
         put(cls, row["job_id"], row["name"], _job(row, server_names))
+
+    servers_of_apis = {row["external_api_id"]: row for row in _rows(t["external_api_servers"])}
+    for row in _rows(t["external_apis"]):
+        server = servers_of_apis[row["external_api_id"]]
+        put(row["api_class"], row["external_api_id"], row["name"], {
+            "server": server["external_api_server_id"], "provider": _text(row["provider"], "provider"),
+            "model_name": _text(row["model_name"], "model_name")})
+        put(server["server_class"], server["external_api_server_id"], server["name"], {})
 
     for row in _rows(t["services"]):
         if row["service_class"] != "WebApplication":
@@ -427,6 +438,18 @@ def _grouped(edges: pl.DataFrame, owner: str, other: str) -> dict[str, list[tupl
 
 def _job(row: dict, server_names: dict[str, str]) -> dict:
     cls = row["job_class"]
+    if cls in s.EXTERNAL_API_JOB_CLASSES.values():
+        # efootprint's constants for an external API job (its constructor sets them; they are saved all the same)
+        out = {"data_stored": _quantity(0.0, "megabyte_stored", "data_stored"),
+               "ram_needed": _quantity(0.0, "gigabyte_ram", "ram_needed"),
+               "compute_needed": _quantity(0.0, "cpu_core", "compute_needed", "CPU needed during job processing"),
+               "external_api": row["external_api_id"]}
+        if cls == "EcoLogitsGenAIExternalAPIJob":
+            return {**out, "output_token_count": _quantity(row["output_token_count"], "dimensionless",
+                                                           "output_token_count")}
+        return {**out, "resolution": _text(row["resolution"], "resolution"),
+                "duration": _quantity(row["duration"], "hour", "duration"),
+                "with_audio": {"value": bool(row["with_audio"]), "label": "Generates audio", "source": SOURCE}}
     if cls == "VideoStreamingJob":
         return {
             "data_stored": _quantity(row["data_stored"], "megabyte_stored", "data_stored"),

@@ -121,6 +121,33 @@ EDGE_ATTRIBUTES: tuple[Attribute, ...] = (
               "server_need_id", "volume", "occurrence", key=UP),
 )
 
+# External APIs through EcoLogits (stages.external_apis).
+_LLM_API, _VIDEO_API = ("EcoLogitsGenAIExternalAPI",), ("EcoLogitsVideoGenExternalAPI",)
+_LLM_JOB, _VIDEO_GEN_JOB = ("EcoLogitsGenAIExternalAPIJob",), ("EcoLogitsVideoGenExternalAPIJob",)
+_APIS, _API_JOBS = (*_LLM_API, *_VIDEO_API), (*_LLM_JOB, *_VIDEO_GEN_JOB)
+EXTERNAL_API_ATTRIBUTES: tuple[Attribute, ...] = (
+    *(Attribute("external_apis", name, "external_api_parameters", "external_api_id", name, unit, classes=classes)
+      for name, unit, classes in (
+          ("model_total_params", "billion", _LLM_API), ("model_active_params", "billion", _LLM_API),
+          ("tokens_per_second", "dimensionless", _LLM_API), ("time_to_first_token", "second", _LLM_API),
+          ("data_center_pue", "dimensionless", _APIS),
+          ("average_carbon_intensity", "kilogram / kilowatt_hour", _APIS))),
+    *(Attribute("jobs", name, "external_api_job_impacts", "job_id", name, unit, classes=classes)
+      for name, unit, classes in (
+          ("generation_latency", "second", _API_JOBS), ("request_energy", "kilowatt_hour", _API_JOBS),
+          ("request_usage_gwp", "kilogram", _API_JOBS), ("request_embodied_gwp", "kilogram", _API_JOBS),
+          ("gpu_energy", "kilowatt_hour", _LLM_JOB), ("gpu_required_count", "dimensionless", _LLM_JOB),
+          ("model_required_memory", "gigabyte_ram", _LLM_JOB), ("server_energy", "kilowatt_hour", _LLM_JOB),
+          ("request_it_energy", "kilowatt_hour", _LLM_JOB), ("server_gpu_embodied_gwp", "kilogram", _LLM_JOB),
+          ("server_accelerator_energy", "kilowatt_hour", _VIDEO_GEN_JOB),
+          ("server_accelerator_embodied_gwp", "kilogram", _VIDEO_GEN_JOB))),
+    Attribute("jobs", "hourly_occurrences_across_usage_patterns", "external_api_job_hourly_occurrences", "job_id",
+              unit="occurrence", classes=_API_JOBS),
+    *(Attribute("external_api_servers", name, "external_api_footprints", "external_api_server_id", name, unit)
+      for name, unit in (("instances_energy", "kilowatt_hour"), ("instances_manufacturing_footprint", "kilogram"),
+                         ("use_footprint", "kilogram"))),
+)
+
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("usage_patterns", "utc_hourly_occurrences", "utc_hourly_occurrences", "usage_pattern_id",
               unit="occurrence"),
@@ -149,13 +176,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "job_hourly_data_transferred_across_usage_patterns", "job_id", unit="megabyte"),
     Attribute("jobs", "hourly_data_stored_across_usage_patterns", "job_hourly_data_stored_across_usage_patterns",
               "job_id", unit="megabyte_stored"),
-    *(Attribute("jobs", name, "job_parameters", "job_id", name, unit, classes=("VideoStreamingJob",))
-      for name, unit in (("dynamic_bitrate", "megabyte / second"), ("data_transferred", "megabyte"))),
+    Attribute("jobs", "dynamic_bitrate", "job_parameters", "job_id", "dynamic_bitrate", "megabyte / second",
+              classes=("VideoStreamingJob",)),
+    Attribute("jobs", "data_transferred", "job_parameters", "job_id", "data_transferred", "megabyte",
+              classes=("VideoStreamingJob", *_LLM_JOB, *_VIDEO_GEN_JOB)),
     # Calculated for service jobs (from the stream, or from Boavizta's ecobenchmark), inputs of plain jobs.
     *(Attribute("jobs", name, "job_parameters", "job_id", name, unit,
                 classes=("VideoStreamingJob", "WebApplicationJob"))
-      for name, unit in (("compute_needed", "cpu_core"), ("ram_needed", "gigabyte_ram"),
-                         ("request_duration", "hour"))),
+      for name, unit in (("compute_needed", "cpu_core"), ("ram_needed", "gigabyte_ram"))),
+    Attribute("jobs", "request_duration", "job_parameters", "job_id", "request_duration", "hour",
+              classes=("VideoStreamingJob", "WebApplicationJob", *_LLM_JOB, *_VIDEO_GEN_JOB)),
     # Servers
     Attribute("servers", "hour_by_hour_ram_need", "server_hourly_needs", "server_id", "ram_need", "gigabyte_ram"),
     Attribute("servers", "hour_by_hour_compute_need", "server_hourly_needs", "server_id", "compute_need",
@@ -208,6 +238,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     # System
     Attribute("systems", "total_footprint", "total_footprint", "system_id", unit="kilogram"),
     *EDGE_ATTRIBUTES,
+    *EXTERNAL_API_ATTRIBUTES,
 )
 
 # Attributes efootprint always leaves empty in the web model (no value, kind "empty").
@@ -215,6 +246,7 @@ EMPTY = (("storages", "instances_energy"), ("storages", "use_footprint"),
          ("networks", "instances_manufacturing_footprint"), ("servers", "fixed_nb_of_instances_validation"),
          ("usage_patterns", "usage_journeys_validation"))
 _CLASS_COLUMN = {"servers": "server_class", "jobs": "job_class", "services": "service_class",
+                 "external_apis": "api_class", "external_api_servers": "server_class",
                  "edge_devices": "device_class", "edge_components": "component_class",
                  "edge_device_needs": "need_class", "edge_component_needs": "need_class"}
 

@@ -12,11 +12,13 @@ import polars as pl
 from efp_tables.errors import ModelError
 from efp_tables.io.atomic import atomic_path
 from efp_tables.stages.system import CATEGORIES, PHASES
-from efp_tables.tables.schema import EDGE_DEVICE_CLASSES, SERVER_CLASSES
+from efp_tables.tables.schema import EDGE_DEVICE_CLASSES, EXTERNAL_API_SERVER_CLASSES, SERVER_CLASSES
 from efp_tables.units import unit_label
 
 CATEGORY_ORDER = CATEGORIES
-CATEGORY_OF_CLASS = {**{c: "Servers" for c in SERVER_CLASSES}, "Storage": "Storage", "Network": "Network",
+# An external API's footprints are its server's (the long table holds them on the server, as efootprint does).
+CATEGORY_OF_CLASS = {**{c: "Servers" for c in SERVER_CLASSES}, "Storage": "Storage",
+                     **{c: "ExternalAPIs" for c in EXTERNAL_API_SERVER_CLASSES.values()}, "Network": "Network",
                      "Device": "Devices", **{c: "EdgeDevices" for c in EDGE_DEVICE_CLASSES}}
 PERIODS = {"hour": "1h", "day": "1d", "month": "1mo", "year": "1y"}
 RESAMPLE_CHOICES = ("auto", *PERIODS)

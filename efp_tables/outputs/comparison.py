@@ -25,7 +25,7 @@ from efp_tables.stages.hourly import aligned
 from efp_tables.stages.timeline import VALUE
 from efp_tables.units import Quantity, parse_unit
 
-# efootprint's categories and phases, in its order (ExternalAPIs and EdgeDevices are 0 until we model them).
+# efootprint's categories and phases, in its order.
 CATEGORIES = ("Servers", "Storage", "ExternalAPIs", "Network", "Devices", "EdgeDevices")
 PHASES = {"use": "Use", "manufacturing": "Manufacturing"}
 MATCHING_RULE = ("each object of A is paired with the object of B that has the same id, else with the one that has "

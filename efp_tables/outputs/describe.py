@@ -56,6 +56,9 @@ def model_inputs(model, document: dict | None = None) -> pl.DataFrame:
                 elif f.dtype == pl.String:
                     rows.append({**obj, "attribute": f.name, "kind": "choice" if f.isin else "text",
                                  "value": value, "unit": ""})
+                elif f.dtype == pl.Boolean:
+                    rows.append({**obj, "attribute": f.name, "kind": "choice", "value": str(value).lower(),
+                                 "unit": ""})
                 elif f.dtype == pl.Float64:
                     rows.append({**obj, "attribute": f.name, "kind": "number",
                                  **_quantity(written.get(row[table.id], {}).get(f.name), value, f, cls)})

@@ -68,7 +68,8 @@ WEEKLY_INPUTS = {("edge_component_needs", "recurrent_need"): ("component_need_pr
                  ("edge_server_needs", "recurrent_volume_per_edge_device"): ("server_need_profiles",
                                                                               "server_need_id", "volume")}
 WEIGHT_INPUTS[("edge_server_needs", "jobs")] = ("server_need_jobs", "server_need_id", "job_id")
-_CLASS_COLUMNS = ("server_class", "job_class", "service_class", "device_class", "component_class", "need_class")
+_CLASS_COLUMNS = ("server_class", "job_class", "service_class", "device_class", "component_class", "need_class",
+                  "api_class")
 _GPU_CLASSES = ("GPUServer", "GPUJob")
 _COMPUTE_COLUMNS = ("compute", "compute_needed", "base_compute_consumption")
 
@@ -117,6 +118,10 @@ COMPONENT_DEVICE: Hop = ("edge_components", "component_id", "edge_device_id")
 DEVICE_COMPONENTS: Hop = ("edge_components", "edge_device_id", "component_id")
 DEVICE_GROUPS: Hop = ("group_devices", "edge_device_id", "group_id")
 GROUP_PARENTS: Hop = ("group_subgroups", "sub_group_id", "group_id")
+JOB_API: Hop = ("jobs", "job_id", "external_api_id")
+API_JOBS: Hop = ("jobs", "external_api_id", "job_id")
+API_SERVER: Hop = ("external_api_servers", "external_api_id", "external_api_server_id")
+SERVER_API: Hop = ("external_api_servers", "external_api_server_id", "external_api_id")
 _NEED_PATTERNS = (COMPONENT_NEED_DEVICE_NEEDS, DEVICE_NEED_FUNCTIONS, FUNCTION_JOURNEYS, EDGE_JOURNEY_PATTERNS)
 _SERVER_NEED_PATTERNS = (SERVER_NEED_FUNCTIONS, FUNCTION_JOURNEYS, EDGE_JOURNEY_PATTERNS)
 _EDGE_PATTERN_FUNCTIONS = (EDGE_PATTERN_JOURNEYS, JOURNEY_FUNCTIONS)
@@ -187,6 +192,13 @@ RELATIONS: dict[tuple[str, str], tuple[str, tuple[tuple[Hop, ...], ...] | Callab
     ("systems", "edge_devices"): ("edge_devices", (
         (SYSTEM_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_DEVICE_NEEDS, DEVICE_NEED_DEVICE),
         (SYSTEM_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_SERVER_NEEDS, SERVER_NEED_DEVICE))),
+    ("jobs", "external_api"): ("external_apis", ((JOB_API,),)),
+    ("external_api_servers", "external_api"): ("external_apis", ((SERVER_API,),)),
+    ("external_api_servers", "jobs"): ("jobs", ((SERVER_API, API_JOBS),)),
+    ("systems", "external_api_servers"): ("external_api_servers", (
+        (SYSTEM_PATTERNS, *_PATTERN_JOBS, JOB_API, API_SERVER),
+        (SYSTEM_EDGE_PATTERNS, *_EDGE_PATTERN_FUNCTIONS, FUNCTION_SERVER_NEEDS, SERVER_NEED_JOBS, JOB_API,
+         API_SERVER))),
     ("devices", "journeys"): ("usage_journeys", ((DEVICE_PATTERNS, PATTERN_JOURNEYS),)),
     ("devices", "countries"): ("countries", ((DEVICE_PATTERNS, PATTERN_COUNTRY),)),
     ("systems", "servers"): ("servers", _SYSTEM_SERVERS),
@@ -317,6 +329,84 @@ EDGE_FORMULAS: tuple[Formula, ...] = (
     _formula("edge_server_needs", "unitary_hourly_volume_per_usage_pattern", _WEEK,
              "volume[t] = week[(w0 + (t + k) mod L) mod 168] * occurrences", "recurrent_volume_per_edge_device",
              "patterns:nb_deployments_in_parallel", "countries:timezone"),
+)
+
+_LLM_API, _VIDEO_API = ("EcoLogitsGenAIExternalAPI",), ("EcoLogitsVideoGenExternalAPI",)
+_LLM_JOB, _VIDEO_GEN_JOB = ("EcoLogitsGenAIExternalAPIJob",), ("EcoLogitsVideoGenExternalAPIJob",)
+_API_JOBS = (*_LLM_JOB, *_VIDEO_GEN_JOB)
+_ECOLOGITS = "in EcoLogits' model data (data/archetypes/ecologits_*_models.csv)"
+_LLM_MODEL = ("external_api:model_active_params", "external_api:model_total_params",
+              "external_api:tokens_per_second", "external_api:time_to_first_token")
+_SPREAD = "each job's per-request {} spread over its request duration, times its calls in progress, over jobs"
+EXTERNAL_API_FORMULAS: tuple[Formula, ...] = (
+    *(_formula("external_apis", name, f"the model's {words} {_ECOLOGITS}", f"ecologits[provider, model_name].{name}",
+               "provider", "model_name", classes=_LLM_API)
+      for name, words in (("model_total_params", "total parameter count (billion; a range's mean)"),
+                          ("model_active_params", "active parameter count (billion; a mixture of experts' active "
+                                              "ones, a range's mean)"),
+                          ("tokens_per_second", "generation throughput"),
+                          ("time_to_first_token", "time to first token"))),
+    _formula("external_apis", "data_center_pue", f"the provider's datacenter PUE {_ECOLOGITS}",
+             "ecologits[provider].datacenter_pue", "provider"),
+    _formula("external_apis", "average_carbon_intensity",
+             f"the grid carbon intensity at the provider's datacenter location {_ECOLOGITS}",
+             "ecologits_mix[datacenter_location[provider]].gwp", "provider"),
+    _formula("jobs", "generation_latency", "output tokens over the throughput plus the time to first token (without "
+             "a throughput, EcoLogits' latency regression on the active parameters)",
+             "t / tps + ttft | t * (0.000679 A + 0.000312 * 64 + 0.0195)", "output_token_count", *_LLM_MODEL,
+             classes=_LLM_JOB),
+    _formula("jobs", "gpu_energy", "EcoLogits' GPU energy regression on the active parameters, per output token",
+             "t * (1.17e-6 * exp(-0.0112 * 64) * A + 4.05e-5) / 1000 kWh", "output_token_count",
+             "external_api:model_active_params", classes=_LLM_JOB),
+    _formula("jobs", "model_required_memory", "the total parameters in 16 bits, plus 20 %",
+             "1.2 * T * 16 / 8 GB", "external_api:model_total_params", classes=_LLM_JOB),
+    _formula("jobs", "gpu_required_count", "80 GB GPUs holding the model, rounded up to a power of two",
+             "2 ** ceil(log2(ceil(model_required_memory / 80 GB)))", "model_required_memory", classes=_LLM_JOB),
+    _formula("jobs", "server_energy", "the 8-GPU server's 1.2 kW over the latency, for the GPUs used, shared by a "
+             "batch of 64 requests", "latency * 1.2 kW * gpus / 8 / 64", "generation_latency", "gpu_required_count",
+             classes=_LLM_JOB),
+    _formula("jobs", "request_it_energy", "the server's energy plus every GPU's", "server_energy + gpus * gpu_energy",
+             "server_energy", "gpu_required_count", "gpu_energy", classes=_LLM_JOB),
+    _formula("jobs", "server_gpu_embodied_gwp", "the server's share for the GPUs used plus the GPUs' embodied GWP",
+             "gpus / 8 * 5700 kg + gpus * 273 kg", "gpu_required_count", classes=_LLM_JOB),
+    _formula("jobs", "request_energy", "the IT energy times the datacenter PUE", "request_it_energy * PUE",
+             "request_it_energy", "external_api:data_center_pue", classes=_LLM_JOB),
+    _formula("jobs", "request_embodied_gwp", "the server and GPUs' embodied GWP over 3 years of life, for the "
+             "latency, shared by a batch of 64", "latency * server_gpu_embodied_gwp / (3 years * 64)",
+             "generation_latency", "server_gpu_embodied_gwp", classes=_LLM_JOB),
+    _formula("jobs", "generation_latency", "EcoLogits' latency regression of the video model on pixels and frames "
+             "(24 per second, plus one), scaled down without audio", "(n F wh^2 + m v + m1 F + m2 wh^2 + n1 F^2 + "
+             "n2 v^2 + g) * (1 | non_audio_weight), v = wh F / 1000", "resolution", "duration", "with_audio",
+             "external_api:provider", "external_api:model_name", classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "server_accelerator_energy", "the accelerator server's mean power over the latency",
+             "latency * power(hardware of the model)", "generation_latency", "external_api:model_name",
+             classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "request_energy", "the accelerator energy times the datacenter PUE",
+             "server_accelerator_energy * PUE", "server_accelerator_energy", "external_api:data_center_pue",
+             classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "server_accelerator_embodied_gwp", "the server's plus its accelerators' embodied GWP",
+             "server_embodied + count * accelerator_embodied (hardware of the model)", "external_api:model_name",
+             classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "request_embodied_gwp", "the embodied GWP over 3 years of life, for the latency",
+             "latency / 3 years * server_accelerator_embodied_gwp", "generation_latency",
+             "server_accelerator_embodied_gwp", classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "request_usage_gwp", "the request's energy times the grid carbon intensity",
+             "request_energy * average_carbon_intensity", "request_energy", "external_api:average_carbon_intensity",
+             classes=_API_JOBS),
+    _formula("jobs", "request_duration", "the generation latency", "generation_latency", "generation_latency",
+             classes=_API_JOBS),
+    _formula("jobs", "data_transferred", "5 bytes per output token (4 of text, 1 of JSON)", "5 B * t",
+             "output_token_count", classes=_LLM_JOB),
+    _formula("jobs", "data_transferred", "0.1 bit per pixel at 24 frames per second over the video",
+             "duration * 0.1 bit * W * H * 24 / s", "duration", "resolution", classes=_VIDEO_GEN_JOB),
+    _formula("jobs", "hourly_occurrences_across_usage_patterns", "sum over usage patterns",
+             "sum over up of O[J, up]", "hourly_occurrences_per_usage_pattern", classes=_API_JOBS),
+    *(_formula("external_api_servers", name, _SPREAD.format(words),
+               f"sum over jobs of avg_across[J] * {per_request}[J] / request_duration[J]",
+               "jobs:hourly_avg_occurrences_across_usage_patterns", f"jobs:{per_request}", "jobs:request_duration")
+      for name, per_request, words in (("instances_energy", "request_energy", "energy"),
+                                       ("instances_manufacturing_footprint", "request_embodied_gwp", "embodied GWP"),
+                                       ("use_footprint", "request_usage_gwp", "usage GWP"))),
 )
 
 FORMULAS: tuple[Formula, ...] = (
@@ -515,13 +605,17 @@ FORMULAS: tuple[Formula, ...] = (
              "instances_manufacturing_footprint_per_usage_pattern"),
     # System
     _formula("systems", "total_footprint",
-             "manufacturing and use footprints of every server, storage, network and device of the system",
+             "manufacturing and use footprints of every server, storage, external API, network and device of "
+             "the system",
              "sum over objects of instances_manufacturing_footprint + use_footprint",
              "servers:instances_manufacturing_footprint", "servers:use_footprint",
-             "storages:instances_manufacturing_footprint", "networks:use_footprint",
+             "storages:instances_manufacturing_footprint",
+             "external_api_servers:instances_manufacturing_footprint", "external_api_servers:use_footprint",
+             "networks:use_footprint",
              "devices:instances_manufacturing_footprint", "devices:use_footprint",
              "edge_devices:instances_manufacturing_footprint", "edge_devices:use_footprint"),
     *EDGE_FORMULAS,
+    *EXTERNAL_API_FORMULAS,
 )
 
 LINEAGE_COLUMNS = {"node": pl.String, "parent": pl.String, "depth": pl.Int64, "kind": pl.String,

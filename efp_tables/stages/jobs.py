@@ -12,9 +12,9 @@ PER_PATTERN = ["system_id", "job_id", "usage_pattern_id"]
 _BITS_PER_MEGABYTE = 8e6
 
 
-def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
+def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame, external_api_job_impacts: pl.LazyFrame) -> pl.LazyFrame:
     """Per-invocation needs of every job. Plain jobs give them; a VideoStreamingJob derives them from its stream
-    and its service.
+    and its service; an external API job has its request's (stages.external_apis) and no server, compute or RAM.
 
     Calculation (video): bitrate = W * H * bits_per_pixel * refresh_rate; data_transferred = video_duration *
     bitrate; compute_needed = static_delivery_cpu_cost * bitrate; ram_needed = ram_buffer_per_user;
@@ -23,22 +23,28 @@ def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
     pixels = size.struct.field("1").cast(pl.Float64) * size.struct.field("2").cast(pl.Float64)
     bitrate = pixels * pl.col("bits_per_pixel") * pl.col("refresh_rate") / _BITS_PER_MEGABYTE  # MB/s
     video = pl.col("job_class") == "VideoStreamingJob"
+    external = pl.col("_api_request_duration").is_not_null()
     service_cols = services.select(*keyed(services, ["system_id", "service_id"]),
                                    pl.col("server_id").alias("_service_server"),
                                    "bits_per_pixel", "static_delivery_cpu_cost", "ram_buffer_per_user")
-    both = join(jobs, service_cols, ["system_id", "service_id"], how="left")
+    requests = external_api_job_impacts.select(*keyed(external_api_job_impacts, JOB),
+                                               _api_data_transferred="data_transferred",
+                                               _api_request_duration="request_duration")
+    both = join(join(jobs, service_cols, ["system_id", "service_id"], how="left"), requests, JOB, how="left")
     return (both.with_columns(dynamic_bitrate=pl.when(video).then(bitrate))
             .select(
                 *keyed(both, JOB), "name", "job_class", "service_id",
                 pl.when(video).then(pl.col("_service_server")).otherwise(pl.col("server_id")).alias("server_id"),
                 pl.when(video).then(pl.col("video_duration") * 3600 * pl.col("dynamic_bitrate"))
+                .when(external).then(pl.col("_api_data_transferred"))
                 .otherwise(pl.col("data_transferred")).alias("data_transferred"),
                 "data_stored",
-                pl.when(video).then(pl.col("video_duration")).otherwise(pl.col("request_duration"))
-                .alias("request_duration"),
+                pl.when(video).then(pl.col("video_duration")).when(external).then(pl.col("_api_request_duration"))
+                .otherwise(pl.col("request_duration")).alias("request_duration"),
                 pl.when(video).then(pl.col("static_delivery_cpu_cost") * pl.col("dynamic_bitrate"))
-                .otherwise(pl.col("compute_needed")).alias("compute_needed"),
-                pl.when(video).then(pl.col("ram_buffer_per_user")).otherwise(pl.col("ram_needed")).alias("ram_needed"),
+                .when(external).then(0.0).otherwise(pl.col("compute_needed")).alias("compute_needed"),
+                pl.when(video).then(pl.col("ram_buffer_per_user")).when(external).then(0.0)
+                .otherwise(pl.col("ram_needed")).alias("ram_needed"),
                 "dynamic_bitrate"))
 
 

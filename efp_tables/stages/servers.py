@@ -70,10 +70,11 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
                             job_parameters: pl.LazyFrame) -> Hourly:
     """Hourly RAM and compute needs of each job on its server (intermediate, per job).
 
-    Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J])."""
+    Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J]). External API jobs run on no
+    server of ours."""
     needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
-        parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
-        ["system_id", "job_id"])
+        parameters(job_parameters.filter(pl.col("server_id").is_not_null()), ["system_id", "job_id"], "server_id",
+                   "service_id", "ram_needed", "compute_needed"), ["system_id", "job_id"])
     return needs.per_distinct(["ram_needed", "compute_needed"], lambda job: {
         "occurrences": job[VALUE], "ram_need": job[VALUE] * job.parameter("ram_needed"),
         "compute_need": job[VALUE] * job.parameter("compute_needed")}).keyed_by(SERVER, "service_id", "job_id")

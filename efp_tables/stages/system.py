@@ -6,7 +6,7 @@ import polars as pl
 from efp_tables.stages.hourly import Hourly, stacked
 from efp_tables.stages.timeline import VALUE
 
-CATEGORIES = ("Servers", "Storage", "Network", "Devices", "EdgeDevices")
+CATEGORIES = ("Servers", "Storage", "ExternalAPIs", "Network", "Devices", "EdgeDevices")
 PHASES = {"instances_manufacturing_footprint": "Manufacturing", "use_footprint": "Use"}
 _ACTIVITY, _SCALE = "activity", "kg_per_activity"
 
@@ -26,15 +26,17 @@ def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
     return parts
 
 
-def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, network_use_footprint: Hourly,
-                        device_footprints: Hourly, edge_device_footprints: Hourly,
+def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, external_api_footprints: Hourly,
+                        network_use_footprint: Hourly, device_footprints: Hourly, edge_device_footprints: Hourly,
                         system_edge_devices: pl.LazyFrame) -> Hourly:
     """Hourly footprint (kg) of every object of a system, by category and phase (Manufacturing, Use), each an
     activity times its kg per unit (sweep totals sum the activities over hours first). Storage has no use phase
-    and networks no manufacturing phase. Edge devices are one category, EdgeDevices, as efootprint shows them: only
+    and networks no manufacturing phase. An external API (category ExternalAPIs) shows its server's footprints, as
+    efootprint's ExternalAPI does. Edge devices are one category, EdgeDevices, as efootprint shows them: only
     the system's own (system_edge_devices)."""
     return stacked([*_phases(server_footprints, "Servers", "server_id"),
                     *_phases(storage_footprints, "Storage", "storage_id"),
+                    *_phases(external_api_footprints, "ExternalAPIs", "external_api_id"),
                     *_phases(network_use_footprint.only(use_footprint=VALUE), "Network", "network_id"),
                     *_phases(device_footprints, "Devices", "device_id"),
                     *_phases(edge_device_footprints.joined(system_edge_devices, ["system_id", "edge_device_id"]),

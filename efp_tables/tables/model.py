@@ -44,6 +44,8 @@ class Model:
     pattern_devices: pl.DataFrame
     system_usage_patterns: pl.DataFrame
     hourly_occurrences: pl.DataFrame
+    external_apis: pl.DataFrame = None  # empty when the model calls no external API
+    external_api_servers: pl.DataFrame = None
     edge_usage_patterns: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
     edge_usage_journeys: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
     edge_functions: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
@@ -67,7 +69,8 @@ class Model:
     edge_deployment_starts: pl.DataFrame = None  # edge tables: empty when the model has no edge objects
 
     def __post_init__(self):
-        for table in s.EDGE_TABLES:  # a model built without the edge tables has them empty
+        # a model built without the edge or external API tables has them empty
+        for table in (*s.EDGE_TABLES, s.EXTERNAL_APIS, s.EXTERNAL_API_SERVERS):
             if getattr(self, table.name) is None:
                 object.__setattr__(self, table.name, table.empty())
 
@@ -124,14 +127,16 @@ def _kind(dtype) -> str:
         return "text"
     if dtype == pl.Int64:
         return "whole number"
+    if dtype == pl.Boolean:
+        return "true or false"
     return "number"
 
 
 def _fits(value, dtype) -> bool:
     if dtype == pl.String:
         return isinstance(value, str)
-    if isinstance(value, bool):
-        return False
+    if dtype == pl.Boolean or isinstance(value, bool):
+        return isinstance(value, bool) and dtype == pl.Boolean
     if dtype == pl.Int64:
         return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
     return isinstance(value, (int, float))
@@ -468,7 +473,15 @@ def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[
         (jobs.join(server_classes, on=["system_id", "server_id"], how="left")
          .join(model.services.lazy().select("system_id", "service_id", "service_class",
                                             _service_server=pl.col("server_id")),
-               on=["system_id", "service_id"], how="left"), _job_rows),
+               on=["system_id", "service_id"], how="left")
+         .join(model.external_apis.lazy().select("system_id", "external_api_id", "api_class"),
+               on=["system_id", "external_api_id"], how="left"), _job_rows),
+        (_unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
+        (model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
+                                         how="left")
+         .group_by("system_id", "external_api_id", "api_class", maintain_order=True)
+         .agg(pl.col("external_api_server_id").drop_nulls(), pl.col("server_class").drop_nulls()),
+         _external_api_servers),
         (model.services.lazy(), _service_rows),
         (model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
@@ -511,6 +524,9 @@ def _job_rows(job_servers: pl.DataFrame) -> None:
                 raise ModelError(obj, "server", row["server_id"],
                                  f"the server of its WebApplication {row['service_id']!r}, "
                                  f"{row['_service_server']!r}")
+        if row["job_class"] in _EXTERNAL_API_JOB_INPUTS:
+            _external_api_job(obj, row)
+            continue
         if row["job_class"] == "VideoStreamingJob":
             for attribute in ("service_id", "resolution", "video_duration", "refresh_rate"):
                 if row[attribute] is None:
@@ -527,6 +543,62 @@ def _job_rows(job_servers: pl.DataFrame) -> None:
         if wants_gpu != (row["server_class"] == "GPUServer"):
             raise ModelError(obj, "server", row["server_id"],
                              "a GPUServer" if wants_gpu else "a Server or BoaviztaCloudServer (not a GPUServer)")
+
+
+# An external API job's own inputs (the table leaves them nullable for the other job classes).
+_EXTERNAL_API_JOB_INPUTS = {"EcoLogitsGenAIExternalAPIJob": ("external_api_id", "output_token_count"),
+                            "EcoLogitsVideoGenExternalAPIJob": ("external_api_id", "resolution", "duration",
+                                                                "with_audio")}
+
+
+def _external_api_job(obj: str, row: dict) -> None:
+    for attribute in _EXTERNAL_API_JOB_INPUTS[row["job_class"]]:
+        if row[attribute] is None:
+            raise ModelError(obj, attribute.removesuffix("_id"), None, "a value" + _unit_text(s.JOBS, attribute))
+    expected = next(api for api, job in s.EXTERNAL_API_JOB_CLASSES.items() if job == row["job_class"])
+    if row["api_class"] != expected:
+        raise ModelError(obj, "external_api", row["external_api_id"], f"an {expected} (not an {row['api_class']})")
+    if row["server_id"] is not None or row["service_id"] is not None:
+        raise ModelError(obj, "server", row["server_id"] or row["service_id"],
+                         "no server or service: an external API job runs on its API's server")
+    if row["job_class"] == "EcoLogitsVideoGenExternalAPIJob":
+        size = _RESOLUTION.search(row["resolution"])
+        if size is None or not int(size[1]) or not int(size[2]):
+            raise ModelError(obj, "resolution", row["resolution"],
+                             "a resolution with its size in pixels, as '(W x H)', e.g. '720p (1280 x 720)'")
+
+
+def _unknown_ecologits_models(external_apis: pl.LazyFrame) -> pl.LazyFrame:
+    from efp_tables.builders.archetypes import ecologits_models
+    known = ecologits_models().lazy().select("api_class", "provider", "model_name")
+    return external_apis.join(known, on=["api_class", "provider", "model_name"], how="anti").head(1)
+
+
+def _ecologits_model_error(unknown: pl.DataFrame) -> None:
+    """An external API's (provider, model_name) must be one of EcoLogits' models of its kind."""
+    if not unknown.height:
+        return
+    from efp_tables.builders.archetypes import ecologits_models
+    row = unknown.row(0, named=True)
+    obj = f"{row['api_class']} {row['external_api_id']!r}"
+    known = ecologits_models().filter(pl.col("api_class") == row["api_class"])
+    kind = "video generation" if row["api_class"] == "EcoLogitsVideoGenExternalAPI" else "LLM"
+    providers = known["provider"].unique().sort().to_list()
+    if row["provider"] not in providers:
+        raise ModelError(obj, "provider", row["provider"], f"a provider of EcoLogits' {kind} models, one of "
+                                                           f"{providers} ({_close(row['provider'], providers)})")
+    names = known.filter(pl.col("provider") == row["provider"])["model_name"].to_list()
+    raise ModelError(obj, "model_name", row["model_name"],
+                     f"a {kind} model of provider {row['provider']!r} in EcoLogits ({_close(row['model_name'], names)})")
+
+
+def _external_api_servers(apis: pl.DataFrame) -> None:
+    """Every external API has its one server, of its class's server class."""
+    for row in apis.iter_rows(named=True):
+        expected = s.EXTERNAL_API_SERVER_CLASSES[row["api_class"]]
+        if len(row["external_api_server_id"]) != 1 or row["server_class"] != [expected]:
+            raise ModelError(f"{row['api_class']} {row['external_api_id']!r}", "server",
+                             row["external_api_server_id"] or None, f"one {expected}")
 
 
 def _service_rows(services: pl.DataFrame) -> None:

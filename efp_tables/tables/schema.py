@@ -170,9 +170,30 @@ SERVICES = Table("services", "service_id", (
     Field("technology", pl.String, nullable=True),
 ), "Service")  # the class of a row is its service_class
 
-JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", "WebApplicationJob")
+# GenAI and video generation through EcoLogits: an external API (a provider's model) and the server efootprint
+# gives it (its footprints' owner). The EcoLogits model data is the archetype table builders.archetypes.ecologits.
+EXTERNAL_API_CLASSES = ("EcoLogitsGenAIExternalAPI", "EcoLogitsVideoGenExternalAPI")
+EXTERNAL_API_SERVER_CLASSES = {"EcoLogitsGenAIExternalAPI": "EcoLogitsGenAIExternalAPIServer",
+                               "EcoLogitsVideoGenExternalAPI": "EcoLogitsVideoGenExternalAPIServer"}
+EXTERNAL_API_JOB_CLASSES = {"EcoLogitsGenAIExternalAPI": "EcoLogitsGenAIExternalAPIJob",
+                            "EcoLogitsVideoGenExternalAPI": "EcoLogitsVideoGenExternalAPIJob"}
+EXTERNAL_APIS = Table("external_apis", "external_api_id", (
+    Field("external_api_id", pl.String), _name(),
+    Field("api_class", pl.String, isin=EXTERNAL_API_CLASSES),
+    Field("provider", pl.String),
+    Field("model_name", pl.String),
+), "ExternalAPI")  # the class of a row is its api_class
+EXTERNAL_API_SERVERS = Table("external_api_servers", "external_api_server_id", (
+    Field("external_api_server_id", pl.String), _name(),
+    Field("server_class", pl.String, isin=tuple(EXTERNAL_API_SERVER_CLASSES.values())),
+    Field("external_api_id", pl.String, link="external_apis"),
+), "ExternalAPIServer")  # the class of a row is its server_class
 
-# Plain jobs give their per-invocation needs; VideoStreamingJob rows give the stream (service, resolution,
+JOB_CLASSES = ("Job", "GPUJob", "VideoStreamingJob", "WebApplicationJob", *EXTERNAL_API_JOB_CLASSES.values())
+
+# Plain jobs give their per-invocation needs; external API jobs their API and their request (output tokens; a
+# video's resolution, duration and audio), from which the stage `external_api_job_impacts` derives the rest;
+# VideoStreamingJob rows give the stream (service, resolution,
 # video_duration, refresh_rate) and the stage `job_parameters` derives the rest. A WebApplicationJob is a plain
 # job on its service's server (efootprint 27 computes it so): its row gives that server and the needs Boavizta's
 # ecobenchmark measured for (service technology, implementation_details), which it keeps for the record.
@@ -190,6 +211,10 @@ JOBS = Table("jobs", "job_id", (
     Field("video_duration", unit="hour", nullable=True, gt=0),
     Field("refresh_rate", unit="1 / second", nullable=True, ge=0),
     Field("implementation_details", pl.String, nullable=True),
+    Field("external_api_id", pl.String, nullable=True, link="external_apis"),
+    Field("output_token_count", unit="dimensionless", nullable=True, gt=0),
+    Field("duration", unit="hour", nullable=True, gt=0),  # of a generated video
+    Field("with_audio", pl.Boolean, nullable=True),
 ), "Job")
 
 USAGE_JOURNEY_STEPS = Table("usage_journey_steps", "step_id", (
@@ -415,7 +440,8 @@ EDGE_TABLES: tuple[Table, ...] = (
 )
 
 TABLES: tuple[Table, ...] = (
-    SYSTEMS, COUNTRIES, DEVICES, NETWORKS, STORAGES, SERVERS, SERVICES, JOBS, USAGE_JOURNEY_STEPS,
+    SYSTEMS, COUNTRIES, DEVICES, NETWORKS, STORAGES, SERVERS, SERVICES, EXTERNAL_APIS, EXTERNAL_API_SERVERS, JOBS,
+    USAGE_JOURNEY_STEPS,
     USAGE_JOURNEYS, USAGE_PATTERNS, STEP_JOBS, JOURNEY_STEPS, PATTERN_JOURNEYS, PATTERN_DEVICES,
     SYSTEM_USAGE_PATTERNS, HOURLY_OCCURRENCES, *EDGE_TABLES,
 )
@@ -426,6 +452,7 @@ OBJECT_TABLES = tuple(t for t in TABLES if t.id)
 # arguments); the other classes leave them empty or derive them (stages server_hardware, job_parameters).
 _WEB_JOB, _VIDEO_JOB = ("WebApplicationJob",), ("VideoStreamingJob",)
 _PLAIN_COMPONENTS = ("EdgeCPUComponent", "EdgeRAMComponent", "EdgeWorkloadComponent")
+_LLM_JOB, _VIDEO_GEN_JOB = ("EcoLogitsGenAIExternalAPIJob",), ("EcoLogitsVideoGenExternalAPIJob",)
 CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "servers": {
         **dict.fromkeys(("carbon_footprint_manufacturing", "power", "ram"), ("Server",)),
@@ -441,8 +468,14 @@ CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
         **dict.fromkeys(("data_transferred", "request_duration", "compute_needed", "ram_needed"),
                         ("Job", "GPUJob", *_WEB_JOB)),
         "service_id": (*_VIDEO_JOB, *_WEB_JOB),
-        **dict.fromkeys(("resolution", "video_duration", "refresh_rate"), _VIDEO_JOB),
+        **dict.fromkeys(("video_duration", "refresh_rate"), _VIDEO_JOB),
+        "resolution": (*_VIDEO_JOB, *_VIDEO_GEN_JOB),
         "implementation_details": _WEB_JOB,
+        # efootprint's external API jobs store no data (their data_stored is 0, not an input)
+        "data_stored": ("Job", "GPUJob", *_VIDEO_JOB, *_WEB_JOB),
+        "external_api_id": (*_LLM_JOB, *_VIDEO_GEN_JOB),
+        "output_token_count": _LLM_JOB,
+        **dict.fromkeys(("duration", "with_audio"), _VIDEO_GEN_JOB),
     },
     # Components: the ones an EdgeComputer or EdgeAppliance creates take no input of their own (they mirror their
     # device), an EdgeStorage draws no power, and each kind has its capacity; a component's device is the one
@@ -464,7 +497,8 @@ CLASS_ONLY_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 CLASS_COLUMNS = {"servers": "server_class", "services": "service_class", "jobs": "job_class",
                  "edge_devices": "device_class", "edge_components": "component_class",
-                 "edge_device_needs": "need_class", "edge_component_needs": "need_class"}
+                 "edge_device_needs": "need_class", "edge_component_needs": "need_class",
+                 "external_apis": "api_class", "external_api_servers": "server_class"}
 
 
 def object_class(table: Table, row: dict) -> str:
