@@ -224,23 +224,31 @@ def test_simulate_warns_outside_the_period_and_prints_totals_before_and_after(da
 
 
 def test_every_command_works_on_a_model_with_external_apis(tmp_path, capsys):
-    """genai_assistant (EcoLogits GenAI and video APIs, edge calls to them): compute warns once that its atoms
-    are not made and writes no attribution table; report, explain, chart, describe, sweep and simulate work."""
+    """genai_assistant (EcoLogits GenAI and video APIs, edge calls to them): compute writes every table, the
+    attribution atoms of the API servers among them; report, explain, chart (the Sankey too), describe, sweep and
+    simulate work."""
     model = str(REFERENCE / "genai_assistant.json")
     out = tmp_path / "out"
     assert main(["compute", model, "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "efp: warning: attribution.parquet not written: ExternalAPIs not attributed yet\n"
+    assert captured.err == ""
     assert "Writing-assistant: total footprint 3,029.3 t CO2e" in captured.out
-    assert not (out / "attribution.parquet").exists() and (out / "external_api_servers_hourly.parquet").exists()
+    assert (out / "external_api_servers_hourly.parquet").exists()
+    atoms = pl.read_parquet(out / "attribution.parquet")
+    veo = atoms.filter(pl.col("source_class") == "EcoLogitsVideoGenExternalAPIServer")
+    assert set(veo["source_id"]) == {"Veo-API-server"} and set(veo["stream"]) == {"single"}
     by_category = pl.read_parquet(out / "footprint_by_category.parquet")
     apis = by_category.filter(pl.col("category") == "ExternalAPIs").sort("object_id", "phase")
     assert apis["object_id"].to_list() == ["Claude-API", "Claude-API", "Mistral-API", "Mistral-API", "Veo-API",
                                            "Veo-API"]
-    assert apis.filter(pl.col("object_id") == "Veo-API")["footprint_kg"].sum() == pytest.approx(
-        pl.read_parquet(out / "results.parquet").filter(
-            (pl.col("object_id") == "Veo-API-server") & pl.col("attribute").is_in(
-                ["instances_manufacturing_footprint", "use_footprint"]))["value"].sum(), rel=1e-12)
+    veo_footprint = pl.read_parquet(out / "results.parquet").filter(
+        (pl.col("object_id") == "Veo-API-server") & pl.col("attribute").is_in(
+            ["instances_manufacturing_footprint", "use_footprint"]))["value"].sum()
+    assert apis.filter(pl.col("object_id") == "Veo-API")["footprint_kg"].sum() == pytest.approx(veo_footprint,
+                                                                                                rel=1e-12)
+    assert veo["value_kg"].sum() == pytest.approx(veo_footprint, rel=1e-9)  # the atoms split it exactly
+    assert main(["chart", str(out), "--kind", "sankey", "--exclude", "ExternalAPIServer", "--out",
+                 str(tmp_path / "sankey.html")]) == 0
     assert main(["report", model, "--out", str(tmp_path / "report.html")]) == 0
     assert "ExternalAPIs" in (tmp_path / "report.html").read_text()
     assert main(["explain", model, "Veo-API-server.use_footprint", "--depth", "3"]) == 0

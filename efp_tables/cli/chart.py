@@ -41,8 +41,8 @@ def add(commands) -> None:
                    help="sankey: only this life-cycle phase (repeat for both; default both)")
     c.add_argument("--exclude", action="append",
                    help="sankey: leave out the atoms of this class of sources (Server, GPUServer, BoaviztaCloudServer, "
-                        "ServerBase, Storage, Network, Device, EdgeDevice, EdgeComputer, EdgeAppliance; repeat for "
-                        "several)")
+                        "ServerBase, Storage, Network, Device, EdgeDevice, EdgeComputer, EdgeAppliance, "
+                        "ExternalAPIServer and its EcoLogits classes; repeat for several)")
     c.add_argument("--levels", help="sankey: the columns shown, comma-separated among country, usage_pattern, "
                                     "journey, step, edge_function, device_need, server_need, component_need, job, "
                                     "source (default all)")

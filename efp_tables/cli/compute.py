@@ -33,17 +33,13 @@ def run(args) -> int:
         import pyarrow.parquet as pq
 
         from efp_tables.compute import compute
-        from efp_tables.io.bi_tables import bi_tables, unattributed_categories, write_bi_tables
+        from efp_tables.io.bi_tables import bi_tables, write_bi_tables
 
         model = read_models(args.models)
         print(model_summary(model, args.models))
         results = compute(model)
         print_totals(results.total_footprint_kg())
         tables = bi_tables(results, portfolio=len(args.models) > 1)
-        unattributed = unattributed_categories(results)
-        if unattributed:
-            print(f"efp: warning: attribution.parquet not written: {', '.join(unattributed)} not attributed yet",
-                  file=sys.stderr)
         out, *others = write_bi_tables(tables, args.out)
     print(f"wrote {out} ({pq.ParquetFile(out).metadata.num_rows:,} rows) in {seconds_since(args.started)}")
     print(f"and {len(others)} tables for BI tools in {out.parent}/: {', '.join(path.name for path in others)}")

@@ -30,7 +30,6 @@ from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
 from efp_tables.io.attribution_table import atom_parts, objects_table
 from efp_tables.io.results_table import objects, with_units
-from efp_tables.stages.attribution import ATTRIBUTED_CATEGORIES
 from efp_tables.stages.hourly import Hourly
 from efp_tables.stages.timeline import HOUR, VALUE
 
@@ -185,16 +184,8 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
         return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
                           {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
     tables = {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly}
-    if not unattributed_categories(results):  # no partial attribution table
-        tables["attribution"] = Streamed(functools.partial(atom_parts, results))
-    return {**tables, "objects": functools.partial(objects_table, results)}
-
-
-def unattributed_categories(results) -> list[str]:
-    """The footprint categories of computed `results` that the attribution atoms do not split yet (external
-    APIs): for such results attribution.parquet is not written rather than written partial."""
-    categories = results.hourly("footprint_by_object").keys["category"].unique().to_list()
-    return sorted(c for c in categories if c not in ATTRIBUTED_CATEGORIES)
+    return {**tables, "attribution": Streamed(functools.partial(atom_parts, results)),
+            "objects": functools.partial(objects_table, results)}
 
 
 def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.errors import ModelError
-from efp_tables.tables.schema import EDGE_DEVICE_CLASSES, SERVER_CLASSES
+from efp_tables.tables.schema import EDGE_DEVICE_CLASSES, EXTERNAL_API_SERVER_CLASSES, SERVER_CLASSES
 
 # The chain's levels, coarse to fine (left to right in the diagram): level -> atom column.
 LEVELS = {"country": "country_id", "usage_pattern": "usage_pattern_id", "journey": "journey_id",
@@ -34,8 +34,11 @@ _COLUMN = {"country": 0, "usage_pattern": 1, "journey": 2, "step": 3, "edge_func
            "server_need": 4, "component_need": 5, "job": 5, "source": 6}
 PHASES = {"manufacturing": "Manufacturing", "use": "Use"}
 # Source classes that --exclude takes; ServerBase is every server class (as efootprint's isinstance).
-SOURCE_CLASSES = {**{c: (c,) for c in (*SERVER_CLASSES, "Storage", "Network", "Device", *EDGE_DEVICE_CLASSES)},
-                  "ServerBase": SERVER_CLASSES, "EdgeDevice": EDGE_DEVICE_CLASSES}
+_API_SERVER_CLASSES = tuple(EXTERNAL_API_SERVER_CLASSES.values())
+SOURCE_CLASSES = {**{c: (c,) for c in (*SERVER_CLASSES, "Storage", "Network", "Device", *EDGE_DEVICE_CLASSES,
+                                       *_API_SERVER_CLASSES)},
+                  "ServerBase": SERVER_CLASSES, "EdgeDevice": EDGE_DEVICE_CLASSES,
+                  "ExternalAPIServer": _API_SERVER_CLASSES}
 _COLUMN_WIDTH, _NODE_WIDTH, _HEIGHT, _GAP = 170.0, 14.0, 480.0, 8.0
 _BAND_POINTS = 24
 SMALL_NODE_PERCENT = 1.0  # efootprint's default aggregation threshold

@@ -23,6 +23,8 @@ The split rules, per source:
   chassis') x the share; components unused in a pattern are part of the chassis there, and that pool goes in
   equal parts to the pattern's carriers (its component needs, and the device's recurrent server needs there).
   Use: the idle and base power floor in equal parts to the component's needs, the rest by the share.
+- external APIs (their servers): each cell's invocations in progress at its job's kg per invocation-hour (a
+  request's embodied or usage impact over its duration), one stream.
 - edge cells: a job called by a recurrent server need, and an edge device's need, split over the need's
   containment paths (journey, edge function, device need) by their share of its occurrences in the pattern.
 
@@ -51,8 +53,6 @@ CELL_COLUMNS = [*WEB_CELL_COLUMNS, *EDGE_CELL_COLUMNS]
 JOB_CELL_COLUMNS = [*WEB_CELL_COLUMNS, "rsn_id", "ef_id"]  # the cells of a job's invocations
 ATOM_KEYS = ["system_id", "source_id", "source_class", "stream", "phase", *CELL_COLUMNS]
 MANUFACTURING, USE = "Manufacturing", "Use"
-# The footprint categories (system.CATEGORIES) whose sources the atoms split.
-ATTRIBUTED_CATEGORIES = ("Servers", "Storage", "Network", "Devices", "EdgeDevices")
 
 
 def attribution(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
@@ -70,7 +70,8 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                 edge_deployments_in_parallel: Hourly, edge_device_units: pl.LazyFrame,
                 edge_devices: pl.LazyFrame, edge_server_needs: pl.LazyFrame,
                 system_edge_devices: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
-                countries: pl.LazyFrame) -> Hourly:
+                countries: pl.LazyFrame, external_api_job_impacts: pl.LazyFrame,
+                external_api_servers: pl.LazyFrame) -> Hourly:
     """The atoms of every impact source (kg per hour, block VALUE), keyed by ATOM_KEYS (and the sweep
     dimensions). The atoms of a source and phase add up to its footprint in that phase, all atoms of a system to
     its total_footprint, hour by hour.
@@ -81,6 +82,7 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
     the job's invocations in progress, c = h (or its period share, on-premise);
     storage: retention = F_retention * cum[cell] / N, baseline = F_baseline * occ[cell] / occ[storage jobs]
     (period sums); network = data[cell] * kg_per_mb[up]; device = inside[up, j, s] * kg_per_busy_hour[d, up];
+    external API server: occ[cell] * request_gwp_phase[J] / request_duration[J];
     edge cell of a server need: its (pattern, server need) coordinate x slot[path];
     edge device (see `_edge_device_atoms`): per component need and path, value[need, up] x slot[path]."""
     cells = _cells(_edge_slots(job_hourly_avg_occurrences_per_coordinate, edge_containment_paths),
@@ -90,6 +92,7 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                             cells),
              *_storage_atoms(storage_footprints, storage_jobs, storages, cells,
                              job_hourly_data_stored_across_usage_patterns),
+             *_external_api_atoms(cells, external_api_job_impacts, external_api_servers),
              _network_atoms(_edge_slots(job_hourly_data_transferred_per_coordinate, edge_containment_paths),
                             usage_pattern_network_intensity),
              *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern),
@@ -301,6 +304,21 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
                 [*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "retention", MANUFACTURING),
             _labelled(baseline.holding(**{VALUE: baseline["footprint"] * baseline.parameter("baseline_share")})
                       .keyed_by([*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "baseline", MANUFACTURING)]
+
+
+def _external_api_atoms(cells: Hourly, job_impacts: pl.LazyFrame, api_servers: pl.LazyFrame) -> list[Hourly]:
+    """Each cell's invocations of an external API job in progress, at the job's impact per invocation-hour: the
+    job's share of its API server's footprint (efootprint relays the job's request footprint by the cell's hourly
+    share of its invocations, which comes to the same)."""
+    servers = api_servers.select(*keyed(api_servers, ["system_id", "external_api_id"]), "external_api_server_id",
+                                 pl.col("server_class").alias("_server_class"))
+    per_request = join(parameters(job_impacts, JOB, "external_api_id", "request_duration", "request_embodied_gwp",
+                                  "request_usage_gwp"), servers, ["system_id", "external_api_id"])
+    calls = cells.only(occurrences="occurrences").joined(per_request, JOB)
+    return [_labelled(calls.holding(**{VALUE: calls["occurrences"] * (calls.parameter(impact)
+                                                                       / calls.parameter("request_duration"))}),
+                      "external_api_server_id", pl.col("_server_class"), "single", phase)
+            for phase, impact in ((MANUFACTURING, "request_embodied_gwp"), (USE, "request_usage_gwp"))]
 
 
 def _network_atoms(data_transferred: Hourly, network_intensity: pl.LazyFrame) -> Hourly:
