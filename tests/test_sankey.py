@@ -16,7 +16,7 @@ from efp_tables.io.attribution_table import atom_rows, objects_frame
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.outputs.sankey import atom_totals, fold, selected
 
-SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet"]
+SCENARIOS = ["quickstart", "quickstart_llm", "ecommerce", "ml_workflow", "edge_fleet", "genai_assistant"]
 # (levels shown, source classes excluded, phase)
 CASES = [(None, [], "manufacturing"), (None, [], "use"), (["usage_pattern", "job", "source"], [], "use"),
          (["country", "step", "source"], ["Device"], "manufacturing"), (None, ["ServerBase", "Network"], "use"),
