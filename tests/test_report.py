@@ -134,7 +134,7 @@ def _chart_specs(html: str) -> list[dict]:
     return [json.loads(spec) for spec in re.findall(r'vegaEmbed\("#chart-\d+", (.*?), \{renderer', html)]
 
 
-@pytest.mark.parametrize("name", [*MODELS, "edge_fleet"])
+@pytest.mark.parametrize("name", [*MODELS, "edge_fleet", "genai_assistant"])
 def test_report_of_every_reference_model(name, tmp_path, capsys):
     out = tmp_path / "report.html"
     assert main(["report", str(REFERENCE / f"{name}.json"), "--out", str(out)]) == 0
@@ -185,3 +185,23 @@ def test_report_of_a_portfolio_of_every_reference_model(tmp_path, capsys):
     assert [table[1][0] for table in lineages[:6]] == [f"{name}.total_footprint" for name in sorted(MODELS)]
     lines = capsys.readouterr().out.splitlines()
     assert f"portfolio of 6 systems: total footprint {portfolio / 1000:,.1f} t CO2e" in lines
+
+
+def test_report_of_a_portfolio_of_web_edge_and_genai_models(tmp_path, capsys):
+    names = ["quickstart", "edge_fleet", "genai_assistant"]
+    out = tmp_path / "portfolio.html"
+    assert main(["report", *(str(REFERENCE / f"{name}.json") for name in names), "--out", str(out)]) == 0
+    model = None
+    for name in names:
+        one = read_model(REFERENCE / f"{name}.json", name)
+        model = one if model is None else model.concat(one)
+    totals = compute(model).total_footprint_kg()
+    parsed = _Tables()
+    parsed.feed(out.read_text())
+    systems = parsed.tables[0]
+    assert [row[0] for row in systems[1:]] == sorted(names)
+    for row in systems[1:]:  # each system's total as computed alone
+        alone = compute(read_model(REFERENCE / f"{row[0]}.json")).total_footprint_kg()
+        assert totals[row[0]] == pytest.approx(next(iter(alone.values())), rel=1e-12)
+        assert float(row[2].replace(",", "")) == pytest.approx(totals[row[0]] / 1000, abs=0.05)
+    assert out.read_text().count("Who causes what: usage patterns") == 3  # one Sankey per system
