@@ -5,10 +5,12 @@ read each time), side by side in one run, on two quickstart grids and an edge_fl
 - shape: the 480-variant grid of inputs that change hourly shapes (a job's request duration, a step's time, the
   storage duration, a job's data stored, the server's RAM);
 - edge: 8 variants of edge_fleet's usage span, which changes every hourly shape of its edge side; also its
-  marginal cost per variant (the 8-variant sweep minus its first variant alone).
+  marginal cost per variant (the 8-variant sweep minus its first variant alone);
+- attribution: the shape grid with each usage pattern's footprint per variant (`sweep --attribution`), against
+  efootprint's live model reading the same from its attribution atoms variant by variant.
 Then the 100,000-variant grids of both kinds to Parquet, each in a subprocess: wall time and peak RSS.
 
-    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k] [--only scalar|shape|edge]
+    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k] [--only scalar|shape|edge|attribution]
 
 efootprint is timed on the first N variants of each grid (default: all), its model loaded beforehand (only the
 inputs that change from one variant to the next are set), and its per-variant time extrapolated; every variant
@@ -84,6 +86,44 @@ def compare(name: str, grid: dict, count: int | None, path: Path = QUICKSTART) -
               f"{marginal * 1e6:.1f} us per variant: {ef / marginal:.0f}x cheaper than efootprint's")
 
 
+def efootprint_pattern_totals(live: LiveModel) -> dict[str, float]:
+    """Each usage pattern's footprint (kg over the period), as efootprint's attribution atoms give it."""
+    from efootprint.core.attribution import atoms
+    from efootprint.core.lifecycle_phases import LifeCyclePhases
+    totals: dict[str, float] = {}
+    for phase in LifeCyclePhases:
+        for atom in atoms(live.system, phase):
+            kg = atom.value.sum().to("kg").magnitude if hasattr(atom.value, "sum") else 0.0
+            totals[atom.up.id] = totals.get(atom.up.id, 0.0) + float(kg)
+    return totals
+
+
+def compare_attribution(count: int | None) -> None:
+    """The shape grid with per-usage-pattern footprints: `sweep(..., attribution=("usage_pattern",))` against
+    efootprint's live model summing its atoms by usage pattern after each variant's change."""
+    model, grid = read_model(QUICKSTART), SHAPE_GRID
+    ours = sweep(model, grid, attribution=("usage_pattern",))  # warm-up
+    alone = best_of(5, lambda: sweep(model, grid, attribution=("usage_pattern",)))
+    columns = [c for c in ours.columns if c.startswith("usage_pattern_") and c.endswith("_kg")]
+    live, worst, previous = LiveModel(QUICKSTART), 0.0, {}
+    rows = ours.head(count or 20).rows(named=True)  # efootprint's atoms cost ~1 s per variant: a sample
+    started = time.perf_counter()
+    for row in rows:
+        for name in grid:
+            if previous.get(name) != row[name]:
+                live.set(name, float(row[name]) if row[name].replace(".", "", 1).isdigit() else row[name])
+        previous = row
+        theirs = efootprint_pattern_totals(live)
+        for column in columns:
+            pattern = column.removeprefix("usage_pattern_").removesuffix("_kg")
+            worst = max(worst, abs(row[column] - theirs[pattern]) / theirs[pattern])
+    ef = (time.perf_counter() - started) / len(rows)
+    per_variant = alone / ours.height
+    print(f"attribution (shape grid + per-pattern footprints), {ours.height} variants: efp_tables {alone:.3f} s "
+          f"({per_variant * 1000:.3f} ms per variant); efootprint {ef * 1000:.1f} ms per variant on {len(rows)}: "
+          f"{ef / per_variant:.0f}x faster per variant; worst relative difference {worst:.1e}")
+
+
 def sweep_100k(kind: str, out: str) -> None:
     """A 100,000-variant sweep to OUT/sweep.parquet (run in its own process, so its peak RSS is its own)."""
     sweep_to_parquet(read_model(QUICKSTART), GRIDS_100K[kind], Path(out) / "sweep.parquet")
@@ -106,7 +146,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--efootprint-variants", type=int, default=None)
     parser.add_argument("--skip-100k", action="store_true")
-    parser.add_argument("--only", choices=["scalar", "shape", "edge"], default=None)
+    parser.add_argument("--only", choices=["scalar", "shape", "edge", "attribution"], default=None)
     parser.add_argument("--child-100k", nargs=2, metavar=("KIND", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_100k:
@@ -118,6 +158,8 @@ def main():
         compare("shape", SHAPE_GRID, args.efootprint_variants)
     if only in (None, "edge"):
         compare("edge", EDGE_GRID, args.efootprint_variants, EDGE_FLEET)
+    if only in (None, "attribution"):
+        compare_attribution(args.efootprint_variants)
     if not args.skip_100k and only is None:
         run_100k("scalar")  # the smaller one first: ru_maxrss is the largest child's
         run_100k("shape")

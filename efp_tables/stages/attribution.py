@@ -150,8 +150,8 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """part / whole, 0 where whole is 0 (efootprint's divide_or_fallback with fallback 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(whole != 0, part / np.where(whole != 0, whole, 1.0), 0.0)
+    out = np.zeros(np.broadcast_shapes(part.shape, whole.shape))
+    return np.divide(part, whole, out=out, where=whole != 0)  # one pass, no temporary quotient of every hour
 
 
 def _cells(per_coordinate: Hourly, across_patterns: Hourly) -> Hourly:
