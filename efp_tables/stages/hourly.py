@@ -164,14 +164,27 @@ class Hourly:
         # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
         # join of small tables may change from run to run), so neither do the bits of the sums.
         groups = (self.keys.with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
-                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max()))
+                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(ROW), pl.col(FIRST).min(),
+                                                         pl.col(LAST).max()))
         keys_out = groups.select(*by, FIRST, LAST)
         if groups.height == self.height:  # one series per key: the series themselves
             order = groups["_at"].list.first().to_numpy()
             return replace(self, keys=self.keys[order].select(*by, *self._intensities, *_INTERNAL))
-        members = groups["_at"].explode().to_numpy().astype(np.int64)
-        sizes = groups["_at"].list.len().to_numpy().astype(np.int64)
-        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+        if not self.scaled and not self.derived:
+            # Groups of the same block rows in the same order (repeats of one series along a sweep dimension it
+            # does not vary with) share one sum: only the first of each is computed.
+            codes = groups.select(pl.col(ROW).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
+            distinct, first = np.unique(codes, return_index=True)
+            if len(distinct) < groups.height:
+                return Hourly(keys_out.with_columns(pl.Series(ROW, codes)), {
+                    c: self._group_sums(c, *self._members(groups[first])) for c in self.columns}, self.start)
+        return Hourly.of(keys_out, {c: self._group_sums(c, *self._members(groups)) for c in self.columns}, self.start)
+
+    @staticmethod
+    def _members(groups: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The key rows of `groups` listed group after group, and the size of each group."""
+        return (groups["_at"].explode().to_numpy().astype(np.int64),
+                groups["_at"].list.len().to_numpy().astype(np.int64))
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
