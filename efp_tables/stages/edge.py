@@ -280,12 +280,18 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     hours = np.arange(series.start, series.start + series.width)
     inside = (hours >= first[stored, None]) & (hours <= last[stored, None])
     cumulative[stored] = np.where(inside, np.cumsum(writes, axis=1, dtype=np.float32), np.float32(0.0))
-    deployments = series[VALUE]
-    total = need * deployments
-    total[stored] = cumulative[stored] * deployments[stored]
+
+    def total(needs: Hourly) -> np.ndarray:
+        deployments = _matched(edge_deployments_in_parallel, needs, PATTERN)
+        out = needs["need"] * deployments
+        stored = np.flatnonzero((needs.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy())
+        out[stored] = needs["cumulative"][stored] * deployments[stored]
+        return out
     units = {cls: EDGE_NEED_UNITS[kind] for cls, kind in EDGE_COMPONENT_KINDS.items()}
-    held = series.holding(need=need, cumulative=cumulative, total=total).keyed_by(
-        [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class")
+    # `total` is computed when read (the totals across patterns read it; a sweep's footprints do not).
+    held = series.holding(need=need, cumulative=cumulative).keyed_by(
+        [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class").deriving(
+        ("component_class",), total=total)
     # The unit of `need` (and of `total`, but TB for storage), which the results table reads.
     return replace(held, keys=held.keys.with_columns(
         need_unit=pl.col("component_class").cast(pl.String).replace_strict(units),
@@ -318,11 +324,14 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
+    # `unitary_power` and `manufacturing_footprint` are computed when read (a sweep's footprints read neither).
     powered = series.per_distinct(list(_POWER_INPUTS), lambda distinct: _component_power(
         distinct, _matched(edge_deployments_in_parallel, distinct, PATTERN)))
-    return powered.scaling(use_footprint=("energy", "average_carbon_intensity"),
-                           manufacturing_footprint=("deployments", "_manufacturing_per_hour")).keyed_by(
-        [*COMPONENT, "edge_device_id"], "component_class")
+    return powered.scaling(use_footprint=("energy", "average_carbon_intensity")).deriving(
+        _POWER_INPUTS, unitary_power=lambda components: _unitary_power(components, components["need"])).deriving(
+        ("_manufacturing_per_hour",), manufacturing_footprint=lambda components: _matched(
+            edge_deployments_in_parallel, components, PATTERN) * components.parameter("_manufacturing_per_hour")
+    ).keyed_by([*COMPONENT, "edge_device_id"])  # with component_class, which unitary_power reads
 
 
 def _carbon_intensity(edge_usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> pl.LazyFrame:
@@ -339,30 +348,42 @@ _POWER_INPUTS = ("component_class", "power_per_unit", "idle_power_per_unit", "nb
 
 
 def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.ndarray]:
-    """`need`, `unitary_power`, `energy` and `deployments` blocks of components' series (see
-    edge_component_hourly), capacity checked."""
+    """`need` and `energy` blocks of components' series (see edge_component_hourly), capacity checked."""
     kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()
     p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
     units = p["nb_of_units"]
-    power, idle = p["power_per_unit"] * units, p["idle_power_per_unit"] * units
     is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
     inside = series.in_span()
-    # Each row is of one kind: what only some kinds need is computed on their rows alone.
-    stored, running = np.flatnonzero(is_["storage"][:, 0]), np.flatnonzero(~is_["storage"][:, 0])
-    need = series["need"].copy() if len(stored) else series["need"]
-    need[stored] = np.where(inside[stored], series["cumulative"][stored] + p["base_storage_need"][stored], 0.0)
+    stored = np.flatnonzero(is_["storage"][:, 0])
+    need = series["need"]
+    if len(stored):  # the storage held: cumulative writes plus the base need, over the span
+        need = need.copy()
+        need[stored] = np.where(inside[stored], series["cumulative"][stored] + p["base_storage_need"][stored], 0.0)
     capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
     _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    load = need[running]
-    by_capacity = ~is_["workload"][running, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        load[by_capacity] = ((load[by_capacity] + base[running][by_capacity])
-                             / np.where(capacity > 0, capacity, 1.0)[running][by_capacity])
-    unitary_power = np.zeros(need.shape)
-    unitary_power[running] = np.where(inside[running], idle[running] + (power - idle)[running] * load, 0.0)
-    return {"need": need, "unitary_power": unitary_power, "energy": deployments * unitary_power,
-            "deployments": deployments}
+    energy = _unitary_power(series, need, inside)
+    energy *= deployments
+    return {"need": need, "energy": energy}
+
+
+def _unitary_power(series: Hourly, need: np.ndarray, inside: np.ndarray | None = None) -> np.ndarray:
+    """Power of one component over its span: idle + (power - idle) x load, load = (need + base) / capacity
+    (compute, RAM) or the workload itself; storage draws none. One affine map per row: idle + slope x (need +
+    offset)."""
+    kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()[:, None]
+    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    units, computes, stores = p["nb_of_units"], kind == "compute", kind == "storage"
+    by_capacity = computes | (kind == "ram")
+    capacity = np.where(computes, p["compute_per_unit"], p["ram_per_unit"]) * units
+    offset = np.where(by_capacity, np.where(computes, p["base_compute_consumption"], p["base_ram_consumption"]), 0.0)
+    per_load = np.where(by_capacity, 1.0 / np.where(capacity > 0, capacity, 1.0), 1.0)
+    slope = np.where(stores, 0.0, (p["power_per_unit"] - p["idle_power_per_unit"]) * units * per_load)
+    power = need + offset
+    power *= slope
+    power += np.where(stores, 0.0, p["idle_power_per_unit"] * units)
+    power *= series.in_span() if inside is None else inside
+    return power
 
 
 def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: dict[str, np.ndarray],
