@@ -276,10 +276,8 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     cumulative = np.zeros(need.shape, dtype=np.float32)
     writes = need[stored].astype(np.float32)
     writes *= np.float32(1 / _GB_PER_TB)
-    first, last = series.spans()
-    hours = np.arange(series.start, series.start + series.width)
-    inside = (hours >= first[stored, None]) & (hours <= last[stored, None])
-    cumulative[stored] = np.where(inside, np.cumsum(writes, axis=1, dtype=np.float32), np.float32(0.0))
+    cumulative[stored] = np.where(_in_span(series, stored), np.cumsum(writes, axis=1, dtype=np.float32),
+                                  np.float32(0.0))
 
     def total(needs: Hourly) -> np.ndarray:
         deployments = _matched(edge_deployments_in_parallel, needs, PATTERN)
@@ -353,21 +351,21 @@ def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.nd
     p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
     units = p["nb_of_units"]
     is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
-    inside = series.in_span()
     stored = np.flatnonzero(is_["storage"][:, 0])
     need = series["need"]
     if len(stored):  # the storage held: cumulative writes plus the base need, over the span
         need = need.copy()
-        need[stored] = np.where(inside[stored], series["cumulative"][stored] + p["base_storage_need"][stored], 0.0)
+        need[stored] = np.where(_in_span(series, stored), series["cumulative"][stored]
+                                + p["base_storage_need"][stored], 0.0)
     capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
-    _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    energy = _unitary_power(series, need, inside)
+    _check_capacity(series, need, is_, capacity - base, p["storage_capacity_per_unit"] * units)
+    energy = _unitary_power(series, need)
     energy *= deployments
     return {"need": need, "energy": energy}
 
 
-def _unitary_power(series: Hourly, need: np.ndarray, inside: np.ndarray | None = None) -> np.ndarray:
+def _unitary_power(series: Hourly, need: np.ndarray) -> np.ndarray:
     """Power of one component over its span: idle + (power - idle) x load, load = (need + base) / capacity
     (compute, RAM) or the workload itself; storage draws none. One affine map per row: idle + slope x (need +
     offset)."""
@@ -382,20 +380,37 @@ def _unitary_power(series: Hourly, need: np.ndarray, inside: np.ndarray | None =
     power = need + offset
     power *= slope
     power += np.where(stores, 0.0, p["idle_power_per_unit"] * units)
-    power *= series.in_span() if inside is None else inside
+    # 0 outside the span: the hours before and after it set to 0, for the rows of each distinct span at once.
+    first, last = series.spans()
+    spans, of_row = np.unique(np.stack([first, last]) - series.start, axis=1, return_inverse=True)
+    for at, (begin, end) in enumerate(spans.T):
+        rows = of_row.ravel() == at
+        power[rows, :max(begin, 0)] = 0.0
+        power[rows, max(end + 1, 0):] = 0.0
     return power
 
 
-def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: dict[str, np.ndarray],
-                    available: np.ndarray, storage_capacity: np.ndarray) -> None:
+def _in_span(series: Hourly, rows: np.ndarray) -> np.ndarray:
+    """True at the hours of the span of each of `rows`."""
+    first, last = series.spans()
+    hours = np.arange(series.start, series.start + series.width)
+    return (hours >= first[rows, None]) & (hours <= last[rows, None])
+
+
+def _check_capacity(series: Hourly, need: np.ndarray, is_: dict[str, np.ndarray], available: np.ndarray,
+                    storage_capacity: np.ndarray) -> None:
     """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
     peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
     # Needs are 0 outside their spans: a positive peak is the span's own (other rows look at their spans alone),
     # and so is a negative low (a low of 0 or more is no error, wherever it is).
-    peak = need.max(axis=1, initial=-np.inf)
-    unsettled = np.flatnonzero(~is_["workload"][:, 0] & ~(peak > 0))
-    peak[unsettled] = np.where(inside[unsettled], need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(is_["storage"][:, 0], need.min(axis=1, initial=np.inf), np.inf)
+    # Workloads have no capacity: only the other rows are looked at.
+    checked, stored = np.flatnonzero(~is_["workload"][:, 0]), np.flatnonzero(is_["storage"][:, 0])
+    peak = np.full(len(need), -np.inf)
+    peak[checked] = need[checked].max(axis=1, initial=-np.inf)
+    unsettled = checked[~(peak[checked] > 0)]
+    peak[unsettled] = np.where(_in_span(series, unsettled), need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
+    low = np.full(len(need), np.inf)
+    low[stored] = need[stored].min(axis=1, initial=np.inf)
     resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
                  ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
                  ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))
@@ -438,9 +453,11 @@ def _matching_rows(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
 
 def _on_axis(values: np.ndarray, start: int, at: np.ndarray, target: Hourly) -> np.ndarray:
     """Rows `at` of `values` (an hour axis from `start`; zeros where -1), on `target`'s hour axis."""
+    found = at >= 0
+    if start == target.start and values.shape[1] == target.width and found.all():
+        return values[at]  # same hour axis: a plain gather
     out = np.zeros((len(at), target.width))
     low, high = max(start, target.start), min(start + values.shape[1], target.start + target.width)
-    found = at >= 0
     if high > low and found.any():
         out[found, low - target.start:high - target.start] = values[at[found], low - start:high - start]
     return out
