@@ -4,13 +4,16 @@ read each time), side by side in one run, on two quickstart grids and an edge_fl
   upload size); also its marginal cost per variant (the 1000-variant sweep minus a 100-variant part of it);
 - shape: the 480-variant grid of inputs that change hourly shapes (a job's request duration, a step's time, the
   storage duration, a job's data stored, the server's RAM);
-- edge: 8 variants of edge_fleet's usage span, which changes every hourly shape of its edge side; also its
-  marginal cost per variant (the 8-variant sweep minus its first variant alone);
+- edge: the 480-variant edge_fleet grid (its usage span, which changes every hourly shape of its edge side, x a
+  PC's compute and a kiosk's power, which change a component's hourly power, x the country's carbon intensity);
+  edge-span: the usage span alone (8 variants). Also their marginal cost per variant (the sweep minus its part
+  with the usage span at its first value);
 - attribution: the shape grid with each usage pattern's footprint per variant (`sweep --attribution`), against
   efootprint's live model reading the same from its attribution atoms variant by variant.
 Then the 100,000-variant grids of both kinds to Parquet, each in a subprocess: wall time and peak RSS.
 
-    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k] [--only scalar|shape|edge|attribution]
+    .venv/bin/python benchmarks/sweep.py [--efootprint-variants N] [--skip-100k]
+                                         [--only scalar|shape|edge|edge-span|attribution]
 
 efootprint is timed on the first N variants of each grid (default: all), its model loaded beforehand (only the
 inputs that change from one variant to the next are set), and its per-variant time extrapolated; every variant
@@ -29,7 +32,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from efootprint_live import LiveModel  # noqa: E402  (first: name-based ids before efootprint loads)
-from sweep_grids import (EDGE_GRID, QUICKSTART_GRID, QUICKSTART_GRID_100K, SHAPE_GRID,  # noqa: E402
+from sweep_grids import (EDGE_GRID, EDGE_SPAN_GRID, QUICKSTART_GRID, QUICKSTART_GRID_100K, SHAPE_GRID,  # noqa: E402
                          SHAPE_GRID_100K)
 
 from compute import best_of  # noqa: E402  (benchmarks/compute.py, beside this script)
@@ -72,10 +75,10 @@ def compare(name: str, grid: dict, count: int | None, path: Path = QUICKSTART) -
           f"{with_read:.3f} s with the JSON read); efootprint {ef * 1000:.2f} ms per variant "
           f"(~{ef * ours.height:.1f} s for all): {ef / per_variant:.1f}x faster per variant "
           f"({ef * ours.height / with_read:.1f}x with the read); worst relative difference {worst:.1e}")
-    if grid is QUICKSTART_GRID or grid is EDGE_GRID:
-        # The sweep with its first parameter at its first value only (scalar: 100 variants; edge: 1): what the
-        # other variants add is the marginal cost, the fixed cost of a run (its key tables, the chunks' pricing)
-        # left out.
+    if grid in (QUICKSTART_GRID, EDGE_GRID, EDGE_SPAN_GRID):
+        # The sweep with its first parameter at its first value only (scalar: 100 variants; edge: 60; edge-span:
+        # 1): what the other variants add is the marginal cost, the fixed cost of a run (its key tables, the
+        # chunks' pricing) left out.
         part = {**grid, next(iter(grid)): grid[next(iter(grid))][:1]}
         # Best of 15 on both sides: the marginal cost is a small difference of two times.
         small = best_of(15, lambda: sweep(model, part))
@@ -146,7 +149,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--efootprint-variants", type=int, default=None)
     parser.add_argument("--skip-100k", action="store_true")
-    parser.add_argument("--only", choices=["scalar", "shape", "edge", "attribution"], default=None)
+    parser.add_argument("--only", choices=["scalar", "shape", "edge", "edge-span", "attribution"], default=None)
     parser.add_argument("--child-100k", nargs=2, metavar=("KIND", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_100k:
@@ -158,6 +161,8 @@ def main():
         compare("shape", SHAPE_GRID, args.efootprint_variants)
     if only in (None, "edge"):
         compare("edge", EDGE_GRID, args.efootprint_variants, EDGE_FLEET)
+    if only in (None, "edge-span"):
+        compare("edge-span", EDGE_SPAN_GRID, args.efootprint_variants, EDGE_FLEET)
     if only in (None, "attribution"):
         compare_attribution(args.efootprint_variants)
     if not args.skip_100k and only is None:

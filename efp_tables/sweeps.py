@@ -591,11 +591,18 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
     block rows times the model's hours give its bytes."""
     occurrences, deployments = model.table("hourly_occurrences"), model.table("edge_deployment_starts")
+    varied = varied_tables(model, plan)
+    # An edge pattern's series last its deployments' hours plus its usage span: the shape run gives each pattern
+    # a usage span under an hour (the sweep's values scaled down, still distinct), so that its blocks are an
+    # hour wide too, and the longest span is counted in the hours instead.
+    longest_span = varied["edge_usage_patterns"].select(pl.col("usage_span").max()).collect().item() or 0.0
     hours = max(occurrences.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1,
-                deployments.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 1)
+                (deployments.group_by("usage_pattern_id").agg(pl.len())["len"].max() or 0) + math.ceil(longest_span))
     first_hour = pl.col(HOUR) == pl.col(HOUR).min().over("usage_pattern_id")
-    shapes = {**varied_tables(model, plan), "hourly_occurrences": occurrences.filter(first_hour).lazy(),
-              "edge_deployment_starts": deployments.filter(first_hour).lazy()}
+    shapes = {**varied, "hourly_occurrences": occurrences.filter(first_hour).lazy(),
+              "edge_deployment_starts": deployments.filter(first_hour).lazy(),
+              "edge_usage_patterns": varied["edge_usage_patterns"].with_columns(
+                  pl.col("usage_span") / max(longest_span, 1.0))}
     frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
     stage_bytes, dims, counted = {}, {}, set()
     for name, frame in frames.items():

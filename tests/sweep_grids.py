@@ -31,9 +31,17 @@ SHAPE_GRID_100K = {
 }
 
 
-# edge_fleet: the usage span of its deployments changes every hourly shape of the edge side (each variant is a
-# full recomputation of the edge side for efootprint's live model as for us).
-EDGE_GRID = {
+# edge_fleet: the usage span of its deployments changes every hourly shape of the edge side (each value is a full
+# recomputation of the edge side, for efootprint's live model as for us); the back-office PC's compute and the
+# kiosk's power change the hourly power of a component; the country's carbon intensity scales the use footprints.
+# 480 variants (8 x 3 x 4 x 5), as many as the quickstart shape grid. EDGE_SPAN_GRID: the usage span alone.
+EDGE_SPAN_GRID = {
     "Supermarkets-in-Spain.usage_span": ["0.5 year", "0.75 year", "1 year", "1.25 year", "1.5 year", "1.75 year",
                                          "2 year", "2.5 year"],
+}
+EDGE_GRID = {
+    **EDGE_SPAN_GRID,
+    "Back-office-mini-PC.compute": ["6 cpu_core", "8 cpu_core", "12 cpu_core"],
+    "Self-checkout-kiosk.power": ["100 W", "120 W", "140 W", "160 W"],
+    "Spain.average_carbon_intensity": [f"{g} g/kWh" for g in (50, 100, 146, 200, 300)],
 }

@@ -13,7 +13,7 @@ from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables import sweeps
 from efp_tables.sweeps import TOTAL_COLUMNS, chunk_cost, parse_grid, sweep, sweep_partition, sweep_to_parquet
-from sweep_grids import QUICKSTART_GRID
+from sweep_grids import EDGE_GRID, QUICKSTART_GRID
 
 QUICKSTART = REFERENCE / "quickstart.json"
 
@@ -51,6 +51,19 @@ def test_sampled_variants_equal_efootprint_live_model(quickstart_sweep):
         for name in QUICKSTART_GRID:
             live.set(name, _as_input(row[name]))
         assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+
+
+def test_sampled_variants_of_the_edge_grid_equal_efootprint_live_model():
+    """The benchmark's edge grid: spans, a component's compute and a kiosk's power (blocks shared between
+    the variants that have the same) and the country's carbon intensity (scaled sums)."""
+    result = sweep(read_model(REFERENCE / "edge_fleet.json"), EDGE_GRID)
+    assert result.height == 8 * 3 * 4 * 5
+    live = LiveModel(REFERENCE / "edge_fleet.json")
+    for row in random.Random(16).sample(result.rows(named=True), 12):
+        for name in EDGE_GRID:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+        assert row["edgedevices_use_kg"] > 0 and row["edgedevices_manufacturing_kg"] > 0
 
 
 def test_baseline_variant_equals_the_reference_total():

@@ -260,8 +260,9 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
 
     Calculation: need = week laid on the span (see _weekly_on_span) x occurrences[need, up]; storage needs are 0
     before the first Monday 00:00 and cumulate from the span's start."""
+    # What a need belongs to never varies in a sweep: parameters() keeps a swept power or RAM off these rows.
     needs = join(edge_component_needs.select("system_id", "component_need_id", "need_class", "component_id"),
-                 kept(edge_component_inputs, "component_id", "component_class", "edge_device_id"),
+                 parameters(edge_component_inputs, ["system_id", "component_id"], "component_class", "edge_device_id"),
                  ["system_id", "component_id"])
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
@@ -277,16 +278,20 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     cumulative = np.zeros(need.shape, dtype=np.float32)
     writes = need[stored].astype(np.float32)
     writes *= np.float32(1 / _GB_PER_TB)
-    first, last = series.spans()
-    hours = np.arange(series.start, series.start + series.width)
-    inside = (hours >= first[stored, None]) & (hours <= last[stored, None])
-    cumulative[stored] = np.where(inside, np.cumsum(writes, axis=1, dtype=np.float32), np.float32(0.0))
-    deployments = series[VALUE]
-    total = need * deployments
-    total[stored] = cumulative[stored] * deployments[stored]
+    cumulative[stored] = np.where(_in_span(series, stored), np.cumsum(writes, axis=1, dtype=np.float32),
+                                  np.float32(0.0))
+
+    def total(needs: Hourly) -> np.ndarray:
+        deployments = _matched(edge_deployments_in_parallel, needs, PATTERN)
+        out = needs["need"] * deployments
+        stored = np.flatnonzero((needs.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy())
+        out[stored] = needs["cumulative"][stored] * deployments[stored]
+        return out
     units = {cls: EDGE_NEED_UNITS[kind] for cls, kind in EDGE_COMPONENT_KINDS.items()}
-    held = series.holding(need=need, cumulative=cumulative, total=total).keyed_by(
-        [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class")
+    # `total` is computed when read (the totals across patterns read it; a sweep's footprints do not).
+    held = series.holding(need=need, cumulative=cumulative).keyed_by(
+        [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class").deriving(
+        ("component_class",), total=total)
     # The unit of `need` (and of `total`, but TB for storage), which the results table reads.
     return replace(held, keys=held.keys.with_columns(
         need_unit=pl.col("component_class").cast(pl.String).replace_strict(units),
@@ -305,61 +310,109 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     workload; energy = deployments x power x 1 h; use = energy x CI(country); manufacturing = deployments x
     cfm / lifespan x 1 h (storage: cfm = capacity x cfm per capacity; no power)."""
     summed = edge_component_need_hourly.only("need", "cumulative").summed(COMPONENT)
-    components = parameters(edge_component_inputs, ["system_id", "component_id"], "component_class", "edge_device_id",
-                            "power_per_unit", "idle_power_per_unit", "nb_of_units", "lifespan",
-                            "carbon_footprint_manufacturing_per_unit", "compute_per_unit",
-                            "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
-                            "storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity",
-                            "base_storage_need")
-    intensity = join(parameters(edge_usage_patterns, PATTERN, "country_id"),
-                     parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
-                     ["system_id", "country_id"])
-    series = summed.joined(components, ["system_id", "component_id"]).joined(intensity, PATTERN)
-    deployments = _matched(edge_deployments_in_parallel, series, PATTERN)
+    components = parameters(edge_component_inputs, ["system_id", "component_id"], "edge_device_id", *_POWER_INPUTS,
+                            "lifespan", "carbon_footprint_manufacturing_per_unit",
+                            "carbon_footprint_manufacturing_per_storage_capacity")
+    storage = pl.col("component_class") == "EdgeStorage"
+    units = pl.col("nb_of_units").fill_null(0.0)
+    cfm = pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity").fill_null(0.0)
+                                * pl.col("storage_capacity_per_unit").fill_null(0.0)
+                                ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit").fill_null(0.0)) * units
+    series = summed.joined(components, ["system_id", "component_id"]).joined(
+        _carbon_intensity(edge_usage_patterns, countries), PATTERN)
+    series = replace(series, keys=series.keys.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")))
+    # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
+    # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
+    # columns), and variants with the same power inputs share their blocks.
+    # `unitary_power` and `manufacturing_footprint` are computed when read (a sweep's footprints read neither).
+    powered = series.per_distinct(list(_POWER_INPUTS), lambda distinct: _component_power(
+        distinct, _matched(edge_deployments_in_parallel, distinct, PATTERN)))
+    return powered.scaling(use_footprint=("energy", "average_carbon_intensity")).deriving(
+        _POWER_INPUTS, unitary_power=lambda components: _unitary_power(components, components["need"])).deriving(
+        ("_manufacturing_per_hour",), manufacturing_footprint=lambda components: _matched(
+            edge_deployments_in_parallel, components, PATTERN) * components.parameter("_manufacturing_per_hour")
+    ).keyed_by([*COMPONENT, "edge_device_id"])  # with component_class, which unitary_power reads
+
+
+def _carbon_intensity(edge_usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> pl.LazyFrame:
+    """Each edge pattern's average_carbon_intensity (its country's)."""
+    return join(parameters(edge_usage_patterns, PATTERN, "country_id"),
+                parameters(countries, ["system_id", "country_id"], "average_carbon_intensity"),
+                ["system_id", "country_id"])
+
+
+# The component inputs its hourly need, power and energy depend on.
+_POWER_INPUTS = ("component_class", "power_per_unit", "idle_power_per_unit", "nb_of_units", "compute_per_unit",
+                 "base_compute_consumption", "ram_per_unit", "base_ram_consumption", "storage_capacity_per_unit",
+                 "base_storage_need")
+
+
+def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.ndarray]:
+    """`need` and `energy` blocks of components' series (see edge_component_hourly), capacity checked."""
     kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()
-    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in (
-        "power_per_unit", "idle_power_per_unit", "nb_of_units", "lifespan", "carbon_footprint_manufacturing_per_unit",
-        "compute_per_unit", "base_compute_consumption", "ram_per_unit", "base_ram_consumption",
-        "storage_capacity_per_unit", "carbon_footprint_manufacturing_per_storage_capacity", "base_storage_need",
-        "average_carbon_intensity")}
+    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
     units = p["nb_of_units"]
-    power, idle = p["power_per_unit"] * units, p["idle_power_per_unit"] * units
     is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
-    inside = series.in_span()
-    # Each row is of one kind: what only some kinds need is computed on their rows alone.
-    stored, running = np.flatnonzero(is_["storage"][:, 0]), np.flatnonzero(~is_["storage"][:, 0])
-    need = series["need"].copy() if len(stored) else series["need"]
-    need[stored] = np.where(inside[stored], series["cumulative"][stored] + p["base_storage_need"][stored], 0.0)
+    stored = np.flatnonzero(is_["storage"][:, 0])
+    need = series["need"]
+    if len(stored):  # the storage held: cumulative writes plus the base need, over the span
+        need = need.copy()
+        need[stored] = np.where(_in_span(series, stored), series["cumulative"][stored]
+                                + p["base_storage_need"][stored], 0.0)
     capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
-    _check_capacity(series, need, inside, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    load = need[running]
-    by_capacity = ~is_["workload"][running, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        load[by_capacity] = ((load[by_capacity] + base[running][by_capacity])
-                             / np.where(capacity > 0, capacity, 1.0)[running][by_capacity])
-    unitary_power = np.zeros(need.shape)
-    unitary_power[running] = np.where(inside[running], idle[running] + (power - idle)[running] * load, 0.0)
-    energy = deployments * unitary_power
-    cfm = np.where(is_["storage"], p["carbon_footprint_manufacturing_per_storage_capacity"]
-                   * p["storage_capacity_per_unit"] * units, p["carbon_footprint_manufacturing_per_unit"] * units)
-    manufacturing = deployments * cfm / p["lifespan"]
-    return series.holding(need=need, unitary_power=unitary_power, energy=energy,
-                          use_footprint=energy * p["average_carbon_intensity"],
-                          manufacturing_footprint=manufacturing).keyed_by(
-        [*COMPONENT, "edge_device_id"], "component_class")
+    _check_capacity(series, need, is_, capacity - base, p["storage_capacity_per_unit"] * units)
+    energy = _unitary_power(series, need)
+    energy *= deployments
+    return {"need": need, "energy": energy}
 
 
-def _check_capacity(series: Hourly, need: np.ndarray, inside: np.ndarray, is_: dict[str, np.ndarray],
-                    available: np.ndarray, storage_capacity: np.ndarray) -> None:
+def _unitary_power(series: Hourly, need: np.ndarray) -> np.ndarray:
+    """Power of one component over its span: idle + (power - idle) x load, load = (need + base) / capacity
+    (compute, RAM) or the workload itself; storage draws none. One affine map per row: idle + slope x (need +
+    offset)."""
+    kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()[:, None]
+    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    units, computes, stores = p["nb_of_units"], kind == "compute", kind == "storage"
+    by_capacity = computes | (kind == "ram")
+    capacity = np.where(computes, p["compute_per_unit"], p["ram_per_unit"]) * units
+    offset = np.where(by_capacity, np.where(computes, p["base_compute_consumption"], p["base_ram_consumption"]), 0.0)
+    per_load = np.where(by_capacity, 1.0 / np.where(capacity > 0, capacity, 1.0), 1.0)
+    slope = np.where(stores, 0.0, (p["power_per_unit"] - p["idle_power_per_unit"]) * units * per_load)
+    power = need + offset
+    power *= slope
+    power += np.where(stores, 0.0, p["idle_power_per_unit"] * units)
+    # 0 outside the span: the hours before and after it set to 0, for the rows of each distinct span at once.
+    first, last = series.spans()
+    spans, of_row = np.unique(np.stack([first, last]) - series.start, axis=1, return_inverse=True)
+    for at, (begin, end) in enumerate(spans.T):
+        rows = of_row.ravel() == at
+        power[rows, :max(begin, 0)] = 0.0
+        power[rows, max(end + 1, 0):] = 0.0
+    return power
+
+
+def _in_span(series: Hourly, rows: np.ndarray) -> np.ndarray:
+    """True at the hours of the span of each of `rows`."""
+    first, last = series.spans()
+    hours = np.arange(series.start, series.start + series.width)
+    return (hours >= first[rows, None]) & (hours <= last[rows, None])
+
+
+def _check_capacity(series: Hourly, need: np.ndarray, is_: dict[str, np.ndarray], available: np.ndarray,
+                    storage_capacity: np.ndarray) -> None:
     """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
     peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
     # Needs are 0 outside their spans: a positive peak is the span's own (other rows look at their spans alone),
     # and so is a negative low (a low of 0 or more is no error, wherever it is).
-    peak = need.max(axis=1, initial=-np.inf)
-    unsettled = np.flatnonzero(~is_["workload"][:, 0] & ~(peak > 0))
-    peak[unsettled] = np.where(inside[unsettled], need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(is_["storage"][:, 0], need.min(axis=1, initial=np.inf), np.inf)
+    # Workloads have no capacity: only the other rows are looked at.
+    checked, stored = np.flatnonzero(~is_["workload"][:, 0]), np.flatnonzero(is_["storage"][:, 0])
+    peak = np.full(len(need), -np.inf)
+    peak[checked] = need[checked].max(axis=1, initial=-np.inf)
+    unsettled = checked[~(peak[checked] > 0)]
+    peak[unsettled] = np.where(_in_span(series, unsettled), need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
+    low = np.full(len(need), np.inf)
+    low[stored] = need[stored].min(axis=1, initial=np.inf)
     resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
                  ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
                  ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))
@@ -393,19 +446,28 @@ def _spread(target: Hourly, source: Hourly) -> Hourly:
                                             FIRST, LAST, ROW))
 
 
+def _matching_rows(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
+    """Per key row of `target`, the key row of `source` that matches it on `on` (-1 where none)."""
+    on = [c for c in keyed(target.keys.lazy(), on) if c in source.keys.columns]
+    return (target.keys.select(on).join(source.keys.select(on).with_row_index("_s"), on=on, how="left",
+                                        maintain_order="left")["_s"].fill_null(-1).to_numpy().astype(np.int64))
+
+
+def _on_axis(values: np.ndarray, start: int, at: np.ndarray, target: Hourly) -> np.ndarray:
+    """Rows `at` of `values` (an hour axis from `start`; zeros where -1), on `target`'s hour axis."""
+    found = at >= 0
+    if start == target.start and values.shape[1] == target.width and found.all():
+        return values[at]  # same hour axis: a plain gather
+    out = np.zeros((len(at), target.width))
+    low, high = max(start, target.start), min(start + values.shape[1], target.start + target.width)
+    if high > low and found.any():
+        out[found, low - target.start:high - target.start] = values[at[found], low - start:high - start]
+    return out
+
+
 def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     """`source`'s VALUE rows matched to `target`'s key rows on `on` (zeros where none), on target's hour axis."""
-    on = [c for c in keyed(target.keys.lazy(), on) if c in source.keys.columns]
-    at = (target.keys.select(on).with_row_index("_t")
-          .join(source.keys.select(on).with_row_index("_s"), on=on, how="left", maintain_order="left"))
-    values = np.zeros((source.height, target.width))
-    low, high = max(source.start, target.start), min(source.start + source.width, target.start + target.width)
-    if high > low:
-        values[:, low - target.start:high - target.start] = source[VALUE][:, low - source.start:high - source.start]
-    out = np.zeros((target.height, target.width))
-    found = at["_s"].is_not_null().to_numpy()
-    out[at["_t"].to_numpy()[found]] = values[at["_s"].to_numpy()[found].astype(np.int64)]
-    return out
+    return _on_axis(source[VALUE], source.start, _matching_rows(source, target, on), target)
 
 
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
@@ -425,7 +487,7 @@ def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl
 def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourly, edge_device_patterns: pl.LazyFrame,
                                              edge_devices: pl.LazyFrame, edge_component_inputs: pl.LazyFrame,
                                              edge_device_units: pl.LazyFrame, edge_component_hourly: Hourly,
-                                             edge_usage_patterns: pl.LazyFrame) -> Hourly:
+                                             edge_usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> Hourly:
     """EdgeDevice's per-pattern series: structure_manufacturing_footprint, instances_manufacturing_footprint
     (the structure and every component, used at the pattern or not: an unused one amortizes with the deployment
     like the chassis), instances_energy and use_footprint (its components at the pattern), all x its units.
@@ -452,24 +514,34 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
             f"EdgeDevice {str(row['edge_device_id'])!r}", "lifespan", f"{row['lifespan'] / 8766:g} year",
             f"at least the usage span of edge usage pattern {str(row['usage_pattern_id'])!r} "
             f"({row['usage_span'] / 8766:g} year): a device must last its whole deployment")
-    used = edge_component_hourly.only("energy", "use_footprint").summed(DEVICE)
-    series = _spread(series, used)
-    deployed = series[VALUE] * series.parameter("units")
-    structure = deployed * (series.parameter("structure_carbon_footprint_manufacturing")
-                            / series.parameter("lifespan"))
-    components = np.nan_to_num(series.parameter("_components_per_hour"))
-    energy, use = (_matched(used.only(**{VALUE: column}), series, DEVICE) for column in ("energy", "use_footprint"))
-    units = series.parameter("units")
-    return series.holding(structure_manufacturing_footprint=structure,
-                          instances_manufacturing_footprint=structure + deployed * components,
-                          instances_energy=units * energy, use_footprint=units * use).keyed_by(DEVICE, "_n")
+    used = edge_component_hourly.only(**{VALUE: "energy"}).summed(DEVICE)
+    series = _spread(series, used).joined(_carbon_intensity(edge_usage_patterns, countries), PATTERN)
+    at = _matching_rows(used, series, DEVICE)
+    units = pl.col("units")
+    structure = pl.col("structure_carbon_footprint_manufacturing") / pl.col("lifespan")
+    series = replace(series, keys=series.keys.with_columns(
+        _energy_row=pl.Series(np.where(at >= 0, used.rows[at], -1)),
+        _structure_per_hour=units * structure,
+        _manufacturing_per_hour=units * (structure + pl.col("_components_per_hour").fill_null(0.0)),
+        _use_kg_per_kwh=units * pl.col("average_carbon_intensity")))
+    # Blocks: deployments and the components' energy (shared by the variants that have the same); every
+    # footprint is one of them times a scalar of the key table, so sweeps over those scalars stay cheap.
+    blocks = series.per_distinct(["_energy_row"], lambda distinct: {VALUE: distinct[VALUE], "energy": _on_axis(
+        used.blocks[VALUE], used.start, distinct.keys["_energy_row"].to_numpy(), distinct)})
+    return blocks.scaling(structure_manufacturing_footprint=(VALUE, "_structure_per_hour"),
+                          instances_manufacturing_footprint=(VALUE, "_manufacturing_per_hour"),
+                          instances_energy=("energy", "units"),
+                          use_footprint=("energy", "_use_kg_per_kwh")).keyed_by(DEVICE, "_n")
 
 
 def edge_device_footprints(edge_device_footprints_per_usage_pattern: Hourly) -> Hourly:
     """EdgeDevice.instances_manufacturing_footprint, use_footprint and instances_energy: sums over patterns."""
-    return edge_device_footprints_per_usage_pattern.only(
-        "instances_manufacturing_footprint", "use_footprint", "instances_energy").summed(
+    per_pattern = edge_device_footprints_per_usage_pattern
+    columns = ("instances_manufacturing_footprint", "use_footprint", "instances_energy")
+    summed = replace(per_pattern, scaled={c: per_pattern.scaled[c] for c in columns}).summed(
         ["system_id", "edge_device_id"])
+    # A device deployed in one pattern keeps its scaled columns (cheap sweep totals); sums over several are blocks.
+    return summed if summed.scaled else summed.only(*columns)
 
 
 def edge_component_footprints(edge_component_hourly: Hourly) -> Hourly:

@@ -175,15 +175,29 @@ class Hourly:
         # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
         # join of small tables may change from run to run), so neither do the bits of the sums.
         groups = (self.keys.lazy().with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
-                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(FIRST).min(), pl.col(LAST).max())
+                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(ROW), pl.col(FIRST).min(),
+                                                         pl.col(LAST).max())
                   .collect(engine=ENGINE))
-        lists = groups.get_column("_at").to_arrow()  # members of each group, read without another query
-        members = lists.flatten().to_numpy().astype(np.int64)
         if groups.height == self.height:  # one series per key: the series themselves
-            return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
-        sizes = np.diff(lists.offsets.to_numpy()).astype(np.int64)
-        return Hourly.of(_columns(groups, [*by, FIRST, LAST]),
-                         {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+            order = groups.get_column("_at").to_arrow().flatten().to_numpy().astype(np.int64)
+            return replace(self, keys=_columns(self.keys[order], [*by, *self._intensities, *_INTERNAL]))
+        keys_out = _columns(groups, [*by, FIRST, LAST])
+        if not self.scaled and not self.derived:
+            # Groups of the same block rows in the same order (repeats of one series along a sweep dimension it
+            # does not vary with) share one sum: only the first of each is computed.
+            codes = groups.select(pl.col(ROW).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
+            distinct, first = np.unique(codes, return_index=True)
+            if len(distinct) < groups.height:
+                return Hourly(keys_out.with_columns(pl.Series(ROW, codes)), {
+                    c: self._group_sums(c, *self._members(groups[first])) for c in self.columns}, self.start)
+        return Hourly.of(keys_out, {c: self._group_sums(c, *self._members(groups)) for c in self.columns}, self.start)
+
+    @staticmethod
+    def _members(groups: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The key rows of `groups` listed group after group (read without another query), and each group's size."""
+        lists = groups.get_column("_at").to_arrow()
+        return (lists.flatten().to_numpy().astype(np.int64),
+                np.diff(lists.offsets.to_numpy()).astype(np.int64))
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
