@@ -355,12 +355,10 @@ def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
     # One 1-D scipy call per series (and no Python work per hour): scipy's batched transforms (fftconvolve
     # with `axes`, rfft over rows) differ from its 1-D ones in the last bits of every row, and those bits are
     # the noise we reproduce. Series are few (patterns, journeys, job coordinates), each call ~0.1 ms.
-    kernels: dict[int, np.ndarray] = {}
     for row in np.flatnonzero(floors > 0):
         first, length, whole = int(at[row]), int(lengths[row]), int(floors[row])
         values = starts[row, first:first + length].astype(np.float32)
-        kernel = kernels.setdefault(whole, np.ones(whole, dtype=np.float32))
-        spread = fftconvolve(values, kernel, mode="full")
+        spread = fftconvolve(values, np.ones(whole, dtype=np.float32), mode="full")
         if rests[row] > 0:
             spread = np.pad(spread, (0, 1))
             spread[whole:] += values * np.float32(rests[row])
