@@ -15,10 +15,12 @@ float64 difference does not land on an integer; durations, on the contrary, incl
 efootprint computes hourly series in float32, efp_tables in float64 (README). Where efootprint's float32 noise
 alone would decide a result beyond parity.py's tolerances, the generated systems stay away from it (see
 `steps_well_conditioned`, `away_from_float32_artefacts` and `calibrated`): tiny steps late in long journeys,
-exact zero hours with jobs of an hour or more, storages without base need that dump data within the period, and
-serverless servers' storages whose base need is small next to their need. Everything else is fair game,
-including patterns over disjoint periods, starts on daylight saving time changes, weights of 0, and steps that
-no journey uses (efootprint still saves and computes what they link to).
+storages without base need that dump data within the period, and serverless servers' storages whose base need
+is small next to their need. Everything else is fair game, including patterns over disjoint periods, starts on
+daylight saving time changes, weights of 0, steps that no journey uses (efootprint still saves and computes what
+they link to), and exact zero hours in occurrences, deployment starts and edge server calls with jobs of an hour
+or more and with edge deployments (efootprint's FFT noise there, which a server ceils into an instance, is
+reproduced by efp_tables).
 
 efootprint_dump must be imported before any other efootprint module (it switches efootprint to name-based
 ids), so this module imports it first, and object names are unique within a system.
@@ -227,7 +229,6 @@ class PatternSpec:
     shape: str
     scale: float
     seed: int
-    zero_hours: bool                     # False: the shape's zero hours get small values instead
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,6 @@ class EdgeSpec:
     hours: int
     span_years: float
     starts_seed: int
-    zero_hours: bool = True              # False: deployment starts and server calls get small values instead
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def system_specs(draw) -> SystemSpec:
             if devices else (),
             journeys=tuple((j, draw(st.sampled_from([1.0, 0.5, 2.0, 3.0, 0.3]))) for j in journey_ids),
             start=draw(st.one_of(*start_choices)), hours=draw(st.integers(48, 1440)), shape=shape,
-            scale=draw(log_uniform(0.1, 50_000)), seed=draw(st.integers(0, 2 ** 32 - 1)), zero_hours=True))
+            scale=draw(log_uniform(0.1, 50_000)), seed=draw(st.integers(0, 2 ** 32 - 1))))
 
     edge = tuple(draw(edge_specs(len(jobs), len(networks), anchor))
                  for _ in range(draw(st.sampled_from([0, 1, 1, 2])) if EDGE else 0))
@@ -510,16 +510,10 @@ def steps_well_conditioned(spec: SystemSpec, ratio: float = 100) -> bool:
 
 def away_from_float32_artefacts(spec: SystemSpec) -> SystemSpec:
     """The spec, changed where efootprint's float32 arithmetic (not its model) would decide the result:
-    - with a job of an hour or more, efootprint convolves occurrences by FFT, which leaves ~1e-7 noise in hours
-      that should be 0, and an autoscaling server or a storage ceils that noise into a whole instance: such
-      systems get no exact zero hours in their occurrences (small values instead);
     - a storage that dumps data within the modeled period keeps float32 residues of its running sum, which can
       end slightly below 0 with no base storage need, and efootprint then fails (ZeroDivisionError in
       storage_retention_manufacturing_footprint): such storages get a base storage need.
     Serverless servers' storages get theirs in `calibrated`."""
-    if any(hours(j.duration) >= 1 for j in spec.jobs):
-        spec = replace(spec, patterns=tuple(replace(p, zero_hours=False) for p in spec.patterns),
-                       edge=tuple(replace(e, zero_hours=False) for e in spec.edge))
     first = min(p.start for p in spec.patterns)
     last = max(p.start + timedelta(hours=p.hours) for p in spec.patterns)
     span = (last - first) / timedelta(hours=1) + 24 * 7  # + journeys' delays and jobs' durations
@@ -550,8 +544,6 @@ def hourly_values(p: PatternSpec) -> np.ndarray:
         base[-(n // 4):] = 0
     elif p.shape == "constant":
         base = np.full(n, 0.7310585786)
-    if not p.zero_hours:
-        base = np.where(base == 0, rng.uniform(0.002, 0.01, n), base)
     return base * p.scale
 
 
@@ -793,7 +785,7 @@ def _edge_pattern(name: str, e: EdgeSpec, jobs: list, networks: list, country: C
     for f, (needs, calls) in enumerate(e.functions):
         server_needs = [RecurrentServerNeed(
             f"{prefix} function {f} call {c}", edge_device=devices[d],
-            recurrent_volume_per_edge_device=_week((rng.random(168) < 0.1) + (0 if e.zero_hours else 0.01),
+            recurrent_volume_per_edge_device=_week(rng.random(168) < 0.1,
                                                    "occurrence"),
             jobs={jobs[j]: _q(times, "dimensionless")}) for c, (d, j, times) in enumerate(calls)]
         functions.append(EdgeFunction(f"{prefix} function {f}", recurrent_edge_device_needs=[
@@ -807,8 +799,6 @@ def _edge_pattern(name: str, e: EdgeSpec, jobs: list, networks: list, country: C
             edge_device_counts={devices[d]: _q(c, "dimensionless") for d, c in e.groups[g]})
     starts = np.where(rng.random(e.hours) < 0.05, rng.integers(1, 5, e.hours), 0).astype(float)
     starts[0] = max(starts[0], 1.0)
-    if not e.zero_hours:  # efootprint's FFT leaves ~1e-5 noise where the deployments are 0, which a server ceils
-        starts += 0.01
     return EdgeUsagePattern(
         name, edge_usage_journeys=journeys, network=networks[e.network], country=country,
         hourly_deployment_starts=create_source_hourly_values_from_list(starts.tolist(), start_date=e.start),

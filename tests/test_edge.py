@@ -2,6 +2,7 @@
 reproduced, values against efootprint's own results on the edge_fleet reference, and bad input."""
 import copy
 import json
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -82,6 +83,37 @@ def test_deployment_starts_roll_circularly_to_utc(results):
     local = _model(EDGE).edge_deployment_starts["starts"].to_numpy()
     utc = results.filter(pl.col("attribute") == "utc_hourly_deployment_starts").sort("hour")["value"].to_numpy()
     assert utc.tolist() == np.roll(local, -1).tolist()
+
+
+@pytest.mark.parametrize("hours", [0.5, 1.0, 1.5, 3.25, 8.0, 2190.0, 8760.0])
+def test_events_in_progress_are_efootprints_fft_bit_for_bit(hours):
+    """efootprint convolves by FFT in float32: its noise in hours whose exact value is 0 (which a server ceils into
+    an instance) is ours, bit for bit, for series anywhere in a block (spans of their own, padded around)."""
+    from efootprint.abstract_modeling_classes.explainable_hourly_quantities import ExplainableHourlyQuantities
+    from efootprint.abstract_modeling_classes.explainable_quantity import ExplainableQuantity
+    from efootprint.constants.units import u
+    from efootprint.core.usage.compute_nb_occurrences_in_parallel import compute_nb_avg_hourly_occurrences
+
+    from efp_tables.stages.hourly import in_progress
+    rng = np.random.default_rng(7)
+    lengths, at = np.array([24, 500, 1999, 3000]), np.array([0, 40, 7, 1000])
+    starts = np.zeros((len(lengths), 4100))
+    for row, (first, length) in enumerate(zip(at, lengths)):  # sparse whole starts: exact zeros in between
+        values = np.where(rng.random(length) < 0.05, rng.integers(1, 5, length), 0.0) * rng.uniform(0.5, 3.0)
+        starts[row, first:first + length] = values.astype(np.float32)
+    ours, reach = in_progress(starts, np.full(len(lengths), hours), at, lengths)
+    for row, (first, length) in enumerate(zip(at, lengths)):
+        theirs = compute_nb_avg_hourly_occurrences(
+            ExplainableHourlyQuantities(starts[row, first:first + length].astype(np.float32) * u.occurrence,
+                                        start_date=datetime(2025, 1, 1), label="starts"),
+            ExplainableQuantity(hours * u.hour, "duration")).value.magnitude
+        assert len(theirs) == length + reach[row]  # the span grows by the kernel's reach
+        assert ours[row, first:first + len(theirs)].astype(np.float32).tobytes() == theirs.tobytes()
+        assert not ours[row, :first].any() and not ours[row, first + len(theirs):].any()
+    if hours >= 2:  # the noise is there: values in hours whose exact count is 0 (a 1-hour kernel leaves none here)
+        kernel = np.r_[np.ones(int(hours)), [hours % 1] if hours % 1 else []]
+        exact = np.array([np.convolve(row, kernel) for row in starts])
+        assert (ours[:, :exact.shape[1]][exact == 0] > 0).any()
 
 
 def test_a_function_shared_by_two_journeys_doubles_its_needs():

@@ -25,3 +25,7 @@ def test_efp_compute_matches_efootprint(scenario, tmp_path, capsys):
         assert "matched 223/223 reference series" in summary, summary
     if scenario == "genai_assistant":
         assert "matched 317/317 reference series" in summary, summary
+    if scenario in ("ml_workflow", "edge_fleet", "genai_assistant"):
+        # Events of an hour or more (an 8 h GPU job, edge deployments over years): efootprint's FFT noise in hours
+        # whose exact value is 0 is reproduced, so no server is one instance off there (genai_assistant: 15 before).
+        assert "rounding-flip hours 0," in summary, summary

@@ -53,26 +53,12 @@ def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_
     """EdgeUsagePattern.nb_deployments_in_parallel: deployments active per hour, each lasting the usage span.
     Also keeps, per pattern, its UTC offset (`utc_offset`) for the weekly profiles laid on this span.
 
-    Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], F = floor(span), r = span - F (exact running sums where
-    efootprint convolves by FFT: its float noise of ~1e-5 where the exact count is 0 is not reproduced)."""
+    Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], F = floor(span), r = span - F, by efootprint's float32
+    FFT (its float noise where the exact count is 0 included: stages.hourly.in_progress)."""
     starts = edge_utc_deployment_starts.joined(
         parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN).joined(
         parameters(edge_usage_pattern_clock, PATTERN, "utc_offset"), PATTERN)
-    span = starts.keys["usage_span"].to_numpy()
-    whole = np.floor(span).astype(np.int64)
-    rest = span - whole
-    reach = np.where(rest > 0, whole, whole - 1)
-    width = starts.width + int(reach.max(initial=0))
-    values = np.zeros((starts.height, width))
-    values[:, :starts.width] = starts[VALUE]
-    running = np.cumsum(values, axis=1)
-    out = running.copy()
-    for lag in np.unique(whole[whole < width]):  # one pass per distinct whole span, over all its rows at once
-        rows = whole == lag
-        out[rows, lag:] -= running[rows, :width - lag] - rest[rows, None] * values[rows, :width - lag]
-    out = np.maximum(out, 0.0)
-    held = starts.holding(**{VALUE: out})
-    return held.grown(reach, held.blocks).keyed_by(PATTERN, "utc_offset")
+    return starts.in_progress("usage_span").keyed_by(PATTERN, "utc_offset")
 
 
 def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,

@@ -119,8 +119,9 @@ def step_hourly_avg_occurrences_per_usage_coordinate(journey_starts: Hourly,
 
 
 def _inside(starts: Hourly) -> np.ndarray:
-    until_end, _ = in_progress(starts[VALUE], starts.keys["end_offset"].to_numpy())
-    until_start, _ = in_progress(starts[VALUE], starts.keys["start_offset"].to_numpy())
+    span = starts.span_columns()
+    until_end, _ = in_progress(starts[VALUE], starts.keys["end_offset"].to_numpy(), *span)
+    until_start, _ = in_progress(starts[VALUE], starts.keys["start_offset"].to_numpy(), *span)
     inside = np.zeros((starts.height, max(until_end.shape[1], until_start.shape[1])))
     inside[:, :until_end.shape[1]] += until_end
     inside[:, :until_start.shape[1]] -= until_start

@@ -302,8 +302,8 @@ def _where(table: s.Table, row: dict, column: str, several_systems: bool) -> tup
 MAX_PERIOD_HOURS = 100 * 365 * 24
 
 # Limits of the computation that the table definitions do not state: a job's duration and a journey's duration
-# are windows of whole-hour lags summed for every hour of a series (stages.hourly.in_progress), so
-# their cost grows with their length. A window longer than a year is almost surely a unit typo.
+# are kernels convolved with every hour of a series (stages.hourly.in_progress), so they widen its series and
+# its cost. A window longer than a year is almost surely a unit typo.
 MAX_WINDOW_HOURS = 8760.0
 _LIMITS = {("jobs", "request_duration"): MAX_WINDOW_HOURS, ("jobs", "video_duration"): MAX_WINDOW_HOURS}
 
