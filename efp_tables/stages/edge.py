@@ -503,10 +503,13 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     used = edge_component_hourly.only(**{VALUE: "energy"}).summed(DEVICE)
     series = _spread(series, used).joined(_carbon_intensity(edge_usage_patterns, countries), PATTERN)
     at = _matching_rows(used, series, DEVICE)
+    # a device with no component energy in a pattern (only a server need there, or no used component) has none
+    energy_row = np.full(len(at), -1, dtype=np.int64)
+    energy_row[at >= 0] = used.rows[at[at >= 0]]
     units = pl.col("units")
     structure = pl.col("structure_carbon_footprint_manufacturing") / pl.col("lifespan")
     series = replace(series, keys=series.keys.with_columns(
-        _energy_row=pl.Series(np.where(at >= 0, used.rows[at], -1)),
+        _energy_row=pl.Series(energy_row),
         _structure_per_hour=units * structure,
         _manufacturing_per_hour=units * (structure + pl.col("_components_per_hour").fill_null(0.0)),
         _use_kg_per_kwh=units * pl.col("average_carbon_intensity")))
