@@ -207,16 +207,19 @@ class _Gathered:
 
 
 def _series_frame(table: s.Table, series: list[tuple[str, str, int, np.ndarray]]) -> pl.DataFrame:
-    """One frame of many series: their hours and values in one array each, their ids repeated."""
+    """One frame of many series: their hours and values in one array each, their ids repeated (a chunk per
+    series: repeating a value is cheaper than gathering)."""
     if not series:
         return table.empty()
-    hours = np.concatenate([np.arange(first, first + values.size, dtype=np.int64) for _, _, first, values in series])
-    values = np.concatenate([values for *_, values in series]).astype(np.float64)
-    ids = pl.DataFrame([[system_id for system_id, *_ in series], [pattern_id for _, pattern_id, *_ in series]],
-                       schema={"system_id": pl.String, "usage_pattern_id": pl.String}, orient="col")
-    index = pl.Series(np.repeat(np.arange(len(series), dtype=np.uint32), [values.size for *_, values in series]))
-    return ids.select(pl.all().gather(index)).with_columns(pl.Series("hour", hours),
-                                                           pl.Series(_SERIES[table.name], values))
+    sizes = np.array([values.size for *_, values in series])
+    starts = np.cumsum(sizes) - sizes
+    hours = np.arange(sizes.sum(), dtype=np.int64) + np.repeat(
+        np.array([first for _, _, first, _ in series], dtype=np.int64) - starts, sizes)
+    ids = {name: pl.concat([pl.Series(name, [one[i]], dtype=pl.String).new_from_index(0, size)
+                            for one, size in zip(series, sizes.tolist())], rechunk=False)
+           for i, name in enumerate(("system_id", "usage_pattern_id"))}
+    return pl.DataFrame([*ids.values(), pl.Series("hour", hours),
+                         pl.Series(_SERIES[table.name], np.concatenate([v for *_, v in series], dtype=np.float64))])
 
 
 def _current_rows(document: dict, system_id: str | None, where: str, gathered: _Gathered) -> str:
@@ -278,11 +281,11 @@ class _Reader:
     @staticmethod
     def checked(owner: str, attribute: str, value, unit: str, field: s.Field | None) -> float:
         result = _canonical(owner, attribute, value, unit)
-        shown = f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
         if field is not None and bounds_violated(field, result):
-            raise ModelError(owner, attribute, shown, bounds_text(field) + ("" if field.unit else f" (in {unit})"))
+            raise ModelError(owner, attribute, _shown(value),
+                             bounds_text(field) + ("" if field.unit else f" (in {unit})"))
         if magnitude_violated(result):
-            raise ModelError(owner, attribute, shown, magnitude_text(field, unit))
+            raise ModelError(owner, attribute, _shown(value), magnitude_text(field, unit))
         return result
 
     def text(self, owner: str, obj: dict, attribute: str) -> str:
@@ -298,8 +301,8 @@ class _Reader:
 
     def fields(self, table: s.Table, owner: str, obj: dict, skip: tuple[str, ...] = ()) -> dict:
         row = {}
-        for f in (limited(table, f) for f in table.fields):
-            if f.unit is not None and f.name not in skip:
+        for f in _quantity_fields(table):
+            if f.name not in skip:
                 row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=f.nullable, field=f)
         return row
 
@@ -631,9 +634,8 @@ class _Reader:
         table = s.EDGE_COMPONENTS
         row = {"component_id": component_id, "name": obj.get("name", component_id), "component_class": cls,
                "edge_device_id": device_id, "position": position}
-        for f in (limited(table, f) for f in table.fields):
-            if f.unit is not None:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        for f in _quantity_fields(table):
+            row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         # The components of the builders mirror their device (efootprint computes these from it).
         row.update({name: device[source] for name, source in s.EDGE_MIRRORED_INPUTS.get(cls, {}).items()})
         row.update(s.EDGE_FIXED_INPUTS.get(cls, {}))
@@ -787,9 +789,8 @@ class _Reader:
             raise ModelError(owner, "server_type", server_type, f"one of {list(s.SERVER_TYPES)}{hint}")
         row = {"server_id": server_id, "name": obj.get("name", server_id), "server_class": cls,
                "server_type": server_type, "provider": None, "instance_type": None}
-        for f in (limited(s.SERVERS, f) for f in s.SERVERS.fields):
-            if f.unit is not None:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        for f in _quantity_fields(s.SERVERS):
+            row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         row["compute"] = self.quantity(owner, obj, "compute", compute_unit, optional=cls == "BoaviztaCloudServer",
                                        field=_field(s.SERVERS, "compute"))
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", compute_unit,
@@ -910,7 +911,28 @@ def _as_float(number: int | float) -> float:
 
 
 def _field(table: s.Table, name: str) -> s.Field:
-    return limited(table, next(f for f in table.fields if f.name == name))
+    """A field of the table, with the computation's limits."""
+    return _limited_fields(table)[name]
+
+
+def _quantity_fields(table: s.Table) -> tuple[s.Field, ...]:
+    """The table's quantity fields, with the computation's limits."""
+    return tuple(f for f in _limited_fields(table).values() if f.unit is not None)
+
+
+_LIMITED_FIELDS: dict[str, dict[str, s.Field]] = {}  # by table name (a Table is slow to hash)
+
+
+def _limited_fields(table: s.Table) -> dict[str, s.Field]:
+    fields = _LIMITED_FIELDS.get(table.name)
+    if fields is None:
+        fields = _LIMITED_FIELDS[table.name] = {f.name: limited(table, f) for f in table.fields}
+    return fields
+
+
+def _shown(value):
+    """A quantity as written, for an error."""
+    return f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
 
 
 def _check_timezone(owner: str, zone) -> None:

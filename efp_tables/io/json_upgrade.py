@@ -37,7 +37,7 @@ NOT_CLASSES = (VERSION_KEY, "Sources", "calculation_graph")
 FORMER_CLASSES = ("Hardware", "EdgeDevice", "BoaviztaServerFromConfig", "BoaviztaStorageFromConfig")
 _CLASSES_FILE = Path(__file__).resolve().parents[2] / "data" / "efootprint" / "classes.json"
 _SERIES_KEYS = ("compressed_values", "values", "recurring_values")
-_EXPLANATION_KEYS = ("direct_ancestors_with_id", "direct_children_with_id", "explain_nested_tuples")
+_EXPLANATION_KEYS = frozenset(("direct_ancestors_with_id", "direct_children_with_id", "explain_nested_tuples"))
 HYPOTHESIS = "hypothesis"  # source ids reserved by efootprint 21+ for its two built-in sources
 RESERVED_SOURCES = {HYPOTHESIS: ("e-footprint hypothesis", None), "user_data": ("user data", None)}
 AUTOMATIC_REPLACEMENT = {"id": "automatic_replacement", "name": "automatic replacement", "link": None}
@@ -62,6 +62,7 @@ def is_a(cls: str, base: str) -> bool:
     return cls == base or (entry is not None and base in entry["ancestors"])
 
 
+@lru_cache(maxsize=None)
 def calculated_attributes(cls: str) -> frozenset[str]:
     entry = efootprint_classes()["classes"].get(cls)
     return frozenset(entry["calculated"]) if entry else frozenset()
@@ -898,15 +899,14 @@ def _inputs_only(up: Upgrade) -> None:
     for cls in [c for c in up.document if c not in NOT_CLASSES]:
         calculated = calculated_attributes(cls)
         for object_id, obj in up.objects(cls):
-            for attribute in list(obj):
-                if attribute in calculated:
-                    up.take_out(cls, object_id, obj, attribute)
-                    taken += 1
-                elif isinstance(obj[attribute], dict):
-                    value = obj[attribute]
+            for attribute in [attribute for attribute in obj if attribute in calculated] if calculated else ():
+                up.take_out(cls, object_id, obj, attribute)
+                taken += 1
+            for value in obj.values():
+                if isinstance(value, dict):
                     for one in [value, *(entry for entry in value.values() if isinstance(entry, dict))]:
-                        for key in _EXPLANATION_KEYS:
-                            one.pop(key, None)
+                        for key in _EXPLANATION_KEYS.intersection(one):
+                            del one[key]
     if up.document.pop("calculation_graph", None) is not None or taken:
         up.changes.append((CURRENT_MAJOR, f"{taken} saved calculated value(s) set aside (recomputed)"))
 
