@@ -16,8 +16,8 @@ from efp_tables.builders import time_series, weekly
 from efp_tables.errors import ModelError
 from efp_tables.io.json_upgrade import Upgraded, upgrade
 from efp_tables.tables import schema as s
-from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bounds_violated, frame_from_rows,
-                                     limited, magnitude_text, magnitude_violated)
+from efp_tables.tables.model import (MAX_PERIOD_HOURS, SERIES_VALUES, Model, bounds_text, bounds_violated,
+                                     frame_from_rows, limited, magnitude_text, magnitude_violated)
 from efp_tables.units import to_canonical
 
 EDGE_CLASSES = ("EdgeUsagePattern", "EdgeUsageJourney", "EdgeFunction", *s.EDGE_DEVICE_CLASSES,
@@ -167,18 +167,14 @@ def _read_current(upgraded: Upgraded, system_id: str | None, where: str, gathere
         raise upgraded.explained(exc) from None
 
 
-# The tables of hourly series, and their value column.
-_SERIES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
-
-
 class _Gathered:
     """The rows of every table read from one or more files, each file's share remembered: each table is then
     built once (`model()`), or from one file's rows alone (`model(i)`, to locate an error)."""
 
     def __init__(self):
-        self.rows_of: dict[str, list[dict]] = {t.name: [] for t in s.TABLES if t.name not in _SERIES}
+        self.rows_of: dict[str, list[dict]] = {t.name: [] for t in s.TABLES if t.name not in SERIES_VALUES}
         # per series table: (system id, usage pattern id, first hour, values) of each series
-        self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in _SERIES}
+        self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in SERIES_VALUES}
         self.ends: list[dict[str, int]] = []  # after each file, the length of every list
 
     def end_file(self) -> None:
@@ -193,7 +189,7 @@ class _Gathered:
         """The model of every file read (or of file number `file` alone), not validated yet."""
         built = {}
         for table in s.TABLES:
-            if table.name in _SERIES:
+            if table.name in SERIES_VALUES:
                 built[table.name] = _series_frame(table, self._share(table.name, self.series[table.name], file))
             else:
                 rows = self._share(table.name, self.rows_of[table.name], file)
@@ -218,8 +214,8 @@ def _series_frame(table: s.Table, series: list[tuple[str, str, int, np.ndarray]]
     ids = {name: pl.concat([pl.Series(name, [one[i]], dtype=pl.String).new_from_index(0, size)
                             for one, size in zip(series, sizes.tolist())], rechunk=False)
            for i, name in enumerate(("system_id", "usage_pattern_id"))}
-    return pl.DataFrame([*ids.values(), pl.Series("hour", hours),
-                         pl.Series(_SERIES[table.name], np.concatenate([v for *_, v in series], dtype=np.float64))])
+    values = np.concatenate([values for *_, values in series], dtype=np.float64)
+    return pl.DataFrame([*ids.values(), pl.Series("hour", hours), pl.Series(SERIES_VALUES[table.name], values)])
 
 
 def _current_rows(document: dict, system_id: str | None, where: str, gathered: _Gathered) -> str:

@@ -454,7 +454,7 @@ def _link_checks(model: Model) -> list[_Check]:
 
 # Tables of hourly series, keyed (system_id, usage_pattern_id, hour), and their value column. They hold most of a
 # portfolio's rows (millions): their key checks run on their runs (`_series_runs`), a few rows per usage pattern.
-_SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
+SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
 
 
 @dataclass(frozen=True)
@@ -489,7 +489,8 @@ def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
         return None
     # where either key column changes value (run lengths, of both columns at once: cheaper than comparing each row
     # to the previous)
-    lengths = frame.select(pl.col(c).rle().struct.field("len").implode().alias(c) for c in ("system_id", "usage_pattern_id"))
+    lengths = frame.select(pl.col(c).rle().struct.field("len").implode().alias(c)
+                           for c in ("system_id", "usage_pattern_id"))
     changes = [np.cumsum(lengths[c][0].to_numpy())[:-1] for c in lengths.columns]
     starts = np.union1d(np.zeros(1, dtype=np.int64), np.union1d(*changes).astype(np.int64))
     ends = np.append(starts[1:], frame.height) - 1
@@ -508,7 +509,7 @@ def _check_values(model: Model) -> None:
     `select` of "does any row fail" flags per table, plus the queries of the structure rules. Errors are
     raised in order: value checks first (table by table), then structure rules."""
     checks = [c for table in s.TABLES for c in _table_checks(table)] + _link_checks(model)
-    runs = {name: _series_runs(model.table(name), value) for name, value in _SERIES_VALUES.items()}
+    runs = {name: _series_runs(model.table(name), value) for name, value in SERIES_VALUES.items()}
     by_frame: dict[tuple[str, bool], list[int]] = {}  # (table, on its runs) -> checks
     for i, check in enumerate(checks):
         name, series = check.table.name, runs.get(check.table.name)
