@@ -27,7 +27,7 @@ from tqdm import tqdm
 from efp_tables.compute import compute
 from efp_tables.errors import ModelError
 from efp_tables.io.atomic import atomic_folder, atomic_path
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_models
 from efp_tables.io.results_table import with_units, write_arrow
 from efp_tables.sweeps import _plan, chunk_cost, memory_limit_default, sweep_partition
 
@@ -197,10 +197,7 @@ def write_portfolio_partition(paths: list[str], start: int, stop: int, folder: s
     """The task a worker runs for a portfolio: models start..stop-1 (their files), computed in one plan, their
     long results table written to `folder`."""
     started = time.perf_counter()
-    model = None
-    for path in paths:
-        one = read_model(path, system_id=Path(path).stem)
-        model = one if model is None else model.concat(one)
+    model = read_models(paths, [Path(path).stem for path in paths])
     results = compute(model)
     name = f"part-{start:06d}-{stop - 1:06d}.parquet"
     with atomic_path(Path(folder) / name, make_parents=False) as temporary:

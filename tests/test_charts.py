@@ -14,7 +14,7 @@ from conftest import REFERENCE
 from efp_tables.cli import main
 from efp_tables.compute import compute
 from efp_tables.errors import ModelError
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 from efp_tables.io.results_table import write_parquet_atomic
 from efp_tables.outputs import charts
 from efp_tables.simulations import changed_model, diff_summary, emission_diffs, splice
@@ -138,7 +138,7 @@ def test_footprint_chart_of_the_long_table_equals_the_stage_chart(results, long,
 
 def test_footprint_chart_of_a_portfolio_keeps_each_systems_objects_apart():
     # quickstart and quickstart_b both have a "Default laptop": two bars, not one stacked from both
-    model = read_model(MODEL, "quickstart").concat(read_model(REFERENCE / "quickstart_b.json", "quickstart_b"))
+    model = read_models([MODEL, REFERENCE / "quickstart_b.json"], ["quickstart", "quickstart_b"])
     portfolio = compute(model)
     _, data = _unit(charts.footprint_from_long(portfolio.long()).to_dict(), "bar")
     laptops = data.filter(pl.col("object").str.ends_with("Default laptop"))

@@ -13,7 +13,7 @@ import pytest
 import efp_tables.cli.sweep as sweep_command
 from efp_tables.cli import COMMANDS, main
 from efp_tables.compute import compute
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 
 from conftest import REFERENCE
 from sweep_grids import QUICKSTART_GRID, QUICKSTART_GRID_100K
@@ -150,7 +150,7 @@ def test_compute_prints_what_it_read_totals_files_and_the_wall_time_from_the_pro
     lines = result.stdout.splitlines()
     assert lines[0] == ("read quickstart.json, ml_workflow.json: 2 systems, 28 objects, usage from 2025-01-01 "
                         "to 2028-01-01 (local time)")
-    model = read_model(QUICKSTART, "quickstart").concat(read_model(REFERENCE / "ml_workflow.json", "ml_workflow"))
+    model = read_models([QUICKSTART, REFERENCE / "ml_workflow.json"], ["quickstart", "ml_workflow"])
     totals = compute(model).total_footprint_kg()
     assert lines[1:4] == [f"ml_workflow: total footprint {totals['ml_workflow'] / 1000:,.1f} t CO2e",
                           f"quickstart: total footprint {totals['quickstart'] / 1000:,.1f} t CO2e",

@@ -15,7 +15,7 @@ from efp_tables.cli import main
 from efp_tables.compute import compute
 from efp_tables.distributed import partition_bounds, portfolio_on_dask, read_sweep, sweep_on_dask
 from efp_tables.errors import ModelError
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 from efp_tables.sweeps import sweep
 
 from conftest import REFERENCE
@@ -134,7 +134,7 @@ def test_cli_and_api_engines(model, local, client, tmp_path, capsys):
 
 def test_portfolio_on_dask_equals_the_local_portfolio(client, tmp_path, capsys):
     paths = [REFERENCE / "quickstart.json", REFERENCE / "ml_workflow.json"]
-    model = read_model(paths[0], system_id="quickstart").concat(read_model(paths[1], system_id="ml_workflow"))
+    model = read_models(paths, ["quickstart", "ml_workflow"])
     local = compute(model)
     expected = local.long()
     address = client.scheduler.address

@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 from conftest import REFERENCE, SHARED, parity
 from efp_tables.errors import ModelError
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 from efp_tables.io.efootprint_json_writer import model_document, write_model
 from efp_tables.tables import schema as s
 
@@ -185,9 +185,8 @@ def test_awkward_values_round_trip(scenario, written, tmp_path):
 
 
 def test_several_systems_need_a_system_id(tmp_path):
-    quickstart = read_model(REFERENCE / "quickstart.json", system_id="a")
     ecommerce = read_model(REFERENCE / "ecommerce.json", system_id="b")
-    portfolio = quickstart.concat(ecommerce)
+    portfolio = read_models([REFERENCE / "quickstart.json", REFERENCE / "ecommerce.json"], ["a", "b"])
     with pytest.raises(ModelError, match="system_id"):
         model_document(portfolio)
     with pytest.raises(ModelError, match="'c'"):

@@ -1,11 +1,15 @@
-"""Several systems compute in one plan, keyed by system_id, with the same numbers as one at a time."""
+"""Several systems compute in one plan, keyed by system_id, with the same numbers as one at a time; many files are
+read as one portfolio (read_models), an error naming its file."""
+import json
+
 import polars as pl
 import pytest
 
 from conftest import REFERENCE
 from efp_tables.cli import main
 from efp_tables.compute import compute
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.errors import ModelError
+from efp_tables.io.efootprint_json import read_model, read_models
 
 
 def test_portfolio_equals_systems_computed_alone(tmp_path):
@@ -33,3 +37,82 @@ def test_portfolio_rejects_clashing_system_ids(tmp_path):
     model = read_model(REFERENCE / "quickstart.json")
     with pytest.raises(ValueError, match="system_id"):
         model.concat(model)
+
+
+def _same_models(one, other) -> None:
+    for name, frame in one.items():
+        assert frame.equals(other.table(name)), name
+
+
+def test_read_models_is_the_files_read_one_by_one_and_concatenated():
+    names = ["quickstart", "ml_workflow", "edge_fleet", "genai_assistant"]
+    paths = [REFERENCE / f"{name}.json" for name in names]
+    together = read_models(paths, names)
+    alone = read_model(paths[0], names[0])
+    for path, name in zip(paths[1:], names[1:]):
+        alone = alone.concat(read_model(path, name))
+    _same_models(together, alone)
+    # one file: the same as read_model, its System's id kept
+    _same_models(read_models(paths[:1]), read_model(paths[0]))
+
+
+def test_read_models_rejects_clashing_system_ids(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text((REFERENCE / "quickstart.json").read_text())
+    with pytest.raises(ModelError) as info:
+        read_models([tmp_path / "a.json", tmp_path / "b.json"])
+    assert str(info.value).startswith("portfolio: system_id = 'System': expected distinct system ids across models "
+                                      "(a.json and b.json both have it)")
+    assert read_models([tmp_path / "a.json", tmp_path / "b.json"], ["a", "b"]).system_ids == ["a", "b"]
+    with pytest.raises(ModelError, match="one system id per file"):
+        read_models([tmp_path / "a.json", tmp_path / "b.json"], ["a"])
+
+
+def _copies(tmp_path, count: int, broken: int, breaking) -> list:
+    """`count` copies of the quickstart, copy number `broken` changed by `breaking(document)`."""
+    paths = []
+    for i in range(count):
+        document = json.loads((REFERENCE / "quickstart.json").read_text())
+        if i == broken:
+            breaking(document)
+        paths.append(tmp_path / f"copy_{i:02d}.json")
+        paths[-1].write_text(json.dumps(document))
+    return paths
+
+
+@pytest.mark.parametrize("breaking", [
+    # found while reading the file
+    lambda d: d["Device"][next(iter(d["Device"]))]["lifespan"].update(value=-1),
+    # found by the validation of the whole portfolio
+    lambda d: d["UsagePattern"][next(iter(d["UsagePattern"]))].update(usage_journeys={}),
+    lambda d: d["Storage"][next(iter(d["Storage"]))].update(data_replication_factor={"value": -2, "unit": ""}),
+], ids=["read", "rule", "value"])
+def test_an_error_in_the_37th_file_names_it(tmp_path, breaking):
+    paths = _copies(tmp_path, 40, 36, breaking)
+    with pytest.raises(ModelError) as alone:
+        read_model(paths[36])
+    with pytest.raises(ModelError) as together:
+        read_models(paths, [path.stem for path in paths])
+    error = alone.value
+    assert str(together.value) == str(ModelError(f"{error.obj} in copy_36.json", error.attribute, error.value,
+                                                 error.expected))
+    assert main(["compute", *map(str, paths[30:40]), "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_that_is_not_json_in_a_portfolio_is_named(tmp_path):
+    paths = _copies(tmp_path, 3, -1, None)
+    paths[2].write_text('{"System": ')
+    with pytest.raises(ModelError, match=f"^{paths[2]}: JSON = 'line 1 column 12'"):
+        read_models(paths, ["a", "b", "c"])
+
+
+def test_an_old_file_in_a_portfolio_is_explained_with_its_version(tmp_path):
+    old = json.loads((REFERENCE / "old_versions" / "quickstart_v15.json").read_text())
+    old["Storage"][next(iter(old["Storage"]))]["data_replication_factor"]["value"] = -2
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    with pytest.raises(ModelError) as info:
+        read_models([REFERENCE / "quickstart.json", tmp_path / "old.json"], ["new", "old"])
+    message = str(info.value)
+    assert " in old.json: data_replication_factor = '-2 dimensionless'" in message, message
+    assert "in a file of efootprint 15" in message, message

@@ -10,7 +10,7 @@ from PIL import Image
 
 from efp_tables.cli import main
 from efp_tables.compute import compute
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 from efp_tables.outputs.report import EXPLAINED, TOP, contributors
 
 from conftest import REFERENCE
@@ -158,10 +158,7 @@ def test_report_of_a_portfolio_of_every_reference_model(tmp_path, capsys):
     out = tmp_path / "portfolio.html"
     assert main(["report", *(str(REFERENCE / f"{name}.json") for name in MODELS), "--out", str(out)]) == 0
     html = out.read_text()
-    model = None
-    for name in MODELS:
-        one = read_model(REFERENCE / f"{name}.json", name)
-        model = one if model is None else model.concat(one)
+    model = read_models([REFERENCE / f"{name}.json" for name in MODELS], MODELS)
     totals = compute(model).total_footprint_kg()
     portfolio = sum(totals.values())
     assert f'{portfolio / 1000:,.1f} t CO2e</span> total footprint of the portfolio of 6 systems' in html
@@ -191,10 +188,7 @@ def test_report_of_a_portfolio_of_web_edge_and_genai_models(tmp_path, capsys):
     names = ["quickstart", "edge_fleet", "genai_assistant"]
     out = tmp_path / "portfolio.html"
     assert main(["report", *(str(REFERENCE / f"{name}.json") for name in names), "--out", str(out)]) == 0
-    model = None
-    for name in names:
-        one = read_model(REFERENCE / f"{name}.json", name)
-        model = one if model is None else model.concat(one)
+    model = read_models([REFERENCE / f"{name}.json" for name in names], names)
     totals = compute(model).total_footprint_kg()
     parsed = _Tables()
     parsed.feed(out.read_text())

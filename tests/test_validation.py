@@ -111,6 +111,39 @@ def test_duplicate_hour(rows):
     rejected(rows, f"UsagePattern {PATTERN!r}", "hourly_occurrences", "2025-01-01 10:00", "one value per hour")
 
 
+# The key checks of the hourly series run on their runs (blocks of rows of one pattern): rows in any order, repeated
+# or missing hours are still found.
+def test_hourly_rows_in_any_order_are_accepted(rows):
+    rows["hourly_occurrences"] = rows["hourly_occurrences"].sample(fraction=1.0, shuffle=True, seed=1)
+    Model.from_rows(rows)
+
+
+def test_duplicate_hour_among_shuffled_rows(rows):
+    hourly = rows["hourly_occurrences"]
+    rows["hourly_occurrences"] = pl.concat([hourly, hourly.slice(10, 1)]).sample(fraction=1.0, shuffle=True, seed=2)
+    rejected(rows, f"UsagePattern {PATTERN!r}", "hourly_occurrences", "2025-01-01 10:00", "one value per hour")
+
+
+def test_a_series_split_in_two_runs_is_one_series(rows):
+    hourly = rows["hourly_occurrences"]
+    rows["hourly_occurrences"] = pl.concat([hourly.slice(100), hourly.slice(0, 100)])  # later hours first
+    assert Model.from_rows(rows).hourly_occurrences.height == hourly.height
+
+
+def test_a_missing_hour_is_a_gap(rows):
+    hourly = rows["hourly_occurrences"]
+    rows["hourly_occurrences"] = pl.concat([hourly.slice(0, 10), hourly.slice(11)])
+    rejected(rows, f"UsagePattern {PATTERN!r}", "hourly_occurrences", f"{hourly.height - 1} values over "
+             f"{hourly.height} hours", "without gaps")
+
+
+def test_hourly_rows_of_an_unknown_pattern_in_the_middle(rows):
+    hourly = rows["hourly_occurrences"]
+    ghost = hourly.slice(5, 3).with_columns(usage_pattern_id=pl.lit("ghost"))
+    rows["hourly_occurrences"] = pl.concat([hourly.slice(0, 5), ghost, hourly.slice(8)])
+    rejected(rows, "hourly_occurrences row {usage_pattern_id: 'ghost'", "the id of an existing UsagePattern")
+
+
 def test_dangling_link(rows):
     row(rows, "step_jobs", job_id="video-upload")["job_id"] = "ghost-job"
     rejected(rows, "UsageJourneyStep '1-min-video-capture-then-upload'", "jobs", "'ghost-job'", "an existing Job")

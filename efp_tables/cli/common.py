@@ -128,14 +128,10 @@ def model_summary(model, paths: list[str]) -> str:
 
 
 def read_models(paths: list[str]):
-    """One model, or a portfolio of the files (each system's id its file's name)."""
-    from efp_tables.io.efootprint_json import read_model
+    """One model, or a portfolio of the files (each system's id its file's name), read and validated as one."""
+    from efp_tables.io import efootprint_json
 
-    model = None
-    for path in paths:
-        one = read_model(path, system_id=Path(path).stem if len(paths) > 1 else None)
-        model = one if model is None else model.concat(one)
-    return model
+    return efootprint_json.read_models(paths, [Path(path).stem for path in paths] if len(paths) > 1 else None)
 
 
 def tonnes(kg: float) -> str:

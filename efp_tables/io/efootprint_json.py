@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from efp_tables.builders import time_series, weekly
 from efp_tables.errors import ModelError
 from efp_tables.io.json_upgrade import Upgraded, upgrade
 from efp_tables.tables import schema as s
-from efp_tables.tables.model import (MAX_PERIOD_HOURS, Model, bounds_text, bounds_violated, limited, magnitude_text,
-                                     magnitude_violated)
+from efp_tables.tables.model import (MAX_PERIOD_HOURS, SERIES_VALUES, Model, bounds_text, bounds_violated,
+                                     frame_from_rows, limited, magnitude_text, magnitude_violated)
 from efp_tables.units import to_canonical
 
 EDGE_CLASSES = ("EdgeUsagePattern", "EdgeUsageJourney", "EdgeFunction", *s.EDGE_DEVICE_CLASSES,
@@ -42,35 +43,94 @@ def read_model(path: str | Path, system_id: str | None = None, ecobenchmark_need
     """Read one efootprint JSON file (efootprint 9.0.0 to 27.x). `system_id` defaults to the id of its System
     object. `ecobenchmark_needs`: an old file's WebApplicationJobs keep their ecobenchmark needs (efootprint 27
     gives them its Job defaults)."""
-    where = Path(path).name
-    upgraded = upgraded_document(read_document(path), where, ecobenchmark_needs)
-    rows = upgraded_rows(upgraded, system_id, where)
+    return read_models([path], None if system_id is None else [system_id], ecobenchmark_needs)
+
+
+def read_models(paths, system_ids: list[str] | None = None, ecobenchmark_needs: bool = False) -> Model:
+    """Read efootprint JSON files as one model: a portfolio of their systems, one per file. `system_ids`: one per
+    file (default: each file's System id); they must differ. Every file is parsed, upgraded and read into the rows
+    of all files; each table is then built once from them, and the model validated once. With several files, an
+    error names its file."""
+    paths = [Path(path) for path in paths]
+    if not paths:
+        raise ModelError("portfolio", "files", [], "at least one efootprint JSON file")
+    if system_ids is not None and len(system_ids) != len(paths):
+        raise ModelError("portfolio", "system_ids", list(system_ids), f"one system id per file ({len(paths)} files)")
+    several = len(paths) > 1
+    gathered = _Gathered()
+    files: list[Upgraded] = []
+    owners: dict[str, str] = {}  # system id -> the file that has it
+    for i, path in enumerate(paths):
+        where = path.name
+        try:
+            document, texts_checked = _parsed(path)
+            upgraded = upgraded_document(document, where, ecobenchmark_needs, texts_checked, copy=False)
+            system_id = _read_current(upgraded, None if system_ids is None else system_ids[i], where, gathered)
+        except ModelError as exc:
+            raise _in_file(exc, path, several) from None
+        if system_id in owners:
+            raise ModelError("portfolio", "system_id", system_id,
+                             f"distinct system ids across models ({owners[system_id]} and {where} both have it)")
+        owners[system_id] = where
+        files.append(upgraded)
+        gathered.end_file()
     try:
-        return Model.from_rows(rows)
+        return gathered.model().validated()
     except ModelError as exc:
-        raise upgraded.explained(exc) from None
+        if not several:
+            raise files[0].explained(exc) from None
+        error = exc
+    # Every rule holds within a system: a portfolio fails where one of its files fails alone, which is then named.
+    for i, upgraded in enumerate(files):
+        try:
+            gathered.model(i).validated()
+        except ModelError as exc:
+            raise _in_file(upgraded.explained(exc), paths[i], True) from None
+    raise error
+
+
+def _in_file(error: ModelError, path: Path, several: bool) -> ModelError:
+    """An error of one file of several, its object named with the file (unless the file is its object)."""
+    if not several or error.obj in (path.name, str(path)):
+        return error
+    return type(error)(f"{error.obj} in {path.name}", error.attribute, error.value, error.expected)
+
+
+# A lone surrogate (which no UTF-8 output can hold) can only come from a \u escape in the JSON text.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _parsed(path: Path) -> tuple[dict, bool]:
+    """The file's parsed JSON, and whether its texts are known to be valid Unicode (no escaped surrogate)."""
+    text = _text(path)
+    return _loads(text, path), _SURROGATE_ESCAPE.search(text) is None
 
 
 def read_document(path: str | Path) -> dict:
     """The parsed JSON of an efootprint file, as written (any version)."""
-    path = Path(path)
+    return _loads(_text(Path(path)), Path(path))
+
+
+def _text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ModelError(str(path), "file", str(path),
                          f"a readable efootprint JSON file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ModelError(str(path), "file", f"byte {exc.start}",
                          f"a UTF-8 text file of efootprint JSON ({exc.reason})") from None
+
+
+def _loads(text: str, path: Path):
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelError(str(path), "JSON", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
     except RecursionError:
         raise ModelError(str(path), "JSON", "nesting too deep", "an efootprint JSON model") from None
     except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
         raise ModelError(str(path), "JSON", "a number too long to read", f"valid JSON numbers ({exc})") from None
-    return document
 
 
 def model_rows(document: dict, system_id: str | None = None,
@@ -80,24 +140,85 @@ def model_rows(document: dict, system_id: str | None = None,
     return upgraded_rows(upgraded_document(document, where), system_id, where)
 
 
-def upgraded_document(document, where: str = "model", ecobenchmark_needs: bool = False) -> Upgraded:
-    """A parsed efootprint JSON document of any version read, in the efootprint 27 form (io.json_upgrade)."""
+def upgraded_document(document, where: str = "model", ecobenchmark_needs: bool = False,
+                      texts_checked: bool = False, copy: bool = True) -> Upgraded:
+    """A parsed efootprint JSON document of any version read, in the efootprint 27 form (io.json_upgrade).
+    `texts_checked`: its texts are known to be valid Unicode. `copy=False`: the upgrade may change `document`."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
-    _check_texts(document, where)
-    return upgrade(document, where, ecobenchmark_needs)
+    if not texts_checked:
+        _check_texts(document, where)
+    return upgrade(document, where, ecobenchmark_needs, copy=copy)
 
 
 def upgraded_rows(upgraded: Upgraded, system_id: str | None = None,
                   where: str = "model") -> dict[str, list[dict] | pl.DataFrame]:
     """model_rows of an upgraded document."""
+    gathered = _Gathered()
+    _read_current(upgraded, system_id, where, gathered)
+    return gathered.rows()
+
+
+def _read_current(upgraded: Upgraded, system_id: str | None, where: str, gathered: _Gathered) -> str:
+    """Reads an upgraded document into `gathered`; returns its system id. An error names the file's version."""
     try:
-        return _current_rows(upgraded.document, system_id, where)
+        return _current_rows(upgraded.document, system_id, where, gathered)
     except ModelError as exc:
         raise upgraded.explained(exc) from None
 
 
-def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str, list[dict] | pl.DataFrame]:
+class _Gathered:
+    """The rows of every table read from one or more files, each file's share remembered: each table is then
+    built once (`model()`), or from one file's rows alone (`model(i)`, to locate an error)."""
+
+    def __init__(self):
+        self.rows_of: dict[str, list[dict]] = {t.name: [] for t in s.TABLES if t.name not in SERIES_VALUES}
+        # per series table: (system id, usage pattern id, first hour, values) of each series
+        self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in SERIES_VALUES}
+        self.ends: list[dict[str, int]] = []  # after each file, the length of every list
+
+    def end_file(self) -> None:
+        self.ends.append({name: len(items) for name, items in (*self.rows_of.items(), *self.series.items())})
+
+    def _share(self, name: str, items: list, file: int | None) -> list:
+        if file is None:
+            return items
+        return items[self.ends[file - 1][name] if file else 0:self.ends[file][name]]
+
+    def model(self, file: int | None = None) -> Model:
+        """The model of every file read (or of file number `file` alone), not validated yet."""
+        built = {}
+        for table in s.TABLES:
+            if table.name in SERIES_VALUES:
+                built[table.name] = _series_frame(table, self._share(table.name, self.series[table.name], file))
+            else:
+                rows = self._share(table.name, self.rows_of[table.name], file)
+                built[table.name] = frame_from_rows(table, rows) if rows else table.empty()
+        return Model(**built)
+
+    def rows(self) -> dict[str, list[dict] | pl.DataFrame]:
+        """Rows per table name, for Model.from_rows (the series tables as frames)."""
+        return {**self.rows_of, **{name: _series_frame(s.BY_NAME[name], series)
+                                    for name, series in self.series.items()}}
+
+
+def _series_frame(table: s.Table, series: list[tuple[str, str, int, np.ndarray]]) -> pl.DataFrame:
+    """One frame of many series: their hours and values in one array each, their ids repeated (a chunk per
+    series: repeating a value is cheaper than gathering)."""
+    if not series:
+        return table.empty()
+    sizes = np.array([values.size for *_, values in series])
+    starts = np.cumsum(sizes) - sizes
+    hours = np.arange(sizes.sum(), dtype=np.int64) + np.repeat(
+        np.array([first for _, _, first, _ in series], dtype=np.int64) - starts, sizes)
+    ids = {name: pl.concat([pl.Series(name, [one[i]], dtype=pl.String).new_from_index(0, size)
+                            for one, size in zip(series, sizes.tolist())], rechunk=False)
+           for i, name in enumerate(("system_id", "usage_pattern_id"))}
+    values = np.concatenate([values for *_, values in series], dtype=np.float64)
+    return pl.DataFrame([*ids.values(), pl.Series("hour", hours), pl.Series(SERIES_VALUES[table.name], values)])
+
+
+def _current_rows(document: dict, system_id: str | None, where: str, gathered: _Gathered) -> str:
     unknown = [k for k in document if k not in SUPPORTED and k not in _META]
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), SUPPORTED, n=3)
@@ -119,17 +240,17 @@ def _current_rows(document: dict, system_id: str | None, where: str) -> dict[str
     systems = [(oid, obj) for oid, (cls, obj) in objects.items() if cls == "System"]
     if len(systems) != 1:
         raise ModelError(where, "System", [oid for oid, _ in systems], "exactly one System object")
-    reader = _Reader(objects, system_id or systems[0][0])
-    return reader.rows(*systems[0])
+    reader = _Reader(objects, system_id or systems[0][0], gathered)
+    reader.rows(*systems[0])
+    return reader.system_id
 
 
 class _Reader:
-    def __init__(self, objects: dict[str, tuple[str, dict]], system_id: str):
+    def __init__(self, objects: dict[str, tuple[str, dict]], system_id: str, gathered: _Gathered):
         self.objects = objects
         self.system_id = system_id
-        self.out: dict[str, list[dict] | pl.DataFrame] = {t.name: [] for t in s.TABLES}
-        self.hourly: list[pl.DataFrame] = []  # one frame per usage pattern, built from its arrays
-        self.deployments: list[pl.DataFrame] = []  # one frame per edge usage pattern
+        self.out = gathered.rows_of  # rows of every table, shared by the files read together
+        self.series_of = gathered.series
 
     # --- helpers -------------------------------------------------------------------------------------
     def ref(self, owner: str, attribute: str, value, classes: tuple[str, ...]) -> str:
@@ -155,12 +276,12 @@ class _Reader:
 
     @staticmethod
     def checked(owner: str, attribute: str, value, unit: str, field: s.Field | None) -> float:
-        result = to_canonical(value, unit, obj=owner, attribute=attribute)
-        shown = f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
+        result = _canonical(owner, attribute, value, unit)
         if field is not None and bounds_violated(field, result):
-            raise ModelError(owner, attribute, shown, bounds_text(field) + ("" if field.unit else f" (in {unit})"))
+            raise ModelError(owner, attribute, _shown(value),
+                             bounds_text(field) + ("" if field.unit else f" (in {unit})"))
         if magnitude_violated(result):
-            raise ModelError(owner, attribute, shown, magnitude_text(field, unit))
+            raise ModelError(owner, attribute, _shown(value), magnitude_text(field, unit))
         return result
 
     def text(self, owner: str, obj: dict, attribute: str) -> str:
@@ -176,8 +297,8 @@ class _Reader:
 
     def fields(self, table: s.Table, owner: str, obj: dict, skip: tuple[str, ...] = ()) -> dict:
         row = {}
-        for f in (limited(table, f) for f in table.fields):
-            if f.unit is not None and f.name not in skip:
+        for f in _quantity_fields(table):
+            if f.name not in skip:
                 row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=f.nullable, field=f)
         return row
 
@@ -204,7 +325,7 @@ class _Reader:
         return f"{cls} {object_id!r}", obj
 
     # --- objects -------------------------------------------------------------------------------------
-    def rows(self, system_id: str, system: dict) -> dict[str, list[dict] | pl.DataFrame]:
+    def rows(self, system_id: str, system: dict) -> None:
         self.add("systems", {"name": system.get("name", system_id)})
         owner = f"System {system_id!r}"
         edge_patterns = system.get("edge_usage_patterns") or []
@@ -227,11 +348,6 @@ class _Reader:
             self.add("system_usage_patterns", {"usage_pattern_id": pattern_id, "position": position})
             self.usage_pattern(pattern_id)
         self.unreached()
-        self.out["hourly_occurrences"] = (pl.concat(self.hourly) if self.hourly
-                                          else s.HOURLY_OCCURRENCES.empty())
-        self.out["edge_deployment_starts"] = (pl.concat(self.deployments) if self.deployments
-                                              else s.EDGE_DEPLOYMENT_STARTS.empty())
-        return self.out
 
     def unreached(self) -> None:
         """Objects the file holds but no usage pattern of the System reaches (e.g. a step in no journey that
@@ -267,9 +383,8 @@ class _Reader:
         self.add("usage_patterns", {"usage_pattern_id": pattern_id, "name": obj.get("name", pattern_id),
                                     "network_id": network, "country_id": country})
         series = self.hourly_series(owner, obj.get("hourly_occurrences"))
-        self.hourly.append(pl.DataFrame({"hour": series.hours, "occurrences": series.values.astype(np.float64)})
-                           .select(pl.lit(self.system_id).alias("system_id"),
-                                   pl.lit(pattern_id).alias("usage_pattern_id"), "hour", "occurrences"))
+        self.series_of["hourly_occurrences"].append(
+            (self.system_id, pattern_id, time_series.epoch_hours(series.start), series.values))
         journeys = self.weighted(owner, obj, "usage_journeys", ("UsageJourney",), s.PATTERN_JOURNEYS)
         for position, (journey_id, weight) in enumerate(journeys):
             self.add("pattern_journeys", {"usage_pattern_id": pattern_id, "journey_id": journey_id,
@@ -368,9 +483,8 @@ class _Reader:
         self.add("edge_usage_patterns", {"usage_pattern_id": pattern_id, "name": obj.get("name", pattern_id),
                                          "network_id": network, "country_id": country, "usage_span": span})
         series = self.hourly_series(owner, obj.get("hourly_deployment_starts"), "hourly_deployment_starts")
-        self.deployments.append(pl.DataFrame({"hour": series.hours, "starts": series.values.astype(np.float64)})
-                                .select(pl.lit(self.system_id).alias("system_id"),
-                                        pl.lit(pattern_id).alias("usage_pattern_id"), "hour", "starts"))
+        self.series_of["edge_deployment_starts"].append(
+            (self.system_id, pattern_id, time_series.epoch_hours(series.start), series.values))
         journeys = obj.get("edge_usage_journeys")
         if not isinstance(journeys, list) or not journeys:
             raise ModelError(owner, "edge_usage_journeys", journeys, "a non-empty list of EdgeUsageJourney ids")
@@ -516,9 +630,8 @@ class _Reader:
         table = s.EDGE_COMPONENTS
         row = {"component_id": component_id, "name": obj.get("name", component_id), "component_class": cls,
                "edge_device_id": device_id, "position": position}
-        for f in (limited(table, f) for f in table.fields):
-            if f.unit is not None:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        for f in _quantity_fields(table):
+            row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         # The components of the builders mirror their device (efootprint computes these from it).
         row.update({name: device[source] for name, source in s.EDGE_MIRRORED_INPUTS.get(cls, {}).items()})
         row.update(s.EDGE_FIXED_INPUTS.get(cls, {}))
@@ -672,9 +785,8 @@ class _Reader:
             raise ModelError(owner, "server_type", server_type, f"one of {list(s.SERVER_TYPES)}{hint}")
         row = {"server_id": server_id, "name": obj.get("name", server_id), "server_class": cls,
                "server_type": server_type, "provider": None, "instance_type": None}
-        for f in (limited(s.SERVERS, f) for f in s.SERVERS.fields):
-            if f.unit is not None:
-                row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
+        for f in _quantity_fields(s.SERVERS):
+            row[f.name] = self.quantity(owner, obj, f.name, f.unit, optional=True, field=f)
         row["compute"] = self.quantity(owner, obj, "compute", compute_unit, optional=cls == "BoaviztaCloudServer",
                                        field=_field(s.SERVERS, "compute"))
         row["base_compute_consumption"] = self.quantity(owner, obj, "base_compute_consumption", compute_unit,
@@ -729,6 +841,34 @@ class _Reader:
                                **self.fields(s.COUNTRIES, owner, obj)})
 
 
+# (unit written, canonical unit) -> the factor from one to the other, None for a unit that is not a plain multiple
+# (an offset such as degC) or that to_canonical refuses (it then says why)
+_FACTORS: dict[tuple[str, str], float | None] = {}
+
+
+def _canonical(owner: str, attribute: str, value, unit: str) -> float:
+    """to_canonical, a quantity {"value": number, "unit": text} converted by its units' factor, found once: pint
+    converts so too (magnitude x factor), in some 40 us a value."""
+    if type(value) is dict and type(value.get("value")) in (int, float) and type(value.get("unit", "")) is str:
+        key = (value.get("unit", "dimensionless"), unit)
+        if key not in _FACTORS:
+            try:
+                one, zero = (to_canonical({"value": number, "unit": key[0]}, unit, obj=owner, attribute=attribute)
+                             for number in (1.0, 0.0))
+                _FACTORS[key] = one if zero == 0.0 else None
+            except ModelError:
+                _FACTORS[key] = None
+        factor = _FACTORS[key]
+        if factor is not None:
+            try:
+                result = float(value["value"]) * factor
+            except OverflowError:  # an integer beyond float range: to_canonical says so
+                result = math.inf
+            if math.isfinite(result):
+                return result + 0.0  # -0.0 as 0.0
+    return to_canonical(value, unit, obj=owner, attribute=attribute)
+
+
 def _check_texts(document: dict, where: str) -> None:
     """Every text (keys included) is valid Unicode: JSON can escape lone surrogates ("\\ud800"), which no
     UTF-8 output (ids in Parquet, messages) can hold."""
@@ -767,7 +907,28 @@ def _as_float(number: int | float) -> float:
 
 
 def _field(table: s.Table, name: str) -> s.Field:
-    return limited(table, next(f for f in table.fields if f.name == name))
+    """A field of the table, with the computation's limits."""
+    return _limited_fields(table)[name]
+
+
+def _quantity_fields(table: s.Table) -> tuple[s.Field, ...]:
+    """The table's quantity fields, with the computation's limits."""
+    return tuple(f for f in _limited_fields(table).values() if f.unit is not None)
+
+
+_LIMITED_FIELDS: dict[str, dict[str, s.Field]] = {}  # by table name (a Table is slow to hash)
+
+
+def _limited_fields(table: s.Table) -> dict[str, s.Field]:
+    fields = _LIMITED_FIELDS.get(table.name)
+    if fields is None:
+        fields = _LIMITED_FIELDS[table.name] = {f.name: limited(table, f) for f in table.fields}
+    return fields
+
+
+def _shown(value):
+    """A quantity as written, for an error."""
+    return f"{value.get('value')} {value.get('unit', '')}".strip() if isinstance(value, dict) else value
 
 
 def _check_timezone(owner: str, zone) -> None:

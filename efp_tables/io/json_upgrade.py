@@ -11,7 +11,6 @@ as is, with a warning. Every error names the file's version, the object and the 
 """
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import re
@@ -19,6 +18,7 @@ import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +37,7 @@ NOT_CLASSES = (VERSION_KEY, "Sources", "calculation_graph")
 FORMER_CLASSES = ("Hardware", "EdgeDevice", "BoaviztaServerFromConfig", "BoaviztaStorageFromConfig")
 _CLASSES_FILE = Path(__file__).resolve().parents[2] / "data" / "efootprint" / "classes.json"
 _SERIES_KEYS = ("compressed_values", "values", "recurring_values")
-_EXPLANATION_KEYS = ("direct_ancestors_with_id", "direct_children_with_id", "explain_nested_tuples")
+_EXPLANATION_KEYS = frozenset(("direct_ancestors_with_id", "direct_children_with_id", "explain_nested_tuples"))
 HYPOTHESIS = "hypothesis"  # source ids reserved by efootprint 21+ for its two built-in sources
 RESERVED_SOURCES = {HYPOTHESIS: ("e-footprint hypothesis", None), "user_data": ("user data", None)}
 AUTOMATIC_REPLACEMENT = {"id": "automatic_replacement", "name": "automatic replacement", "link": None}
@@ -62,6 +62,7 @@ def is_a(cls: str, base: str) -> bool:
     return cls == base or (entry is not None and base in entry["ancestors"])
 
 
+@lru_cache(maxsize=None)
 def calculated_attributes(cls: str) -> frozenset[str]:
     entry = efootprint_classes()["classes"].get(cls)
     return frozenset(entry["calculated"]) if entry else frozenset()
@@ -281,7 +282,7 @@ def to_14(up: Upgrade) -> None:
         obj.pop("power_usage_effectiveness", None)
         obj.pop("utilization_rate", None)
         footprint = up.quantity("EdgeComputer", object_id, obj, "carbon_footprint_fabrication")
-        obj["structure_carbon_footprint_fabrication"] = copy.deepcopy(footprint)
+        obj["structure_carbon_footprint_fabrication"] = deepcopy(footprint)
         up.change(f"EdgeComputer {object_id!r}: structure_carbon_footprint_fabrication added")
     for object_id, obj in up.objects("EdgeFunction"):
         up.rename("EdgeFunction", object_id, obj, "recurrent_edge_resource_needs", "recurrent_edge_device_needs")
@@ -678,7 +679,7 @@ def to_24(up: Upgrade) -> None:
                 raise up.error("EdgeUsagePattern", object_id, "edge_usage_journey", journey,
                                "the id of an EdgeUsageJourney of the file")
             pattern["edge_usage_journeys"] = [journey]
-            pattern["usage_span"] = copy.deepcopy(up.required("EdgeUsageJourney", journey, edge_journeys[journey],
+            pattern["usage_span"] = deepcopy(up.required("EdgeUsageJourney", journey, edge_journeys[journey],
                                                               "usage_span", "a duration"))
         _occurrences_24(up, "EdgeUsagePattern", object_id, pattern, "hourly_edge_usage_journey_starts",
                         "hourly_deployment_starts", "Hourly nb of deployment starts")
@@ -898,28 +899,29 @@ def _inputs_only(up: Upgrade) -> None:
     for cls in [c for c in up.document if c not in NOT_CLASSES]:
         calculated = calculated_attributes(cls)
         for object_id, obj in up.objects(cls):
-            for attribute in list(obj):
-                if attribute in calculated:
-                    up.take_out(cls, object_id, obj, attribute)
-                    taken += 1
-                elif isinstance(obj[attribute], dict):
-                    value = obj[attribute]
+            for attribute in [attribute for attribute in obj if attribute in calculated] if calculated else ():
+                up.take_out(cls, object_id, obj, attribute)
+                taken += 1
+            for value in obj.values():
+                if isinstance(value, dict):
                     for one in [value, *(entry for entry in value.values() if isinstance(entry, dict))]:
-                        for key in _EXPLANATION_KEYS:
-                            one.pop(key, None)
+                        for key in _EXPLANATION_KEYS.intersection(one):
+                            del one[key]
     if up.document.pop("calculation_graph", None) is not None or taken:
         up.changes.append((CURRENT_MAJOR, f"{taken} saved calculated value(s) set aside (recomputed)"))
 
 
-def upgrade(document: dict, where: str = "model", ecobenchmark_needs: bool = False) -> Upgraded:
-    """`document` (parsed efootprint JSON, left unchanged) in the efootprint 27 form. Warnings (UpgradeWarning)
-    tell what changes results or names; they are also in the result. `ecobenchmark_needs`: WebApplicationJobs
-    keep the needs efootprint 15 gave them, where efootprint 27 gives them its Job defaults."""
+def upgrade(document: dict, where: str = "model", ecobenchmark_needs: bool = False, copy: bool = True) -> Upgraded:
+    """`document` (parsed efootprint JSON, left unchanged unless `copy` is False: then upgraded in place) in the
+    efootprint 27 form. Warnings (UpgradeWarning) tell what changes results or names; they are also in the result.
+    `ecobenchmark_needs`: WebApplicationJobs keep the needs efootprint 15 gave them, where efootprint 27 gives them
+    its Job defaults."""
     if not isinstance(document, dict):
         raise ModelError(where, "document", type(document).__name__, "a JSON object of classes")
     version = file_version(document, where)
     _check_layout(document, version, where)
-    up = Upgrade(copy.deepcopy(document), version, where=where, ecobenchmark_needs=ecobenchmark_needs)
+    up = Upgrade(deepcopy(document) if copy else document, version, where=where,
+                 ecobenchmark_needs=ecobenchmark_needs)
     major = major_of(version)
     if major > CURRENT_MAJOR:
         up.warn(f"{where} was written by efootprint {version}, newer than {CURRENT_MAJOR}: it is read as an "

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
@@ -91,7 +92,7 @@ class Model:
                 if isinstance(given, (pl.DataFrame, pl.LazyFrame)):
                     parts.append(_cast_frame(table, given))
                 elif given:
-                    parts.append(_frame_from_rows(table, given))
+                    parts.append(frame_from_rows(table, given))
             built[table.name] = (parts[0] if len(parts) == 1 else pl.concat(parts) if parts else table.empty())
         return cls(**built).validated()
 
@@ -142,13 +143,29 @@ def _fits(value, dtype) -> bool:
     return isinstance(value, (int, float))
 
 
-def _frame_from_rows(table: s.Table, rows: list[dict]) -> pl.DataFrame:
+_NUMBERS = (pl.Float64, pl.Int64)
+
+
+def frame_from_rows(table: s.Table, rows: list[dict]) -> pl.DataFrame:
     """Rows to a frame of the table's schema. Polars would silently coerce (2 -> "2", 1.5 -> 1, True -> 1.0) or
-    drop unknown keys, so every value is checked first (the tables built from rows are small)."""
+    drop unknown keys: each column is built strictly (booleans refused in number columns, which Polars takes),
+    and where that fails every value is checked, to name the bad one."""
     columns = table.columns
     if not isinstance(rows, list):
         raise ModelError(table.object_class or table.name, table.name, type(rows).__name__,
                          "a list of row dicts or a polars DataFrame")
+    try:
+        if not all(isinstance(row, dict) and row.keys() <= columns.keys() for row in rows):
+            raise TypeError("a row that is not a dict, or a key of no column")
+        series = []
+        for name, dtype in columns.items():
+            values = [row.get(name) for row in rows]
+            if dtype in _NUMBERS and any(value is True or value is False for value in values):
+                raise TypeError(f"a boolean in number column {name!r}")
+            series.append(pl.Series(name, values, dtype=dtype, strict=True))
+        return pl.DataFrame(series)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        pass
     for row in rows:
         if not isinstance(row, dict):
             raise ModelError(table.object_class or table.name, table.name, row, "a row dict")
@@ -160,7 +177,7 @@ def _frame_from_rows(table: s.Table, rows: list[dict]) -> pl.DataFrame:
             if value is not None and not _fits(value, dtype):
                 obj, attribute = _where(table, row, column, several_systems=False)
                 raise ModelError(obj, attribute, value, f"a {_kind(dtype)}" + _unit_text(table, column))
-    return pl.DataFrame(rows, schema=columns, orient="row")
+    return pl.DataFrame(rows, schema=columns, orient="row")  # what a strict column refuses and _fits takes (2.0)
 
 
 def _cast_frame(table: s.Table, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -311,7 +328,15 @@ _LIMITS = {("jobs", "request_duration"): MAX_WINDOW_HOURS, ("jobs", "video_durat
 def limited(table: s.Table, f: s.Field) -> s.Field:
     """The field with the computation's limits (`_LIMITS`) added to its bounds."""
     le = _LIMITS.get((table.name, f.name))
-    return f if le is None else replace(f, le=le if f.le is None else min(f.le, le))
+    if le is None:
+        return f
+    key = (table.name, f)
+    if key not in _LIMITED:
+        _LIMITED[key] = replace(f, le=le if f.le is None else min(f.le, le))
+    return _LIMITED[key]
+
+
+_LIMITED: dict[tuple[str, s.Field], s.Field] = {}
 
 
 def _unit_text(table: s.Table, column: str) -> str:
@@ -427,18 +452,77 @@ def _link_checks(model: Model) -> list[_Check]:
     return checks
 
 
+# Tables of hourly series, keyed (system_id, usage_pattern_id, hour), and their value column. They hold most of a
+# portfolio's rows (millions): their key checks run on their runs (`_series_runs`), a few rows per usage pattern.
+SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The runs of a series table: its maximal blocks of consecutive rows of one (system_id, usage_pattern_id),
+    with their first and last hour, row count and sum of values."""
+    frame: pl.DataFrame  # system_id, usage_pattern_id, first, last, n, total: one row per run
+    consecutive: bool  # within every run, each hour is the previous one plus 1
+    single: bool  # no (system_id, usage_pattern_id) has two runs
+
+    @property
+    def dense(self) -> bool:
+        """No duplicate hour and no gap in any pattern's series: each pattern is one run of consecutive hours."""
+        return self.consecutive and self.single
+
+    def groups(self) -> pl.LazyFrame | None:
+        """Per (system_id, usage_pattern_id): n, first, last and the values' total; None where the runs cannot
+        tell (hours out of order within a run)."""
+        if not self.consecutive:
+            return None
+        frame = self.frame.lazy()
+        if not self.single:
+            frame = frame.group_by("system_id", "usage_pattern_id").agg(
+                pl.col("n").sum(), pl.col("first").min(), pl.col("last").max(), pl.col("total").sum())
+        return frame
+
+
+def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
+    """A series table's runs, in a few linear passes (no hashing of its millions of rows); None when a key, hour or
+    value is null (the value checks name it) or the table is empty."""
+    if not frame.height or any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
+        return None
+    # where either key column changes value (run lengths, of both columns at once: cheaper than comparing each row
+    # to the previous)
+    lengths = frame.select(pl.col(c).rle().struct.field("len").implode().alias(c)
+                           for c in ("system_id", "usage_pattern_id"))
+    changes = [np.cumsum(lengths[c][0].to_numpy())[:-1] for c in lengths.columns]
+    starts = np.union1d(np.zeros(1, dtype=np.int64), np.union1d(*changes).astype(np.int64))
+    ends = np.append(starts[1:], frame.height) - 1
+    hours = frame["hour"].to_numpy()
+    steps = np.diff(hours) == 1
+    steps[starts[1:] - 1] = True  # a run's first hour follows nothing
+    runs = frame.select(pl.col("system_id", "usage_pattern_id").gather(starts)).with_columns(
+        first=pl.Series(hours[starts]), last=pl.Series(hours[ends]), n=pl.Series(ends - starts + 1),
+        total=pl.Series(np.add.reduceat(frame[value].to_numpy(), starts)))
+    single = not runs.select(pl.struct("system_id", "usage_pattern_id").is_duplicated().any()).item()
+    return _Runs(runs, bool(steps.all()), single)
+
+
 def _check_values(model: Model) -> None:
     """Every value check of every table, and the rules across tables, evaluated in one `collect_all`: one
     `select` of "does any row fail" flags per table, plus the queries of the structure rules. Errors are
     raised in order: value checks first (table by table), then structure rules."""
     checks = [c for table in s.TABLES for c in _table_checks(table)] + _link_checks(model)
-    by_table: dict[str, list[int]] = {}
+    runs = {name: _series_runs(model.table(name), value) for name, value in SERIES_VALUES.items()}
+    by_frame: dict[tuple[str, bool], list[int]] = {}  # (table, on its runs) -> checks
     for i, check in enumerate(checks):
-        by_table.setdefault(check.table.name, []).append(i)
-    rules = _structure_rules(model)
+        name, series = check.table.name, runs.get(check.table.name)
+        if series is not None and series.dense and check is _table_checks(check.table)[-1]:
+            continue  # the unique key (pattern, hour) holds: each pattern is one run of consecutive hours
+        # checks of the key columns alone (not null, links) read the same values on the runs
+        on_runs = series is not None and check.column in ("system_id", "usage_pattern_id")
+        by_frame.setdefault((name, on_runs), []).append(i)
+    rules = _structure_rules(model, runs.get("hourly_occurrences"))
     # A table of no rows breaks no check: not querying it saves a Polars query per empty (edge) table.
-    queries = [model.table(name).lazy().select([checks[i].fails.any().alias(str(i)) for i in indexes])
-               for name, indexes in by_table.items() if model.table(name).height]
+    frames = {(name, on_runs): runs[name].frame if on_runs else model.table(name) for name, on_runs in by_frame}
+    queries = [frames[key].lazy().select([checks[i].fails.any().alias(str(i)) for i in indexes])
+               for key, indexes in by_frame.items() if frames[key].height]
     results = pl.collect_all([*queries, *(query for query, _ in rules if query is not None)], engine=ENGINE)
     flags, found = results[:len(queries)], iter(results[len(queries):])
     failed = sorted(int(column) for frame in flags for column, value in frame.row(0, named=True).items() if value)
@@ -457,14 +541,19 @@ def _check_values(model: Model) -> None:
 _RESOLUTION = re.compile(r"\((\d+)\s*x\s*(\d+)\)")  # as the stage jobs.job_parameters reads it
 
 
-def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[pl.DataFrame | None], None]]]:
+def _structure_rules(model: Model, runs: _Runs | None = None
+                     ) -> list[tuple[pl.LazyFrame | None, Callable[[pl.DataFrame | None], None]]]:
     """Rules that a single table cannot state: classes that must match across links, one owner per
     storage, known cloud instances, every pattern with journeys and a dense hourly series. Each rule is a
-    query (collected with the value checks) and a handler that raises on its result, in this order."""
+    query (collected with the value checks) and a handler that raises on its result, in this order. `runs`:
+    the hourly occurrences' runs, from which each pattern's hours and total are read when they can be."""
     servers, jobs = model.servers.lazy(), model.jobs.lazy()
     server_classes = servers.select("system_id", "server_id", "server_class")
-    series = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
-        n=pl.len(), span=pl.col("hour").max() - pl.col("hour").min() + 1)
+    series = (runs.groups() if runs is not None else None)
+    if series is None:
+        series = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
+            n=pl.len(), first=pl.col("hour").min(), last=pl.col("hour").max(), total=pl.col("occurrences").sum())
+    series = series.with_columns(span=pl.col("last") - pl.col("first") + 1)
     keys = ["system_id", "usage_pattern_id"]
     return [
         (servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
@@ -490,9 +579,9 @@ def _structure_rules(model: Model) -> list[tuple[pl.LazyFrame | None, Callable[[
         (model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
          .head(1), _patterns_without_journeys),
         (series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
-        (_system_periods(model), _long_periods),
+        (_system_periods(series), _long_periods),
         (_journey_durations(model), _long_journeys),
-        (_storage_writes(model), _storage_overflow),
+        (_storage_writes(model, series), _storage_overflow),
         (model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
     ]
 
@@ -630,10 +719,9 @@ def _series_gaps(gaps: pl.DataFrame) -> None:
                          f"{gaps['n'][0]} values over {gaps['span'][0]} hours", "one value per hour, without gaps")
 
 
-def _system_periods(model: Model) -> pl.LazyFrame:
-    """Systems whose usage patterns span together more than MAX_PERIOD_HOURS."""
-    patterns = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
-        first=pl.col("hour").min(), last=pl.col("hour").max())
+def _system_periods(patterns: pl.LazyFrame) -> pl.LazyFrame:
+    """Systems whose usage patterns (`patterns`: their first and last hour) span together more than
+    MAX_PERIOD_HOURS."""
     return (patterns.group_by("system_id")
             .agg(first=pl.col("first").min(), last=pl.col("last").max(),
                  early=pl.col("usage_pattern_id").sort_by("first", "usage_pattern_id").first(),
@@ -677,13 +765,12 @@ def _long_journeys(found: pl.DataFrame) -> None:
 MAX_STORED_MEGABYTES = 1e38
 
 
-def _storage_writes(model: Model) -> pl.LazyFrame:
+def _storage_writes(model: Model, patterns: pl.LazyFrame) -> pl.LazyFrame:
     """Storages whose jobs write more than MAX_STORED_MEGABYTES (replicated) over the period, with the path
     (pattern, journey, step, job) that writes the most. An upper bound of the data stored at any hour: the sum
     over every hour of |data written|."""
     system = ["system_id"]
-    totals = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
-        occurrences=pl.col("occurrences").sum())
+    totals = patterns.select(*system, "usage_pattern_id", occurrences="total")
     paths = (model.pattern_journeys.lazy().select(*system, "usage_pattern_id", "journey_id", w=pl.col("weight"))
              .join(model.journey_steps.lazy().select(*system, "journey_id", "step_id", n=pl.col("weight")),
                    on=[*system, "journey_id"])
