@@ -294,7 +294,7 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     period (flat: the baseline holds capacity in idle hours too)."""
     per_cell = (cells.joined(parameters(storage_jobs, [*STORAGE, "job_id"]), JOB)
                 .joined(dump_parameters(storages), STORAGE))
-    rates = _beside(per_cell, data_stored, JOB, job_rate=VALUE)
+    rates = _beside(per_cell.only("hourly_share"), data_stored, JOB, job_rate=VALUE)
     # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is).
     cumulative = stored_with_dumps(rates.holding(**{VALUE: rates["hourly_share"] * rates["job_rate"]}))[VALUE]
     storage = keyed(rates.keys.lazy(), STORAGE)
@@ -304,15 +304,30 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
         pl.when(pl.col("cell_occurrences").sum().over(storage) > 0)
         .then(pl.col("job_occurrences") / pl.col("cell_occurrences").sum().over(storage) * pl.col("flat_share"))
         .otherwise(pl.col("flat_share") / pl.col("job_id").n_unique().over(storage)))
-    shares = rates.holding(cumulative=cumulative.astype(np.float64)).keyed_by(
+    shares = rates.holding(cumulative=cumulative).keyed_by(
         [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
-    retention = _beside(shares, storage_footprints, STORAGE, footprint="storage_retention_manufacturing_footprint",
-                        written="job_written_cumulative_storage_need")
-    return [_labelled(retention.holding(**{VALUE: retention["footprint"] * _ratio(
-                retention["cumulative"], retention["written"].astype(np.float64))}).keyed_by(
-                [*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "retention", MANUFACTURING),
+    return [_labelled(_retention(shares, storage_footprints), "storage_id", "Storage", "retention", MANUFACTURING),
             _labelled(_baseline(shares, storage_footprints), "storage_id", "Storage", "baseline", MANUFACTURING,
                       weight="baseline_share")]
+
+
+def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
+    """F_retention x cum[cell] / N per cell: the storage's rows (few) made float64 once, each cell's gathered once,
+    the product made in place (cells x hours is the largest block of the atoms)."""
+    storage = storage_footprints.only(footprint="storage_retention_manufacturing_footprint",
+                                      written="job_written_cumulative_storage_need")
+    storage = storage.holding(footprint=storage["footprint"], written=storage["written"].astype(np.float64))
+    shares, storage = aligned(shares, storage)
+    matches = storage.keys.select(*keyed(storage.keys.lazy(), STORAGE), pl.col(ROW).alias("_storage"),
+                                  pl.col(FIRST).alias("_storage_first"), pl.col(LAST).alias("_storage_last"))
+    matched = shares.joined(matches, STORAGE)
+    rows, at = matched.rows, matched.keys["_storage"].to_numpy()
+    written = storage.blocks["written"][at]
+    value = _ratio(shares.blocks["cumulative"][rows], written)
+    value *= storage.blocks["footprint"][at]
+    keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_storage_first").alias(FIRST),
+                                     pl.max_horizontal(LAST, "_storage_last").alias(LAST))
+    return Hourly.of(keys.drop("_storage", "_storage_first", "_storage_last", ROW), {VALUE: value}, shares.start)
 
 
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
