@@ -396,6 +396,8 @@ def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
     rests = durations - floors
     reach = kernel_reach(durations)
     rows, width = starts.shape
+    if not floors.any():  # every event under an hour (most jobs): one pass, no scatter
+        return starts * rests[:, None], reach
     out = np.zeros((rows, width + max(int(reach.max(initial=-1)), 0)))
     short = np.flatnonzero(floors == 0)
     out[short, :width] = starts[short] * rests[short, None]
