@@ -228,7 +228,13 @@ class Hourly:
         for k in range(1, int(sizes.max(initial=1))):
             groups = np.flatnonzero(sizes > k)
             at = bounds[groups] + k
-            out[groups] += block[rows[at]] if factor is None else block[rows[at]] * factor[at]
+            member = block[rows[at]]
+            if factor is not None:
+                member *= factor[at]
+            if len(groups) == len(sizes):  # every group has a k-th member: added in place, no scatter
+                out += member
+            else:
+                out[groups] += member
         return out
 
     def on_axis(self, start: int, width: int) -> Hourly:
