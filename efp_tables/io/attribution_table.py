@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from efp_tables.io.results_table import objects, with_units
-from efp_tables.stages.attribution import ATOM_KEYS
+from efp_tables.stages.attribution import ATOM_KEYS, WEIGHT
 from efp_tables.stages.timeline import HOUR, VALUE
 
 KEY = ATOM_KEYS
@@ -32,13 +32,13 @@ _NOTES = {"hour": {"timezone": "UTC", "description": "hour starting"},
 def atom_rows(atoms) -> pl.DataFrame:
     """Long rows of an attribution Hourly: KEY, hour (UTC), value_kg; zero hours left out but for one row of an
     atom that is 0 throughout."""
-    long = atoms.long()
+    long = atoms.long([VALUE])
+    keys = [c for c in atoms.key_columns if c != WEIGHT]
     nonzero = pl.col(VALUE) != 0
-    first_of_empty = (~nonzero.any().over(atoms.key_columns)) & (pl.col(HOUR) == pl.col(HOUR).min().over(
-        atoms.key_columns))
+    first_of_empty = (~nonzero.any().over(keys)) & (pl.col(HOUR) == pl.col(HOUR).min().over(keys))
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in KEY if c not in long.columns]
     return (long.filter(nonzero | first_of_empty).with_columns(*missing)
-            .select(*KEY, *[c for c in atoms.key_columns if c not in KEY],
+            .select(*KEY, *[c for c in keys if c not in KEY],
                     (pl.col(HOUR) * _US_PER_HOUR).cast(pl.Datetime("us", "UTC")).alias("hour"),
                     pl.col(VALUE).alias("value_kg")))
 

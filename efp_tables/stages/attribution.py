@@ -53,6 +53,10 @@ CELL_COLUMNS = [*WEB_CELL_COLUMNS, *EDGE_CELL_COLUMNS]
 JOB_CELL_COLUMNS = [*WEB_CELL_COLUMNS, "rsn_id", "ef_id"]  # the cells of a job's invocations
 ATOM_KEYS = ["system_id", "source_id", "source_class", "stream", "phase", *CELL_COLUMNS]
 MANUFACTURING, USE = "Manufacturing", "Use"
+# An atom's value is an activity block times a weight of its key table (1 where the split is hourly): the period
+# sums that sweeps take then need the activity's sums alone, and atoms that weigh one shared series (a storage's
+# baseline, a pattern's transferred data) keep its block rows once instead of a copy per atom.
+ACTIVITY, WEIGHT = "activity", "_weight"
 
 
 def attribution(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
@@ -131,7 +135,9 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     them, row matched with row on `on` (and the sweep dimensions both have; one only `other` has repeats the
     series). Spans are united; a row without a match (how="left") gets 0."""
     series, other = aligned(series, other)
-    left = series.holding(**{c: series[c] for c in series.columns})
+    # Scaled and derived columns made blocks first; plain blocks are gathered once, straight from their rows.
+    left = series if not series.scaled and not series.derived else series.holding(
+        **{c: series[c] for c in series.columns})
     right = other.only(**columns)
     matches = right.keys.select(*keyed(right.keys.lazy(), on), *carry, pl.col(ROW).alias("_other"),
                                 pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
@@ -171,15 +177,19 @@ def _cells(per_coordinate: Hourly, across_patterns: Hourly) -> Hourly:
                    "hourly_share": _ratio(cells.blocks["occurrences"], cells.blocks["job_total"])}, cells.start)
 
 
-def _labelled(atoms: Hourly, source_id: str, source_class: str | pl.Expr, stream: str, phase: str) -> Hourly:
-    """Atoms with the atom key columns named as ATOM_KEYS (job and step null where `atoms` has none)."""
+def _labelled(atoms: Hourly, source_id: str, source_class: str | pl.Expr, stream: str, phase: str,
+              weight: str | None = None) -> Hourly:
+    """Atoms with the atom key columns named as ATOM_KEYS (job and step null where `atoms` has none), valued
+    block VALUE of `atoms` times their key column `weight` (1 if none)."""
     keys = atoms.keys
     id_type = keys.schema["usage_pattern_id"]
     missing = [pl.lit(None, dtype=id_type).alias(c) for c in CELL_COLUMNS if c not in keys.columns]
     source_class = pl.lit(source_class) if isinstance(source_class, str) else source_class
     keys = keys.with_columns(*missing, pl.col(source_id).alias("source_id"), source_class.alias("source_class"),
-                             pl.lit(stream).alias("stream"), pl.lit(phase).alias("phase"))
-    return Hourly(keys, atoms.blocks, atoms.start).keyed_by(ATOM_KEYS)
+                             pl.lit(stream).alias("stream"), pl.lit(phase).alias("phase"),
+                             (pl.lit(1.0) if weight is None else pl.col(weight)).alias(WEIGHT))
+    return Hourly(keys, {ACTIVITY: atoms.blocks[VALUE]}, atoms.start,
+                  scaled={VALUE: (ACTIVITY, WEIGHT)}).keyed_by(ATOM_KEYS)
 
 
 def _server_atoms(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
@@ -284,7 +294,7 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     period (flat: the baseline holds capacity in idle hours too)."""
     per_cell = (cells.joined(parameters(storage_jobs, [*STORAGE, "job_id"]), JOB)
                 .joined(dump_parameters(storages), STORAGE))
-    rates = _beside(per_cell, data_stored, JOB, job_rate=VALUE)
+    rates = _beside(per_cell.only("hourly_share"), data_stored, JOB, job_rate=VALUE)
     # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is).
     cumulative = stored_with_dumps(rates.holding(**{VALUE: rates["hourly_share"] * rates["job_rate"]}))[VALUE]
     storage = keyed(rates.keys.lazy(), STORAGE)
@@ -294,16 +304,42 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
         pl.when(pl.col("cell_occurrences").sum().over(storage) > 0)
         .then(pl.col("job_occurrences") / pl.col("cell_occurrences").sum().over(storage) * pl.col("flat_share"))
         .otherwise(pl.col("flat_share") / pl.col("job_id").n_unique().over(storage)))
-    shares = rates.holding(cumulative=cumulative.astype(np.float64)).keyed_by(
+    shares = rates.holding(cumulative=cumulative).keyed_by(
         [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
-    retention = _beside(shares, storage_footprints, STORAGE, footprint="storage_retention_manufacturing_footprint",
-                        written="job_written_cumulative_storage_need")
-    baseline = _beside(shares, storage_footprints, STORAGE, footprint="storage_baseline_manufacturing_footprint")
-    return [_labelled(retention.holding(**{VALUE: retention["footprint"] * _ratio(
-                retention["cumulative"], retention["written"].astype(np.float64))}).keyed_by(
-                [*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "retention", MANUFACTURING),
-            _labelled(baseline.holding(**{VALUE: baseline["footprint"] * baseline.parameter("baseline_share")})
-                      .keyed_by([*STORAGE, *JOB_CELL_COLUMNS]), "storage_id", "Storage", "baseline", MANUFACTURING)]
+    return [_labelled(_retention(shares, storage_footprints), "storage_id", "Storage", "retention", MANUFACTURING),
+            _labelled(_baseline(shares, storage_footprints), "storage_id", "Storage", "baseline", MANUFACTURING,
+                      weight="baseline_share")]
+
+
+def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
+    """F_retention x cum[cell] / N per cell: the storage's rows (few) made float64 once, each cell's gathered once,
+    the product made in place (cells x hours is the largest block of the atoms)."""
+    storage = storage_footprints.only(footprint="storage_retention_manufacturing_footprint",
+                                      written="job_written_cumulative_storage_need")
+    storage = storage.holding(footprint=storage["footprint"], written=storage["written"].astype(np.float64))
+    shares, storage = aligned(shares, storage)
+    matches = storage.keys.select(*keyed(storage.keys.lazy(), STORAGE), pl.col(ROW).alias("_storage"),
+                                  pl.col(FIRST).alias("_storage_first"), pl.col(LAST).alias("_storage_last"))
+    matched = shares.joined(matches, STORAGE)
+    rows, at = matched.rows, matched.keys["_storage"].to_numpy()
+    written = storage.blocks["written"][at]
+    value = _ratio(shares.blocks["cumulative"][rows], written)
+    value *= storage.blocks["footprint"][at]
+    keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_storage_first").alias(FIRST),
+                                     pl.max_horizontal(LAST, "_storage_last").alias(LAST))
+    return Hourly.of(keys.drop("_storage", "_storage_first", "_storage_last", ROW), {VALUE: value}, shares.start)
+
+
+def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
+    """Each cell's row of its storage's baseline footprint (the storage's block row, not a copy), spans united
+    with the cell's."""
+    footprint = storage_footprints.only(**{VALUE: "storage_baseline_manufacturing_footprint"})
+    cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
+                               pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
+                               pl.int_range(pl.len()).alias("_cell"))
+    per_cell = footprint.keyed_by(STORAGE).joined(cells, STORAGE)
+    return replace(per_cell, keys=per_cell.keys.sort("_cell").with_columns(
+        pl.min_horizontal(FIRST, "_cell_first").alias(FIRST), pl.max_horizontal(LAST, "_cell_last").alias(LAST)))
 
 
 def _external_api_atoms(cells: Hourly, job_impacts: pl.LazyFrame, api_servers: pl.LazyFrame) -> list[Hourly]:
@@ -314,25 +350,25 @@ def _external_api_atoms(cells: Hourly, job_impacts: pl.LazyFrame, api_servers: p
                                  pl.col("server_class").alias("_server_class"))
     per_request = join(parameters(job_impacts, JOB, "external_api_id", "request_duration", "request_embodied_gwp",
                                   "request_usage_gwp"), servers, ["system_id", "external_api_id"])
-    calls = cells.only(occurrences="occurrences").joined(per_request, JOB)
-    return [_labelled(calls.holding(**{VALUE: calls["occurrences"] * (calls.parameter(impact)
-                                                                       / calls.parameter("request_duration"))}),
-                      "external_api_server_id", pl.col("_server_class"), "single", phase)
+    calls = cells.only(**{VALUE: "occurrences"}).joined(per_request, JOB)
+    calls = replace(calls, keys=calls.keys.with_columns(
+        *[(pl.col(impact) / pl.col("request_duration")).alias(f"_{impact}_per_hour")
+          for impact in ("request_embodied_gwp", "request_usage_gwp")]))
+    return [_labelled(calls, "external_api_server_id", pl.col("_server_class"), "single", phase,
+                      weight=f"_{impact}_per_hour")
             for phase, impact in ((MANUFACTURING, "request_embodied_gwp"), (USE, "request_usage_gwp"))]
 
 
 def _network_atoms(data_transferred: Hourly, network_intensity: pl.LazyFrame) -> Hourly:
     """Each cell's transferred data at the kg per MB of its pattern (country and network)."""
     atoms = data_transferred.joined(network_intensity, ["system_id", "usage_pattern_id"])
-    atoms = atoms.holding(**{VALUE: atoms[VALUE] * atoms.parameter("kg_per_mb")})
-    return _labelled(atoms, "network_id", "Network", "single", USE)
+    return _labelled(atoms, "network_id", "Network", "single", USE, weight="kg_per_mb")
 
 
 def _device_atoms(inside_steps: Hourly, device_intensities: pl.LazyFrame) -> list[Hourly]:
     """The journeys inside each step of a pattern, at each of the pattern's devices' kg per busy hour."""
     busy = inside_steps.joined(device_intensities, ["system_id", "usage_pattern_id"])
-    return [_labelled(busy.holding(**{VALUE: busy[VALUE] * busy.parameter(intensity)}), "device_id", "Device",
-                      "single", phase)
+    return [_labelled(busy, "device_id", "Device", "single", phase, weight=intensity)
             for phase, intensity in ((USE, "use_kg_per_busy_hour"), (MANUFACTURING, "manufacturing_kg_per_busy_hour"))]
 
 

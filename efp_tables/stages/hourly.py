@@ -208,19 +208,33 @@ class Hourly:
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
         group's rows added one after the other in their order (the bits do not depend on the grouping's shape)."""
-        if column in self.blocks:  # gathered from the block rows directly, not through a copy per key row
-            block, members = self.blocks[column], self.rows[members]
-        else:
-            block = self[column]
         bounds = np.cumsum(sizes) - sizes
-        if len(sizes) and sizes.max() > _FEW_MEMBERS:
-            return np.add.reduceat(block[members], bounds, axis=0)
+        few = not len(sizes) or sizes.max() <= _FEW_MEMBERS
+        factor = None
+        if column in self.blocks:  # gathered from the block rows directly, not through a copy per key row
+            block, rows = self.blocks[column], self.rows[members]
+        elif column in self.scaled and few:  # each member scaled as it is added: no scaled copy of every row
+            name, intensity = self.scaled[column]
+            block, rows, factor = self.blocks[name], self.rows[members], self.parameter(intensity)[members]
+        else:
+            block, rows = self[column], members
+        if not few:
+            return np.add.reduceat(block[rows], bounds, axis=0)
         # Few members per group: add the k-th member of every group that has one, k = 0, 1, ...: no copy of
         # every member's hours, and the same sums as reduceat's (which adds rows in order too).
-        out = block[members[bounds]]
+        out = block[rows[bounds]]
+        if factor is not None:
+            out *= factor[bounds]
         for k in range(1, int(sizes.max(initial=1))):
             groups = np.flatnonzero(sizes > k)
-            out[groups] += block[members[bounds[groups] + k]]
+            at = bounds[groups] + k
+            member = block[rows[at]]
+            if factor is not None:
+                member *= factor[at]
+            if len(groups) == len(sizes):  # every group has a k-th member: added in place, no scatter
+                out += member
+            else:
+                out[groups] += member
         return out
 
     def on_axis(self, start: int, width: int) -> Hourly:
@@ -300,19 +314,44 @@ class Hourly:
     def from_long(cls, frame: pl.DataFrame, keys: list[str], columns: list[str]) -> Hourly:
         """Series from long rows (`keys`, HOUR, `columns`); missing hours are 0."""
         keys = keyed(frame, keys)
-        spans = (frame.group_by(keys, maintain_order=True).agg(pl.col(HOUR).min().alias(FIRST),
-                                                                 pl.col(HOUR).max().alias(LAST))
-                 .with_row_index("_at"))
+        runs = _runs(frame, keys)
+        if runs is None:  # a series' rows not consecutive: find them by a join
+            spans = (frame.group_by(keys, maintain_order=True).agg(pl.col(HOUR).min().alias(FIRST),
+                                                                     pl.col(HOUR).max().alias(LAST))
+                     .with_row_index("_at"))
+            frame = frame.join(spans.select(*keys, "_at"), on=keys, how="left", nulls_equal=True)
+            rows, spans = frame["_at"].to_numpy(), spans.drop("_at")
+        else:
+            rows, spans = runs
+        hours = frame[HOUR].to_numpy()
         start = int(spans[FIRST].min()) if spans.height else 0
         width = int(spans[LAST].max()) - start + 1 if spans.height else 0
-        located = frame.join(spans.select(*keys, "_at"), on=keys, how="left", nulls_equal=True)
-        rows, at = located["_at"].to_numpy(), located[HOUR].to_numpy() - start
         blocks = {}
         for column in columns:
             block = np.zeros((spans.height, width))
-            block[rows, at] = located[column].cast(pl.Float64).to_numpy()
+            block[rows, hours - start] = frame[column].cast(pl.Float64).to_numpy()
             blocks[column] = block
-        return cls.of(spans.drop("_at"), blocks, start)
+        return cls.of(spans, blocks, start)
+
+
+def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame] | None:
+    """When each series' rows are consecutive (as readers write them): each row's series and the series' keys
+    and spans, found in one pass with no join (a portfolio's occurrences have millions of rows). None otherwise."""
+    if frame.height == 0 or any(frame.get_column(key).has_nulls() for key in keys):
+        return None
+    changed = np.zeros(frame.height, dtype=bool)
+    changed[0] = True
+    for key in keys:
+        column = frame.get_column(key)
+        changed[1:] |= (column.slice(1) != column.slice(0, frame.height - 1)).to_numpy()
+    firsts = np.flatnonzero(changed)
+    series = frame[firsts].select(keys)
+    if series.is_duplicated().any():
+        return None
+    hours = frame.get_column(HOUR).to_numpy()
+    spans = _with(series, pl.Series(FIRST, np.minimum.reduceat(hours, firsts), dtype=pl.Int64),
+                  pl.Series(LAST, np.maximum.reduceat(hours, firsts), dtype=pl.Int64))
+    return np.cumsum(changed) - 1, spans
 
 
 def aligned(*series: Hourly) -> list[Hourly]:
@@ -363,6 +402,8 @@ def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
     rests = durations - floors
     reach = kernel_reach(durations)
     rows, width = starts.shape
+    if not floors.any():  # every event under an hour (most jobs): one pass, no scatter
+        return starts * rests[:, None], reach
     out = np.zeros((rows, width + max(int(reach.max(initial=-1)), 0)))
     short = np.flatnonzero(floors == 0)
     out[short, :width] = starts[short] * rests[short, None]

@@ -55,11 +55,14 @@ def utc_hourly_occurrences(local_hourly_occurrences: Hourly, usage_pattern_clock
         *keyed(usage_pattern_clock, ["system_id", "usage_pattern_id"]), "length", "utc_offset"),
         ["system_id", "usage_pattern_id"])
     first, _ = local.spans()
-    length, offset = local.keys["length"].to_numpy(), local.keys["utc_offset"].to_numpy()
-    index = np.arange(local.width) - (first - local.start)[:, None]  # hour of each series' own grid
-    inside = (index >= 0) & (index < length[:, None])
-    source = np.where(inside, (index + offset[:, None]) % length[:, None] + (first - local.start)[:, None], 0)
-    rotated = np.where(inside, np.take_along_axis(local[VALUE], source, axis=1), 0.0)
+    at, length = first - local.start, local.keys["length"].to_numpy()
+    shift = local.keys["utc_offset"].to_numpy() % np.maximum(length, 1)
+    values, rotated = local[VALUE], np.zeros((local.height, local.width))
+    # Series sharing a span and an offset (most of a portfolio's) rotate together: two slice copies each.
+    for a, n, k in np.unique(np.stack([at, length, shift], axis=1), axis=0):
+        rows = np.flatnonzero((at == a) & (length == n) & (shift == k))
+        rotated[rows, a:a + n - k] = values[rows, a + k:a + n]
+        rotated[rows, a + n - k:a + n] = values[rows, a:a + k]
     return local.holding(**{VALUE: rotated}).keyed_by(["system_id", "usage_pattern_id"])
 
 
