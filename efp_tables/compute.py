@@ -53,7 +53,10 @@ STAGES = (
 )
 
 
-LAZY_STAGES = ("attribution",)  # computed by compute() only when read
+# What compute() runs at once: the stages that the totals and the fleet checks read, which hold every check a
+# stage makes. The others (per-coordinate series, breakdowns, the atoms) run when first read, so that a total
+# footprint does not pay for them.
+EAGER_TARGETS = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
 
 
 def stages_for(targets: tuple[str, ...]) -> tuple:
@@ -154,15 +157,13 @@ class Results:
 
 
 def compute(model: Model, materialize: bool = True) -> Results:
-    """Results of a validated model, each stage computed once; the attribution atoms only when first read, so
-    that a total footprint does not pay for them (`materialize=False` keeps the small tables' plans lazy).
-    Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results are
-    read."""
+    """Results of a validated model, each stage computed once: those of the totals now (EAGER_TARGETS), the
+    others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
+    checked first; fleet limits, which need the hourly instances, when results are read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
     frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize)
-    for stage in STAGES:  # every check a stage makes (capacities) happens here; the atoms wait until read
-        if stage.__name__ not in LAZY_STAGES:
-            frames[stage.__name__]
+    for stage in stages_for(EAGER_TARGETS):
+        frames[stage.__name__]
     return Results(model, frames)
 
 
