@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
+import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances, ecologits_models
@@ -54,6 +55,11 @@ STAGES = (
 
 
 LAZY_STAGES = ("attribution",)  # computed by compute() only when read
+
+# Stage families that a model without their objects need not run: each module declares the input tables that
+# drive it (DRIVEN_BY); when the model leaves all of them empty, its stages' outputs are empty too, and are given
+# without running their queries (idle_output).
+FAMILIES = (edge, external_apis)
 
 
 def stages_for(targets: tuple[str, ...]) -> tuple:
@@ -159,29 +165,73 @@ def compute(model: Model, materialize: bool = True) -> Results:
     Per-instance capacity is checked first; fleet limits, which need the hourly instances, when results are
     read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize)
+    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model))
     for stage in STAGES:  # every check a stage makes (capacities) happens here; the atoms wait until read
         if stage.__name__ not in LAZY_STAGES:
             frames[stage.__name__]
     return Results(model, frames)
 
 
+def idle_stages(model: Model) -> frozenset[str]:
+    """The stages of the families (FAMILIES) whose driving tables the model leaves all empty."""
+    return frozenset(stage.__name__ for family in FAMILIES
+                     if all(model.table(table).is_empty() for table in family.DRIVEN_BY)
+                     for stage in STAGES if stage.__module__ == family.__name__)
+
+
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
-    parameters name, and kept."""
+    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs."""
 
-    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool):
+    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset()):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
+        self._idle = idle
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        frame = stage(*(self[parameter] for parameter in parameters(stage)))
-        if self._materialize and isinstance(frame, pl.LazyFrame):
-            frame = frame.collect(engine=ENGINE).lazy()
+        inputs = [self[parameter] for parameter in parameters(stage)]
+        if name in self._idle:
+            frame = idle_output(stage, inputs)
+        else:
+            frame = stage(*inputs)
+            if self._materialize and isinstance(frame, pl.LazyFrame):
+                frame = frame.collect(engine=ENGINE).lazy()
         self[name] = frame
         return frame
+
+
+def idle_output(stage, inputs: list[Frame]) -> Frame:
+    """The output of a stage whose family has no object in the model: the stage's own output on empty inputs
+    of the same shapes (tables of the same schemas; hourly series with the same columns on the same hour axis),
+    which is what it gives on the model's (its rows all come from the family's empty tables). Computed once per
+    process and shapes: a model then pays no query for it."""
+    return _idle_output(stage, tuple(_shape(frame) for frame in inputs))
+
+
+def _shape(frame: Frame) -> tuple:
+    """What a stage's output schema, columns and hour axis can depend on: all but the rows."""
+    if isinstance(frame, Hourly):
+        return ("hourly", tuple(frame.keys.schema.items()),
+                tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
+                tuple(frame.scaled.items()), tuple(frame.derived.items()))
+    return ("table", tuple(frame.collect_schema().items()))
+
+
+@lru_cache(maxsize=1024)
+def _idle_output(stage, shapes: tuple) -> Frame:
+    frame = stage(*(_empty(shape) for shape in shapes))
+    return frame.collect(engine=ENGINE).lazy() if isinstance(frame, pl.LazyFrame) else frame
+
+
+def _empty(shape: tuple) -> Frame:
+    """A frame of this shape (see _shape) without rows."""
+    if shape[0] == "hourly":
+        _, keys, blocks, start, scaled, derived = shape
+        return Hourly(pl.DataFrame(schema=dict(keys)), {c: np.zeros((0, width), dtype) for c, width, dtype in blocks},
+                      start, dict(scaled), dict(derived))
+    return pl.DataFrame(schema=dict(shape[1])).lazy()
 
 
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:

@@ -25,6 +25,9 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
+# Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
+# every stage here gives an empty output.
+DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_device_groups")
 
 
 def edge_local_deployment_starts(edge_deployment_starts: pl.LazyFrame) -> Hourly:

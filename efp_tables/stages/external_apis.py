@@ -16,6 +16,8 @@ JOB = ["system_id", "job_id"]
 API = ["system_id", "external_api_id"]
 API_SERVER = ["system_id", "external_api_server_id", "external_api_id"]
 _LLM_JOB, _VIDEO_JOB = "EcoLogitsGenAIExternalAPIJob", "EcoLogitsVideoGenExternalAPIJob"
+# Without an external API, no job calls one (model validation) and every stage here gives an empty output.
+DRIVEN_BY = ("external_apis",)
 
 # EcoLogits' LLM hypotheses (ecologits.impacts.llm), which efootprint leaves at their defaults.
 _QUANTIZATION_BITS = 16
