@@ -80,7 +80,8 @@ def parameters(stage) -> tuple[str, ...]:
     return tuple(inspect.signature(stage).parameters)
 
 
-# A stage's output: a small table (lazy), or hourly series as dense blocks.
+# A stage's output: a small table (lazy; a stage may return it eagerly computed), or hourly series as dense
+# blocks.
 Frame = pl.LazyFrame | Hourly
 
 
@@ -195,11 +196,19 @@ class StageFrames(dict):
         if name in self._idle:
             frame = idle_output(stage, inputs)
         else:
-            frame = stage(*inputs)
-            if self._materialize and isinstance(frame, pl.LazyFrame):
-                frame = frame.collect(engine=ENGINE).lazy()
+            frame = _handed_on(stage(*inputs), self._materialize)
         self[name] = frame
         return frame
+
+
+def _handed_on(frame: Frame | pl.DataFrame, materialize: bool) -> Frame:
+    """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
+    LazyFrame over it, a lazy one collected once if `materialize`."""
+    if isinstance(frame, pl.DataFrame):
+        return frame.lazy()
+    if materialize and isinstance(frame, pl.LazyFrame):
+        return frame.collect(engine=ENGINE).lazy()
+    return frame
 
 
 def idle_output(stage, inputs: list[Frame]) -> Frame:
@@ -221,8 +230,7 @@ def _shape(frame: Frame) -> tuple:
 
 @lru_cache(maxsize=1024)
 def _idle_output(stage, shapes: tuple) -> Frame:
-    frame = stage(*(_empty(shape) for shape in shapes))
-    return frame.collect(engine=ENGINE).lazy() if isinstance(frame, pl.LazyFrame) else frame
+    return _handed_on(stage(*(_empty(shape) for shape in shapes)), materialize=True)
 
 
 def _empty(shape: tuple) -> Frame:
@@ -258,15 +266,14 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
 
 def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:
     _raise_on_shortages(frames["server_fleet_shortages"], "server")
-    _raise_on_shortages(frames["storage_fleet_shortages"].with_columns(
-        resource=pl.lit("number of instances")), "storage")
+    _raise_on_shortages(frames["storage_fleet_shortages"], "storage")  # a storage lacks instances only
 
 
 def _raise_on_shortages(shortages: pl.DataFrame, kind: str) -> None:
     """efootprint's InsufficientCapacityError, naming the input to change."""
     for row in shortages.iter_rows(named=True):
         obj = f"{kind.capitalize()} {row[f'{kind}_id']!r} (system {row['system_id']!r})"
-        if row["resource"] == "number of instances":
+        if row.get("resource", "number of instances") == "number of instances":
             raise InsufficientCapacityError(obj, "fixed_nb_of_instances", f"{row['available']:g} available",
                                             f"at least the peak of {row['requested']:g} instances needed")
         resource, unit = ("ram", " GB_ram") if row["resource"] == "RAM" else ("compute", "")

@@ -104,7 +104,7 @@ def _instances(storage: Hourly) -> dict[str, np.ndarray]:
     # float64 from here: the float32 need divided as efootprint divides it (one pass, no float64 copy of full).
     nb = np.divide(full, storage.parameter("storage_capacity"), dtype=np.float64)
     fixed = storage.keys["fixed_nb_of_instances"].to_numpy()
-    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()
+    serverless = storage.keys["host_server_type"].to_numpy() == "serverless"  # numpy: a Series' fill_null is a query
     ceiled = ~serverless & np.isnan(fixed)
     if ceiled.all():
         np.ceil(nb, out=nb)
@@ -166,13 +166,19 @@ def _baseline_instances(storage: Hourly) -> np.ndarray:
                                + storage.parameter("base_storage_need"))
 
 
-def storage_fleet_shortages(storage_instances: Hourly) -> pl.LazyFrame:
+def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
     """Storages whose peak need is above their fixed number of instances (not checked under a serverless
-    server, whose storage follows the raw need)."""
-    return (storage_instances.keys.lazy().filter((pl.col("host_server_type") != "serverless")
-                                                 & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*STORAGE, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
-                                    requested=pl.col("peak_nb_of_instances").first()))
+    server, whose storage follows the raw need; nor without a host server)."""
+    keys = storage_instances.keys
+    host = keys["host_server_type"].to_numpy()
+    # Rows picked on numpy columns: no query at all in the usual case, where none is short.
+    short = keys[np.flatnonzero(np.not_equal(host, None) & (host != "serverless")
+                                & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))]
+    if short.height:
+        short = short.unique(STORAGE, keep="first", maintain_order=True)
+    return pl.DataFrame([*(short.get_column(c) for c in STORAGE),
+                         short.get_column("fixed_nb_of_instances").alias("available"),
+                         short.get_column("peak_nb_of_instances").alias("requested")])
 
 
 def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:
