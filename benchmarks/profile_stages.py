@@ -8,6 +8,8 @@ the default); of read_model + compute + collected; and of compute + collected wi
 import argparse
 import logging
 
+import polars as pl
+
 from efp_tables.compute import STAGES, compute, idle_output, idle_stages, parameters
 from efp_tables.engine import ENGINE
 from efp_tables.io.efootprint_json import read_model
@@ -29,9 +31,9 @@ def stage_times(model, repeat):
 
 
 def run(stage, args, idle):
-    """The stage's output: an Hourly (its key table's rows count the series), or a small table collected."""
+    """The stage's output: an Hourly (its key table's rows count the series), or a small table (collected)."""
     frame = idle_output(stage, args) if idle else stage(*args)
-    return frame if isinstance(frame, Hourly) else frame.collect(engine=ENGINE)
+    return frame if isinstance(frame, Hourly | pl.DataFrame) else frame.collect(engine=ENGINE)
 
 
 def main():

@@ -244,7 +244,7 @@ def _empty(shape: tuple) -> Frame:
 
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
     """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
-    checked first: the hourly stages divide by it."""
+    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too)."""
     inputs = {**tables, "cloud_instances": cloud_instances().lazy(), "ecologits_models": ecologits_models().lazy()}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
@@ -252,8 +252,10 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> di
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
         capacity = capacity.collect(engine=ENGINE).lazy()
-    _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
-    return {**inputs, "server_hardware": hardware, "server_capacity": capacity}
+    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE)
+    _raise_on_shortages(shortages, "server")
+    return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
+            "server_resource_shortages": shortages.lazy()}
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,

@@ -1,6 +1,8 @@
 """Servers (Server, GPUServer, BoaviztaCloudServer): hardware, capacity, instances, energy and footprints."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 
@@ -91,7 +93,7 @@ def service_total_job_volumes(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
     Calculation: sum over the service's jobs of avg_across[J]."""
     needs = server_job_hourly_needs
-    return (needs.filtered(needs.keys["service_id"].is_not_null().to_numpy()).only(**{VALUE: "occurrences"})
+    return (needs.filtered(np.not_equal(needs.keys["service_id"].to_numpy(), None)).only(**{VALUE: "occurrences"})
             .summed([*SERVER, "service_id"]))
 
 
@@ -102,15 +104,15 @@ def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    needs = (server_hourly_needs
-             .joined(parameters(server_capacity, SERVER, "available_ram_per_instance",
-                                "available_compute_per_instance"), SERVER)
-             .joined(parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER))
+    # The parameter tables joined to each other first: one query on the series' keys, not two.
+    needs = server_hourly_needs.joined(join(
+        parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
+        parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER), SERVER)
     instances = needs.per_distinct(["available_ram_per_instance", "available_compute_per_instance", "server_type",
                                     "fixed_nb_of_instances"], _instances)
     peak = np.ceil(instances.blocks["raw_nb_of_instances"].max(axis=1, initial=0.0))[instances.rows]
-    return instances.keyed_by(SERVER, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
-                              "server_type")
+    instances = replace(instances, keys=instances.keys.hstack([pl.Series("peak_nb_of_instances", peak)]))
+    return instances.keyed_by(SERVER, "peak_nb_of_instances", "fixed_nb_of_instances", "server_type")
 
 
 def _instances(server: Hourly) -> dict[str, np.ndarray]:
