@@ -309,9 +309,11 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     cfm = pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity").fill_null(0.0)
                                 * pl.col("storage_capacity_per_unit").fill_null(0.0)
                                 ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit").fill_null(0.0)) * units
-    series = summed.joined(components, ["system_id", "component_id"]).joined(
-        _carbon_intensity(edge_usage_patterns, countries), PATTERN)
-    series = replace(series, keys=series.keys.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")))
+    # One join on the series' keys (a query costs more than these tables' rows): the components by the patterns'
+    # carbon intensities of their system, matched on component and pattern.
+    series = summed.joined(join(components.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")),
+                                _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
+                           ["system_id", "component_id", "usage_pattern_id"])
     # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
@@ -504,9 +506,10 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
                         per_component, ["system_id", "edge_device_id"], how="left"),
                    kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
                    ["system_id", "edge_device_id"])
-    series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
-        devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
-                                                         PATTERN)
+    # The small tables joined to each other first: one query on the series' keys.
+    patterns = join(join(edge_device_patterns, devices, ["system_id", "edge_device_id"]),
+                    parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN)
+    series = edge_deployments_in_parallel.joined(patterns, PATTERN)
     short = np.flatnonzero(series.keys["lifespan"].to_numpy() < series.keys["usage_span"].to_numpy() - 1e-9)
     if len(short):
         row = series.keys.row(int(short[0]), named=True)
@@ -566,8 +569,8 @@ def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourl
     components = kept(edge_component_inputs, "edge_device_id", "component_id",
                                         (cfm / pl.col("lifespan")).alias("_per_hour"))
     units = kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
-    per_pattern = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
-        join(components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"])
+    per_pattern = edge_deployments_in_parallel.joined(join(edge_device_patterns, join(
+        components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"]), PATTERN)
     own = per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("units")
                                  * per_pattern.parameter("_per_hour")}).summed(
         ["system_id", "edge_device_id", "component_id"])
@@ -607,8 +610,9 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
     calls = edge_server_need_hourly.joined(server_need_jobs.select(
         *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
-    keys = calls.keys.hstack([pl.Series("journey_id", [None] * calls.height, dtype=calls.keys["usage_pattern_id"].dtype),
-                              calls.keys["server_need_id"].alias("step_id")])  # columns, not a query
+    keys = calls.keys.hstack([  # columns, not a query
+        pl.Series("journey_id", [None] * calls.height, dtype=calls.keys["usage_pattern_id"].dtype),
+        calls.keys["server_need_id"].alias("step_id")])
     occurrences = calls["deployed_volume"] * calls.parameter("weight")
     return Hourly.of(keys, {VALUE: occurrences}, calls.start).keyed_by(
         ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"])
