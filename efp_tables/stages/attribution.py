@@ -37,6 +37,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from efp_tables.engine import ENGINE
 from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
 from efp_tables.stages.jobs import JOB
@@ -95,11 +96,12 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
              *_external_api_atoms(cells, external_api_job_impacts, external_api_servers),
              _network_atoms(_edge_slots(job_hourly_data_transferred_per_coordinate, edge_containment_paths),
                             usage_pattern_network_intensity),
-             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern),
-             *_edge_device_atoms(edge_containment_paths, edge_component_need_hourly, edge_component_hourly,
-                                 edge_component_parameters, edge_component_inputs, edge_deployments_in_parallel,
-                                 edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
-                                 edge_usage_patterns, countries)]
+             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern)]
+    if edge_deployments_in_parallel.height:  # no edge deployment, no edge device atom: their queries are skipped
+        parts += _edge_device_atoms(edge_containment_paths, edge_component_need_hourly, edge_component_hourly,
+                                    edge_component_parameters, edge_component_inputs, edge_deployments_in_parallel,
+                                    edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
+                                    edge_usage_patterns, countries)
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
     atoms = stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
@@ -133,19 +135,27 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     series, other = aligned(series, other)
     left = series.holding(**{c: series[c] for c in series.columns})
     right = other.only(**columns)
-    matches = right.keys.select(*keyed(right.keys.lazy(), on), *carry, pl.col(ROW).alias("_other"),
-                                pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
-    matched = left.joined(matches, on, how=how)
-    keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_other_first").alias(FIRST),
-                                     pl.max_horizontal(LAST, "_other_last").alias(LAST))
-    rows, at = keys[ROW].to_numpy(), keys["_other"].fill_null(-1).to_numpy()
+    matches = right.keys.lazy().select(*keyed(right.keys, on), *carry, pl.col(ROW).alias("_other"),
+                                       pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
+    # The match, the united spans and the column order in one query (left's key columns, then the matched ones,
+    # then the span and row): this runs for every part of every source.
+    plan = join(left.keys.lazy(), matches, on, how=how)
+    names = [c for c in plan.collect_schema().names() if c not in (FIRST, LAST, ROW)]
+    plan = plan.select(*names, pl.min_horizontal(FIRST, "_other_first").alias(FIRST),
+                       pl.max_horizontal(LAST, "_other_last").alias(LAST), ROW)
+    keys = (pl.DataFrame(schema=plan.collect_schema()) if left.height == 0 and how in ("inner", "left")
+            else plan.collect(engine=ENGINE))
+    rows, at = keys[ROW].to_numpy(), keys["_other"].to_numpy()
+    if keys["_other"].null_count():
+        at = np.where(np.isnan(at), -1, at).astype(np.int64)
     blocks = {c: left.blocks[c][rows] for c in left.blocks}
     for column in columns:
         source = right.blocks[column]
         block = source[np.maximum(at, 0)] if source.shape[0] else np.zeros((len(at), source.shape[1]))
         block[at < 0] = 0.0
         blocks[column] = block
-    return Hourly.of(keys.drop("_other", "_other_first", "_other_last"), blocks, series.start)
+    return Hourly.of(pl.DataFrame([keys.get_column(c) for c in keys.columns
+                                   if c not in ("_other", "_other_first", "_other_last")]), blocks, series.start)
 
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -315,6 +325,8 @@ def _external_api_atoms(cells: Hourly, job_impacts: pl.LazyFrame, api_servers: p
     per_request = join(parameters(job_impacts, JOB, "external_api_id", "request_duration", "request_embodied_gwp",
                                   "request_usage_gwp"), servers, ["system_id", "external_api_id"])
     calls = cells.only(occurrences="occurrences").joined(per_request, JOB)
+    if not calls.height:  # no external API call: no atom, and no labels to make
+        return []
     return [_labelled(calls.holding(**{VALUE: calls["occurrences"] * (calls.parameter(impact)
                                                                        / calls.parameter("request_duration"))}),
                       "external_api_server_id", pl.col("_server_class"), "single", phase)
