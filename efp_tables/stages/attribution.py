@@ -117,12 +117,14 @@ def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hour
         pl.col("edge_journey_id").alias("_path_journey"), pl.col("edge_function_id").alias("ef_id"),
         pl.col("slot_share").alias("_slot"))
     edge = pl.col("journey_id").is_null()
-    keys = per_coordinate.keys.with_columns(pl.when(edge).then(pl.col("step_id")).alias("rsn_id"),
-                                            pl.when(~edge).then(pl.col("step_id")).alias("step_id"))
-    split = Hourly(keys, per_coordinate.blocks, per_coordinate.start).joined(
-        slots, ["system_id", "usage_pattern_id", "rsn_id"], how="left")
-    split = replace(split, keys=split.keys.with_columns(pl.coalesce("journey_id", "_path_journey").alias("journey_id"),
-                                                        pl.col("_slot").fill_null(1.0)))
+    # One query: the cells named, matched with the paths and completed (the key table's span and row at its end).
+    keys = join(per_coordinate.keys.lazy().with_columns(pl.when(edge).then(pl.col("step_id")).alias("rsn_id"),
+                                                        pl.when(~edge).then(pl.col("step_id")).alias("step_id")),
+                slots, ["system_id", "usage_pattern_id", "rsn_id"], how="left")
+    names = [c for c in keys.collect_schema().names() if c not in (FIRST, LAST, ROW)]
+    keys = keys.select(*names, FIRST, LAST, ROW).with_columns(
+        pl.coalesce("journey_id", "_path_journey").alias("journey_id"), pl.col("_slot").fill_null(1.0))
+    split = Hourly(keys.collect(engine=ENGINE), per_coordinate.blocks, per_coordinate.start)
     return split.holding(**{VALUE: split[VALUE] * split.parameter("_slot")}).keyed_by(
         [*JOB, "usage_pattern_id", "journey_id", "step_id", "rsn_id", "ef_id"])
 
@@ -170,25 +172,31 @@ def _cells(per_coordinate: Hourly, across_patterns: Hourly) -> Hourly:
     per cell for a job that never runs), and the cell's and job's invocations over the period (`cell_occurrences`,
     `job_occurrences`)."""
     cells = _beside(per_coordinate.only(occurrences=VALUE), across_patterns, JOB, job_total=VALUE)
-    job = keyed(cells.keys.lazy(), JOB)
-    sums = cells.keys.select(job).with_columns(
-        pl.Series("_cell_sum", cells["occurrences"].sum(axis=1)), pl.Series("_job_sum", cells["job_total"].sum(axis=1)))
+    job = keyed(cells.keys, JOB)
+    sums = pl.DataFrame([*(cells.keys.get_column(c) for c in job),
+                         pl.Series("_cell_sum", cells["occurrences"].sum(axis=1)),
+                         pl.Series("_job_sum", cells["job_total"].sum(axis=1))])
     flat = sums.select(pl.when(pl.col("_job_sum") > 0).then(pl.col("_cell_sum") / pl.col("_job_sum"))
                        .otherwise(1.0 / pl.len().over(job)).alias("flat_share"),
                        pl.col("_cell_sum").alias("cell_occurrences"), pl.col("_job_sum").alias("job_occurrences"))
-    return Hourly(cells.keys.with_columns(flat),
+    return Hourly(cells.keys.hstack(flat),
                   {"occurrences": cells.blocks["occurrences"],
                    "hourly_share": _ratio(cells.blocks["occurrences"], cells.blocks["job_total"])}, cells.start)
 
 
 def _labelled(atoms: Hourly, source_id: str, source_class: str | pl.Expr, stream: str, phase: str) -> Hourly:
     """Atoms with the atom key columns named as ATOM_KEYS (job and step null where `atoms` has none)."""
-    keys = atoms.keys
+    # Columns made directly, not by a query: this runs for every part of every source.
+    keys, height = atoms.keys, atoms.keys.height
     id_type = keys.schema["usage_pattern_id"]
-    missing = [pl.lit(None, dtype=id_type).alias(c) for c in CELL_COLUMNS if c not in keys.columns]
-    source_class = pl.lit(source_class) if isinstance(source_class, str) else source_class
-    keys = keys.with_columns(*missing, pl.col(source_id).alias("source_id"), source_class.alias("source_class"),
-                             pl.lit(stream).alias("stream"), pl.lit(phase).alias("phase"))
+    labels = [*(pl.Series(c, [None] * height, dtype=id_type) for c in CELL_COLUMNS if c not in keys.columns),
+              keys.get_column(source_id).alias("source_id"),
+              (pl.Series("source_class", [source_class] * height, dtype=pl.String) if isinstance(source_class, str)
+               else keys.get_column(source_class.meta.output_name()).alias("source_class")),
+              pl.Series("stream", [stream] * height, dtype=pl.String),
+              pl.Series("phase", [phase] * height, dtype=pl.String)]
+    names = {label.name for label in labels}
+    keys = pl.DataFrame([*(keys.get_column(c) for c in keys.columns if c not in names), *labels])
     return Hourly(keys, atoms.blocks, atoms.start).keyed_by(ATOM_KEYS)
 
 
