@@ -170,10 +170,9 @@ def server_fleet_shortages(server_instances: Hourly) -> pl.DataFrame:
     """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
     keys = server_instances.keys
     # Rows picked on numpy columns: no query at all in the usual case, where none is short.
-    short = keys[np.flatnonzero((keys["server_type"].to_numpy() == "on-premise")
-                                & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))]
-    if short.height:
-        short = short.unique(SERVER, keep="first", maintain_order=True)
+    short = np.flatnonzero((keys["server_type"].to_numpy() == "on-premise")
+                           & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
+    short = keys[short].unique(SERVER, keep="first", maintain_order=True) if len(short) else keys.clear()
     return pl.DataFrame([*(short.get_column(c) for c in SERVER),
                          pl.Series("resource", ["number of instances"] * short.height, dtype=pl.String),
                          short.get_column("fixed_nb_of_instances").alias("available"),

@@ -176,10 +176,9 @@ def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
     keys = storage_instances.keys
     host = keys["host_server_type"].to_numpy()
     # Rows picked on numpy columns: no query at all in the usual case, where none is short.
-    short = keys[np.flatnonzero(np.not_equal(host, None) & (host != "serverless")
-                                & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))]
-    if short.height:
-        short = short.unique(STORAGE, keep="first", maintain_order=True)
+    short = np.flatnonzero(np.not_equal(host, None) & (host != "serverless")
+                           & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
+    short = keys[short].unique(STORAGE, keep="first", maintain_order=True) if len(short) else keys.clear()
     return pl.DataFrame([*(short.get_column(c) for c in STORAGE),
                          short.get_column("fixed_nb_of_instances").alias("available"),
                          short.get_column("peak_nb_of_instances").alias("requested")])
