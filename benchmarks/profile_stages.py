@@ -6,11 +6,12 @@ Prints the best-of-N wall clock of read_model; of compute + collected on the mod
 the default); of read_model + compute + collected; and of compute + collected with one lazy plan
 (materialize=False). With --stages, also each stage's own run time (inputs materialized), slowest first."""
 import argparse
-import inspect
 import logging
 
-from efp_tables.builders.archetypes import cloud_instances
-from efp_tables.compute import STAGES, build_plan, compute
+import polars as pl
+
+from efp_tables.compute import STAGES, compute, idle_output, idle_stages, parameters
+from efp_tables.engine import ENGINE
 from efp_tables.io.efootprint_json import read_model
 from efp_tables.stages.hourly import Hourly
 
@@ -18,22 +19,21 @@ from compute import REFERENCE, SCENARIOS, best_of  # benchmarks/compute.py, besi
 
 
 def stage_times(model, repeat):
-    """Each stage run on its materialized inputs : {stage: (seconds, rows or series)}."""
-    tables = {name: frame.lazy() for name, frame in model.items()}
-    tables["cloud_instances"] = cloud_instances().lazy()
-    frames = build_plan(tables, materialize=True)
+    """Each stage run on its materialized inputs (those of `compute`): {stage: (seconds, rows or series)}. A
+    stage of a family the model has no object of is timed as a model pays for it (compute.idle_output)."""
+    frames, idle = compute(model).frames, idle_stages(model)
     times = {}
     for stage in STAGES:
-        args = [frames[name] for name in inspect.signature(stage).parameters]
-        seconds = best_of(repeat, lambda: run(stage, args))
-        times[stage.__name__] = (seconds, run(stage, args).height)
+        args = [frames[name] for name in parameters(stage)]
+        seconds = best_of(repeat, lambda: run(stage, args, stage.__name__ in idle))
+        times[stage.__name__] = (seconds, run(stage, args, stage.__name__ in idle).height)
     return times
 
 
-def run(stage, args):
-    """The stage's output: an Hourly (its key table's rows count the series), or a small table collected."""
-    frame = stage(*args)
-    return frame if isinstance(frame, Hourly) else frame.collect()
+def run(stage, args, idle):
+    """The stage's output: an Hourly (its key table's rows count the series), or a small table (collected)."""
+    frame = idle_output(stage, args) if idle else stage(*args)
+    return frame if isinstance(frame, Hourly | pl.DataFrame) else frame.collect(engine=ENGINE)
 
 
 def main():

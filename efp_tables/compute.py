@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
+import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances, ecologits_models
@@ -58,6 +59,11 @@ STAGES = (
 # footprint does not pay for them.
 EAGER_TARGETS = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
 
+# Stage families that a model without their objects need not run: each module declares the input tables that
+# drive it (DRIVEN_BY); when the model leaves all of them empty, its stages' outputs are empty too, and are given
+# without running their queries (idle_output).
+FAMILIES = (edge, external_apis)
+
 
 def stages_for(targets: tuple[str, ...]) -> tuple:
     """The stages that the named outputs need, in dependency order."""
@@ -77,7 +83,8 @@ def parameters(stage) -> tuple[str, ...]:
     return tuple(inspect.signature(stage).parameters)
 
 
-# A stage's output: a small table (lazy), or hourly series as dense blocks.
+# A stage's output: a small table (lazy; a stage may return it eagerly computed), or hourly series as dense
+# blocks.
 Frame = pl.LazyFrame | Hourly
 
 
@@ -161,33 +168,84 @@ def compute(model: Model, materialize: bool = True) -> Results:
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
     tables = {name: frame.lazy() for name, frame in model.items()}
-    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize)
+    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model))
     for stage in stages_for(EAGER_TARGETS):
         frames[stage.__name__]
     return Results(model, frames)
 
 
+def idle_stages(model: Model) -> frozenset[str]:
+    """The stages of the families (FAMILIES) whose driving tables the model leaves all empty."""
+    return frozenset(stage.__name__ for family in FAMILIES
+                     if all(model.table(table).is_empty() for table in family.DRIVEN_BY)
+                     for stage in STAGES if stage.__module__ == family.__name__)
+
+
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
-    parameters name, and kept."""
+    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs."""
 
-    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool):
+    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset()):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
+        self._idle = idle
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        frame = stage(*(self[parameter] for parameter in parameters(stage)))
-        if self._materialize and isinstance(frame, pl.LazyFrame):
-            frame = frame.collect(engine=ENGINE).lazy()
+        inputs = [self[parameter] for parameter in parameters(stage)]
+        if name in self._idle:
+            frame = idle_output(stage, inputs)
+        else:
+            frame = _handed_on(stage(*inputs), self._materialize)
         self[name] = frame
         return frame
 
 
+def _handed_on(frame: Frame | pl.DataFrame, materialize: bool) -> Frame:
+    """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
+    LazyFrame over it, a lazy one collected once if `materialize`."""
+    if isinstance(frame, pl.DataFrame):
+        return frame.lazy()
+    if materialize and isinstance(frame, pl.LazyFrame):
+        return frame.collect(engine=ENGINE).lazy()
+    return frame
+
+
+def idle_output(stage, inputs: list[Frame]) -> Frame:
+    """The output of a stage whose family has no object in the model: the stage's own output on empty inputs
+    of the same shapes (tables of the same schemas; hourly series with the same columns on the same hour axis),
+    which is what it gives on the model's (its rows all come from the family's empty tables). Computed once per
+    process and shapes: a model then pays no query for it."""
+    return _idle_output(stage, tuple(_shape(frame) for frame in inputs))
+
+
+def _shape(frame: Frame) -> tuple:
+    """What a stage's output schema, columns and hour axis can depend on: all but the rows."""
+    if isinstance(frame, Hourly):
+        return ("hourly", tuple(frame.keys.schema.items()),
+                tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
+                tuple(frame.scaled.items()), tuple(frame.derived.items()))
+    return ("table", tuple(frame.collect_schema().items()))
+
+
+@lru_cache(maxsize=1024)
+def _idle_output(stage, shapes: tuple) -> Frame:
+    return _handed_on(stage(*(_empty(shape) for shape in shapes)), materialize=True)
+
+
+def _empty(shape: tuple) -> Frame:
+    """A frame of this shape (see _shape) without rows."""
+    if shape[0] == "hourly":
+        _, keys, blocks, start, scaled, derived = shape
+        return Hourly(pl.DataFrame(schema=dict(keys)), {c: np.zeros((0, width), dtype) for c, width, dtype in blocks},
+                      start, dict(scaled), dict(derived))
+    return pl.DataFrame(schema=dict(shape[1])).lazy()
+
+
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
     """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
-    checked first: the hourly stages divide by it."""
+    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too)."""
     inputs = {**tables, "cloud_instances": cloud_instances().lazy(), "ecologits_models": ecologits_models().lazy()}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
@@ -195,8 +253,10 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> di
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
         capacity = capacity.collect(engine=ENGINE).lazy()
-    _raise_on_shortages(servers.server_resource_shortages(capacity).collect(engine=ENGINE), "server")
-    return {**inputs, "server_hardware": hardware, "server_capacity": capacity}
+    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE)
+    _raise_on_shortages(shortages, "server")
+    return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
+            "server_resource_shortages": shortages.lazy()}
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
@@ -209,15 +269,14 @@ def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, st
 
 def _raise_on_violations(frames: dict[str, pl.DataFrame]) -> None:
     _raise_on_shortages(frames["server_fleet_shortages"], "server")
-    _raise_on_shortages(frames["storage_fleet_shortages"].with_columns(
-        resource=pl.lit("number of instances")), "storage")
+    _raise_on_shortages(frames["storage_fleet_shortages"], "storage")  # a storage lacks instances only
 
 
 def _raise_on_shortages(shortages: pl.DataFrame, kind: str) -> None:
     """efootprint's InsufficientCapacityError, naming the input to change."""
     for row in shortages.iter_rows(named=True):
         obj = f"{kind.capitalize()} {row[f'{kind}_id']!r} (system {row['system_id']!r})"
-        if row["resource"] == "number of instances":
+        if row.get("resource", "number of instances") == "number of instances":
             raise InsufficientCapacityError(obj, "fixed_nb_of_instances", f"{row['available']:g} available",
                                             f"at least the peak of {row['requested']:g} instances needed")
         resource, unit = ("ram", " GB_ram") if row["resource"] == "RAM" else ("compute", "")

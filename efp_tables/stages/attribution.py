@@ -37,6 +37,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from efp_tables.engine import ENGINE
 from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
 from efp_tables.stages.jobs import JOB
@@ -99,11 +100,12 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
              *_external_api_atoms(cells, external_api_job_impacts, external_api_servers),
              _network_atoms(_edge_slots(job_hourly_data_transferred_per_coordinate, edge_containment_paths),
                             usage_pattern_network_intensity),
-             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern),
-             *_edge_device_atoms(edge_containment_paths, edge_component_need_hourly, edge_component_hourly,
-                                 edge_component_parameters, edge_component_inputs, edge_deployments_in_parallel,
-                                 edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
-                                 edge_usage_patterns, countries)]
+             *_device_atoms(step_hourly_avg_occurrences_per_usage_coordinate, device_intensities_per_usage_pattern)]
+    if edge_deployments_in_parallel.height:  # no edge deployment, no edge device atom: their queries are skipped
+        parts += _edge_device_atoms(edge_containment_paths, edge_component_need_hourly, edge_component_hourly,
+                                    edge_component_parameters, edge_component_inputs, edge_deployments_in_parallel,
+                                    edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
+                                    edge_usage_patterns, countries)
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
     atoms = stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
@@ -119,12 +121,14 @@ def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hour
         pl.col("edge_journey_id").alias("_path_journey"), pl.col("edge_function_id").alias("ef_id"),
         pl.col("slot_share").alias("_slot"))
     edge = pl.col("journey_id").is_null()
-    keys = per_coordinate.keys.with_columns(pl.when(edge).then(pl.col("step_id")).alias("rsn_id"),
-                                            pl.when(~edge).then(pl.col("step_id")).alias("step_id"))
-    split = Hourly(keys, per_coordinate.blocks, per_coordinate.start).joined(
-        slots, ["system_id", "usage_pattern_id", "rsn_id"], how="left")
-    split = replace(split, keys=split.keys.with_columns(pl.coalesce("journey_id", "_path_journey").alias("journey_id"),
-                                                        pl.col("_slot").fill_null(1.0)))
+    # One query: the cells named, matched with the paths and completed (the key table's span and row at its end).
+    keys = join(per_coordinate.keys.lazy().with_columns(pl.when(edge).then(pl.col("step_id")).alias("rsn_id"),
+                                                        pl.when(~edge).then(pl.col("step_id")).alias("step_id")),
+                slots, ["system_id", "usage_pattern_id", "rsn_id"], how="left")
+    names = [c for c in keys.collect_schema().names() if c not in (FIRST, LAST, ROW)]
+    keys = keys.select(*names, FIRST, LAST, ROW).with_columns(
+        pl.coalesce("journey_id", "_path_journey").alias("journey_id"), pl.col("_slot").fill_null(1.0))
+    split = Hourly(keys.collect(engine=ENGINE), per_coordinate.blocks, per_coordinate.start)
     return split.holding(**{VALUE: split[VALUE] * split.parameter("_slot")}).keyed_by(
         [*JOB, "usage_pattern_id", "journey_id", "step_id", "rsn_id", "ef_id"])
 
@@ -139,19 +143,27 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     left = series if not series.scaled and not series.derived else series.holding(
         **{c: series[c] for c in series.columns})
     right = other.only(**columns)
-    matches = right.keys.select(*keyed(right.keys.lazy(), on), *carry, pl.col(ROW).alias("_other"),
-                                pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
-    matched = left.joined(matches, on, how=how)
-    keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_other_first").alias(FIRST),
-                                     pl.max_horizontal(LAST, "_other_last").alias(LAST))
-    rows, at = keys[ROW].to_numpy(), keys["_other"].fill_null(-1).to_numpy()
+    matches = right.keys.lazy().select(*keyed(right.keys, on), *carry, pl.col(ROW).alias("_other"),
+                                       pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
+    # The match, the united spans and the column order in one query (left's key columns, then the matched ones,
+    # then the span and row): this runs for every part of every source.
+    plan = join(left.keys.lazy(), matches, on, how=how)
+    names = [c for c in plan.collect_schema().names() if c not in (FIRST, LAST, ROW)]
+    plan = plan.select(*names, pl.min_horizontal(FIRST, "_other_first").alias(FIRST),
+                       pl.max_horizontal(LAST, "_other_last").alias(LAST), ROW)
+    keys = (pl.DataFrame(schema=plan.collect_schema()) if left.height == 0 and how in ("inner", "left")
+            else plan.collect(engine=ENGINE))
+    rows, at = keys[ROW].to_numpy(), keys["_other"].to_numpy()
+    if keys["_other"].null_count():
+        at = np.where(np.isnan(at), -1, at).astype(np.int64)
     blocks = {c: left.blocks[c][rows] for c in left.blocks}
     for column in columns:
         source = right.blocks[column]
         block = source[np.maximum(at, 0)] if source.shape[0] else np.zeros((len(at), source.shape[1]))
         block[at < 0] = 0.0
         blocks[column] = block
-    return Hourly.of(keys.drop("_other", "_other_first", "_other_last"), blocks, series.start)
+    return Hourly.of(pl.DataFrame([keys.get_column(c) for c in keys.columns
+                                   if c not in ("_other", "_other_first", "_other_last")]), blocks, series.start)
 
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -166,13 +178,14 @@ def _cells(per_coordinate: Hourly, across_patterns: Hourly) -> Hourly:
     per cell for a job that never runs), and the cell's and job's invocations over the period (`cell_occurrences`,
     `job_occurrences`)."""
     cells = _beside(per_coordinate.only(occurrences=VALUE), across_patterns, JOB, job_total=VALUE)
-    job = keyed(cells.keys.lazy(), JOB)
-    sums = cells.keys.select(job).with_columns(
-        pl.Series("_cell_sum", cells["occurrences"].sum(axis=1)), pl.Series("_job_sum", cells["job_total"].sum(axis=1)))
+    job = keyed(cells.keys, JOB)
+    sums = pl.DataFrame([*(cells.keys.get_column(c) for c in job),
+                         pl.Series("_cell_sum", cells["occurrences"].sum(axis=1)),
+                         pl.Series("_job_sum", cells["job_total"].sum(axis=1))])
     flat = sums.select(pl.when(pl.col("_job_sum") > 0).then(pl.col("_cell_sum") / pl.col("_job_sum"))
                        .otherwise(1.0 / pl.len().over(job)).alias("flat_share"),
                        pl.col("_cell_sum").alias("cell_occurrences"), pl.col("_job_sum").alias("job_occurrences"))
-    return Hourly(cells.keys.with_columns(flat),
+    return Hourly(cells.keys.hstack(flat),
                   {"occurrences": cells.blocks["occurrences"],
                    "hourly_share": _ratio(cells.blocks["occurrences"], cells.blocks["job_total"])}, cells.start)
 
@@ -181,13 +194,18 @@ def _labelled(atoms: Hourly, source_id: str, source_class: str | pl.Expr, stream
               weight: str | None = None) -> Hourly:
     """Atoms with the atom key columns named as ATOM_KEYS (job and step null where `atoms` has none), valued
     block VALUE of `atoms` times their key column `weight` (1 if none)."""
-    keys = atoms.keys
+    # Columns made directly, not by a query: this runs for every part of every source.
+    keys, height = atoms.keys, atoms.keys.height
     id_type = keys.schema["usage_pattern_id"]
-    missing = [pl.lit(None, dtype=id_type).alias(c) for c in CELL_COLUMNS if c not in keys.columns]
-    source_class = pl.lit(source_class) if isinstance(source_class, str) else source_class
-    keys = keys.with_columns(*missing, pl.col(source_id).alias("source_id"), source_class.alias("source_class"),
-                             pl.lit(stream).alias("stream"), pl.lit(phase).alias("phase"),
-                             (pl.lit(1.0) if weight is None else pl.col(weight)).alias(WEIGHT))
+    labels = [*(pl.Series(c, [None] * height, dtype=id_type) for c in CELL_COLUMNS if c not in keys.columns),
+              keys.get_column(source_id).alias("source_id"),
+              (pl.Series("source_class", [source_class] * height, dtype=pl.String) if isinstance(source_class, str)
+               else keys.get_column(source_class.meta.output_name()).alias("source_class")),
+              pl.Series("stream", [stream] * height, dtype=pl.String),
+              pl.Series("phase", [phase] * height, dtype=pl.String),
+              (pl.Series(WEIGHT, np.ones(height)) if weight is None else keys.get_column(weight).alias(WEIGHT))]
+    names = {label.name for label in labels}
+    keys = pl.DataFrame([*(keys.get_column(c) for c in keys.columns if c not in names), *labels])
     return Hourly(keys, {ACTIVITY: atoms.blocks[VALUE]}, atoms.start,
                   scaled={VALUE: (ACTIVITY, WEIGHT)}).keyed_by(ATOM_KEYS)
 
@@ -351,6 +369,8 @@ def _external_api_atoms(cells: Hourly, job_impacts: pl.LazyFrame, api_servers: p
     per_request = join(parameters(job_impacts, JOB, "external_api_id", "request_duration", "request_embodied_gwp",
                                   "request_usage_gwp"), servers, ["system_id", "external_api_id"])
     calls = cells.only(**{VALUE: "occurrences"}).joined(per_request, JOB)
+    if not calls.height:  # no external API call: no atom, and no labels to make
+        return []
     calls = replace(calls, keys=calls.keys.with_columns(
         *[(pl.col(impact) / pl.col("request_duration")).alias(f"_{impact}_per_hour")
           for impact in ("request_embodied_gwp", "request_usage_gwp")]))

@@ -25,6 +25,9 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
+# Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
+# every stage here gives an empty output.
+DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_device_groups")
 
 
 def edge_local_deployment_starts(edge_deployment_starts: pl.LazyFrame) -> Hourly:
@@ -69,40 +72,41 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
     groups of count x the group's count (1 in no group).
 
     Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
-    subgroups = group_subgroups.collect(engine=ENGINE)
-    memberships = group_devices.collect(engine=ENGINE)
+    # Lazy plans, collected together where they can be: each query costs more than these tables' rows.
+    subgroups, memberships = pl.collect_all([group_subgroups, group_devices], engine=ENGINE)
     group = ["system_id", "group_id"]
-    groups = pl.concat([subgroups.select(group), memberships.select(group)]).unique(maintain_order=True)
-    children = subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
-    frontier = groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))
+    groups = pl.concat([subgroups.lazy().select(group), memberships.lazy().select(group)]).unique(maintain_order=True)
+    children = subgroups.lazy().select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
+    groups, frontier = pl.collect_all(
+        [groups, groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))], engine=ENGINE)
     reached, endless = [frontier], True
     for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
-        frontier = join(frontier.lazy(), subgroups.lazy(), group).collect(engine=ENGINE)
-        frontier = frontier.select(*keyed(frontier.lazy(), ["system_id"]), pl.col("sub_group_id").alias("group_id"),
-                                   (pl.col("units") * pl.col("count")).alias("units"))
+        step = join(frontier.lazy(), subgroups.lazy(), group)
+        frontier = step.select(*keyed(step, ["system_id"]), pl.col("sub_group_id").alias("group_id"),
+                               (pl.col("units") * pl.col("count")).alias("units")).collect(engine=ENGINE)
         if frontier.is_empty():
             endless = False
             break
         reached.append(frontier)
-    group_units = pl.concat(reached, how="diagonal_relaxed")
-    group_units = group_units.group_by(keyed(group_units.lazy(), group), maintain_order=True).agg(
-        pl.col("units").sum())
+    group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
+    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(
+        pl.col("units").sum()).collect(engine=ENGINE).lazy()
     # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.join(group_units.select(group).unique(), on=group, how="anti")
+    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti").collect(engine=ENGINE)
     if endless or unreached.height:
         name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
         raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
                          "groups that do not contain themselves (this group is in a cycle of sub-groups)")
-    counted = join(memberships.lazy(), group_units.lazy(), group).collect(engine=ENGINE)
+    counted = join(memberships.lazy(), group_units, group)
     device = ["system_id", "edge_device_id"]
-    device_units = counted.group_by(keyed(counted.lazy(), device), maintain_order=True).agg(
+    device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
         (pl.col("count") * pl.col("units")).sum().alias("units"))
     devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
-                   device_units.lazy(), device, how="left").with_columns(pl.col("units").fill_null(1.0))
+                   device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
     return pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
                                      "units", "structure_carbon_footprint_manufacturing"),
-                      group_units.lazy().select(*keyed(group_units.lazy(), ["system_id"]),
-                                                pl.col("group_id").alias("object_id"), "units")],
+                      group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
+                                         "units")],
                      how="diagonal_relaxed")
 
 
@@ -230,10 +234,11 @@ def _weeks(profiles: pl.DataFrame, id_column: str, value: str, series: pl.DataFr
     """(series x 168) weekly values of the profiles table, for the (system_id, id_column) of each `series` row
     (ids repeat from system to system in a portfolio)."""
     on = ["system_id", id_column]
-    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
-            .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at"))
-    at = (series.select(pl.col(on).cast(pl.String)).join(wide.select(*on, "_at"), on=on, how="left",
-                                                         maintain_order="left")["_at"].to_numpy())
+    wide = (profiles.lazy().with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
+            .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
+    at = (series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
+                                                                maintain_order="left")
+          .select("_at").collect(engine=ENGINE).to_series().to_numpy())
     return np.stack(wide[value].to_list())[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
 
 
@@ -304,9 +309,11 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     cfm = pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity").fill_null(0.0)
                                 * pl.col("storage_capacity_per_unit").fill_null(0.0)
                                 ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit").fill_null(0.0)) * units
-    series = summed.joined(components, ["system_id", "component_id"]).joined(
-        _carbon_intensity(edge_usage_patterns, countries), PATTERN)
-    series = replace(series, keys=series.keys.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")))
+    # One join on the series' keys (a query costs more than these tables' rows): the components by the patterns'
+    # carbon intensities of their system, matched on component and pattern.
+    series = summed.joined(join(components.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")),
+                                _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
+                           ["system_id", "component_id", "usage_pattern_id"])
     # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
@@ -333,10 +340,17 @@ _POWER_INPUTS = ("component_class", "power_per_unit", "idle_power_per_unit", "nb
                  "base_storage_need")
 
 
+def _power_inputs(series: Hourly) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each row's component kind (EDGE_COMPONENT_KINDS) and power inputs (rows x 1, nulls as 0), read in one
+    query."""
+    inputs = series.keys.select(pl.col("component_class").cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS),
+                                *[pl.col(c).fill_null(0.0) for c in _POWER_INPUTS[1:]])
+    return inputs["component_class"].to_numpy(), {c: inputs[c].to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+
+
 def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.ndarray]:
     """`need` and `energy` blocks of components' series (see edge_component_hourly), capacity checked."""
-    kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()
-    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    kind, p = _power_inputs(series)
     units = p["nb_of_units"]
     is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
     stored = np.flatnonzero(is_["storage"][:, 0])
@@ -348,17 +362,18 @@ def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.nd
     capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
     base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
     _check_capacity(series, need, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    energy = _unitary_power(series, need)
+    energy = _unitary_power(series, need, (kind, p))
     energy *= deployments
     return {"need": need, "energy": energy}
 
 
-def _unitary_power(series: Hourly, need: np.ndarray) -> np.ndarray:
+def _unitary_power(series: Hourly, need: np.ndarray,
+                   inputs: tuple[np.ndarray, dict[str, np.ndarray]] | None = None) -> np.ndarray:
     """Power of one component over its span: idle + (power - idle) x load, load = (need + base) / capacity
     (compute, RAM) or the workload itself; storage draws none. One affine map per row: idle + slope x (need +
-    offset)."""
-    kind = series.keys["component_class"].cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS).to_numpy()[:, None]
-    p = {c: series.keys[c].fill_null(0.0).to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    offset). `inputs`: the series' _power_inputs, if already read."""
+    kind, p = inputs or _power_inputs(series)
+    kind = kind[:, None]
     units, computes, stores = p["nb_of_units"], kind == "compute", kind == "storage"
     by_capacity = computes | (kind == "ram")
     capacity = np.where(computes, p["compute_per_unit"], p["ram_per_unit"]) * units
@@ -434,9 +449,10 @@ def _spread(target: Hourly, source: Hourly) -> Hourly:
 
 def _matching_rows(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     """Per key row of `target`, the key row of `source` that matches it on `on` (-1 where none)."""
-    on = [c for c in keyed(target.keys.lazy(), on) if c in source.keys.columns]
-    return (target.keys.select(on).join(source.keys.select(on).with_row_index("_s"), on=on, how="left",
-                                        maintain_order="left")["_s"].fill_null(-1).to_numpy().astype(np.int64))
+    on = [c for c in keyed(target.keys, on) if c in source.keys.columns]
+    return (target.keys.lazy().select(on).join(source.keys.lazy().select(on).with_row_index("_s"), on=on, how="left",
+                                               maintain_order="left").select(pl.col("_s").fill_null(-1))
+            .collect(engine=ENGINE).to_series().to_numpy().astype(np.int64))
 
 
 def _on_axis(values: np.ndarray, start: int, at: np.ndarray, target: Hourly) -> np.ndarray:
@@ -490,12 +506,13 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
                         per_component, ["system_id", "edge_device_id"], how="left"),
                    kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units"),
                    ["system_id", "edge_device_id"])
-    series = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
-        devices, ["system_id", "edge_device_id"]).joined(parameters(edge_usage_patterns, PATTERN, "usage_span"),
-                                                         PATTERN)
-    short = series.keys.filter(pl.col("lifespan") < pl.col("usage_span") - 1e-9)
-    if short.height:
-        row = short.row(0, named=True)
+    # The small tables joined to each other first: one query on the series' keys.
+    patterns = join(join(edge_device_patterns, devices, ["system_id", "edge_device_id"]),
+                    parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN)
+    series = edge_deployments_in_parallel.joined(patterns, PATTERN)
+    short = np.flatnonzero(series.keys["lifespan"].to_numpy() < series.keys["usage_span"].to_numpy() - 1e-9)
+    if len(short):
+        row = series.keys.row(int(short[0]), named=True)
         raise InsufficientCapacityError(
             f"EdgeDevice {str(row['edge_device_id'])!r}", "lifespan", f"{row['lifespan'] / 8766:g} year",
             f"at least the usage span of edge usage pattern {str(row['usage_pattern_id'])!r} "
@@ -552,8 +569,8 @@ def edge_manufacturing_breakdown(edge_device_footprints_per_usage_pattern: Hourl
     components = kept(edge_component_inputs, "edge_device_id", "component_id",
                                         (cfm / pl.col("lifespan")).alias("_per_hour"))
     units = kept(edge_device_units, pl.col("object_id").alias("edge_device_id"), "units")
-    per_pattern = edge_deployments_in_parallel.joined(edge_device_patterns, PATTERN).joined(
-        join(components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"])
+    per_pattern = edge_deployments_in_parallel.joined(join(edge_device_patterns, join(
+        components, units, ["system_id", "edge_device_id"]), ["system_id", "edge_device_id"]), PATTERN)
     own = per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("units")
                                  * per_pattern.parameter("_per_hour")}).summed(
         ["system_id", "edge_device_id", "component_id"])
@@ -593,8 +610,9 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
     calls = edge_server_need_hourly.joined(server_need_jobs.select(
         *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
-    keys = calls.keys.with_columns(pl.lit(None, dtype=calls.keys["usage_pattern_id"].dtype).alias("journey_id"),
-                                   pl.col("server_need_id").alias("step_id"))
+    keys = calls.keys.hstack([  # columns, not a query
+        pl.Series("journey_id", [None] * calls.height, dtype=calls.keys["usage_pattern_id"].dtype),
+        calls.keys["server_need_id"].alias("step_id")])
     occurrences = calls["deployed_volume"] * calls.parameter("weight")
     return Hourly.of(keys, {VALUE: occurrences}, calls.start).keyed_by(
         ["system_id", "job_id", "usage_pattern_id", "journey_id", "step_id"])

@@ -16,6 +16,8 @@ JOB = ["system_id", "job_id"]
 API = ["system_id", "external_api_id"]
 API_SERVER = ["system_id", "external_api_server_id", "external_api_id"]
 _LLM_JOB, _VIDEO_JOB = "EcoLogitsGenAIExternalAPIJob", "EcoLogitsVideoGenExternalAPIJob"
+# Without an external API, no job calls one (model validation) and every stage here gives an empty output.
+DRIVEN_BY = ("external_apis",)
 
 # EcoLogits' LLM hypotheses (ecologits.impacts.llm), which efootprint leaves at their defaults.
 _QUANTIZATION_BITS = 16
@@ -73,8 +75,10 @@ def external_api_job_impacts(jobs: pl.LazyFrame, external_api_parameters: pl.Laz
     both = join(api_jobs.select(*keyed(api_jobs, JOB), "job_class", "external_api_id", "output_token_count",
                                 "resolution", "duration", "with_audio"),
                 external_api_parameters, API)
-    return both.with_columns(_llm_base()).with_columns(_llm_latency()).with_columns(
-        _llm_energy_and_embodied()).with_columns(_video()).select(
+    layered = both.with_columns(_llm_base()).with_columns(_llm_latency()).with_columns(_llm_energy_and_embodied())
+    for layer in _video():
+        layered = layered.with_columns(layer)
+    return layered.select(
         *keyed(both, JOB), "job_class", "external_api_id",
         *[pl.when(pl.col("job_class") == _LLM_JOB).then(pl.col(f"_llm_{name}")).alias(name)
           for name in LLM_IMPACTS if name not in VIDEO_IMPACTS],
@@ -118,26 +122,32 @@ def _llm_energy_and_embodied() -> list[pl.Expr]:
             (latency * embodied / (_HARDWARE_LIFESPAN_S * _BATCH_SIZE)).alias("_llm_request_embodied_gwp")]
 
 
-def _video() -> list[pl.Expr]:
+def _video() -> list[list[pl.Expr]]:
+    """The video columns, layer after layer: each layer reads the columns of the ones before (one expression
+    tree holding all of them would repeat its shared parts, which Polars takes milliseconds to plan)."""
     size = pl.col("resolution").str.extract_groups(r"\((\d+)\s*x\s*(\d+)\)")
-    width, height = size.struct.field("1").cast(pl.Float64), size.struct.field("2").cast(pl.Float64)
     seconds = pl.col("duration") * 3600
-    frames = (seconds * _FPS + 1 + _FRAME_SLACK).floor()
-    pixels = width * height
+    frames, pixels = pl.col("_video_frames"), pl.col("_video_pixels")
     volume = pixels * frames / 1000
     weight = pl.when(pl.col("with_audio")).then(1.0).otherwise(pl.col("non_audio_weight"))
-    latency = (pl.col("n") * frames * pixels ** 2 + pl.col("m") * volume + pl.col("m1") * frames
-               + pl.col("m2") * pixels ** 2 + pl.col("n1") * frames ** 2 + pl.col("n2") * volume ** 2
-               + pl.col("g")) * weight
+    latency = pl.col("_video_generation_latency")
     accelerator_energy = (latency / 3600) * pl.col("server_accelerator_power")
-    energy = pl.col("data_center_pue") * accelerator_energy
-    embodied = pl.col("server_embodied_gwp") + pl.col("server_accelerator_count") * pl.col("accelerator_embodied_gwp")
-    return [latency.alias("_video_generation_latency"), accelerator_energy.alias("_video_server_accelerator_energy"),
-            energy.alias("_video_request_energy"),
-            (energy * pl.col("average_carbon_intensity")).alias("_video_request_usage_gwp"),
-            embodied.alias("_video_server_accelerator_embodied_gwp"),
-            ((latency / _HARDWARE_LIFESPAN_S) * embodied).alias("_video_request_embodied_gwp"),
-            (seconds * _VIDEO_BITS_PER_PIXEL * pixels * _FPS / _BITS_PER_MB).alias("_video_data_transferred")]
+    energy, embodied = pl.col("_video_request_energy"), pl.col("_video_server_accelerator_embodied_gwp")
+    return [
+        [size.struct.field("1").cast(pl.Float64).alias("_video_width"),
+         size.struct.field("2").cast(pl.Float64).alias("_video_height"),
+         (seconds * _FPS + 1 + _FRAME_SLACK).floor().alias("_video_frames")],
+        [(pl.col("_video_width") * pl.col("_video_height")).alias("_video_pixels")],
+        [((pl.col("n") * frames * pixels ** 2 + pl.col("m") * volume + pl.col("m1") * frames
+           + pl.col("m2") * pixels ** 2 + pl.col("n1") * frames ** 2 + pl.col("n2") * volume ** 2
+           + pl.col("g")) * weight).alias("_video_generation_latency"),
+         (seconds * _VIDEO_BITS_PER_PIXEL * pixels * _FPS / _BITS_PER_MB).alias("_video_data_transferred"),
+         (pl.col("server_embodied_gwp") + pl.col("server_accelerator_count") * pl.col("accelerator_embodied_gwp"))
+         .alias("_video_server_accelerator_embodied_gwp")],
+        [accelerator_energy.alias("_video_server_accelerator_energy"),
+         (pl.col("data_center_pue") * accelerator_energy).alias("_video_request_energy"),
+         ((latency / _HARDWARE_LIFESPAN_S) * embodied).alias("_video_request_embodied_gwp")],
+        [(energy * pl.col("average_carbon_intensity")).alias("_video_request_usage_gwp")]]
 
 
 def external_api_footprints(job_hourly_avg_occurrences_across_usage_patterns: Hourly,

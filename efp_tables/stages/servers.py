@@ -1,6 +1,8 @@
 """Servers (Server, GPUServer, BoaviztaCloudServer): hardware, capacity, instances, energy and footprints."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 
@@ -91,7 +93,7 @@ def service_total_job_volumes(server_job_hourly_needs: Hourly) -> Hourly:
     """ServerBase.service_total_job_volumes: invocations in progress per hour of each installed service's jobs.
     Calculation: sum over the service's jobs of avg_across[J]."""
     needs = server_job_hourly_needs
-    return (needs.filtered(needs.keys["service_id"].is_not_null().to_numpy()).only(**{VALUE: "occurrences"})
+    return (needs.filtered(np.not_equal(needs.keys["service_id"].to_numpy(), None)).only(**{VALUE: "occurrences"})
             .summed([*SERVER, "service_id"]))
 
 
@@ -102,15 +104,15 @@ def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
     Calculation: raw = max(ram_need / available_ram, compute_need / available_compute);
     nb = ceil(raw) (autoscaling), raw (serverless), ceil(max over hours of raw) or fixed_nb_of_instances
     for every hour (on-premise)."""
-    needs = (server_hourly_needs
-             .joined(parameters(server_capacity, SERVER, "available_ram_per_instance",
-                                "available_compute_per_instance"), SERVER)
-             .joined(parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER))
+    # The parameter tables joined to each other first: one query on the series' keys, not two.
+    needs = server_hourly_needs.joined(join(
+        parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
+        parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER), SERVER)
     instances = needs.per_distinct(["available_ram_per_instance", "available_compute_per_instance", "server_type",
                                     "fixed_nb_of_instances"], _instances)
     peak = np.ceil(instances.blocks["raw_nb_of_instances"].max(axis=1, initial=0.0))[instances.rows]
-    return instances.keyed_by(SERVER, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
-                              "server_type")
+    instances = replace(instances, keys=instances.keys.hstack([pl.Series("peak_nb_of_instances", peak)]))
+    return instances.keyed_by(SERVER, "peak_nb_of_instances", "fixed_nb_of_instances", "server_type")
 
 
 def _instances(server: Hourly) -> dict[str, np.ndarray]:
@@ -164,10 +166,14 @@ def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
         for resource, label in (("ram", "RAM"), ("compute", "compute"))])
 
 
-def server_fleet_shortages(server_instances: Hourly) -> pl.LazyFrame:
+def server_fleet_shortages(server_instances: Hourly) -> pl.DataFrame:
     """On-premise servers whose peak need is above their fixed number of instances. Empty when all is well."""
-    return (server_instances.keys.lazy().filter((pl.col("server_type") == "on-premise")
-                                                & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*SERVER, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
-                                   requested=pl.col("peak_nb_of_instances").first())
-            .select(*SERVER, pl.lit("number of instances").alias("resource"), "available", "requested"))
+    keys = server_instances.keys
+    # Rows picked on numpy columns: no query at all in the usual case, where none is short.
+    short = np.flatnonzero((keys["server_type"].to_numpy() == "on-premise")
+                           & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
+    short = keys[short].unique(SERVER, keep="first", maintain_order=True) if len(short) else keys.clear()
+    return pl.DataFrame([*(short.get_column(c) for c in SERVER),
+                         pl.Series("resource", ["number of instances"] * short.height, dtype=pl.String),
+                         short.get_column("fixed_nb_of_instances").alias("available"),
+                         short.get_column("peak_nb_of_instances").alias("requested")])

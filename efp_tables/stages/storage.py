@@ -1,6 +1,8 @@
 """Storage: data written by the jobs of its server, kept for the storage duration, plus the base need."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 
@@ -30,9 +32,10 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
     the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
     0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
-    rates = (job_hourly_data_stored_across_usage_patterns
-             .joined(parameters(storage_jobs, [*STORAGE, "job_id"]), ["system_id", "job_id"])
-             .joined(dump_parameters(storages), STORAGE))
+    # The storages' parameters joined to their jobs first: one query on the series' keys, not two.
+    rates = job_hourly_data_stored_across_usage_patterns.joined(
+        join(parameters(storage_jobs, [*STORAGE, "job_id"]), dump_parameters(storages), STORAGE),
+        ["system_id", "job_id"])
     return rates.per_distinct(["data_replication_factor", "_dump_after"], stored_with_dumps).keyed_by(
         [*STORAGE, "job_id"])
 
@@ -90,8 +93,9 @@ def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.
     # ceil(max(full) / capacity) is the highest ceil(raw): a division by a positive number keeps the order.
     peak = np.ceil(instances.blocks["full_cumulative_storage_need"].max(axis=1, initial=0.0)[instances.rows]
                    / hourly.keys["storage_capacity"].to_numpy())
-    return (instances.keyed_by(STORAGE, pl.Series("peak_nb_of_instances", peak), "fixed_nb_of_instances",
-                               "host_server_type", "storage_capacity", "base_storage_need")
+    instances = replace(instances, keys=instances.keys.hstack([pl.Series("peak_nb_of_instances", peak)]))
+    return (instances.keyed_by(STORAGE, "peak_nb_of_instances", "fixed_nb_of_instances", "host_server_type",
+                               "storage_capacity", "base_storage_need")
             .deriving(("storage_capacity",), raw_nb_of_instances=_raw_instances))
 
 
@@ -104,7 +108,7 @@ def _instances(storage: Hourly) -> dict[str, np.ndarray]:
     # float64 from here: the float32 need divided as efootprint divides it (one pass, no float64 copy of full).
     nb = np.divide(full, storage.parameter("storage_capacity"), dtype=np.float64)
     fixed = storage.keys["fixed_nb_of_instances"].to_numpy()
-    serverless = (storage.keys["host_server_type"] == "serverless").fill_null(False).to_numpy()
+    serverless = storage.keys["host_server_type"].to_numpy() == "serverless"  # numpy: a Series' fill_null is a query
     ceiled = ~serverless & np.isnan(fixed)
     if ceiled.all():
         np.ceil(nb, out=nb)
@@ -166,13 +170,18 @@ def _baseline_instances(storage: Hourly) -> np.ndarray:
                                + storage.parameter("base_storage_need"))
 
 
-def storage_fleet_shortages(storage_instances: Hourly) -> pl.LazyFrame:
+def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
     """Storages whose peak need is above their fixed number of instances (not checked under a serverless
-    server, whose storage follows the raw need)."""
-    return (storage_instances.keys.lazy().filter((pl.col("host_server_type") != "serverless")
-                                                 & (pl.col("peak_nb_of_instances") > pl.col("fixed_nb_of_instances")))
-            .group_by(*STORAGE, maintain_order=True).agg(available=pl.col("fixed_nb_of_instances").first(),
-                                    requested=pl.col("peak_nb_of_instances").first()))
+    server, whose storage follows the raw need; nor without a host server)."""
+    keys = storage_instances.keys
+    host = keys["host_server_type"].to_numpy()
+    # Rows picked on numpy columns: no query at all in the usual case, where none is short.
+    short = np.flatnonzero(np.not_equal(host, None) & (host != "serverless")
+                           & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
+    short = keys[short].unique(STORAGE, keep="first", maintain_order=True) if len(short) else keys.clear()
+    return pl.DataFrame([*(short.get_column(c) for c in STORAGE),
+                         short.get_column("fixed_nb_of_instances").alias("available"),
+                         short.get_column("peak_nb_of_instances").alias("requested")])
 
 
 def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:

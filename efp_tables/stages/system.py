@@ -13,17 +13,25 @@ _ACTIVITY, _SCALE = "activity", "kg_per_activity"
 
 def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
     """One part per phase: an activity block and its kg per unit of activity (1 where the block is in kg)."""
-    parts = []
+    parts, keys = [], footprints.keys
     for column, phase in PHASES.items():
         if column not in footprints.columns:
             continue
         block, intensity = footprints.scaled.get(column, (column, None))
-        keys = footprints.keys.with_columns(pl.lit(category).alias("category"), pl.col(id_column).alias("object_id"),
-                                            pl.lit(phase).alias("phase"),
-                                            (pl.col(intensity) if intensity else pl.lit(1.0)).alias(_SCALE))
-        parts.append(Hourly(keys, {_ACTIVITY: footprints.blocks[block]}, footprints.start, {VALUE: (_ACTIVITY, _SCALE)})
-                     .keyed_by(["system_id", "category", "object_id", "phase"]))
+        # The labels as columns of their own, without a query (a with_columns on every part would cost more than
+        # all of this stage's arithmetic).
+        labels = [_repeated("category", category, keys.height), keys.get_column(id_column).alias("object_id"),
+                  _repeated("phase", phase, keys.height),
+                  keys.get_column(intensity).alias(_SCALE) if intensity else _repeated(_SCALE, 1.0, keys.height)]
+        labelled = pl.DataFrame([*(keys.get_column(c) for c in keys.columns if c not in {s.name for s in labels}),
+                                 *labels])
+        parts.append(Hourly(labelled, {_ACTIVITY: footprints.blocks[block]}, footprints.start,
+                            {VALUE: (_ACTIVITY, _SCALE)}).keyed_by(["system_id", "category", "object_id", "phase"]))
     return parts
+
+
+def _repeated(name: str, value: str | float, height: int) -> pl.Series:
+    return pl.Series(name, [value] * height, dtype=pl.String if isinstance(value, str) else pl.Float64)
 
 
 def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, external_api_footprints: Hourly,
