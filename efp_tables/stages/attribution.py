@@ -330,19 +330,17 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
 
 
 def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
-    """F_retention x cum[cell] / N per cell: the storage's rows (few) made float64 once, each cell's gathered once,
-    the product made in place (cells x hours is the largest block of the atoms)."""
+    """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held, made on its rows (few), then one
+    gather and one product per cell (cells x hours is the largest block of the atoms)."""
     storage = storage_footprints.only(footprint="storage_retention_manufacturing_footprint",
                                       written="job_written_cumulative_storage_need")
-    storage = storage.holding(footprint=storage["footprint"], written=storage["written"].astype(np.float64))
+    storage = storage.holding(per_tb=_ratio(storage["footprint"], storage["written"].astype(np.float64)))
     shares, storage = aligned(shares, storage)
     matches = storage.keys.select(*keyed(storage.keys.lazy(), STORAGE), pl.col(ROW).alias("_storage"),
                                   pl.col(FIRST).alias("_storage_first"), pl.col(LAST).alias("_storage_last"))
     matched = shares.joined(matches, STORAGE)
-    rows, at = matched.rows, matched.keys["_storage"].to_numpy()
-    written = storage.blocks["written"][at]
-    value = _ratio(shares.blocks["cumulative"][rows], written)
-    value *= storage.blocks["footprint"][at]
+    value = storage.blocks["per_tb"][matched.keys["_storage"].to_numpy()]
+    value *= shares.blocks["cumulative"][matched.rows]
     keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_storage_first").alias(FIRST),
                                      pl.max_horizontal(LAST, "_storage_last").alias(LAST))
     return Hourly.of(keys.drop("_storage", "_storage_first", "_storage_last", ROW), {VALUE: value}, shares.start)
