@@ -65,7 +65,7 @@ def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_
 
 
 def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
-                      group_devices: pl.LazyFrame) -> pl.LazyFrame:
+                      group_devices: pl.LazyFrame) -> pl.DataFrame:
     """EdgeDevice.total_nb_of_units and EdgeDeviceGroup.effective_nb_of_units_within_root, in one table
     (`object_id`, `units`; devices also with their structure_carbon_footprint_manufacturing): a root group
     counts 1, a sub-group the sum over its parents of count x the parent's count, a device the sum over its
@@ -89,25 +89,26 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
             break
         reached.append(frontier)
     group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
-    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(
-        pl.col("units").sum()).collect(engine=ENGINE).lazy()
+    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
     # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti").collect(engine=ENGINE)
-    if endless or unreached.height:
-        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
-        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
-                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
+    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
     counted = join(memberships.lazy(), group_units, group)
     device = ["system_id", "edge_device_id"]
     device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
         (pl.col("count") * pl.col("units")).sum().alias("units"))
     devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
                    device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
-    return pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
-                                     "units", "structure_carbon_footprint_manufacturing"),
-                      group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
-                                         "units")],
-                     how="diagonal_relaxed")
+    units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                      "units", "structure_carbon_footprint_manufacturing"),
+                       group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
+                                          "units")],
+                      how="diagonal_relaxed")
+    unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    if endless or unreached.height:
+        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
+        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
+                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
+    return units
 
 
 def edge_component_inputs(edge_components: pl.LazyFrame, edge_devices: pl.LazyFrame) -> pl.LazyFrame:
