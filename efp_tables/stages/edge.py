@@ -231,11 +231,11 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
     return values
 
 
-def _weeks(profiles: pl.DataFrame, id_column: str, value: str, series: pl.DataFrame) -> np.ndarray:
+def _weeks(profiles: pl.LazyFrame, id_column: str, value: str, series: pl.DataFrame) -> np.ndarray:
     """(series x 168) weekly values of the profiles table, for the (system_id, id_column) of each `series` row
     (ids repeat from system to system in a portfolio)."""
     on = ["system_id", id_column]
-    wide = (profiles.lazy().with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
+    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
             .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
     at = (series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
                                                                 maintain_order="left")
@@ -259,8 +259,7 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
     series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
-    profiles = component_need_profiles.collect(engine=ENGINE)
-    weeks = _weeks(profiles, "component_need_id", "need", series.keys)
+    weeks = _weeks(component_need_profiles, "component_need_id", "need", series.keys)
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
     need = _weekly_on_span(series, weeks, storage)
     need *= series.parameter("occurrences")
@@ -594,7 +593,7 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     paths = edge_need_paths.filter(pl.col("need_kind") == "server").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
     series = edge_deployments_in_parallel.joined(paths, PATTERN)
-    weeks = _weeks(server_need_profiles.collect(engine=ENGINE), "server_need_id", "volume", series.keys)
+    weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
     volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool)) * series.parameter("occurrences")
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
         ["system_id", "server_need_id", "usage_pattern_id"])
