@@ -1,10 +1,11 @@
 """efp_tables vs efootprint 27.0.0 on the reference scenarios, side by side in one run.
 
-    .venv/bin/python benchmarks/compute.py [SCENARIO ...] [--repeat N]
+    .venv/bin/python benchmarks/compute.py [SCENARIO ...] [--repeat N] [--no-write]
 
 efootprint: JSON load + System.total_footprint (its computation happens on load). efp_tables: JSON read +
 every stage computed (`efp compute` without the Parquet write), and the same plus the long results table and
-its Parquet write. Best of N runs each (default 3), wall clock, same process."""
+its Parquet write (not with --no-write: the per-model cost alone, quick enough for many repeats on a busy
+machine). Best of N runs each (default 3), wall clock, same process."""
 import argparse
 import json
 import logging
@@ -48,6 +49,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("scenarios", nargs="*", default=SCENARIOS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     print(f"{'scenario':16s} {'efootprint':>11s} {'efp compute':>12s} {'ratio':>7s} {'efp + write':>12s} {'ratio':>7s}"
@@ -57,7 +59,7 @@ def main():
         ef_total, efp_total = run_efootprint(path), run_efp(path)  # warm-up, and the totals to compare
         ef = best_of(args.repeat, lambda: run_efootprint(path))
         ours = best_of(args.repeat, lambda: run_efp(path))
-        ours_write = best_of(args.repeat, lambda: run_efp(path, write=True))
+        ours_write = float("nan") if args.no_write else best_of(args.repeat, lambda: run_efp(path, write=True))
         print(f"{name:16s} {ef:10.3f}s {ours:11.3f}s {ef / ours:6.1f}x {ours_write:11.3f}s {ef / ours_write:6.1f}x"
               f"  {ef_total:,.0f} / {efp_total:,.0f}")
 

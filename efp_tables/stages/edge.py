@@ -65,7 +65,7 @@ def edge_deployments_in_parallel(edge_utc_deployment_starts: Hourly, edge_usage_
 
 
 def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
-                      group_devices: pl.LazyFrame) -> pl.LazyFrame:
+                      group_devices: pl.LazyFrame) -> pl.DataFrame:
     """EdgeDevice.total_nb_of_units and EdgeDeviceGroup.effective_nb_of_units_within_root, in one table
     (`object_id`, `units`; devices also with their structure_carbon_footprint_manufacturing): a root group
     counts 1, a sub-group the sum over its parents of count x the parent's count, a device the sum over its
@@ -89,25 +89,26 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
             break
         reached.append(frontier)
     group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
-    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(
-        pl.col("units").sum()).collect(engine=ENGINE).lazy()
+    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
     # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti").collect(engine=ENGINE)
-    if endless or unreached.height:
-        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
-        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
-                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
+    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
     counted = join(memberships.lazy(), group_units, group)
     device = ["system_id", "edge_device_id"]
     device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
         (pl.col("count") * pl.col("units")).sum().alias("units"))
     devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
                    device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
-    return pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
-                                     "units", "structure_carbon_footprint_manufacturing"),
-                      group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
-                                         "units")],
-                     how="diagonal_relaxed")
+    units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                      "units", "structure_carbon_footprint_manufacturing"),
+                       group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
+                                          "units")],
+                      how="diagonal_relaxed")
+    unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    if endless or unreached.height:
+        name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
+        raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
+                         "groups that do not contain themselves (this group is in a cycle of sub-groups)")
+    return units
 
 
 def edge_component_inputs(edge_components: pl.LazyFrame, edge_devices: pl.LazyFrame) -> pl.LazyFrame:
@@ -230,11 +231,11 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
     return values
 
 
-def _weeks(profiles: pl.DataFrame, id_column: str, value: str, series: pl.DataFrame) -> np.ndarray:
+def _weeks(profiles: pl.LazyFrame, id_column: str, value: str, series: pl.DataFrame) -> np.ndarray:
     """(series x 168) weekly values of the profiles table, for the (system_id, id_column) of each `series` row
     (ids repeat from system to system in a portfolio)."""
     on = ["system_id", id_column]
-    wide = (profiles.lazy().with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
+    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
             .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
     at = (series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
                                                                 maintain_order="left")
@@ -258,8 +259,7 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
     series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
-    profiles = component_need_profiles.collect(engine=ENGINE)
-    weeks = _weeks(profiles, "component_need_id", "need", series.keys)
+    weeks = _weeks(component_need_profiles, "component_need_id", "need", series.keys)
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
     need = _weekly_on_span(series, weeks, storage)
     need *= series.parameter("occurrences")
@@ -593,7 +593,7 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     paths = edge_need_paths.filter(pl.col("need_kind") == "server").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
     series = edge_deployments_in_parallel.joined(paths, PATTERN)
-    weeks = _weeks(server_need_profiles.collect(engine=ENGINE), "server_need_id", "volume", series.keys)
+    weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
     volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool)) * series.parameter("occurrences")
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
         ["system_id", "server_need_id", "usage_pattern_id"])
