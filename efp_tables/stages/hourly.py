@@ -178,32 +178,44 @@ class Hourly:
         by = keyed(self.keys, keys)
         if self.height == 0:
             return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
-        # Sorted keys: the groups and the order of their members do not depend on the order of the rows (which a
-        # join of small tables may change from run to run), so neither do the bits of the sums.
-        groups = (self.keys.lazy().with_row_index("_at").sort(self.key_columns, nulls_last=True, maintain_order=True)
-                  .group_by(by, maintain_order=True).agg(pl.col("_at"), pl.col(ROW), pl.col(FIRST).min(),
-                                                         pl.col(LAST).max())
-                  .collect(engine=ENGINE))
-        if groups.height == self.height:  # one series per key: the series themselves
-            order = groups.get_column("_at").to_arrow().flatten().to_numpy().astype(np.int64)
-            return replace(self, keys=_columns(self.keys[order], [*by, *self._intensities, *_INTERNAL]))
-        keys_out = _columns(groups, [*by, FIRST, LAST])
+        members, sizes = self._groups(by)
+        if len(sizes) == self.height:  # one series per key: the series themselves
+            return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
+        bounds = np.cumsum(sizes) - sizes
+        first, last = self.spans()
+        keys_out = _columns(self.keys[members[bounds]], by,
+                            pl.Series(FIRST, np.minimum.reduceat(first[members], bounds), dtype=pl.Int64),
+                            pl.Series(LAST, np.maximum.reduceat(last[members], bounds), dtype=pl.Int64))
         if not self.scaled and not self.derived:
             # Groups of the same block rows in the same order (repeats of one series along a sweep dimension it
             # does not vary with) share one sum: only the first of each is computed.
-            codes = groups.select(pl.col(ROW).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
-            distinct, first = np.unique(codes, return_index=True)
-            if len(distinct) < groups.height:
-                return Hourly(keys_out.with_columns(pl.Series(ROW, codes)), {
-                    c: self._group_sums(c, *self._members(groups[first])) for c in self.columns}, self.start)
-        return Hourly.of(keys_out, {c: self._group_sums(c, *self._members(groups)) for c in self.columns}, self.start)
+            codes = _sequence_codes(self.rows[members], sizes)
+            distinct, representative = np.unique(codes, return_index=True)
+            if len(distinct) < len(sizes):
+                at = np.concatenate([np.arange(bounds[g], bounds[g] + sizes[g]) for g in representative])
+                return Hourly(_with(keys_out, pl.Series(ROW, codes)), {
+                    c: self._group_sums(c, members[at], sizes[representative]) for c in self.columns}, self.start)
+        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
 
-    @staticmethod
-    def _members(groups: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """The key rows of `groups` listed group after group (read without another query), and each group's size."""
+    def _groups(self, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The key rows grouped by `by`: listed group after group, and each group's size. Rows are taken in the
+        order of all their sorted key columns, so the groups and the order of their members do not depend on the
+        order of the rows (which a join of small tables may change from run to run), nor then the bits of the
+        sums. A small key table is sorted and grouped in Python: a Polars query costs more than its rows."""
+        columns = self.key_columns
+        if self.height <= _PYTHON_ROWS and all(self.keys.schema[c] in _PYTHON_SORTABLE for c in columns):
+            values = [self.keys.get_column(c).to_list() for c in columns]
+            order = sorted(range(self.height), key=lambda i: tuple(_sort_key(column[i]) for column in values))
+            at = [columns.index(c) for c in by]
+            groups: dict[tuple, list[int]] = {}
+            for i in order:
+                groups.setdefault(tuple(_sort_key(values[c][i]) for c in at), []).append(i)
+            return (np.fromiter((i for rows in groups.values() for i in rows), dtype=np.int64, count=self.height),
+                    np.fromiter((len(rows) for rows in groups.values()), dtype=np.int64, count=len(groups)))
+        groups = (self.keys.lazy().with_row_index("_at").sort(columns, nulls_last=True, maintain_order=True)
+                  .group_by(by, maintain_order=True).agg(pl.col("_at")).collect(engine=ENGINE))
         lists = groups.get_column("_at").to_arrow()
-        return (lists.flatten().to_numpy().astype(np.int64),
-                np.diff(lists.offsets.to_numpy()).astype(np.int64))
+        return (lists.flatten().to_numpy().astype(np.int64), np.diff(lists.offsets.to_numpy()).astype(np.int64))
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
@@ -440,3 +452,26 @@ def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
     new = {s.name: s for s in series}
     return _columns(frame, [], *(new.pop(c) if c in new else frame.get_column(c) for c in frame.columns),
                     *new.values())
+
+# Key tables up to this many rows are sorted and grouped in Python (`Hourly._groups`), of these column types.
+_PYTHON_ROWS = 512
+_PYTHON_SORTABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Float64, pl.Boolean)
+
+
+def _sort_key(value) -> tuple:
+    """A key value ordered as Polars sorts (nulls last, NaN after every number) and grouped as it groups."""
+    if value is None:
+        return (1, 0, 0)
+    if value != value:  # NaN
+        return (0, 1, 0)
+    return (0, 0, value)
+
+
+def _sequence_codes(rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """A code per group of `rows` (listed group after group, `sizes`): the same for groups of the same rows in the
+    same order."""
+    bounds = np.cumsum(sizes) - sizes
+    table = np.full((len(sizes), int(sizes.max()) + 1), -1, dtype=np.int64)
+    table[:, 0] = sizes
+    table[np.repeat(np.arange(len(sizes)), sizes), 1 + np.arange(len(rows)) - np.repeat(bounds, sizes)] = rows
+    return np.unique(table, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
