@@ -59,9 +59,12 @@ def main():
         ef_total, efp_total = run_efootprint(path), run_efp(path)  # warm-up, and the totals to compare
         ef = best_of(args.repeat, lambda: run_efootprint(path))
         ours = best_of(args.repeat, lambda: run_efp(path))
-        ours_write = float("nan") if args.no_write else best_of(args.repeat, lambda: run_efp(path, write=True))
-        print(f"{name:16s} {ef:10.3f}s {ours:11.3f}s {ef / ours:6.1f}x {ours_write:11.3f}s {ef / ours_write:6.1f}x"
-              f"  {ef_total:,.0f} / {efp_total:,.0f}")
+        if args.no_write:
+            written = f"{'-':>12s} {'-':>7s}"
+        else:
+            ours_write = best_of(args.repeat, lambda: run_efp(path, write=True))
+            written = f"{ours_write:11.3f}s {ef / ours_write:6.1f}x"
+        print(f"{name:16s} {ef:10.3f}s {ours:11.3f}s {ef / ours:6.1f}x {written}  {ef_total:,.0f} / {efp_total:,.0f}")
 
 
 if __name__ == "__main__":
