@@ -192,9 +192,10 @@ class Hourly:
             codes = _sequence_codes(self.rows[members], sizes)
             distinct, representative = np.unique(codes, return_index=True)
             if len(distinct) < len(sizes):
-                at = np.concatenate([np.arange(bounds[g], bounds[g] + sizes[g]) for g in representative])
+                kept = sizes[representative]
+                at = np.repeat(bounds[representative] - (np.cumsum(kept) - kept), kept) + np.arange(kept.sum())
                 return Hourly(_with(keys_out, pl.Series(ROW, codes)), {
-                    c: self._group_sums(c, members[at], sizes[representative]) for c in self.columns}, self.start)
+                    c: self._group_sums(c, members[at], kept) for c in self.columns}, self.start)
         return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
 
     def _groups(self, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
