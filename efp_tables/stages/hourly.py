@@ -32,6 +32,9 @@ _INTERNAL = (FIRST, LAST, ROW)
 # Groups of at most this many series are summed member by member; larger ones by np.add.reduceat.
 _FEW_MEMBERS = 16
 _TILE_BYTES = 1024**2  # a tile of rows (row_tiles): well within a core's share of the CPU's cache
+# Key tables up to this many rows are sorted and grouped in Python (`Hourly._groups`), of these column types.
+_PYTHON_ROWS = 512
+_PYTHON_SORTABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Float64, pl.Boolean)
 
 
 @dataclass(frozen=True)
@@ -453,10 +456,6 @@ def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
     new = {s.name: s for s in series}
     return _columns(frame, [], *(new.pop(c) if c in new else frame.get_column(c) for c in frame.columns),
                     *new.values())
-
-# Key tables up to this many rows are sorted and grouped in Python (`Hourly._groups`), of these column types.
-_PYTHON_ROWS = 512
-_PYTHON_SORTABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Float64, pl.Boolean)
 
 
 def _sort_key(value) -> tuple:
