@@ -77,9 +77,9 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                 system_edge_devices: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
                 countries: pl.LazyFrame, external_api_job_impacts: pl.LazyFrame,
                 external_api_servers: pl.LazyFrame) -> Hourly:
-    """The atoms of every impact source (kg per hour, block VALUE), keyed by ATOM_KEYS (and the sweep
-    dimensions). The atoms of a source and phase add up to its footprint in that phase, all atoms of a system to
-    its total_footprint, hour by hour.
+    """The atoms of every impact source (kg per hour, column VALUE: block ACTIVITY x key column WEIGHT), keyed by
+    ATOM_KEYS (and the sweep dimensions). The atoms of a source and phase add up to its footprint in that phase,
+    all atoms of a system to its total_footprint, hour by hour.
 
     Calculation (share_X: a part over its whole, 0 where the whole is 0; see the module docstring):
     server: provisioned = F_phase * w[J] * c[cell], dynamic = load_use * d[J] * h[cell], with d[J] the job's
