@@ -143,6 +143,21 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     left = series if not series.scaled and not series.derived else series.holding(
         **{c: series[c] for c in series.columns})
     right = other.only(**columns)
+    keys, rows, at = _matched(left, right, on, how, carry)
+    blocks = {c: left.blocks[c][rows] for c in left.blocks}
+    for column in columns:
+        source = right.blocks[column]
+        block = source[np.maximum(at, 0)] if source.shape[0] else np.zeros((len(at), source.shape[1]))
+        block[at < 0] = 0.0
+        blocks[column] = block
+    return Hourly.of(keys, blocks, series.start)
+
+
+def _matched(left: Hourly, right: Hourly, on: list[str], how: str = "inner",
+             carry: tuple[str, ...] = ()) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """The rows of `left` matched with those of `right` (series on one hour axis) on `on` and the dimensions both
+    have: their key table (left's key columns, then `carry`, spans united), and per row the block row of each side
+    (-1 on the right where a left join found none)."""
     matches = right.keys.lazy().select(*keyed(right.keys, on), *carry, pl.col(ROW).alias("_other"),
                                        pl.col(FIRST).alias("_other_first"), pl.col(LAST).alias("_other_last"))
     # The match, the united spans and the column order in one query (left's key columns, then the matched ones,
@@ -156,14 +171,8 @@ def _beside(series: Hourly, other: Hourly, on: list[str], how: str = "inner", ca
     rows, at = keys[ROW].to_numpy(), keys["_other"].to_numpy()
     if keys["_other"].null_count():
         at = np.where(np.isnan(at), -1, at).astype(np.int64)
-    blocks = {c: left.blocks[c][rows] for c in left.blocks}
-    for column in columns:
-        source = right.blocks[column]
-        block = source[np.maximum(at, 0)] if source.shape[0] else np.zeros((len(at), source.shape[1]))
-        block[at < 0] = 0.0
-        blocks[column] = block
-    return Hourly.of(pl.DataFrame([keys.get_column(c) for c in keys.columns
-                                   if c not in ("_other", "_other_first", "_other_last")]), blocks, series.start)
+    return (pl.DataFrame([keys.get_column(c) for c in keys.columns
+                          if c not in ("_other", "_other_first", "_other_last")]), rows, at)
 
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -336,14 +345,10 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
                                       written="job_written_cumulative_storage_need")
     storage = storage.holding(per_tb=_ratio(storage["footprint"], storage["written"].astype(np.float64)))
     shares, storage = aligned(shares, storage)
-    matches = storage.keys.select(*keyed(storage.keys.lazy(), STORAGE), pl.col(ROW).alias("_storage"),
-                                  pl.col(FIRST).alias("_storage_first"), pl.col(LAST).alias("_storage_last"))
-    matched = shares.joined(matches, STORAGE)
-    value = storage.blocks["per_tb"][matched.keys["_storage"].to_numpy()]
-    value *= shares.blocks["cumulative"][matched.rows]
-    keys = matched.keys.with_columns(pl.min_horizontal(FIRST, "_storage_first").alias(FIRST),
-                                     pl.max_horizontal(LAST, "_storage_last").alias(LAST))
-    return Hourly.of(keys.drop("_storage", "_storage_first", "_storage_last", ROW), {VALUE: value}, shares.start)
+    keys, rows, at = _matched(shares, storage, STORAGE)
+    value = storage.blocks["per_tb"][at]
+    value *= shares.blocks["cumulative"][rows]
+    return Hourly.of(keys, {VALUE: value}, shares.start)
 
 
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
