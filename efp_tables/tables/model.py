@@ -669,16 +669,10 @@ def _ecologits_model_error(unknown: pl.DataFrame) -> None:
         return
     from efp_tables.builders.archetypes import ecologits_models
     row = unknown.row(0, named=True)
-    obj = f"{row['api_class']} {row['external_api_id']!r}"
-    known = ecologits_models().filter(pl.col("api_class") == row["api_class"])
     kind = "video generation" if row["api_class"] == "EcoLogitsVideoGenExternalAPI" else "LLM"
-    providers = known["provider"].unique().sort().to_list()
-    if row["provider"] not in providers:
-        raise ModelError(obj, "provider", row["provider"], f"a provider of EcoLogits' {kind} models, one of "
-                                                           f"{providers} ({_close(row['provider'], providers)})")
-    names = known.filter(pl.col("provider") == row["provider"])["model_name"].to_list()
-    raise ModelError(obj, "model_name", row["model_name"],
-                     f"a {kind} model of provider {row['provider']!r} in EcoLogits ({_close(row['model_name'], names)})")
+    _unknown_product(f"{row['api_class']} {row['external_api_id']!r}", row,
+                     ecologits_models().filter(pl.col("api_class") == row["api_class"]), "model_name",
+                     f"EcoLogits' {kind} models", f"a {kind} model of provider {row['provider']!r} in EcoLogits")
 
 
 def _external_api_servers(apis: pl.DataFrame) -> None:
@@ -851,14 +845,18 @@ def _cloud_instance_error(unknown: pl.DataFrame) -> None:
     if not unknown.height:
         return
     from efp_tables.builders.archetypes import cloud_instances
-    known = cloud_instances()
     row = unknown.row(0, named=True)
-    obj = f"BoaviztaCloudServer {row['server_id']!r}"
+    _unknown_product(f"BoaviztaCloudServer {row['server_id']!r}", row, cloud_instances(), "instance_type",
+                     "Boavizta's cloud instances",
+                     f"an instance type of provider {row['provider']!r} in Boavizta's cloud instances")
+
+
+def _unknown_product(obj: str, row: dict, known: pl.DataFrame, name: str, catalogue: str, expected_name: str) -> None:
+    """The error for a (provider, `name`) pair of `row` missing from the `known` catalogue: on the provider if no
+    product of the catalogue has it, else on the name, with the closest known ones."""
     providers = known["provider"].unique().sort().to_list()
     if row["provider"] not in providers:
-        raise ModelError(obj, "provider", row["provider"], f"a provider of Boavizta's cloud instances, one of "
+        raise ModelError(obj, "provider", row["provider"], f"a provider of {catalogue}, one of "
                                                            f"{providers} ({_close(row['provider'], providers)})")
-    types = known.filter(pl.col("provider") == row["provider"])["instance_type"].to_list()
-    raise ModelError(obj, "instance_type", row["instance_type"],
-                     f"an instance type of provider {row['provider']!r} in Boavizta's cloud instances "
-                     f"({_close(row['instance_type'], types)})")
+    names = known.filter(pl.col("provider") == row["provider"])[name].to_list()
+    raise ModelError(obj, name, row[name], f"{expected_name} ({_close(row[name], names)})")
