@@ -150,9 +150,9 @@ class Sweep:
 
     def labelled(self, variants: pl.DataFrame) -> pl.DataFrame:
         """`variant`, then one column per parameter with its value as given."""
-        return variants.select("variant", *[
-            pl.col(p.dimension).replace_strict(list(range(len(p.labels))), list(p.labels), return_dtype=pl.String)
-            .alias(p.name) for p in self.parameters])
+        return pl.DataFrame([variants.get_column("variant"), *(
+            pl.Series(p.name, p.labels, dtype=pl.String)[variants.get_column(p.dimension).to_numpy()]
+            for p in self.parameters)])
 
 
 def _locate(model: Model, name) -> tuple[s.Table, str, str]:
@@ -404,8 +404,8 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame, attribution:
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     stages, kept = (STAGES_WITH_ATTRIBUTION, KEPT_WITH_ATTRIBUTION) if attribution else (STAGES, KEPT)
     frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept)
-    _raise_on_violations({name: frames[name].collect(engine=ENGINE)
-                          for name in ("server_fleet_shortages", "storage_fleet_shortages")})
+    checked = ("server_fleet_shortages", "storage_fleet_shortages")
+    _raise_on_violations(dict(zip(checked, pl.collect_all([frames[name] for name in checked], engine=ENGINE))))
     return frames
 
 
