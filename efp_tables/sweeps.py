@@ -435,39 +435,66 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
 
-def _versions(footprints: Hourly) -> list[tuple[list[str], np.ndarray]]:
-    """The rows of footprint_by_object by the sweep dimensions they carry (a part without a dimension has it
-    null: it is the same in every variant): (those dimensions, the rows' indices)."""
-    dims = dimensions(footprints.keys.lazy())
+def _versions(series: Hourly) -> list[tuple[list[str], np.ndarray]]:
+    """The key rows of `series` by the sweep dimensions they carry (a part without a dimension has it null: it
+    is the same in every variant), in the order of their first rows: (those dimensions, the rows' indices)."""
+    dims = dimensions(series.keys)
     if not dims:
-        return [([], np.arange(footprints.height))]
-    carried = footprints.keys.select(pl.concat_list(pl.col(d).is_not_null() for d in dims).alias("_carried"))
-    groups = carried.with_row_index("_at").group_by("_carried", maintain_order=True).agg("_at")
-    return [([d for d, present in zip(dims, flags) if present], np.asarray(rows, dtype=np.int64))
-            for flags, rows in groups.iter_rows()]
+        return [([], np.arange(series.height))]
+    carried = np.column_stack([series.keys.get_column(d).is_not_null().to_numpy() for d in dims])
+    patterns, first, inverse = np.unique(carried, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return [([d for d, present in zip(dims, patterns[k]) if present], np.flatnonzero(inverse == k))
+            for k in np.argsort(first)]
+
+
+def _with_kg(kg: pl.DataFrame, series: Hourly) -> pl.DataFrame:
+    """`kg` (columns of the series' key rows) with `_kg`, each row's VALUE summed over the hours."""
+    return pl.DataFrame([*kg.get_columns(), pl.Series("_kg", series.period_sums(VALUE))])
+
+
+def version_sums(kg: pl.DataFrame, codes: dict[str, int], versions: list[tuple[list[str], np.ndarray]],
+                 variants: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Per code column of `kg` (values 0..n-1, null for rows not counted), a (n x variants) matrix: `_kg` summed
+    per code and per version of the dimensions (`versions`), each version's sums added to the variants with its
+    values of the dimensions it carries. One query per (code column, version), all run at once; the versions are
+    added in their order, so the bits do not depend on how the queries run."""
+    queries = []
+    for column in codes:
+        for carried, rows in versions:
+            sums = (kg[rows].lazy().group_by(column, *carried).agg(pl.col("_kg").sum())
+                    .filter(pl.col(column).is_not_null()))
+            if carried:
+                sums = sums.join(variants.lazy().select(carried).with_row_index("_variant"), on=carried)
+            queries.append(sums)
+    done = iter(pl.collect_all(queries, engine=ENGINE) if queries else [])
+    out = {}
+    for column, count in codes.items():
+        out[column] = np.zeros((count, variants.height))
+        for carried, _ in versions:
+            sums = next(done)
+            at, kg_sums = sums.get_column(column).to_numpy(), sums.get_column("_kg").to_numpy()
+            if carried:
+                out[column][at, sums.get_column("_variant").to_numpy()] += kg_sums
+            else:
+                out[column][at] += kg_sums[:, None]
+    return out
 
 
 def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> pl.DataFrame:
     """Totals of `variants` (rows of `plan.variants()`, in order): footprint_by_object's rows summed over the
     hours (activities times their intensities: no hourly footprint is made), per category and phase and per
     version of the dimensions each carries, then broadcast to the variants."""
-    kg = footprints.keys.select(pl.concat_str("category", pl.lit("|"), "phase").alias("_total"),
-                                *dimensions(footprints.keys.lazy())).with_columns(
-        _kg=pl.Series(footprints.period_sums(VALUE)))
-    totals = {column: np.zeros(variants.height) for column in TOTAL_COLUMNS}
-    for dims, rows in _versions(footprints):
-        sums = kg[rows].group_by("_total", *dims).agg(pl.col("_kg").sum())
-        for (category, phase), column in TOTALS.items():
-            part = sums.filter(pl.col("_total") == f"{category}|{phase}")
-            if dims:
-                totals[column] += (variants.select(dims).join(part, on=dims, how="left", maintain_order="left")["_kg"]
-                                   .fill_null(0.0).to_numpy())
-            elif part.height:
-                totals[column] += part["_kg"].item()
-    columns = [pl.Series(column, values) for column, values in totals.items()]
-    return plan.labelled(variants).with_columns(pl.sum_horizontal(columns).alias("total_footprint_kg"), *columns)
-
-
+    kg = footprints.keys.select(pl.concat_str("category", pl.lit("|"), "phase")
+                                .replace_strict([f"{category}|{phase}" for category, phase in TOTALS],
+                                                range(len(TOTALS)), default=None, return_dtype=pl.Int64)
+                                .alias("_total"), *dimensions(footprints.keys))
+    totals = version_sums(_with_kg(kg, footprints), {"_total": len(TOTALS)}, _versions(footprints),
+                          variants)["_total"]
+    columns = pl.DataFrame([pl.Series(column, values) for column, values in zip(TOTAL_COLUMNS, totals)])
+    total = columns.select(pl.sum_horizontal(TOTAL_COLUMNS).alias("total_footprint_kg")).get_column(
+        "total_footprint_kg")  # Polars' order of additions, whose bits numpy's does not always give
+    return pl.DataFrame([*plan.labelled(variants).get_columns(), total, *columns.get_columns()])
 def attribution_columns(model: Model, levels: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Per level, {object id: column of its totals} (`usage_pattern_<id>_kg`, `journey_<id>_kg`): every usage
     pattern and journey of the model (web or edge), so that every chunk and structure has the same columns."""
@@ -487,23 +514,13 @@ def variant_attribution(atoms: Hourly, variants: pl.DataFrame, model: Model,
     attribution atoms summed over the hours and grouped by the level's id, per version of the dimensions the
     atoms carry, broadcast to the variants as `variant_totals` does. A level's columns add up to the total."""
     columns = attribution_columns(model, levels)
-    dims = dimensions(atoms.keys.lazy())
-    kg = atoms.keys.select(*[pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String) for level in levels], *dims)\
-        .with_columns(_kg=pl.Series(atoms.period_sums(VALUE)))
-    out = {column: np.zeros(variants.height) for by_id in columns.values() for column in by_id.values()}
-    for carried, rows in _versions(atoms):
-        for level in levels:
-            id_column = ATTRIBUTION_LEVELS[level]
-            sums = kg[rows].group_by(id_column, *carried).agg(pl.col("_kg").sum())
-            for (object_id,), part in sums.partition_by(id_column, as_dict=True).items():
-                column = columns[level][object_id]
-                if carried:
-                    out[column] += (variants.select(carried).join(part, on=carried, how="left",
-                                                                  maintain_order="left")["_kg"]
-                                    .fill_null(0.0).to_numpy())
-                else:
-                    out[column] += part["_kg"].item()
-    return pl.DataFrame({column: values for column, values in out.items()})
+    kg = atoms.keys.select(*[pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String)
+                             .replace_strict(list(by_id), range(len(by_id)), return_dtype=pl.Int64).alias(level)
+                             for level, by_id in columns.items()], *dimensions(atoms.keys))
+    sums = version_sums(_with_kg(kg, atoms), {level: len(by_id) for level, by_id in columns.items()},
+                        _versions(atoms), variants)
+    return pl.DataFrame([pl.Series(column, values) for level, by_id in columns.items()
+                         for column, values in zip(by_id.values(), sums[level])])
 
 
 def variant_hourly(footprints: Hourly, variants: pl.DataFrame) -> pl.DataFrame:
