@@ -441,7 +441,8 @@ def _versions(series: Hourly) -> list[tuple[list[str], np.ndarray]]:
     dims = dimensions(series.keys)
     if not dims:
         return [([], np.arange(series.height))]
-    carried = np.column_stack([series.keys.get_column(d).is_not_null().to_numpy() for d in dims])
+    carried = np.column_stack([series.keys.get_column(d).to_arrow().is_valid().to_numpy(zero_copy_only=False)
+                               for d in dims])  # Arrow's validity: no Polars query
     patterns, first, inverse = np.unique(carried, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     return [([d for d, present in zip(dims, patterns[k]) if present], np.flatnonzero(inverse == k))
@@ -467,7 +468,7 @@ def version_sums(kg: pl.DataFrame, codes: dict[str, int], versions: list[tuple[l
             if carried:
                 sums = sums.join(variants.lazy().select(carried).with_row_index("_variant"), on=carried)
             queries.append(sums)
-    done = iter(pl.collect_all(queries, engine=ENGINE) if queries else [])
+    done = iter(pl.collect_all(queries, engine=ENGINE))
     out = {}
     for column, count in codes.items():
         out[column] = np.zeros((count, variants.height))
@@ -530,15 +531,19 @@ def variant_hourly(footprints: Hourly, variants: pl.DataFrame) -> pl.DataFrame:
     first, last = footprints.spans()
     begin, span = (int(first.min()), int(last.max() - first.min() + 1)) if footprints.height else (0, 0)
     at = begin - footprints.start
+    parts = [(dims, footprints.filtered(np.isin(np.arange(footprints.height), rows)).keyed_by([]).summed([]))
+             for dims, rows in _versions(footprints)]
+    # Each variant's version of each set of dimensions, all matched at once.
+    matches = iter(pl.collect_all([
+        variants.lazy().select(dims).with_row_index("_variant")
+        .join(part.keys.lazy().select(dims).with_row_index("_version"), on=dims)
+        for dims, part in parts if dims], engine=ENGINE))
     total = np.zeros((variants.height, span))
-    for dims, rows in _versions(footprints):
-        part = footprints.filtered(np.isin(np.arange(footprints.height), rows)).keyed_by([]).summed([])
+    for dims, part in parts:
         series = part[VALUE][:, at:at + span]
         if dims:
-            versions = part.keys.select(dims).with_row_index("_version")
-            of_variant = variants.join(versions, on=dims, how="left", maintain_order="left")["_version"]
-            present = of_variant.is_not_null().to_numpy()
-            total[present] += series[of_variant.drop_nulls().to_numpy()]
+            match = next(matches)
+            total[match.get_column("_variant").to_numpy()] += series[match.get_column("_version").to_numpy()]
         else:
             total += series[0]
     hours = np.tile(np.arange(begin, begin + span, dtype=np.int64), variants.height) * 3_600_000_000
