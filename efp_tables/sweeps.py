@@ -431,6 +431,8 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
                                                                     attribution)], how="horizontal")
         if hourly:
             hours.append(variant_hourly(footprints, variants))
+    if len(totals) == 1:  # one structure: its variants are in order already
+        return totals[0], hours[0] if hourly else None
     return (pl.concat(totals).sort("variant"),
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
