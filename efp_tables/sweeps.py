@@ -451,19 +451,18 @@ def _versions(series: Hourly) -> list[tuple[list[str], np.ndarray]]:
             for k in np.argsort(first)]
 
 
-def _with_kg(kg: pl.DataFrame, series: Hourly) -> pl.DataFrame:
-    """`kg` (columns of the series' key rows) with `_kg`, each row's VALUE summed over the hours."""
-    return pl.DataFrame([*kg.get_columns(), pl.Series("_kg", series.period_sums(VALUE))])
-
-
-def version_sums(kg: pl.DataFrame, codes: dict[str, int], versions: list[tuple[list[str], np.ndarray]],
+def version_sums(series: Hourly, codes: pl.DataFrame, sizes: dict[str, int],
                  variants: pl.DataFrame) -> dict[str, np.ndarray]:
-    """Per code column of `kg` (values 0..n-1, null for rows not counted), a (n x variants) matrix: `_kg` summed
-    per code and per version of the dimensions (`versions`), each version's sums added to the variants with its
-    values of the dimensions it carries. One query per (code column, version), all run at once; the versions are
-    added in their order, so the bits do not depend on how the queries run."""
+    """Per column of `codes` (a code per key row of `series`: 0..size-1, null for a row not counted), a
+    (size x variants) matrix: the rows' VALUE summed over the hours, then per code and per version of the
+    dimensions (`_versions`), each version's sums added to the variants with its values of the dimensions it
+    carries. One query per (column, version), all run at once; the versions are added in their order, so the
+    bits do not depend on how the queries run."""
+    versions = _versions(series)
+    kg = pl.DataFrame([*codes.get_columns(), *(series.keys.get_column(d) for d in dimensions(series.keys)),
+                       pl.Series("_kg", series.period_sums(VALUE))])
     queries = []
-    for column in codes:
+    for column in sizes:
         for carried, rows in versions:
             sums = (kg[rows].lazy().group_by(column, *carried).agg(pl.col("_kg").sum())
                     .filter(pl.col(column).is_not_null()))
@@ -472,8 +471,8 @@ def version_sums(kg: pl.DataFrame, codes: dict[str, int], versions: list[tuple[l
             queries.append(sums)
     done = iter(pl.collect_all(queries, engine=ENGINE))
     out = {}
-    for column, count in codes.items():
-        out[column] = np.zeros((count, variants.height))
+    for column, size in sizes.items():
+        out[column] = np.zeros((size, variants.height))
         for carried, _ in versions:
             sums = next(done)
             at, kg_sums = sums.get_column(column).to_numpy(), sums.get_column("_kg").to_numpy()
@@ -488,16 +487,17 @@ def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> p
     """Totals of `variants` (rows of `plan.variants()`, in order): footprint_by_object's rows summed over the
     hours (activities times their intensities: no hourly footprint is made), per category and phase and per
     version of the dimensions each carries, then broadcast to the variants."""
-    kg = footprints.keys.select(pl.concat_str("category", pl.lit("|"), "phase")
-                                .replace_strict([f"{category}|{phase}" for category, phase in TOTALS],
-                                                range(len(TOTALS)), default=None, return_dtype=pl.Int64)
-                                .alias("_total"), *dimensions(footprints.keys))
-    totals = version_sums(_with_kg(kg, footprints), {"_total": len(TOTALS)}, _versions(footprints),
-                          variants)["_total"]
+    codes = footprints.keys.select(pl.concat_str("category", pl.lit("|"), "phase")
+                                   .replace_strict([f"{category}|{phase}" for category, phase in TOTALS],
+                                                   range(len(TOTALS)), default=None, return_dtype=pl.Int64)
+                                   .alias("_total"))
+    totals = version_sums(footprints, codes, {"_total": len(TOTALS)}, variants)["_total"]
     columns = pl.DataFrame([pl.Series(column, values) for column, values in zip(TOTAL_COLUMNS, totals)])
     total = columns.select(pl.sum_horizontal(TOTAL_COLUMNS).alias("total_footprint_kg")).get_column(
         "total_footprint_kg")  # Polars' order of additions, whose bits numpy's does not always give
     return pl.DataFrame([*plan.labelled(variants).get_columns(), total, *columns.get_columns()])
+
+
 def attribution_columns(model: Model, levels: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Per level, {object id: column of its totals} (`usage_pattern_<id>_kg`, `journey_<id>_kg`): every usage
     pattern and journey of the model (web or edge), so that every chunk and structure has the same columns."""
@@ -517,11 +517,10 @@ def variant_attribution(atoms: Hourly, variants: pl.DataFrame, model: Model,
     attribution atoms summed over the hours and grouped by the level's id, per version of the dimensions the
     atoms carry, broadcast to the variants as `variant_totals` does. A level's columns add up to the total."""
     columns = attribution_columns(model, levels)
-    kg = atoms.keys.select(*[pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String)
-                             .replace_strict(list(by_id), range(len(by_id)), return_dtype=pl.Int64).alias(level)
-                             for level, by_id in columns.items()], *dimensions(atoms.keys))
-    sums = version_sums(_with_kg(kg, atoms), {level: len(by_id) for level, by_id in columns.items()},
-                        _versions(atoms), variants)
+    codes = atoms.keys.select(pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String)
+                              .replace_strict(list(by_id), range(len(by_id)), return_dtype=pl.Int64).alias(level)
+                              for level, by_id in columns.items())
+    sums = version_sums(atoms, codes, {level: len(by_id) for level, by_id in columns.items()}, variants)
     return pl.DataFrame([pl.Series(column, values) for level, by_id in columns.items()
                          for column, values in zip(by_id.values(), sums[level])])
 
