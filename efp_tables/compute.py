@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances, ecologits_models
-from efp_tables.engine import ENGINE
+from efp_tables.engine import ENGINE, ONE_CORE_ROWS, on_one_core
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
@@ -167,10 +167,12 @@ def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, each stage computed once: those of the totals now (EAGER_TARGETS), the
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
-    tables = {name: frame.lazy() for name, frame in model.items()}
-    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model))
-    for stage in stages_for(EAGER_TARGETS):
-        frames[stage.__name__]
+    small = model.hourly_rows <= ONE_CORE_ROWS
+    with on_one_core(small):
+        tables = {name: frame.lazy() for name, frame in model.items()}
+        frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model), small)
+        for stage in stages_for(EAGER_TARGETS):
+            frames[stage.__name__]
     return Results(model, frames)
 
 
@@ -183,21 +185,25 @@ def idle_stages(model: Model) -> frozenset[str]:
 
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
-    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs."""
+    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs. A stage
+    read on its own runs `on_one_core` if `small`."""
 
-    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset()):
+    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset(),
+                 small: bool = True):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
         self._idle = idle
+        self._small = small
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        inputs = [self[parameter] for parameter in parameters(stage)]
-        if name in self._idle:
-            frame = idle_output(stage, inputs)
-        else:
-            frame = _handed_on(stage(*inputs), self._materialize)
+        with on_one_core(self._small):
+            inputs = [self[parameter] for parameter in parameters(stage)]
+            if name in self._idle:
+                frame = idle_output(stage, inputs)
+            else:
+                frame = _handed_on(stage(*inputs), self._materialize)
         self[name] = frame
         return frame
 

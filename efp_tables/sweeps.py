@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from efp_tables.compute import Frame, _raise_on_violations, compute_tables, stages_for
-from efp_tables.engine import ENGINE
+from efp_tables.engine import ENGINE, one_core_if_small
 from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
@@ -419,6 +419,7 @@ def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop:
     return (totals, per_hour) if hourly else totals
 
 
+@one_core_if_small
 def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
                attribution: tuple[str, ...] = ()) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     totals, hours = [], []
@@ -586,6 +587,7 @@ def block_dimensions(series: Hourly) -> frozenset[str]:
     return frozenset(varying)
 
 
+@one_core_if_small
 def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = False) -> ChunkCost:
     """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
