@@ -89,14 +89,15 @@ Frame = pl.LazyFrame | Hourly
 
 
 def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
-               keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+               keep: tuple[str, ...] | None = None, idle: frozenset[str] = frozenset()) -> dict[str, Frame]:
     """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name (with
     `keep`, only those stages: the others are let go once their last reader has run, and their blocks with them).
 
     Hourly stages compute their blocks as they run. The small tables are lazy by default; with `materialize`,
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
-    would otherwise recompute a shared upstream for every consumer."""
-    frames = StageFrames(inputs, stages, materialize)
+    would otherwise recompute a shared upstream for every consumer. The `idle` stages give their empty outputs
+    (see idle_stages)."""
+    frames = StageFrames(inputs, stages, materialize, idle)
     readers = {stage.__name__: list(parameters(stage)) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
     for at, stage in enumerate(stages):
@@ -266,10 +267,10 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> di
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+                   keep: tuple[str, ...] | None = None, idle: frozenset[str] = frozenset()) -> dict[str, Frame]:
     """The stages on input tables (a model's, or a sweep's with dimension columns): only the stages `keep` names
-    if given (see build_plan), else all of `stages`."""
-    frames = build_plan(plan_inputs(tables, materialize), materialize, stages, keep)
+    if given (see build_plan), else all of `stages`; the `idle` ones as empties."""
+    frames = build_plan(plan_inputs(tables, materialize), materialize, stages, keep, idle)
     return {name: frames[name] for name in ([stage.__name__ for stage in stages] if keep is None else keep)}
 
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from efp_tables.compute import Frame, _raise_on_violations, compute_tables, stages_for
+from efp_tables.compute import Frame, _raise_on_violations, compute_tables, idle_stages, stages_for
 from efp_tables.engine import ENGINE, one_core_if_small
 from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
@@ -403,7 +403,7 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame, attribution:
     they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     stages, kept = (STAGES_WITH_ATTRIBUTION, KEPT_WITH_ATTRIBUTION) if attribution else (STAGES, KEPT)
-    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept)
+    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept, idle=idle_stages(model))
     _raise_on_violations({name: frames[name].collect(engine=ENGINE)
                           for name in ("server_fleet_shortages", "storage_fleet_shortages")})
     return frames
@@ -605,7 +605,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
               "edge_deployment_starts": deployments.filter(first_hour).lazy(),
               "edge_usage_patterns": varied["edge_usage_patterns"].with_columns(
                   pl.col("usage_span") / max(longest_span, 1.0))}
-    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
+    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES, idle=idle_stages(model))
     stage_bytes, dims, counted = {}, {}, set()
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:
