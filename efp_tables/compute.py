@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances, ecologits_models
-from efp_tables.engine import ENGINE
+from efp_tables.engine import ENGINE, ONE_CORE_ROWS, on_one_core
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
@@ -89,14 +89,15 @@ Frame = pl.LazyFrame | Hourly
 
 
 def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stages: tuple = STAGES,
-               keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+               keep: tuple[str, ...] | None = None, idle: frozenset[str] = frozenset()) -> dict[str, Frame]:
     """Run the stages (all by default) on the named inputs; returns inputs and stage outputs by name (with
     `keep`, only those stages: the others are let go once their last reader has run, and their blocks with them).
 
     Hourly stages compute their blocks as they run. The small tables are lazy by default; with `materialize`,
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
-    would otherwise recompute a shared upstream for every consumer."""
-    frames = StageFrames(inputs, stages, materialize)
+    would otherwise recompute a shared upstream for every consumer. The `idle` stages give their empty outputs
+    (see idle_stages)."""
+    frames = StageFrames(inputs, stages, materialize, idle)
     readers = {stage.__name__: list(parameters(stage)) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
     for at, stage in enumerate(stages):
@@ -167,10 +168,12 @@ def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, each stage computed once: those of the totals now (EAGER_TARGETS), the
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
-    tables = {name: frame.lazy() for name, frame in model.items()}
-    frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model))
-    for stage in stages_for(EAGER_TARGETS):
-        frames[stage.__name__]
+    small = model.hourly_rows <= ONE_CORE_ROWS
+    with on_one_core(small):
+        tables = {name: frame.lazy() for name, frame in model.items()}
+        frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model), small)
+        for stage in stages_for(EAGER_TARGETS):
+            frames[stage.__name__]
     return Results(model, frames)
 
 
@@ -183,21 +186,25 @@ def idle_stages(model: Model) -> frozenset[str]:
 
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
-    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs."""
+    parameters name, and kept. The `idle` stages (families without objects) give their empty outputs. A stage
+    read on its own runs `on_one_core` if `small`."""
 
-    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset()):
+    def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset(),
+                 small: bool = True):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
         self._idle = idle
+        self._small = small
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        inputs = [self[parameter] for parameter in parameters(stage)]
-        if name in self._idle:
-            frame = idle_output(stage, inputs)
-        else:
-            frame = _handed_on(stage(*inputs), self._materialize)
+        with on_one_core(self._small):
+            inputs = [self[parameter] for parameter in parameters(stage)]
+            if name in self._idle:
+                frame = idle_output(stage, inputs)
+            else:
+                frame = _handed_on(stage(*inputs), self._materialize)
         self[name] = frame
         return frame
 
@@ -260,10 +267,10 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> di
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
-                   keep: tuple[str, ...] | None = None) -> dict[str, Frame]:
+                   keep: tuple[str, ...] | None = None, idle: frozenset[str] = frozenset()) -> dict[str, Frame]:
     """The stages on input tables (a model's, or a sweep's with dimension columns): only the stages `keep` names
-    if given (see build_plan), else all of `stages`."""
-    frames = build_plan(plan_inputs(tables, materialize), materialize, stages, keep)
+    if given (see build_plan), else all of `stages`; the `idle` ones as empties."""
+    frames = build_plan(plan_inputs(tables, materialize), materialize, stages, keep, idle)
     return {name: frames[name] for name in ([stage.__name__ for stage in stages] if keep is None else keep)}
 
 

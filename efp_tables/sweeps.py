@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from efp_tables.compute import Frame, _raise_on_violations, compute_tables, stages_for
-from efp_tables.engine import ENGINE
+from efp_tables.compute import Frame, _raise_on_violations, compute_tables, idle_stages, stages_for
+from efp_tables.engine import ENGINE, one_core_if_small
 from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
@@ -403,7 +403,7 @@ def stage_frames(model: Model, plan: Sweep, variants: pl.DataFrame, attribution:
     they use carried; capacity checked."""
     used = {p.dimension: variants[p.dimension].unique().sort().to_list() for p in plan.numeric}
     stages, kept = (STAGES_WITH_ATTRIBUTION, KEPT_WITH_ATTRIBUTION) if attribution else (STAGES, KEPT)
-    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept)
+    frames = compute_tables(varied_tables(model, plan, used), stages=stages, keep=kept, idle=idle_stages(model))
     checked = ("server_fleet_shortages", "storage_fleet_shortages")
     _raise_on_violations(dict(zip(checked, pl.collect_all([frames[name] for name in checked], engine=ENGINE))))
     return frames
@@ -419,6 +419,7 @@ def sweep_partition(model: Model, plan: Sweep, variant_start: int, variant_stop:
     return (totals, per_hour) if hourly else totals
 
 
+@one_core_if_small
 def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
                attribution: tuple[str, ...] = ()) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     totals, hours = [], []
@@ -609,6 +610,7 @@ def block_dimensions(series: Hourly) -> frozenset[str]:
     return frozenset(varying)
 
 
+@one_core_if_small
 def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = False) -> ChunkCost:
     """The cost of chunks, from the blocks' sizes: the stages run on every value of the sweep over one hour of
     each usage pattern (shapes only: the key tables are the sweep's, the blocks an hour wide), and each stage's
@@ -626,7 +628,7 @@ def chunk_cost(model: Model, plan: Sweep, hourly: bool, attribution: bool = Fals
               "edge_deployment_starts": deployments.filter(first_hour).lazy(),
               "edge_usage_patterns": varied["edge_usage_patterns"].with_columns(
                   pl.col("usage_span") / max(longest_span, 1.0))}
-    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES)
+    frames = compute_tables(shapes, stages=STAGES_WITH_ATTRIBUTION if attribution else STAGES, idle=idle_stages(model))
     stage_bytes, dims, counted = {}, {}, set()
     for name, frame in frames.items():
         if isinstance(frame, Hourly) and frame.blocks:

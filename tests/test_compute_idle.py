@@ -47,3 +47,20 @@ def test_idle_outputs_are_made_once_per_shape():
     for name in idle_stages(model):
         assert first.frames[name] is second.frames[name], name
     assert np.isfinite(list(second.total_footprint_kg().values())).all()
+
+
+@pytest.mark.parametrize("scenario, grid", [
+    ("quickstart", {"France.average_carbon_intensity": ["50 g/kWh", "300 g/kWh"],
+                    "SSD-storage.data_storage_duration": ["1 month", "2 year"]}),
+    ("ecommerce", {"United-States.average_carbon_intensity": ["100 g/kWh", "400 g/kWh"]})])
+def test_a_sweep_gives_idle_families_empties_with_the_same_totals(scenario, grid, monkeypatch):
+    """A sweep's idle families too (their stages' empties then follow the swept countries' dimensions as a run
+    would): the same totals and per-pattern footprints, bit for bit, as running the stages."""
+    from efp_tables import sweeps
+    model = read_model(REFERENCE / f"{scenario}.json")
+    assert idle_stages(model)
+    lean = sweeps.sweep(model, grid, attribution=("usage_pattern",))
+    monkeypatch.setattr(sweeps, "idle_stages", lambda model: frozenset())
+    full = sweeps.sweep(model, grid, attribution=("usage_pattern",))
+    assert lean.equals(full) and lean.height == 4 // (2 if scenario == "ecommerce" else 1)
+    assert lean["total_footprint_kg"].n_unique() == lean.height

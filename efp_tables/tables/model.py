@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from efp_tables.engine import ENGINE
+from efp_tables.engine import ENGINE, on_one_core_for
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
 
@@ -114,10 +114,16 @@ class Model:
             raise ModelError("portfolio", "system_id", sorted(clash), "distinct system ids across models")
         return Model(**{name: pl.concat([frame, other.table(name)]) for name, frame in self.items()}).validated()
 
+    @property
+    def hourly_rows(self) -> int:
+        """Rows of the hourly inputs (usage patterns' occurrences, edge deployments): the size of a computation."""
+        return self.hourly_occurrences.height + self.edge_deployment_starts.height
+
     def validated(self) -> "Model":
-        for table in s.TABLES:
-            _check_dtypes(table, self.table(table.name))
-        _check_values(self)  # and the rules across tables
+        with on_one_core_for(self.hourly_rows):
+            for table in s.TABLES:
+                _check_dtypes(table, self.table(table.name))
+            _check_values(self)  # and the rules across tables
         return self
 
 
