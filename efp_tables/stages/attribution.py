@@ -39,10 +39,10 @@ import polars as pl
 
 from efp_tables.engine import ENGINE
 from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, row_tiles, stacked
 from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
-from efp_tables.stages.storage import STORAGE, dump_parameters, stored_with_dumps
+from efp_tables.stages.storage import STORAGE, dump_parameters, retention_and_baseline, stored_with_dumps
 from efp_tables.stages.timeline import VALUE, join, keyed, kept, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS
 
@@ -320,41 +320,55 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     storage's own cumulative), baseline atoms by the cell's share of the storage's jobs' invocations over the
     period (flat: the baseline holds capacity in idle hours too)."""
     per_cell = (cells.joined(parameters(storage_jobs, [*STORAGE, "job_id"]), JOB)
-                .joined(dump_parameters(storages), STORAGE))
-    rates = _beside(per_cell.only("hourly_share"), data_stored, JOB, job_rate=VALUE)
-    # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is).
-    cumulative = stored_with_dumps(rates.holding(**{VALUE: rates["hourly_share"] * rates["job_rate"]}))[VALUE]
-    storage = keyed(rates.keys.lazy(), STORAGE)
+                .joined(dump_parameters(storages), STORAGE).only("hourly_share"))
+    per_cell, data_stored = aligned(per_cell, data_stored)
+    keys, rows, at = _matched(per_cell, data_stored, JOB)
+    # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is),
+    # held as it is dumped. Made once per distinct (cell, job's data, storage parameters, span): the cells of a
+    # storage repeat along the sweep dimensions that only the storage's footprint varies with.
+    first, last = keys[FIRST].to_numpy(), keys[LAST].to_numpy()
+    dumps = keys.select(pl.col("data_replication_factor").cast(pl.Float64), pl.col("_dump_after").cast(pl.Float64))
+    _, distinct, codes = np.unique(np.column_stack([rows, at, first, last, dumps.to_numpy()]).astype(np.float64),
+                                   axis=0, return_index=True, return_inverse=True)
+    rates = Hourly.of(keys[distinct], {VALUE: per_cell.blocks["hourly_share"][rows[distinct]],
+                                       "job_rate": data_stored.blocks[VALUE][at[distinct]]}, per_cell.start)
+    cumulative = stored_with_dumps(rates, times="job_rate")[VALUE]
+    storage = keyed(keys.lazy(), STORAGE)
     # A job's flat share of the storage's jobs times the cell's flat share of the job: the cell's share of the
     # storage's invocations (equal shares per job, then per cell, where nothing runs at all).
-    baseline_share = rates.keys.select(
+    baseline_share = keys.select(
         pl.when(pl.col("cell_occurrences").sum().over(storage) > 0)
         .then(pl.col("job_occurrences") / pl.col("cell_occurrences").sum().over(storage) * pl.col("flat_share"))
         .otherwise(pl.col("flat_share") / pl.col("job_id").n_unique().over(storage)))
-    shares = rates.holding(cumulative=cumulative).keyed_by(
+    shares = Hourly(keys.with_columns(pl.Series(ROW, codes.reshape(-1).astype(np.int64))),
+                    {"cumulative": cumulative}, per_cell.start).keyed_by(
         [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
-    return [_labelled(_retention(shares, storage_footprints), "storage_id", "Storage", "retention", MANUFACTURING),
-            _labelled(_baseline(shares, storage_footprints), "storage_id", "Storage", "baseline", MANUFACTURING,
-                      weight="baseline_share")]
+    per_tb, baseline = retention_and_baseline(storage_footprints)
+    return [_labelled(_retention(shares, storage_footprints, per_tb), "storage_id", "Storage", "retention",
+                      MANUFACTURING),
+            _labelled(_baseline(shares, storage_footprints, baseline), "storage_id", "Storage", "baseline",
+                      MANUFACTURING, weight="baseline_share")]
 
 
-def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
-    """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held, made on its rows (few), then one
-    gather and one product per cell (cells x hours is the largest block of the atoms)."""
-    storage = storage_footprints.only(footprint="storage_retention_manufacturing_footprint",
-                                      written="job_written_cumulative_storage_need")
-    storage = storage.holding(per_tb=_ratio(storage["footprint"], storage["written"].astype(np.float64)))
+def _retention(shares: Hourly, storage_footprints: Hourly, per_tb: np.ndarray) -> Hourly:
+    """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held (`per_tb`, one row per key row of
+    `storage_footprints`), then one gather and one product per cell, a few cells at a time (cells x hours is the
+    largest block of the atoms)."""
+    storage = Hourly.of(storage_footprints.keys, {"per_tb": per_tb}, storage_footprints.start)
     shares, storage = aligned(shares, storage)
     keys, rows, at = _matched(shares, storage, STORAGE)
-    value = storage.blocks["per_tb"][at]
-    value *= shares.blocks["cumulative"][rows]
+    per_tb, cumulative = storage.blocks["per_tb"], shares.blocks["cumulative"]
+    value = np.empty((len(at), storage.width))
+    for tile in row_tiles(len(at), storage.width):
+        np.take(per_tb, at[tile], axis=0, out=value[tile])
+        value[tile] *= cumulative[rows[tile]]
     return Hourly.of(keys, {VALUE: value}, shares.start)
 
 
-def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
-    """Each cell's row of its storage's baseline footprint (the storage's block row, not a copy), spans united
-    with the cell's."""
-    footprint = storage_footprints.only(**{VALUE: "storage_baseline_manufacturing_footprint"})
+def _baseline(shares: Hourly, storage_footprints: Hourly, baseline: np.ndarray) -> Hourly:
+    """Each cell's row of its storage's baseline footprint (`baseline`, one row per key row of
+    `storage_footprints`: the storage's block row, not a copy), spans united with the cell's."""
+    footprint = Hourly.of(storage_footprints.keys, {VALUE: baseline}, storage_footprints.start)
     cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
                                pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
                                pl.int_range(pl.len()).alias("_cell"))

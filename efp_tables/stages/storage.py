@@ -46,18 +46,21 @@ def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
                       pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
 
 
-def stored_with_dumps(rates: Hourly) -> dict[str, np.ndarray]:
-    """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour, key columns of `dump_parameters`):
-    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job).
-    Computed a few rows at a time, so that the passes over a tile stay in the CPU's cache."""
+def stored_with_dumps(rates: Hourly, times: str | None = None) -> dict[str, np.ndarray]:
+    """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour: block VALUE, times block `times` if named;
+    key columns of `dump_parameters`): replicated, kept `_dump_after` hours, accumulated in float32 (see
+    full_cumulative_storage_need_per_job). Computed a few rows at a time, so that the passes over a tile stay in
+    the CPU's cache."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
     dump_after = rates.keys["_dump_after"].to_numpy()
     first, last = rates.spans()
     hours = np.arange(rates.start, rates.start + rates.width)
     values, width = rates[VALUE], rates.width
+    factors = None if times is None else rates[times]
     need = np.empty(values.shape, dtype=np.float32)
     for tile in row_tiles(rates.height, width):
-        written = values[tile].astype(np.float32)
+        # the product made a tile at a time too: no float64 block of every row
+        written = (values[tile] if factors is None else values[tile] * factors[tile]).astype(np.float32)
         written *= replication[tile]
         written *= np.float32(_TB_PER_MB)
         held = need[tile]
@@ -155,9 +158,16 @@ def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensit
 def _share_of_instances(storage: Hourly, part: np.ndarray) -> np.ndarray:
     """nb * part / P, with P = nb * capacity (0 where P = 0): the instances that hold `part`."""
     nb = storage["nb_of_instances"]
-    provisioned = nb * storage.parameter("storage_capacity")
+    return _shares_of(nb, nb * storage.parameter("storage_capacity"), part)
+
+
+def _shares_of(nb: np.ndarray, provisioned: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """nb * (part / provisioned), 0 where provisioned is 0, made in `part` (float64, overwritten)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(provisioned != 0, nb * (part / provisioned), 0.0)
+        np.divide(part, provisioned, out=part)
+        np.multiply(nb, part, out=part)
+    np.copyto(part, 0.0, where=provisioned == 0)
+    return part
 
 
 def _retention_instances(storage: Hourly) -> np.ndarray:
@@ -168,6 +178,35 @@ def _baseline_instances(storage: Hourly) -> np.ndarray:
     provisioned = storage["nb_of_instances"] * storage.parameter("storage_capacity")
     return _share_of_instances(storage, provisioned - storage["full_cumulative_storage_need"]
                                + storage.parameter("base_storage_need"))
+
+
+def retention_and_baseline(storage_footprints: Hourly) -> tuple[np.ndarray, np.ndarray]:
+    """Per key row of `storage_footprints`: storage_retention_manufacturing_footprint per terabyte of job data
+    held (0 where none is) and storage_baseline_manufacturing_footprint, as those columns give them (the same
+    operations, in the same order), made a few rows at a time in one pass: the shares' temporaries stay in the
+    CPU's cache, and P is made once for both.
+
+    Calculation: F_retention / job_written, F_baseline (see storage_footprints)."""
+    footprints = storage_footprints
+    intensity = footprints.parameter(footprints.scaled["storage_retention_manufacturing_footprint"][1])
+    capacity, base = footprints.parameter("storage_capacity"), footprints.parameter("base_storage_need")
+    nb_block, written_block, full_block = (footprints.blocks[c] for c in (
+        "nb_of_instances", "job_written_cumulative_storage_need", "full_cumulative_storage_need"))
+    rows, width = footprints.rows, footprints.width
+    per_tb, baseline = np.zeros((footprints.height, width)), np.empty((footprints.height, width))
+    for tile in row_tiles(footprints.height, width):
+        nb = nb_block[rows[tile]]
+        provisioned = nb * capacity[tile]
+        written = written_block[rows[tile]].astype(np.float64)
+        retention = _shares_of(nb, provisioned, written.copy())
+        retention *= intensity[tile]
+        np.divide(retention, written, out=per_tb[tile], where=written != 0)
+        held = baseline[tile]
+        np.subtract(provisioned, full_block[rows[tile]], out=held)
+        held += base[tile]
+        _shares_of(nb, provisioned, held)
+        held *= intensity[tile]
+    return per_tb, baseline
 
 
 def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
