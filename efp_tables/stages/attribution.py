@@ -223,23 +223,39 @@ def _server_atoms(server_footprints: Hourly, server_instances: Hourly, server_ho
                   server_job_hourly_needs: Hourly, service_total_job_volumes: Hourly, server_capacity: pl.LazyFrame,
                   server_hardware: pl.LazyFrame, services: pl.LazyFrame, job_parameters: pl.LazyFrame,
                   cells: Hourly) -> list[Hourly]:
-    shares = _server_job_shares(server_instances, server_hourly_needs, server_job_hourly_needs,
-                                service_total_job_volumes, server_capacity, server_hardware, services,
+    # The hour axes that matching them pair by pair would give (the jobs' shares on the servers' series'), the
+    # blocks' rows then gathered a tile at a time.
+    shares = _server_job_shares(*aligned(server_instances, server_hourly_needs, server_job_hourly_needs,
+                                         service_total_job_volumes), server_capacity, server_hardware, services,
                                 job_parameters)
-    per_cell = _beside(cells, shares, JOB, carry=("server_id", "on_premise", "server_class"), dynamic_share="dynamic_share", provisioned_share="provisioned_share")
-    flat = per_cell.keys["on_premise"].to_numpy()[:, None]
-    hourly_share = per_cell["hourly_share"]
-    provisioned_cell_share = np.where(flat, per_cell.parameter("flat_share"), hourly_share)
-    weights = per_cell.holding(provisioned=per_cell["provisioned_share"] * provisioned_cell_share,
-                               dynamic=per_cell["dynamic_share"] * hourly_share)
+    cells, shares, server_footprints = aligned(cells, shares, server_footprints)
+    per_cell, cell_rows, job_rows = _matched(cells, shares, JOB, carry=("server_id", "on_premise", "server_class"))
+    # matched with the footprints' key rows (their scaled columns are per key row)
+    keys, weight_rows, footprint_rows = _matched(Hourly.of(per_cell, {}, cells.start),
+                                                 Hourly.of(server_footprints.keys, {}, server_footprints.start), SERVER)
+    cell_rows, job_rows = cell_rows[weight_rows], job_rows[weight_rows]
+    activity_rows = server_footprints.rows[footprint_rows]
+    flat = keys["on_premise"].to_numpy()[:, None]
+    flat_share = keys["flat_share"].cast(pl.Float64).to_numpy()[:, None]
+    hourly_share, width = cells.blocks["hourly_share"], cells.width
     streams = (("provisioned", MANUFACTURING, "instances_manufacturing_footprint"),
                ("provisioned", USE, "idle_use_footprint"), ("dynamic", USE, "load_use_footprint"))
-    parts = []
-    for stream, phase, column in streams:
-        atoms = _beside(weights.only(weight=stream), server_footprints, SERVER, footprint=column)
-        atoms = atoms.holding(**{VALUE: atoms["weight"] * atoms["footprint"]})
-        parts.append(_labelled(atoms, "server_id", pl.col("server_class"), stream, phase))
-    return parts
+    values = {column: np.empty((keys.height, width)) for _, _, column in streams}
+    intensities = {column: server_footprints.parameter(server_footprints.scaled[column][1])[footprint_rows]
+                   for _, _, column in streams}
+    # Per cell and server: its weight (the job's share times the cell's) times the server's footprint, made a few
+    # rows at a time (the same products as on whole blocks: weight first, then footprint = activity x intensity).
+    for tile in row_tiles(keys.height, width):
+        cell_share = hourly_share[cell_rows[tile]]
+        weights = {"provisioned": shares.blocks["provisioned_share"][job_rows[tile]]
+                   * np.where(flat[tile], flat_share[tile], cell_share),
+                   "dynamic": shares.blocks["dynamic_share"][job_rows[tile]] * cell_share}
+        for stream, _, column in streams:
+            footprint = server_footprints.blocks[server_footprints.scaled[column][0]][activity_rows[tile]]
+            footprint *= intensities[column][tile]
+            np.multiply(weights[stream], footprint, out=values[column][tile])
+    return [_labelled(Hourly.of(keys, {VALUE: values[column]}, cells.start), "server_id", pl.col("server_class"),
+                      stream, phase) for stream, phase, column in streams]
 
 
 def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, server_job_hourly_needs: Hourly,
@@ -247,6 +263,7 @@ def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, se
                        server_hardware: pl.LazyFrame, services: pl.LazyFrame, job_parameters: pl.LazyFrame) -> Hourly:
     """Per (server, job): `dynamic_share`, the job's hourly share of the demand on the server's binding resource,
     and `provisioned_share` (the same, or the flat tier weight of an on-premise server; key column `on_premise`).
+    The hourly series are on one hour axis.
 
     Calculation: binding = compute where need_compute / available_compute >= need_ram / available_ram, else RAM;
     demand[J] = occ[J] * needed[J] / available (on the binding resource) + for a service job, the service's base
@@ -260,27 +277,51 @@ def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, se
                                pl.col("base_compute_consumption").alias("service_base_compute")),
                     ["system_id", "service_id"], how="left")
             .joined(parameters(server_hardware, SERVER, "server_type", "server_class"), SERVER))
-    jobs = _beside(jobs, server_hourly_needs, SERVER, ram_need="ram_need", compute_need="compute_need")
-    jobs = _beside(jobs, server_instances, SERVER, nb="nb_of_instances", raw="raw_nb_of_instances")
-    jobs = _beside(jobs, service_total_job_volumes, [*SERVER, "service_id"], how="left", service_volume=VALUE)
-    ram, compute = jobs.parameter("available_ram_per_instance"), jobs.parameter("available_compute_per_instance")
-    compute_binds = jobs["compute_need"] / compute >= jobs["ram_need"] / ram
-    per_invocation = np.where(compute_binds, jobs.parameter("compute_needed") / compute,
-                              jobs.parameter("ram_needed") / ram)
-    service_base = np.where(compute_binds, np.nan_to_num(jobs.parameter("service_base_compute")) / compute,
-                            np.nan_to_num(jobs.parameter("service_base_ram")) / ram)
-    occurrences = jobs["occurrences"]
-    demand = (per_invocation * occurrences
-              + service_base * jobs["nb"] * _ratio(occurrences, jobs["service_volume"]))
-    demands = jobs.holding(demand=demand, raw=jobs["raw"], nb=jobs["nb"])
-    shares = _beside(demands, demands.only("demand").summed(SERVER), SERVER, total_demand="demand")
-    dynamic = _ratio(shares["demand"], shares["total_demand"])
-    on_premise = (shares.keys["server_type"] == "on-premise").to_numpy()
-    provisioned = dynamic.copy()
+    # The key tables matched first (each match unites the spans), then each block's rows gathered once per tile.
+    keys, occurrence_rows, need_rows = _matched(jobs, server_hourly_needs, SERVER)
+    keys, at, instance_rows = _matched(Hourly.of(keys, {}, jobs.start), server_instances, SERVER)
+    occurrence_rows, need_rows = occurrence_rows[at], need_rows[at]
+    keys, at, volume_rows = _matched(Hourly.of(keys, {}, jobs.start), service_total_job_volumes,
+                                     [*SERVER, "service_id"], how="left")
+    occurrence_rows, need_rows, instance_rows = occurrence_rows[at], need_rows[at], instance_rows[at]
+
+    def parameter(column: str) -> np.ndarray:
+        return keys[column].cast(pl.Float64).to_numpy()[:, None]
+    ram, compute = parameter("available_ram_per_instance"), parameter("available_compute_per_instance")
+    compute_per_invocation, ram_per_invocation = parameter("compute_needed") / compute, parameter("ram_needed") / ram
+    compute_base = np.nan_to_num(parameter("service_base_compute")) / compute
+    ram_base = np.nan_to_num(parameter("service_base_ram")) / ram
+    volumes = service_total_job_volumes.blocks[VALUE]
+    demand = np.empty((keys.height, jobs.width))
+    for tile in row_tiles(keys.height, jobs.width):
+        compute_binds = (server_hourly_needs.blocks["compute_need"][need_rows[tile]] / compute[tile]
+                         >= server_hourly_needs.blocks["ram_need"][need_rows[tile]] / ram[tile])
+        per_invocation = np.where(compute_binds, compute_per_invocation[tile], ram_per_invocation[tile])
+        service_base = np.where(compute_binds, compute_base[tile], ram_base[tile])
+        occurrences = jobs.blocks["occurrences"][occurrence_rows[tile]]
+        volume = volumes[np.maximum(volume_rows[tile], 0)] if volumes.shape[0] else np.zeros_like(occurrences)
+        volume[volume_rows[tile] < 0] = 0.0
+        service_base *= server_instances.blocks["nb_of_instances"][instance_rows[tile]]
+        service_base *= _ratio(occurrences, volume)
+        per_invocation *= occurrences
+        np.add(per_invocation, service_base, out=demand[tile])
+    demands = Hourly.of(keys, {"demand": demand}, jobs.start)
+    total = demands.summed(SERVER)
+    keys, rows, total_rows = _matched(demands, total, SERVER)
+    dynamic = np.empty((keys.height, jobs.width))
+    for tile in row_tiles(keys.height, jobs.width):
+        dynamic[tile] = _ratio(demand[rows[tile]], total.blocks["demand"][total_rows[tile]])
+    on_premise = (keys["server_type"] == "on-premise").to_numpy()
+    provisioned = dynamic
     if on_premise.any():
-        provisioned[on_premise] = _tier_shares(shares.filtered(on_premise))[:, None]
-    return (Hourly(shares.keys.with_columns(pl.Series("on_premise", on_premise)),
-                   {"dynamic_share": dynamic, "provisioned_share": provisioned}, shares.start)
+        provisioned = dynamic.copy()
+        tiers = Hourly.of(keys[np.flatnonzero(on_premise)], {
+            "demand": demand[rows[on_premise]], "raw": server_instances.blocks["raw_nb_of_instances"][
+                instance_rows[rows[on_premise]]], "nb": server_instances.blocks["nb_of_instances"][
+                instance_rows[rows[on_premise]]]}, jobs.start)
+        provisioned[on_premise] = _tier_shares(tiers)[:, None]
+    return (Hourly.of(keys.with_columns(pl.Series("on_premise", on_premise)),
+                      {"dynamic_share": dynamic, "provisioned_share": provisioned}, jobs.start)
             .keyed_by([*SERVER, "job_id"], "on_premise", "server_class"))
 
 
