@@ -32,7 +32,8 @@ Atoms are computed on the stages' blocks: key tables are joined, block rows gath
 atom of every system and variant at once."""
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -42,7 +43,8 @@ from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, row_tiles, stacked
 from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
-from efp_tables.stages.storage import STORAGE, dump_parameters, retention_and_baseline, stored_with_dumps
+from efp_tables.stages.storage import (STORAGE, baseline_footprint_into, dump_parameters, retention_per_terabyte,
+                                      stored_with_dumps)
 from efp_tables.stages.timeline import VALUE, join, keyed, kept, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS
 
@@ -107,8 +109,45 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                                     edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
                                     edge_usage_patterns, countries)
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
-    atoms = stacked([part for part in parts if part.height] or parts[-1:])
+    atoms = _stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
+
+
+@dataclass(frozen=True)
+class _Filled:
+    """The block of a part of the atoms (rows x hours) that `fill(out)` writes into `out`: made straight into the
+    atoms' block (`_stacked`), not made apart and copied there (the largest parts: storage, servers)."""
+    shape: tuple[int, int]
+    fill: Callable[[np.ndarray], None]
+
+
+def _stacked(parts: list[Hourly]) -> Hourly:
+    """`stacked(parts)` (parts of block ACTIVITY), each block written once into the atoms' block: an array
+    copied, a `_Filled` one filled in place."""
+    heights = [part.blocks[ACTIVITY].shape[0] for part in parts]
+    # The key table as stacked makes it, from parts without hours.
+    keys = stacked([replace(part, blocks={ACTIVITY: np.empty((height, 0))})
+                    for part, height in zip(parts, heights)]).keys
+    present = [part for part in parts if part.width]
+    start = min(part.start for part in present) if present else parts[0].start
+    width = max(part.start + part.width for part in present) - start if present else 0
+    block = np.empty((sum(heights), width))
+    at = 0
+    for part, height in zip(parts, heights):
+        rows = block[at:at + height]
+        at += height
+        if not part.width:
+            rows[:] = 0.0
+            continue
+        first = part.start - start
+        rows[:, :first] = 0.0  # a part on a narrower axis: 0 outside it, as `aligned` pads it
+        rows[:, first + part.width:] = 0.0
+        own, values = rows[:, first:first + part.width], part.blocks[ACTIVITY]
+        if isinstance(values, _Filled):
+            values.fill(own)
+        else:
+            own[:] = values
+    return Hourly(keys, {ACTIVITY: block}, start, parts[0].scaled, parts[0].derived)
 
 
 def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hourly:
@@ -240,22 +279,25 @@ def _server_atoms(server_footprints: Hourly, server_instances: Hourly, server_ho
     hourly_share, width = cells.blocks["hourly_share"], cells.width
     streams = (("provisioned", MANUFACTURING, "instances_manufacturing_footprint"),
                ("provisioned", USE, "idle_use_footprint"), ("dynamic", USE, "load_use_footprint"))
-    values = {column: np.empty((keys.height, width)) for _, _, column in streams}
-    intensities = {column: server_footprints.parameter(server_footprints.scaled[column][1])[footprint_rows]
-                   for _, _, column in streams}
-    # Per cell and server: its weight (the job's share times the cell's) times the server's footprint, made a few
-    # rows at a time (the same products as on whole blocks: weight first, then footprint = activity x intensity).
-    for tile in row_tiles(keys.height, width):
-        cell_share = hourly_share[cell_rows[tile]]
-        weights = {"provisioned": shares.blocks["provisioned_share"][job_rows[tile]]
-                   * np.where(flat[tile], flat_share[tile], cell_share),
-                   "dynamic": shares.blocks["dynamic_share"][job_rows[tile]] * cell_share}
-        for stream, _, column in streams:
-            footprint = server_footprints.blocks[server_footprints.scaled[column][0]][activity_rows[tile]]
-            footprint *= intensities[column][tile]
-            np.multiply(weights[stream], footprint, out=values[column][tile])
-    return [_labelled(Hourly.of(keys, {VALUE: values[column]}, cells.start), "server_id", pl.col("server_class"),
-                      stream, phase) for stream, phase, column in streams]
+
+    def atoms(stream: str, column: str) -> Callable[[np.ndarray], None]:
+        """Per cell and server: its weight (the job's share times the cell's) times the server's footprint, made
+        a few rows at a time (the same products as on whole blocks: footprint = activity x intensity)."""
+        activity, intensity = server_footprints.scaled[column]
+        activity, intensity = server_footprints.blocks[activity], server_footprints.parameter(intensity)[footprint_rows]
+
+        def fill(out: np.ndarray) -> None:
+            for tile in row_tiles(keys.height, width):
+                cell_share = hourly_share[cell_rows[tile]]
+                weight = (shares.blocks["provisioned_share"][job_rows[tile]]
+                          * np.where(flat[tile], flat_share[tile], cell_share) if stream == "provisioned"
+                          else shares.blocks["dynamic_share"][job_rows[tile]] * cell_share)
+                footprint = activity[activity_rows[tile]]
+                footprint *= intensity[tile]
+                np.multiply(weight, footprint, out=out[tile])
+        return fill
+    return [_labelled(Hourly.of(keys, {VALUE: _Filled((keys.height, width), atoms(stream, column))}, cells.start),
+                      "server_id", pl.col("server_class"), stream, phase) for stream, phase, column in streams]
 
 
 def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, server_job_hourly_needs: Hourly,
@@ -384,32 +426,34 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     shares = Hourly(keys.with_columns(pl.Series(ROW, codes.reshape(-1).astype(np.int64))),
                     {"cumulative": cumulative}, per_cell.start).keyed_by(
         [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
-    per_tb, baseline = retention_and_baseline(storage_footprints)
-    return [_labelled(_retention(shares, storage_footprints, per_tb), "storage_id", "Storage", "retention",
-                      MANUFACTURING),
-            _labelled(_baseline(shares, storage_footprints, baseline), "storage_id", "Storage", "baseline",
-                      MANUFACTURING, weight="baseline_share")]
+    return [_labelled(_retention(shares, storage_footprints), "storage_id", "Storage", "retention", MANUFACTURING),
+            _labelled(_baseline(shares, storage_footprints), "storage_id", "Storage", "baseline", MANUFACTURING,
+                      weight="baseline_share")]
 
 
-def _retention(shares: Hourly, storage_footprints: Hourly, per_tb: np.ndarray) -> Hourly:
-    """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held (`per_tb`, one row per key row of
-    `storage_footprints`), then one gather and one product per cell, a few cells at a time (cells x hours is the
-    largest block of the atoms)."""
-    storage = Hourly.of(storage_footprints.keys, {"per_tb": per_tb}, storage_footprints.start)
+def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
+    """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held, made on its rows (few), then one
+    gather and one product per cell, a few cells at a time, into the atoms' block (cells x hours is its largest
+    part)."""
+    storage = Hourly.of(storage_footprints.keys, {"per_tb": retention_per_terabyte(storage_footprints)},
+                        storage_footprints.start)
     shares, storage = aligned(shares, storage)
     keys, rows, at = _matched(shares, storage, STORAGE)
     per_tb, cumulative = storage.blocks["per_tb"], shares.blocks["cumulative"]
-    value = np.empty((len(at), storage.width))
-    for tile in row_tiles(len(at), storage.width):
-        np.take(per_tb, at[tile], axis=0, out=value[tile])
-        value[tile] *= cumulative[rows[tile]]
-    return Hourly.of(keys, {VALUE: value}, shares.start)
+
+    def fill(out: np.ndarray) -> None:
+        for tile in row_tiles(len(at), storage.width):
+            np.take(per_tb, at[tile], axis=0, out=out[tile], mode="clip")  # rows of per_tb: clip never clips
+            out[tile] *= cumulative[rows[tile]]
+    return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), fill)}, shares.start)
 
 
-def _baseline(shares: Hourly, storage_footprints: Hourly, baseline: np.ndarray) -> Hourly:
-    """Each cell's row of its storage's baseline footprint (`baseline`, one row per key row of
-    `storage_footprints`: the storage's block row, not a copy), spans united with the cell's."""
-    footprint = Hourly.of(storage_footprints.keys, {VALUE: baseline}, storage_footprints.start)
+def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
+    """Each cell's row of its storage's baseline footprint (the storage's block row, made into the atoms' block;
+    not a copy per cell), spans united with the cell's."""
+    footprint = Hourly.of(storage_footprints.keys, {VALUE: _Filled(
+        (storage_footprints.height, storage_footprints.width),
+        lambda out: baseline_footprint_into(storage_footprints, out))}, storage_footprints.start)
     cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
                                pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
                                pl.int_range(pl.len()).alias("_cell"))

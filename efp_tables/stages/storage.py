@@ -180,33 +180,42 @@ def _baseline_instances(storage: Hourly) -> np.ndarray:
                                + storage.parameter("base_storage_need"))
 
 
-def retention_and_baseline(storage_footprints: Hourly) -> tuple[np.ndarray, np.ndarray]:
+def retention_per_terabyte(storage_footprints: Hourly) -> np.ndarray:
     """Per key row of `storage_footprints`: storage_retention_manufacturing_footprint per terabyte of job data
-    held (0 where none is) and storage_baseline_manufacturing_footprint, as those columns give them (the same
-    operations, in the same order), made a few rows at a time in one pass: the shares' temporaries stay in the
-    CPU's cache, and P is made once for both.
+    held (0 where none is), the footprint as its column gives it (the same operations, in the same order), made a
+    few rows at a time: the shares' temporaries stay in the CPU's cache.
 
-    Calculation: F_retention / job_written, F_baseline (see storage_footprints)."""
+    Calculation: F_retention / job_written (see storage_footprints)."""
     footprints = storage_footprints
     intensity = footprints.parameter(footprints.scaled["storage_retention_manufacturing_footprint"][1])
-    capacity, base = footprints.parameter("storage_capacity"), footprints.parameter("base_storage_need")
-    nb_block, written_block, full_block = (footprints.blocks[c] for c in (
-        "nb_of_instances", "job_written_cumulative_storage_need", "full_cumulative_storage_need"))
-    rows, width = footprints.rows, footprints.width
-    per_tb, baseline = np.zeros((footprints.height, width)), np.empty((footprints.height, width))
-    for tile in row_tiles(footprints.height, width):
-        nb = nb_block[rows[tile]]
-        provisioned = nb * capacity[tile]
-        written = written_block[rows[tile]].astype(np.float64)
-        retention = _shares_of(nb, provisioned, written.copy())
+    capacity, rows = footprints.parameter("storage_capacity"), footprints.rows
+    per_tb = np.zeros((footprints.height, footprints.width))
+    for tile in row_tiles(footprints.height, footprints.width):
+        nb = footprints.blocks["nb_of_instances"][rows[tile]]
+        written = footprints.blocks["job_written_cumulative_storage_need"][rows[tile]].astype(np.float64)
+        retention = _shares_of(nb, nb * capacity[tile], written.copy())
         retention *= intensity[tile]
         np.divide(retention, written, out=per_tb[tile], where=written != 0)
-        held = baseline[tile]
-        np.subtract(provisioned, full_block[rows[tile]], out=held)
+    return per_tb
+
+
+def baseline_footprint_into(storage_footprints: Hourly, out: np.ndarray) -> None:
+    """storage_baseline_manufacturing_footprint of each key row of `storage_footprints`, written into `out`
+    (rows x hours) as its column gives it (the same operations, in the same order), a few rows at a time.
+
+    Calculation: F_baseline (see storage_footprints)."""
+    footprints = storage_footprints
+    intensity = footprints.parameter(footprints.scaled["storage_baseline_manufacturing_footprint"][1])
+    capacity, base = footprints.parameter("storage_capacity"), footprints.parameter("base_storage_need")
+    rows = footprints.rows
+    for tile in row_tiles(footprints.height, footprints.width):
+        nb = footprints.blocks["nb_of_instances"][rows[tile]]
+        provisioned = nb * capacity[tile]
+        held = out[tile]
+        np.subtract(provisioned, footprints.blocks["full_cumulative_storage_need"][rows[tile]], out=held)
         held += base[tile]
         _shares_of(nb, provisioned, held)
         held *= intensity[tile]
-    return per_tb, baseline
 
 
 def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
