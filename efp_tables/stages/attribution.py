@@ -413,9 +413,8 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     dumps = keys.select(pl.col("data_replication_factor").cast(pl.Float64), pl.col("_dump_after").cast(pl.Float64))
     _, distinct, codes = np.unique(np.column_stack([rows, at, first, last, dumps.to_numpy()]).astype(np.float64),
                                    axis=0, return_index=True, return_inverse=True)
-    rates = Hourly.of(keys[distinct], {VALUE: per_cell.blocks["hourly_share"][rows[distinct]],
-                                       "job_rate": data_stored.blocks[VALUE][at[distinct]]}, per_cell.start)
-    cumulative = stored_with_dumps(rates, times="job_rate")[VALUE]
+    rates = Hourly(keys[distinct], {VALUE: per_cell.blocks["hourly_share"]}, per_cell.start)
+    cumulative = stored_with_dumps(rates, times=(data_stored.blocks[VALUE], at[distinct]))[VALUE]
     storage = keyed(keys.lazy(), STORAGE)
     # A job's flat share of the storage's jobs times the cell's flat share of the job: the cell's share of the
     # storage's invocations (equal shares per job, then per cell, where nothing runs at all).
@@ -435,16 +434,14 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held, made on its rows (few), then one
     gather and one product per cell, a few cells at a time, into the atoms' block (cells x hours is its largest
     part)."""
-    storage = Hourly.of(storage_footprints.keys, {"per_tb": retention_per_terabyte(storage_footprints)},
-                        storage_footprints.start)
-    shares, storage = aligned(shares, storage)
-    keys, rows, at = _matched(shares, storage, STORAGE)
-    per_tb, cumulative = storage.blocks["per_tb"], shares.blocks["cumulative"]
+    shares, storage = aligned(shares, storage_footprints)
+    keys, rows, at = _matched(shares, Hourly.of(storage.keys, {}, storage.start), STORAGE)
+    cumulative = shares.blocks["cumulative"]
 
     def fill(out: np.ndarray) -> None:
-        for tile in row_tiles(len(at), storage.width):
-            np.take(per_tb, at[tile], axis=0, out=out[tile], mode="clip")  # rows of per_tb: clip never clips
-            out[tile] *= cumulative[rows[tile]]
+        for tile, per_tb in retention_per_terabyte(storage):  # the cells of a few storages at a time
+            cells = np.flatnonzero((at >= tile.start) & (at < tile.stop))
+            out[cells] = per_tb[at[cells] - tile.start] * cumulative[rows[cells]]
     return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), fill)}, shares.start)
 
 
