@@ -57,10 +57,12 @@ def stored_with_dumps(rates: Hourly, times: tuple[np.ndarray, np.ndarray] | None
     first, last = rates.spans()
     hours = np.arange(rates.start, rates.start + rates.width)
     values, rows, width = rates.blocks[VALUE], rates.rows, rates.width
+    direct = len(rows) == len(values) and bool((rows == np.arange(len(rows))).all())  # a tile's rows: a view
     need = np.empty((rates.height, width), dtype=np.float32)
     for tile in row_tiles(rates.height, width):
         held = need[tile]
-        held[:] = values[rows[tile]] if times is None else values[rows[tile]] * times[0][times[1][tile]]  # float32
+        written = values[tile] if direct else values[rows[tile]]
+        held[:] = written if times is None else written * times[0][times[1][tile]]  # cast to float32
         held *= replication[tile]
         held *= np.float32(_TB_PER_MB)
         for after in np.unique(dump_after[tile][dump_after[tile] < width]):  # written at hour k, gone at k + after
