@@ -32,17 +32,19 @@ Atoms are computed on the stages' blocks: key tables are joined, block rows gath
 atom of every system and variant at once."""
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
 from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, stacked
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, row_tiles, stacked
 from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
-from efp_tables.stages.storage import STORAGE, dump_parameters, stored_with_dumps
+from efp_tables.stages.storage import (STORAGE, baseline_footprint_into, dump_parameters, retention_per_terabyte,
+                                      stored_with_dumps)
 from efp_tables.stages.timeline import VALUE, join, keyed, kept, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS
 
@@ -107,8 +109,45 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                                     edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
                                     edge_usage_patterns, countries)
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
-    atoms = stacked([part for part in parts if part.height] or parts[-1:])
+    atoms = _stacked([part for part in parts if part.height] or parts[-1:])
     return atoms.keyed_by(ATOM_KEYS)
+
+
+@dataclass(frozen=True)
+class _Filled:
+    """The block of a part of the atoms (rows x hours) that `fill(out)` writes into `out`: made straight into the
+    atoms' block (`_stacked`), not made apart and copied there (the largest parts: storage, servers)."""
+    shape: tuple[int, int]
+    fill: Callable[[np.ndarray], None]
+
+
+def _stacked(parts: list[Hourly]) -> Hourly:
+    """`stacked(parts)` (parts of block ACTIVITY), each block written once into the atoms' block: an array
+    copied, a `_Filled` one filled in place."""
+    heights = [part.blocks[ACTIVITY].shape[0] for part in parts]
+    # The key table as stacked makes it, from parts without hours.
+    keys = stacked([replace(part, blocks={ACTIVITY: np.empty((height, 0))})
+                    for part, height in zip(parts, heights)]).keys
+    present = [part for part in parts if part.width]
+    start = min(part.start for part in present) if present else parts[0].start
+    width = max(part.start + part.width for part in present) - start if present else 0
+    block = np.empty((sum(heights), width))
+    at = 0
+    for part, height in zip(parts, heights):
+        rows = block[at:at + height]
+        at += height
+        if not part.width:
+            rows[:] = 0.0
+            continue
+        first = part.start - start
+        rows[:, :first] = 0.0  # a part on a narrower axis: 0 outside it, as `aligned` pads it
+        rows[:, first + part.width:] = 0.0
+        own, values = rows[:, first:first + part.width], part.blocks[ACTIVITY]
+        if isinstance(values, _Filled):
+            values.fill(own)
+        else:
+            own[:] = values
+    return Hourly(keys, {ACTIVITY: block}, start, parts[0].scaled, parts[0].derived)
 
 
 def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hourly:
@@ -223,23 +262,42 @@ def _server_atoms(server_footprints: Hourly, server_instances: Hourly, server_ho
                   server_job_hourly_needs: Hourly, service_total_job_volumes: Hourly, server_capacity: pl.LazyFrame,
                   server_hardware: pl.LazyFrame, services: pl.LazyFrame, job_parameters: pl.LazyFrame,
                   cells: Hourly) -> list[Hourly]:
-    shares = _server_job_shares(server_instances, server_hourly_needs, server_job_hourly_needs,
-                                service_total_job_volumes, server_capacity, server_hardware, services,
+    # The hour axes that matching them pair by pair would give (the jobs' shares on the servers' series'), the
+    # blocks' rows then gathered a tile at a time.
+    shares = _server_job_shares(*aligned(server_instances, server_hourly_needs, server_job_hourly_needs,
+                                         service_total_job_volumes), server_capacity, server_hardware, services,
                                 job_parameters)
-    per_cell = _beside(cells, shares, JOB, carry=("server_id", "on_premise", "server_class"), dynamic_share="dynamic_share", provisioned_share="provisioned_share")
-    flat = per_cell.keys["on_premise"].to_numpy()[:, None]
-    hourly_share = per_cell["hourly_share"]
-    provisioned_cell_share = np.where(flat, per_cell.parameter("flat_share"), hourly_share)
-    weights = per_cell.holding(provisioned=per_cell["provisioned_share"] * provisioned_cell_share,
-                               dynamic=per_cell["dynamic_share"] * hourly_share)
+    cells, shares, server_footprints = aligned(cells, shares, server_footprints)
+    per_cell, cell_rows, job_rows = _matched(cells, shares, JOB, carry=("server_id", "on_premise", "server_class"))
+    # matched with the footprints' key rows (their scaled columns are per key row)
+    keys, weight_rows, footprint_rows = _matched(Hourly.of(per_cell, {}, cells.start),
+                                                 Hourly.of(server_footprints.keys, {}, server_footprints.start), SERVER)
+    cell_rows, job_rows = cell_rows[weight_rows], job_rows[weight_rows]
+    activity_rows = server_footprints.rows[footprint_rows]
+    flat = keys["on_premise"].to_numpy()[:, None]
+    flat_share = keys["flat_share"].cast(pl.Float64).to_numpy()[:, None]
+    hourly_share, width = cells.blocks["hourly_share"], cells.width
     streams = (("provisioned", MANUFACTURING, "instances_manufacturing_footprint"),
                ("provisioned", USE, "idle_use_footprint"), ("dynamic", USE, "load_use_footprint"))
-    parts = []
-    for stream, phase, column in streams:
-        atoms = _beside(weights.only(weight=stream), server_footprints, SERVER, footprint=column)
-        atoms = atoms.holding(**{VALUE: atoms["weight"] * atoms["footprint"]})
-        parts.append(_labelled(atoms, "server_id", pl.col("server_class"), stream, phase))
-    return parts
+
+    def atoms(stream: str, column: str) -> Callable[[np.ndarray], None]:
+        """Per cell and server: its weight (the job's share times the cell's) times the server's footprint, made
+        a few rows at a time (the same products as on whole blocks: footprint = activity x intensity)."""
+        activity, intensity = server_footprints.scaled[column]
+        activity, intensity = server_footprints.blocks[activity], server_footprints.parameter(intensity)[footprint_rows]
+
+        def fill(out: np.ndarray) -> None:
+            for tile in row_tiles(keys.height, width):
+                cell_share = hourly_share[cell_rows[tile]]
+                weight = (shares.blocks["provisioned_share"][job_rows[tile]]
+                          * np.where(flat[tile], flat_share[tile], cell_share) if stream == "provisioned"
+                          else shares.blocks["dynamic_share"][job_rows[tile]] * cell_share)
+                footprint = activity[activity_rows[tile]]
+                footprint *= intensity[tile]
+                np.multiply(weight, footprint, out=out[tile])
+        return fill
+    return [_labelled(Hourly.of(keys, {VALUE: _Filled((keys.height, width), atoms(stream, column))}, cells.start),
+                      "server_id", pl.col("server_class"), stream, phase) for stream, phase, column in streams]
 
 
 def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, server_job_hourly_needs: Hourly,
@@ -247,6 +305,7 @@ def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, se
                        server_hardware: pl.LazyFrame, services: pl.LazyFrame, job_parameters: pl.LazyFrame) -> Hourly:
     """Per (server, job): `dynamic_share`, the job's hourly share of the demand on the server's binding resource,
     and `provisioned_share` (the same, or the flat tier weight of an on-premise server; key column `on_premise`).
+    The hourly series are on one hour axis.
 
     Calculation: binding = compute where need_compute / available_compute >= need_ram / available_ram, else RAM;
     demand[J] = occ[J] * needed[J] / available (on the binding resource) + for a service job, the service's base
@@ -260,27 +319,51 @@ def _server_job_shares(server_instances: Hourly, server_hourly_needs: Hourly, se
                                pl.col("base_compute_consumption").alias("service_base_compute")),
                     ["system_id", "service_id"], how="left")
             .joined(parameters(server_hardware, SERVER, "server_type", "server_class"), SERVER))
-    jobs = _beside(jobs, server_hourly_needs, SERVER, ram_need="ram_need", compute_need="compute_need")
-    jobs = _beside(jobs, server_instances, SERVER, nb="nb_of_instances", raw="raw_nb_of_instances")
-    jobs = _beside(jobs, service_total_job_volumes, [*SERVER, "service_id"], how="left", service_volume=VALUE)
-    ram, compute = jobs.parameter("available_ram_per_instance"), jobs.parameter("available_compute_per_instance")
-    compute_binds = jobs["compute_need"] / compute >= jobs["ram_need"] / ram
-    per_invocation = np.where(compute_binds, jobs.parameter("compute_needed") / compute,
-                              jobs.parameter("ram_needed") / ram)
-    service_base = np.where(compute_binds, np.nan_to_num(jobs.parameter("service_base_compute")) / compute,
-                            np.nan_to_num(jobs.parameter("service_base_ram")) / ram)
-    occurrences = jobs["occurrences"]
-    demand = (per_invocation * occurrences
-              + service_base * jobs["nb"] * _ratio(occurrences, jobs["service_volume"]))
-    demands = jobs.holding(demand=demand, raw=jobs["raw"], nb=jobs["nb"])
-    shares = _beside(demands, demands.only("demand").summed(SERVER), SERVER, total_demand="demand")
-    dynamic = _ratio(shares["demand"], shares["total_demand"])
-    on_premise = (shares.keys["server_type"] == "on-premise").to_numpy()
-    provisioned = dynamic.copy()
+    # The key tables matched first (each match unites the spans), then each block's rows gathered once per tile.
+    keys, occurrence_rows, need_rows = _matched(jobs, server_hourly_needs, SERVER)
+    keys, at, instance_rows = _matched(Hourly.of(keys, {}, jobs.start), server_instances, SERVER)
+    occurrence_rows, need_rows = occurrence_rows[at], need_rows[at]
+    keys, at, volume_rows = _matched(Hourly.of(keys, {}, jobs.start), service_total_job_volumes,
+                                     [*SERVER, "service_id"], how="left")
+    occurrence_rows, need_rows, instance_rows = occurrence_rows[at], need_rows[at], instance_rows[at]
+
+    def parameter(column: str) -> np.ndarray:
+        return keys[column].cast(pl.Float64).to_numpy()[:, None]
+    ram, compute = parameter("available_ram_per_instance"), parameter("available_compute_per_instance")
+    compute_per_invocation, ram_per_invocation = parameter("compute_needed") / compute, parameter("ram_needed") / ram
+    compute_base = np.nan_to_num(parameter("service_base_compute")) / compute
+    ram_base = np.nan_to_num(parameter("service_base_ram")) / ram
+    volumes = service_total_job_volumes.blocks[VALUE]
+    demand = np.empty((keys.height, jobs.width))
+    for tile in row_tiles(keys.height, jobs.width):
+        compute_binds = (server_hourly_needs.blocks["compute_need"][need_rows[tile]] / compute[tile]
+                         >= server_hourly_needs.blocks["ram_need"][need_rows[tile]] / ram[tile])
+        per_invocation = np.where(compute_binds, compute_per_invocation[tile], ram_per_invocation[tile])
+        service_base = np.where(compute_binds, compute_base[tile], ram_base[tile])
+        occurrences = jobs.blocks["occurrences"][occurrence_rows[tile]]
+        volume = volumes[np.maximum(volume_rows[tile], 0)] if volumes.shape[0] else np.zeros_like(occurrences)
+        volume[volume_rows[tile] < 0] = 0.0
+        service_base *= server_instances.blocks["nb_of_instances"][instance_rows[tile]]
+        service_base *= _ratio(occurrences, volume)
+        per_invocation *= occurrences
+        np.add(per_invocation, service_base, out=demand[tile])
+    demands = Hourly.of(keys, {"demand": demand}, jobs.start)
+    total = demands.summed(SERVER)
+    keys, rows, total_rows = _matched(demands, total, SERVER)
+    dynamic = np.empty((keys.height, jobs.width))
+    for tile in row_tiles(keys.height, jobs.width):
+        dynamic[tile] = _ratio(demand[rows[tile]], total.blocks["demand"][total_rows[tile]])
+    on_premise = (keys["server_type"] == "on-premise").to_numpy()
+    provisioned = dynamic
     if on_premise.any():
-        provisioned[on_premise] = _tier_shares(shares.filtered(on_premise))[:, None]
-    return (Hourly(shares.keys.with_columns(pl.Series("on_premise", on_premise)),
-                   {"dynamic_share": dynamic, "provisioned_share": provisioned}, shares.start)
+        provisioned = dynamic.copy()
+        tiers = Hourly.of(keys[np.flatnonzero(on_premise)], {
+            "demand": demand[rows[on_premise]], "raw": server_instances.blocks["raw_nb_of_instances"][
+                instance_rows[rows[on_premise]]], "nb": server_instances.blocks["nb_of_instances"][
+                instance_rows[rows[on_premise]]]}, jobs.start)
+        provisioned[on_premise] = _tier_shares(tiers)[:, None]
+    return (Hourly.of(keys.with_columns(pl.Series("on_premise", on_premise)),
+                      {"dynamic_share": dynamic, "provisioned_share": provisioned}, jobs.start)
             .keyed_by([*SERVER, "job_id"], "on_premise", "server_class"))
 
 
@@ -320,18 +403,27 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
     storage's own cumulative), baseline atoms by the cell's share of the storage's jobs' invocations over the
     period (flat: the baseline holds capacity in idle hours too)."""
     per_cell = (cells.joined(parameters(storage_jobs, [*STORAGE, "job_id"]), JOB)
-                .joined(dump_parameters(storages), STORAGE))
-    rates = _beside(per_cell.only("hourly_share"), data_stored, JOB, job_rate=VALUE)
-    # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is).
-    cumulative = stored_with_dumps(rates.holding(**{VALUE: rates["hourly_share"] * rates["job_rate"]}))[VALUE]
-    storage = keyed(rates.keys.lazy(), STORAGE)
+                .joined(dump_parameters(storages), STORAGE).only("hourly_share"))
+    per_cell, data_stored = aligned(per_cell, data_stored)
+    keys, rows, at = _matched(per_cell, data_stored, JOB)
+    # The cell's data stored per hour: its hourly share of the job's (exact: both are 0 where the job's total is),
+    # held as it is dumped. Made once per distinct (cell, job's data, storage parameters, span): the cells of a
+    # storage repeat along the sweep dimensions that only the storage's footprint varies with.
+    first, last = keys[FIRST].to_numpy(), keys[LAST].to_numpy()
+    dumps = keys.select(pl.col("data_replication_factor").cast(pl.Float64), pl.col("_dump_after").cast(pl.Float64))
+    _, distinct, codes = np.unique(np.column_stack([rows, at, first, last, dumps.to_numpy()]).astype(np.float64),
+                                   axis=0, return_index=True, return_inverse=True)
+    rates = Hourly(keys[distinct], {VALUE: per_cell.blocks["hourly_share"]}, per_cell.start)
+    cumulative = stored_with_dumps(rates, times=(data_stored.blocks[VALUE], at[distinct]))[VALUE]
+    storage = keyed(keys.lazy(), STORAGE)
     # A job's flat share of the storage's jobs times the cell's flat share of the job: the cell's share of the
     # storage's invocations (equal shares per job, then per cell, where nothing runs at all).
-    baseline_share = rates.keys.select(
+    baseline_share = keys.select(
         pl.when(pl.col("cell_occurrences").sum().over(storage) > 0)
         .then(pl.col("job_occurrences") / pl.col("cell_occurrences").sum().over(storage) * pl.col("flat_share"))
         .otherwise(pl.col("flat_share") / pl.col("job_id").n_unique().over(storage)))
-    shares = rates.holding(cumulative=cumulative).keyed_by(
+    shares = Hourly(keys.with_columns(pl.Series(ROW, codes.reshape(-1).astype(np.int64))),
+                    {"cumulative": cumulative}, per_cell.start).keyed_by(
         [*STORAGE, *JOB_CELL_COLUMNS], baseline_share.to_series().alias("baseline_share"))
     return [_labelled(_retention(shares, storage_footprints), "storage_id", "Storage", "retention", MANUFACTURING),
             _labelled(_baseline(shares, storage_footprints), "storage_id", "Storage", "baseline", MANUFACTURING,
@@ -340,21 +432,25 @@ def _storage_atoms(storage_footprints: Hourly, storage_jobs: pl.LazyFrame, stora
 
 def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     """F_retention / N x cum[cell] per cell: the storage's kg per terabyte held, made on its rows (few), then one
-    gather and one product per cell (cells x hours is the largest block of the atoms)."""
-    storage = storage_footprints.only(footprint="storage_retention_manufacturing_footprint",
-                                      written="job_written_cumulative_storage_need")
-    storage = storage.holding(per_tb=_ratio(storage["footprint"], storage["written"].astype(np.float64)))
-    shares, storage = aligned(shares, storage)
-    keys, rows, at = _matched(shares, storage, STORAGE)
-    value = storage.blocks["per_tb"][at]
-    value *= shares.blocks["cumulative"][rows]
-    return Hourly.of(keys, {VALUE: value}, shares.start)
+    gather and one product per cell, a few cells at a time, into the atoms' block (cells x hours is its largest
+    part)."""
+    shares, storage = aligned(shares, storage_footprints)
+    keys, rows, at = _matched(shares, Hourly.of(storage.keys, {}, storage.start), STORAGE)
+    cumulative = shares.blocks["cumulative"]
+
+    def fill(out: np.ndarray) -> None:
+        for tile, per_tb in retention_per_terabyte(storage):  # the cells of a few storages at a time
+            cells = np.flatnonzero((at >= tile.start) & (at < tile.stop))
+            out[cells] = per_tb[at[cells] - tile.start] * cumulative[rows[cells]]
+    return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), fill)}, shares.start)
 
 
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
-    """Each cell's row of its storage's baseline footprint (the storage's block row, not a copy), spans united
-    with the cell's."""
-    footprint = storage_footprints.only(**{VALUE: "storage_baseline_manufacturing_footprint"})
+    """Each cell's row of its storage's baseline footprint (the storage's block row, made into the atoms' block;
+    not a copy per cell), spans united with the cell's."""
+    footprint = Hourly.of(storage_footprints.keys, {VALUE: _Filled(
+        (storage_footprints.height, storage_footprints.width),
+        lambda out: baseline_footprint_into(storage_footprints, out))}, storage_footprints.start)
     cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
                                pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
                                pl.int_range(pl.len()).alias("_cell"))

@@ -1,6 +1,7 @@
 """Storage: data written by the jobs of its server, kept for the storage duration, plus the base need."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -46,25 +47,27 @@ def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
                       pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
 
 
-def stored_with_dumps(rates: Hourly) -> dict[str, np.ndarray]:
-    """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour, key columns of `dump_parameters`):
-    replicated, kept `_dump_after` hours, accumulated in float32 (see full_cumulative_storage_need_per_job).
-    Computed a few rows at a time, so that the passes over a tile stay in the CPU's cache."""
+def stored_with_dumps(rates: Hourly, times: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """{VALUE: terabyte_stored held} of rates (megabyte_stored per hour: block VALUE, times `times` if given, a
+    block and per key row its row; key columns of `dump_parameters`): replicated, kept `_dump_after` hours,
+    accumulated in float32 (see full_cumulative_storage_need_per_job). Computed a few rows at a time, so that the
+    passes over a tile stay in the CPU's cache (the rows gathered tile by tile too)."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
     dump_after = rates.keys["_dump_after"].to_numpy()
     first, last = rates.spans()
     hours = np.arange(rates.start, rates.start + rates.width)
-    values, width = rates[VALUE], rates.width
-    need = np.empty(values.shape, dtype=np.float32)
+    values, rows, width = rates.blocks[VALUE], rates.rows, rates.width
+    direct = len(rows) == len(values) and bool((rows == np.arange(len(rows))).all())  # a tile's rows: a view
+    need = np.empty((rates.height, width), dtype=np.float32)
     for tile in row_tiles(rates.height, width):
-        written = values[tile].astype(np.float32)
-        written *= replication[tile]
-        written *= np.float32(_TB_PER_MB)
         held = need[tile]
-        held[:] = written
+        written = values[tile] if direct else values[rows[tile]]
+        held[:] = written if times is None else written * times[0][times[1][tile]]  # cast to float32
+        held *= replication[tile]
+        held *= np.float32(_TB_PER_MB)
         for after in np.unique(dump_after[tile][dump_after[tile] < width]):  # written at hour k, gone at k + after
-            rows = np.flatnonzero(dump_after[tile] == after)
-            held[rows, after:] -= written[rows, :width - after]
+            dumped = np.flatnonzero(dump_after[tile] == after)
+            held[dumped, after:] -= held[dumped, :width - after]  # the rows' written values, copied first
         np.cumsum(held, axis=1, dtype=np.float32, out=held)
         # Each series only on its own hours: what is still stored after them is no value.
         np.copyto(held, np.float32(0.0), where=(hours < first[tile, None]) | (hours > last[tile, None]))
@@ -155,9 +158,16 @@ def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensit
 def _share_of_instances(storage: Hourly, part: np.ndarray) -> np.ndarray:
     """nb * part / P, with P = nb * capacity (0 where P = 0): the instances that hold `part`."""
     nb = storage["nb_of_instances"]
-    provisioned = nb * storage.parameter("storage_capacity")
+    return _shares_of(nb, nb * storage.parameter("storage_capacity"), part)
+
+
+def _shares_of(nb: np.ndarray, provisioned: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """nb * (part / provisioned), 0 where provisioned is 0, made in `part` (float64, overwritten)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(provisioned != 0, nb * (part / provisioned), 0.0)
+        np.divide(part, provisioned, out=part)
+        np.multiply(nb, part, out=part)
+    np.copyto(part, 0.0, where=provisioned == 0)
+    return part
 
 
 def _retention_instances(storage: Hourly) -> np.ndarray:
@@ -168,6 +178,44 @@ def _baseline_instances(storage: Hourly) -> np.ndarray:
     provisioned = storage["nb_of_instances"] * storage.parameter("storage_capacity")
     return _share_of_instances(storage, provisioned - storage["full_cumulative_storage_need"]
                                + storage.parameter("base_storage_need"))
+
+
+def retention_per_terabyte(storage_footprints: Hourly) -> Iterator[tuple[slice, np.ndarray]]:
+    """storage_retention_manufacturing_footprint per terabyte of job data held (0 where none is), a few key rows
+    of `storage_footprints` at a time: (their slice, their rows x hours). The footprint as its column gives it
+    (the same operations, in the same order); the shares' temporaries stay in the CPU's cache.
+
+    Calculation: F_retention / job_written (see storage_footprints)."""
+    footprints = storage_footprints
+    intensity = footprints.parameter(footprints.scaled["storage_retention_manufacturing_footprint"][1])
+    capacity, rows = footprints.parameter("storage_capacity"), footprints.rows
+    for tile in row_tiles(footprints.height, footprints.width):
+        nb = footprints.blocks["nb_of_instances"][rows[tile]]
+        written = footprints.blocks["job_written_cumulative_storage_need"][rows[tile]].astype(np.float64)
+        retention = _shares_of(nb, nb * capacity[tile], written.copy())
+        retention *= intensity[tile]
+        per_tb = np.zeros_like(retention)
+        np.divide(retention, written, out=per_tb, where=written != 0)
+        yield tile, per_tb
+
+
+def baseline_footprint_into(storage_footprints: Hourly, out: np.ndarray) -> None:
+    """storage_baseline_manufacturing_footprint of each key row of `storage_footprints`, written into `out`
+    (rows x hours) as its column gives it (the same operations, in the same order), a few rows at a time.
+
+    Calculation: F_baseline (see storage_footprints)."""
+    footprints = storage_footprints
+    intensity = footprints.parameter(footprints.scaled["storage_baseline_manufacturing_footprint"][1])
+    capacity, base = footprints.parameter("storage_capacity"), footprints.parameter("base_storage_need")
+    rows = footprints.rows
+    for tile in row_tiles(footprints.height, footprints.width):
+        nb = footprints.blocks["nb_of_instances"][rows[tile]]
+        provisioned = nb * capacity[tile]
+        held = out[tile]
+        np.subtract(provisioned, footprints.blocks["full_cumulative_storage_need"][rows[tile]], out=held)
+        held += base[tile]
+        _shares_of(nb, provisioned, held)
+        held *= intensity[tile]
 
 
 def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
