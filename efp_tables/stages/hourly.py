@@ -96,11 +96,13 @@ class Hourly:
         """A numeric key column as a (rows x 1) array, to scale blocks."""
         return self.keys[column].cast(pl.Float64).to_numpy()[:, None]
 
-    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
+    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]],
+                     gathered: bool = True) -> Hourly:
         """New blocks from `compute`, run once per distinct (series, `columns`) rather than per key row: key rows
         that repeat a series with the same parameters (a dimension of the table along which this object's value
-        does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
-        blocks."""
+        does not vary) share their result. `compute` gets the distinct rows and returns their blocks (aligned
+        with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
+        with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
         # query needed to tell.
         distinct = len(np.unique(self.rows)) == self.height
@@ -109,10 +111,20 @@ class Hourly:
             _, first = np.unique(codes, return_index=True)
             distinct = len(first) == self.height
         if distinct:
-            return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
-        representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
-                                     self.start)
+            return self.holding(**compute(self if self._direct or not gathered
+                                          else self.holding(**{c: self[c] for c in self.blocks})))
+        if gathered:
+            representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
+                                         self.start)
+        else:
+            representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
+
+    def rows_of(self, column: str, at: slice | np.ndarray) -> np.ndarray:
+        """The values of `column` at key rows `at` (a slice or indices): only those rows gathered."""
+        if column in self.blocks:
+            return self.blocks[column][self.rows[at]]
+        return self[column][at]
 
     def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
         """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""
@@ -142,11 +154,11 @@ class Hourly:
         first, last = self.spans()
         return first - self.start, last - first + 1
 
-    def in_span(self) -> np.ndarray:
-        """True at the hours of each series' span."""
+    def in_span(self, at: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """True at the hours of each series' span (of the key rows `at` only, if given)."""
         first, last = self.spans()
         hours = np.arange(self.start, self.start + self.width)
-        return (hours >= first[:, None]) & (hours <= last[:, None])
+        return (hours >= first[at, None]) & (hours <= last[at, None])
 
     def filtered(self, mask: np.ndarray) -> Hourly:
         return replace(self, keys=self.keys[np.flatnonzero(mask)])
@@ -235,22 +247,7 @@ class Hourly:
             block, rows = self[column], members
         if not few:
             return np.add.reduceat(block[rows], bounds, axis=0)
-        # Few members per group: add the k-th member of every group that has one, k = 0, 1, ...: no copy of
-        # every member's hours, and the same sums as reduceat's (which adds rows in order too).
-        out = block[rows[bounds]]
-        if factor is not None:
-            out *= factor[bounds]
-        for k in range(1, int(sizes.max(initial=1))):
-            groups = np.flatnonzero(sizes > k)
-            at = bounds[groups] + k
-            member = block[rows[at]]
-            if factor is not None:
-                member *= factor[at]
-            if len(groups) == len(sizes):  # every group has a k-th member: added in place, no scatter
-                out += member
-            else:
-                out[groups] += member
-        return out
+        return _few_member_sums(block, rows, factor, sizes)
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
@@ -371,23 +368,40 @@ def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFram
 
 def aligned(*series: Hourly) -> list[Hourly]:
     """The series on one common hour axis."""
+    axis = _common_axis(series)
+    return list(series) if axis is None else [s.on_axis(*axis) for s in series]
+
+
+def _common_axis(series: tuple[Hourly, ...] | list[Hourly]) -> tuple[int, int] | None:
+    """The hour axis (start, width) that holds every series with hours (None: none has any)."""
     present = [s for s in series if s.blocks and s.width]
     if not present:
-        return list(series)
+        return None
     start = min(s.start for s in present)
-    stop = max(s.start + s.width for s in present)
-    return [s.on_axis(start, stop - start) for s in series]
+    return start, max(s.start + s.width for s in present) - start
 
 
 def stacked(series: list[Hourly]) -> Hourly:
     """Series of several Hourly (same block and scaled columns) as one: their key tables one under the other,
     their blocks too."""
-    series = aligned(*series)
-    offsets = np.cumsum([0, *[next(iter(s.blocks.values())).shape[0] for s in series]])
+    axis = _common_axis(series)
+    start, width = axis if axis is not None else (series[0].start, series[0].width)
+    heights = [next(iter(s.blocks.values())).shape[0] for s in series]
+    offsets = np.cumsum([0, *heights])
     keys = pl.concat([_with(s.keys, s.keys[ROW] + int(offset)) for s, offset in zip(series, offsets)],
                      how="diagonal_relaxed")
-    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]),
-                  {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
+    # Each part copied once, straight to its place on the common axis (no aligned copy to concatenate).
+    blocks = {}
+    for column in series[0].blocks:
+        parts = [s.blocks[column] for s in series]
+        out = np.empty((int(offsets[-1]), width), dtype=np.result_type(*parts))
+        for s, part, offset in zip(series, parts, offsets):
+            rows, at = slice(offset, offset + part.shape[0]), s.start - start if part.shape[1] else 0
+            out[rows, :at] = 0.0
+            out[rows, at:at + part.shape[1]] = part
+            out[rows, at + part.shape[1]:] = 0.0
+        blocks[column] = out
+    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]), blocks, start,
                   series[0].scaled, series[0].derived)
 
 
@@ -396,6 +410,37 @@ def row_tiles(rows: int, width: int, tile_bytes: int = _TILE_BYTES) -> list[slic
     makes several passes over its rows makes them tile by tile, in the CPU's cache rather than in memory."""
     step = max(1, tile_bytes // max(8 * width, 1))
     return [slice(at, min(at + step, rows)) for at in range(0, rows, step)]
+
+
+def _few_member_sums(block: np.ndarray, rows: np.ndarray, factor: np.ndarray | None,
+                     sizes: np.ndarray) -> np.ndarray:
+    """Groups of the block `rows` (listed group after group, `sizes` of each) summed, each member times its
+    `factor` if given: the k-th member of every group that has one added to the sums, k = 0, 1, ..., so each
+    group's rows are added one after the other in their order, as np.add.reduceat adds them. Done tile of groups
+    by tile of groups, the gathered members in one reused buffer: the sums and members stay in the CPU's cache."""
+    bounds = np.cumsum(sizes) - sizes
+    tiles = row_tiles(len(sizes), block.shape[1])
+    out = np.empty((len(sizes), block.shape[1]), dtype=block.dtype)  # a factor scales in the block's precision
+    buffer = np.empty_like(out[tiles[0]]) if tiles else out
+    largest = int(sizes.max(initial=1))
+    for tile in tiles:
+        sums, first = out[tile], bounds[tile]
+        np.take(block, rows[first], axis=0, out=sums, mode="clip")  # "raise" would buffer `out`
+        if factor is not None:
+            sums *= factor[first]
+        for k in range(1, largest):
+            groups = np.flatnonzero(sizes[tile] > k)
+            if not len(groups):
+                break
+            at = first[groups] + k
+            member = np.take(block, rows[at], axis=0, out=buffer[:len(groups)], mode="clip")
+            if factor is not None:
+                member *= factor[at]
+            if len(groups) == len(first):  # every group of the tile has a k-th member: added in place
+                sums += member
+            else:
+                sums[groups] += member
+    return out
 
 
 def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
