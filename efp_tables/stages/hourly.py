@@ -76,7 +76,7 @@ class Hourly:
         return self.keys[ROW].to_numpy()
 
     @cached_property
-    def _direct(self) -> bool:
+    def direct(self) -> bool:
         """Key rows are the block rows, in order: no gather needed."""
         rows = self.rows
         return all(len(rows) == b.shape[0] for b in self.blocks.values()) and bool(
@@ -90,7 +90,7 @@ class Hourly:
         if column in self.derived:
             return self.derived[column][0](self)
         block = self.blocks[column]
-        return block if self._direct else block[self.rows]
+        return block if self.direct else block[self.rows]
 
     def parameter(self, column: str) -> np.ndarray:
         """A numeric key column as a (rows x 1) array, to scale blocks."""
@@ -111,7 +111,7 @@ class Hourly:
             _, first = np.unique(codes, return_index=True)
             distinct = len(first) == self.height
         if distinct:
-            return self.holding(**compute(self if self._direct or not gathered
+            return self.holding(**compute(self if self.direct or not gathered
                                           else self.holding(**{c: self[c] for c in self.blocks})))
         if gathered:
             representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
@@ -120,11 +120,15 @@ class Hourly:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
 
-    def rows_of(self, column: str, at: slice | np.ndarray) -> np.ndarray:
-        """The values of `column` at key rows `at` (a slice or indices): only those rows gathered."""
+    def rows_of(self, column: str, at: slice | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The values of `column` at key rows `at` (a slice or indices), a copy (into `out` if given): only those
+        rows gathered."""
         if column in self.blocks:
-            return self.blocks[column][self.rows[at]]
-        return self[column][at]
+            return np.take(self.blocks[column], self.rows[at], axis=0, out=out, mode="clip")  # "raise" buffers out
+        if out is None:
+            return self[column][at]
+        out[...] = self[column][at]
+        return out
 
     def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
         """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""

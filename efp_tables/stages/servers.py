@@ -77,9 +77,22 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
     needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
         parameters(job_parameters.filter(pl.col("server_id").is_not_null()), ["system_id", "job_id"], "server_id",
                    "service_id", "ram_needed", "compute_needed"), ["system_id", "job_id"])
-    return needs.per_distinct(["ram_needed", "compute_needed"], lambda job: {
-        "occurrences": job[VALUE], "ram_need": job[VALUE] * job.parameter("ram_needed"),
-        "compute_need": job[VALUE] * job.parameter("compute_needed")}).keyed_by(SERVER, "service_id", "job_id")
+    return needs.per_distinct(["ram_needed", "compute_needed"], _job_needs, gathered=False).keyed_by(
+        SERVER, "service_id", "job_id")
+
+
+def _job_needs(job: Hourly) -> dict[str, np.ndarray]:
+    # Tile by tile: each tile's occurrences read from memory once for both needs.
+    ram_needed, compute_needed = job.parameter("ram_needed"), job.parameter("compute_needed")
+    occurrences = job[VALUE] if job.direct else None  # the block itself when its rows are the key rows
+    dtype = np.result_type(job.blocks[VALUE].dtype, ram_needed.dtype)
+    gathered = np.empty((job.height, job.width), dtype=job.blocks[VALUE].dtype) if occurrences is None else None
+    ram, compute = np.empty((job.height, job.width), dtype=dtype), np.empty((job.height, job.width), dtype=dtype)
+    for tile in row_tiles(job.height, job.width):
+        tile_occurrences = occurrences[tile] if occurrences is not None else job.rows_of(VALUE, tile, gathered[tile])
+        np.multiply(tile_occurrences, ram_needed[tile], out=ram[tile])
+        np.multiply(tile_occurrences, compute_needed[tile], out=compute[tile])
+    return {"occurrences": gathered if occurrences is None else occurrences, "ram_need": ram, "compute_need": compute}
 
 
 def server_hourly_needs(server_job_hourly_needs: Hourly) -> Hourly:
