@@ -233,8 +233,8 @@ class Hourly:
                     np.fromiter((len(rows) for rows in groups.values()), dtype=np.int64, count=len(groups)))
         groups = (self.keys.lazy().with_row_index("_at").sort(columns, nulls_last=True, maintain_order=True)
                   .group_by(by, maintain_order=True).agg(pl.col("_at")).collect(engine=ENGINE))
-        lists = groups.get_column("_at").to_arrow()
-        return (lists.flatten().to_numpy().astype(np.int64), np.diff(lists.offsets.to_numpy()).astype(np.int64))
+        lists = groups.get_column("_at")  # read in Polars: no pyarrow to import for it
+        return lists.explode().to_numpy().astype(np.int64), lists.list.len().to_numpy().astype(np.int64)
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
