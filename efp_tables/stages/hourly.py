@@ -284,8 +284,13 @@ class Hourly:
         """`column` as starts of events lasting the key column `duration` (hours): events in progress
         (`in_progress`), each span grown by the kernel's reach; series with an empty kernel (a duration of 0)
         dropped."""
-        spread = self.per_distinct([duration], lambda distinct: {VALUE: in_progress(
-            distinct[column], distinct.keys[duration].to_numpy(), *distinct.span_columns())[0]})
+        def spread(distinct: Hourly) -> dict[str, np.ndarray]:
+            # Read from the block rows themselves: no gathered copy of the starts first.
+            starts, rows = ((distinct.blocks[column], distinct.rows) if column in distinct.blocks
+                            else (distinct[column], None))
+            return {VALUE: in_progress(starts, distinct.keys[duration].to_numpy(), *distinct.span_columns(),
+                                       rows=rows)[0]}
+        spread = self.per_distinct([duration], spread, gathered=False)
         return spread.grown(kernel_reach(self.keys[duration].to_numpy()), spread.blocks)
 
     def grown(self, reach: np.ndarray, blocks: dict[str, np.ndarray]) -> Hourly:
@@ -447,11 +452,11 @@ def _few_member_sums(block: np.ndarray, rows: np.ndarray, factor: np.ndarray | N
     return out
 
 
-def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
-                lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray, lengths: np.ndarray,
+                rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Average number of events in progress per hour, for events that start at the beginning of their hour and
-    last `durations` hours (one per row; efootprint's compute_nb_occurrences_in_parallel). Each row's series
-    is its span: `lengths` hours from column `at`.
+    last `durations` hours (one per series; efootprint's compute_nb_occurrences_in_parallel). Each series is
+    its span, `lengths` hours from column `at`, of its row of `starts`: `rows` (by default each row its own).
 
     Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], with F = floor(d), r = d - F, clipped at 0.
     - F = 0: y = r * x, exact.
@@ -465,20 +470,25 @@ def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
     floors = np.floor(durations).astype(np.int64)
     rests = durations - floors
     reach = kernel_reach(durations)
-    rows, width = starts.shape
+    rows = np.arange(len(durations)) if rows is None else rows
+    width = starts.shape[1]
     if not floors.any():  # every event under an hour (most jobs): one pass, no scatter
-        return starts * rests[:, None], reach
+        out = np.empty((len(rows), width), dtype=np.result_type(starts, rests))
+        for tile in row_tiles(len(rows), width):  # each tile's rows gathered and scaled in the CPU's cache
+            out[tile] = starts[rows[tile]]
+            out[tile] *= rests[tile, None]
+        return out, reach
     # Imported here: scipy.signal takes 0.65 s to import, and most models' events all last under an hour.
     from scipy.signal import fftconvolve
-    out = np.zeros((rows, width + max(int(reach.max(initial=-1)), 0)))
+    out = np.zeros((len(rows), width + max(int(reach.max(initial=-1)), 0)))
     short = np.flatnonzero(floors == 0)
-    out[short, :width] = starts[short] * rests[short, None]
+    out[short, :width] = starts[rows[short]] * rests[short, None]
     # One 1-D scipy call per series (and no Python work per hour): scipy's batched transforms (fftconvolve
     # with `axes`, rfft over rows) differ from its 1-D ones in the last bits of every row, and those bits are
     # the noise we reproduce. Series are few (patterns, journeys, job coordinates), each call ~0.1 ms.
     for row in np.flatnonzero(floors > 0):
         first, length, whole = int(at[row]), int(lengths[row]), int(floors[row])
-        values = starts[row, first:first + length].astype(np.float32)
+        values = starts[rows[row], first:first + length].astype(np.float32)
         spread = fftconvolve(values, np.ones(whole, dtype=np.float32), mode="full")
         if rests[row] > 0:
             spread = np.pad(spread, (0, 1))
