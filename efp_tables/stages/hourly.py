@@ -161,8 +161,16 @@ class Hourly:
     def in_span(self, at: slice | np.ndarray = slice(None)) -> np.ndarray:
         """True at the hours of each series' span (of the key rows `at` only, if given)."""
         first, last = self.spans()
-        hours = np.arange(self.start, self.start + self.width)
-        return (hours >= first[at, None]) & (hours <= last[at, None])
+        # Block columns compared as int32 (the spans clipped to the axis: the same answer), tile by tile: twice as
+        # fast a comparison as on int64 hours, its temporaries in the CPU's cache.
+        columns = np.arange(self.width, dtype=np.int32)
+        begin = np.clip(first[at] - self.start, -1, self.width).astype(np.int32)[:, None]
+        end = np.clip(last[at] - self.start, -1, self.width).astype(np.int32)[:, None]
+        inside = np.empty((len(begin), self.width), dtype=bool)
+        for tile in row_tiles(len(begin), self.width):
+            np.greater_equal(columns, begin[tile], out=inside[tile])
+            inside[tile] &= columns <= end[tile]
+        return inside
 
     def filtered(self, mask: np.ndarray) -> Hourly:
         return replace(self, keys=self.keys[np.flatnonzero(mask)])
