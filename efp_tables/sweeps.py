@@ -444,8 +444,8 @@ def _versions(series: Hourly) -> list[tuple[list[str], np.ndarray]]:
     dims = dimensions(series.keys)
     if not dims:
         return [([], np.arange(series.height))]
-    carried = np.column_stack([series.keys.get_column(d).to_arrow().is_valid().to_numpy(zero_copy_only=False)
-                               for d in dims])  # Arrow's validity: no Polars query
+    carried = np.column_stack([column.is_not_null().to_numpy() if column.has_nulls() else np.ones(len(column), bool)
+                               for column in (series.keys.get_column(d) for d in dims)])
     patterns, first, inverse = np.unique(carried, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     return [([d for d, present in zip(dims, patterns[k]) if present], np.flatnonzero(inverse == k))
@@ -598,9 +598,41 @@ class ChunkCost:
 def block_dimensions(series: Hourly) -> frozenset[str]:
     """The sweep dimensions along which the series' blocks differ: those of the key table, but for a
     dimension whose values share their block rows (an intensity that only scales them)."""
-    dims = dimensions(series.keys.lazy())
+    dims = dimensions(series.keys)
     ids = [c for c, dtype in series.keys.schema.items() if c not in dims and c not in (FIRST, LAST, ROW)
            and (c.endswith("_id") or dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum))]
+    if not dims or not series.height:
+        return frozenset()
+    # A dimension varies the blocks if the rows equal in everything else hold more than one block row: there are
+    # then more distinct (everything else, ROW) than distinct (everything else). Counted on integer codes in
+    # numpy, no query: the ids as one code (their rows' hashes: a collision, of odds ~1e-15, would only misprice
+    # a chunk), each dimension's value index (null: -1), each combination one integer (a mixed radix).
+    ids_code = (np.unique(pl.DataFrame([series.keys.get_column(c) for c in ids]).hash_rows().to_numpy(),
+                          return_inverse=True)[1].reshape(-1)
+                if ids else np.zeros(series.height, dtype=np.int64))
+    codes = {d: _value_codes(series.keys.get_column(d)) for d in dims}
+    rows = series.keys.get_column(ROW).to_numpy()
+    if (len(ids_code) + 1) * math.prod(int(c.max()) + 1 for c in codes.values()) * (int(rows.max()) + 1) >= 2**62:
+        return _block_dimensions_by_query(series, dims, ids)
+    varying = set()
+    for d in dims:
+        others = ids_code.astype(np.int64)
+        for o in dims:
+            if o != d:
+                others = others * (int(codes[o].max()) + 1) + codes[o]
+        if len(np.unique(others * (int(rows.max()) + 1) + rows)) > len(np.unique(others)):
+            varying.add(d)
+    return frozenset(varying)
+
+
+def _value_codes(dimension: pl.Series) -> np.ndarray:
+    """A dimension's value indices as 0, 1, ... (null, a part the dimension does not reach, as 0)."""
+    values = dimension.to_numpy()
+    return (np.nan_to_num(values, nan=-1.0) if dimension.has_nulls() else values).astype(np.int64) + 1
+
+
+def _block_dimensions_by_query(series: Hourly, dims: list[str], ids: list[str]) -> frozenset[str]:
+    """block_dimensions of a key table too large for integer codes, one group-by per dimension."""
     varying = set()
     for d in dims:
         others = [*ids, *(o for o in dims if o != d)]

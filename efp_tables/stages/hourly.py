@@ -76,7 +76,7 @@ class Hourly:
         return self.keys[ROW].to_numpy()
 
     @cached_property
-    def _direct(self) -> bool:
+    def direct(self) -> bool:
         """Key rows are the block rows, in order: no gather needed."""
         rows = self.rows
         return all(len(rows) == b.shape[0] for b in self.blocks.values()) and bool(
@@ -90,17 +90,19 @@ class Hourly:
         if column in self.derived:
             return self.derived[column][0](self)
         block = self.blocks[column]
-        return block if self._direct else block[self.rows]
+        return block if self.direct else block[self.rows]
 
     def parameter(self, column: str) -> np.ndarray:
         """A numeric key column as a (rows x 1) array, to scale blocks."""
         return self.keys[column].cast(pl.Float64).to_numpy()[:, None]
 
-    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
+    def per_distinct(self, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]],
+                     gathered: bool = True) -> Hourly:
         """New blocks from `compute`, run once per distinct (series, `columns`) rather than per key row: key rows
         that repeat a series with the same parameters (a dimension of the table along which this object's value
-        does not vary) share their result. `compute` gets the distinct rows, as direct rows, and returns their
-        blocks."""
+        does not vary) share their result. `compute` gets the distinct rows and returns their blocks (aligned
+        with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
+        with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
         # query needed to tell.
         distinct = len(np.unique(self.rows)) == self.height
@@ -109,10 +111,24 @@ class Hourly:
             _, first = np.unique(codes, return_index=True)
             distinct = len(first) == self.height
         if distinct:
-            return self.holding(**compute(self if self._direct else self.holding(**{c: self[c] for c in self.blocks})))
-        representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
-                                     self.start)
+            return self.holding(**compute(self if self.direct or not gathered
+                                          else self.holding(**{c: self[c] for c in self.blocks})))
+        if gathered:
+            representatives = Hourly.of(self.keys[first], {c: b[self.rows[first]] for c, b in self.blocks.items()},
+                                         self.start)
+        else:
+            representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
+
+    def rows_of(self, column: str, at: slice | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The values of `column` at key rows `at` (a slice or indices), a copy (into `out` if given): only those
+        rows gathered."""
+        if column in self.blocks:
+            return np.take(self.blocks[column], self.rows[at], axis=0, out=out, mode="clip")  # "raise" buffers out
+        if out is None:
+            return self[column][at]
+        out[...] = self[column][at]
+        return out
 
     def holding(self, scaled: dict[str, tuple[str, str]] | None = None, **blocks: np.ndarray) -> Hourly:
         """The same series with only these blocks (aligned with the key rows) and `scaled` columns."""
@@ -142,11 +158,19 @@ class Hourly:
         first, last = self.spans()
         return first - self.start, last - first + 1
 
-    def in_span(self) -> np.ndarray:
-        """True at the hours of each series' span."""
+    def in_span(self, at: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """True at the hours of each series' span (of the key rows `at` only, if given)."""
         first, last = self.spans()
-        hours = np.arange(self.start, self.start + self.width)
-        return (hours >= first[:, None]) & (hours <= last[:, None])
+        # Block columns compared as int32 (the spans clipped to the axis: the same answer), tile by tile: twice as
+        # fast a comparison as on int64 hours, its temporaries in the CPU's cache.
+        columns = np.arange(self.width, dtype=np.int32)
+        begin = np.clip(first[at] - self.start, -1, self.width).astype(np.int32)[:, None]
+        end = np.clip(last[at] - self.start, -1, self.width).astype(np.int32)[:, None]
+        inside = np.empty((len(begin), self.width), dtype=bool)
+        for tile in row_tiles(len(begin), self.width):
+            np.greater_equal(columns, begin[tile], out=inside[tile])
+            inside[tile] &= columns <= end[tile]
+        return inside
 
     def filtered(self, mask: np.ndarray) -> Hourly:
         return replace(self, keys=self.keys[np.flatnonzero(mask)])
@@ -217,8 +241,8 @@ class Hourly:
                     np.fromiter((len(rows) for rows in groups.values()), dtype=np.int64, count=len(groups)))
         groups = (self.keys.lazy().with_row_index("_at").sort(columns, nulls_last=True, maintain_order=True)
                   .group_by(by, maintain_order=True).agg(pl.col("_at")).collect(engine=ENGINE))
-        lists = groups.get_column("_at").to_arrow()
-        return (lists.flatten().to_numpy().astype(np.int64), np.diff(lists.offsets.to_numpy()).astype(np.int64))
+        lists = groups.get_column("_at")  # read in Polars: no pyarrow to import for it
+        return lists.explode().to_numpy().astype(np.int64), lists.list.len().to_numpy().astype(np.int64)
 
     def _group_sums(self, column: str, members: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """`column` summed over groups of key rows (`members` listed group after group, `sizes` of each), each
@@ -235,22 +259,7 @@ class Hourly:
             block, rows = self[column], members
         if not few:
             return np.add.reduceat(block[rows], bounds, axis=0)
-        # Few members per group: add the k-th member of every group that has one, k = 0, 1, ...: no copy of
-        # every member's hours, and the same sums as reduceat's (which adds rows in order too).
-        out = block[rows[bounds]]
-        if factor is not None:
-            out *= factor[bounds]
-        for k in range(1, int(sizes.max(initial=1))):
-            groups = np.flatnonzero(sizes > k)
-            at = bounds[groups] + k
-            member = block[rows[at]]
-            if factor is not None:
-                member *= factor[at]
-            if len(groups) == len(sizes):  # every group has a k-th member: added in place, no scatter
-                out += member
-            else:
-                out[groups] += member
-        return out
+        return _few_member_sums(block, rows, factor, sizes)
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
@@ -283,8 +292,13 @@ class Hourly:
         """`column` as starts of events lasting the key column `duration` (hours): events in progress
         (`in_progress`), each span grown by the kernel's reach; series with an empty kernel (a duration of 0)
         dropped."""
-        spread = self.per_distinct([duration], lambda distinct: {VALUE: in_progress(
-            distinct[column], distinct.keys[duration].to_numpy(), *distinct.span_columns())[0]})
+        def spread(distinct: Hourly) -> dict[str, np.ndarray]:
+            # Read from the block rows themselves: no gathered copy of the starts first.
+            starts, rows = ((distinct.blocks[column], distinct.rows) if column in distinct.blocks
+                            else (distinct[column], None))
+            return {VALUE: in_progress(starts, distinct.keys[duration].to_numpy(), *distinct.span_columns(),
+                                       rows=rows)[0]}
+        spread = self.per_distinct([duration], spread, gathered=False)
         return spread.grown(kernel_reach(self.keys[duration].to_numpy()), spread.blocks)
 
     def grown(self, reach: np.ndarray, blocks: dict[str, np.ndarray]) -> Hourly:
@@ -371,23 +385,40 @@ def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFram
 
 def aligned(*series: Hourly) -> list[Hourly]:
     """The series on one common hour axis."""
+    axis = _common_axis(series)
+    return list(series) if axis is None else [s.on_axis(*axis) for s in series]
+
+
+def _common_axis(series: tuple[Hourly, ...] | list[Hourly]) -> tuple[int, int] | None:
+    """The hour axis (start, width) that holds every series with hours (None: none has any)."""
     present = [s for s in series if s.blocks and s.width]
     if not present:
-        return list(series)
+        return None
     start = min(s.start for s in present)
-    stop = max(s.start + s.width for s in present)
-    return [s.on_axis(start, stop - start) for s in series]
+    return start, max(s.start + s.width for s in present) - start
 
 
 def stacked(series: list[Hourly]) -> Hourly:
     """Series of several Hourly (same block and scaled columns) as one: their key tables one under the other,
     their blocks too."""
-    series = aligned(*series)
-    offsets = np.cumsum([0, *[next(iter(s.blocks.values())).shape[0] for s in series]])
+    axis = _common_axis(series)
+    start, width = axis if axis is not None else (series[0].start, series[0].width)
+    heights = [next(iter(s.blocks.values())).shape[0] for s in series]
+    offsets = np.cumsum([0, *heights])
     keys = pl.concat([_with(s.keys, s.keys[ROW] + int(offset)) for s, offset in zip(series, offsets)],
                      how="diagonal_relaxed")
-    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]),
-                  {c: np.concatenate([s.blocks[c] for s in series]) for c in series[0].blocks}, series[0].start,
+    # Each part copied once, straight to its place on the common axis (no aligned copy to concatenate).
+    blocks = {}
+    for column in series[0].blocks:
+        parts = [s.blocks[column] for s in series]
+        out = np.empty((int(offsets[-1]), width), dtype=np.result_type(*parts))
+        for s, part, offset in zip(series, parts, offsets):
+            rows, at = slice(offset, offset + part.shape[0]), s.start - start if part.shape[1] else 0
+            out[rows, :at] = 0.0
+            out[rows, at:at + part.shape[1]] = part
+            out[rows, at + part.shape[1]:] = 0.0
+        blocks[column] = out
+    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]), blocks, start,
                   series[0].scaled, series[0].derived)
 
 
@@ -398,11 +429,42 @@ def row_tiles(rows: int, width: int, tile_bytes: int = _TILE_BYTES) -> list[slic
     return [slice(at, min(at + step, rows)) for at in range(0, rows, step)]
 
 
-def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
-                lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _few_member_sums(block: np.ndarray, rows: np.ndarray, factor: np.ndarray | None,
+                     sizes: np.ndarray) -> np.ndarray:
+    """Groups of the block `rows` (listed group after group, `sizes` of each) summed, each member times its
+    `factor` if given: the k-th member of every group that has one added to the sums, k = 0, 1, ..., so each
+    group's rows are added one after the other in their order, as np.add.reduceat adds them. Done tile of groups
+    by tile of groups, the gathered members in one reused buffer: the sums and members stay in the CPU's cache."""
+    bounds = np.cumsum(sizes) - sizes
+    tiles = row_tiles(len(sizes), block.shape[1])
+    out = np.empty((len(sizes), block.shape[1]), dtype=block.dtype)  # a factor scales in the block's precision
+    buffer = np.empty_like(out[tiles[0]]) if tiles else out
+    largest = int(sizes.max(initial=1))
+    for tile in tiles:
+        sums, first = out[tile], bounds[tile]
+        np.take(block, rows[first], axis=0, out=sums, mode="clip")  # "raise" would buffer `out`
+        if factor is not None:
+            sums *= factor[first]
+        for k in range(1, largest):
+            groups = np.flatnonzero(sizes[tile] > k)
+            if not len(groups):
+                break
+            at = first[groups] + k
+            member = np.take(block, rows[at], axis=0, out=buffer[:len(groups)], mode="clip")
+            if factor is not None:
+                member *= factor[at]
+            if len(groups) == len(first):  # every group of the tile has a k-th member: added in place
+                sums += member
+            else:
+                sums[groups] += member
+    return out
+
+
+def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray, lengths: np.ndarray,
+                rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Average number of events in progress per hour, for events that start at the beginning of their hour and
-    last `durations` hours (one per row; efootprint's compute_nb_occurrences_in_parallel). Each row's series
-    is its span: `lengths` hours from column `at`.
+    last `durations` hours (one per series; efootprint's compute_nb_occurrences_in_parallel). Each series is
+    its span, `lengths` hours from column `at`, of its row of `starts`: `rows` (by default each row its own).
 
     Calculation: y[t] = sum_{k<F} x[t-k] + r * x[t-F], with F = floor(d), r = d - F, clipped at 0.
     - F = 0: y = r * x, exact.
@@ -416,20 +478,25 @@ def in_progress(starts: np.ndarray, durations: np.ndarray, at: np.ndarray,
     floors = np.floor(durations).astype(np.int64)
     rests = durations - floors
     reach = kernel_reach(durations)
-    rows, width = starts.shape
+    rows = np.arange(len(durations)) if rows is None else rows
+    width = starts.shape[1]
     if not floors.any():  # every event under an hour (most jobs): one pass, no scatter
-        return starts * rests[:, None], reach
+        out = np.empty((len(rows), width), dtype=np.result_type(starts, rests))
+        for tile in row_tiles(len(rows), width):  # each tile's rows gathered and scaled in the CPU's cache
+            out[tile] = starts[rows[tile]]
+            out[tile] *= rests[tile, None]
+        return out, reach
     # Imported here: scipy.signal takes 0.65 s to import, and most models' events all last under an hour.
     from scipy.signal import fftconvolve
-    out = np.zeros((rows, width + max(int(reach.max(initial=-1)), 0)))
+    out = np.zeros((len(rows), width + max(int(reach.max(initial=-1)), 0)))
     short = np.flatnonzero(floors == 0)
-    out[short, :width] = starts[short] * rests[short, None]
+    out[short, :width] = starts[rows[short]] * rests[short, None]
     # One 1-D scipy call per series (and no Python work per hour): scipy's batched transforms (fftconvolve
     # with `axes`, rfft over rows) differ from its 1-D ones in the last bits of every row, and those bits are
     # the noise we reproduce. Series are few (patterns, journeys, job coordinates), each call ~0.1 ms.
     for row in np.flatnonzero(floors > 0):
         first, length, whole = int(at[row]), int(lengths[row]), int(floors[row])
-        values = starts[row, first:first + length].astype(np.float32)
+        values = starts[rows[row], first:first + length].astype(np.float32)
         spread = fftconvolve(values, np.ones(whole, dtype=np.float32), mode="full")
         if rests[row] > 0:
             spread = np.pad(spread, (0, 1))

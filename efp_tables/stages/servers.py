@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.hourly import Hourly, row_tiles
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
@@ -77,9 +77,22 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
     needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
         parameters(job_parameters.filter(pl.col("server_id").is_not_null()), ["system_id", "job_id"], "server_id",
                    "service_id", "ram_needed", "compute_needed"), ["system_id", "job_id"])
-    return needs.per_distinct(["ram_needed", "compute_needed"], lambda job: {
-        "occurrences": job[VALUE], "ram_need": job[VALUE] * job.parameter("ram_needed"),
-        "compute_need": job[VALUE] * job.parameter("compute_needed")}).keyed_by(SERVER, "service_id", "job_id")
+    return needs.per_distinct(["ram_needed", "compute_needed"], _job_needs, gathered=False).keyed_by(
+        SERVER, "service_id", "job_id")
+
+
+def _job_needs(job: Hourly) -> dict[str, np.ndarray]:
+    # Tile by tile: each tile's occurrences read from memory once for both needs.
+    ram_needed, compute_needed = job.parameter("ram_needed"), job.parameter("compute_needed")
+    occurrences = job[VALUE] if job.direct else None  # the block itself when its rows are the key rows
+    dtype = np.result_type(job.blocks[VALUE].dtype, ram_needed.dtype)
+    gathered = np.empty((job.height, job.width), dtype=job.blocks[VALUE].dtype) if occurrences is None else None
+    ram, compute = np.empty((job.height, job.width), dtype=dtype), np.empty((job.height, job.width), dtype=dtype)
+    for tile in row_tiles(job.height, job.width):
+        tile_occurrences = occurrences[tile] if occurrences is not None else job.rows_of(VALUE, tile, gathered[tile])
+        np.multiply(tile_occurrences, ram_needed[tile], out=ram[tile])
+        np.multiply(tile_occurrences, compute_needed[tile], out=compute[tile])
+    return {"occurrences": gathered if occurrences is None else occurrences, "ram_need": ram, "compute_need": compute}
 
 
 def server_hourly_needs(server_job_hourly_needs: Hourly) -> Hourly:
@@ -109,19 +122,39 @@ def server_instances(server_hourly_needs: Hourly, server_capacity: pl.LazyFrame,
         parameters(server_capacity, SERVER, "available_ram_per_instance", "available_compute_per_instance"),
         parameters(server_hardware, SERVER, "server_type", "fixed_nb_of_instances"), SERVER), SERVER)
     instances = needs.per_distinct(["available_ram_per_instance", "available_compute_per_instance", "server_type",
-                                    "fixed_nb_of_instances"], _instances)
+                                    "fixed_nb_of_instances"], _instances, gathered=False)
     peak = np.ceil(instances.blocks["raw_nb_of_instances"].max(axis=1, initial=0.0))[instances.rows]
     instances = replace(instances, keys=instances.keys.hstack([pl.Series("peak_nb_of_instances", peak)]))
     return instances.keyed_by(SERVER, "peak_nb_of_instances", "fixed_nb_of_instances", "server_type")
 
 
 def _instances(server: Hourly) -> dict[str, np.ndarray]:
-    raw = np.maximum(server["ram_need"] / server.parameter("available_ram_per_instance"),
-                     server["compute_need"] / server.parameter("available_compute_per_instance"))
+    # Tile by tile, each tile's needs gathered and divided into buffers that stay in the CPU's cache.
+    ram_per_instance = server.parameter("available_ram_per_instance")
+    compute_per_instance = server.parameter("available_compute_per_instance")
     fixed = server.keys["fixed_nb_of_instances"].to_numpy()
-    server_type = server.keys["server_type"].to_numpy()[:, None]
-    on_premise = np.where(np.isnan(fixed), np.ceil(raw.max(axis=1, initial=0.0)), fixed)[:, None] * server.in_span()
-    nb = np.where(server_type == "autoscaling", np.ceil(raw), np.where(server_type == "serverless", raw, on_premise))
+    server_type = server.keys["server_type"].to_numpy()
+    autoscaling, serverless = server_type == "autoscaling", server_type == "serverless"
+    raw, nb = np.empty((server.height, server.width)), np.empty((server.height, server.width))
+    tiles = row_tiles(server.height, server.width)
+    buffer = np.empty_like(raw[tiles[0]]) if tiles else raw
+    for tile in tiles:
+        tile_raw, tile_nb = raw[tile], nb[tile]
+        np.divide(server.rows_of("ram_need", tile), ram_per_instance[tile], out=tile_raw)
+        compute_share = np.divide(server.rows_of("compute_need", tile), compute_per_instance[tile],
+                                  out=buffer[:len(tile_raw)])
+        np.maximum(tile_raw, compute_share, out=tile_raw)
+        if autoscaling[tile].all():
+            np.ceil(tile_raw, out=tile_nb)
+            continue
+        scaled, held = autoscaling[tile], serverless[tile]
+        tile_nb[scaled] = np.ceil(tile_raw[scaled])
+        tile_nb[held] = tile_raw[held]
+        on_premise = np.flatnonzero(~scaled & ~held)
+        if len(on_premise):
+            fleet = fixed[tile][on_premise]
+            fleet = np.where(np.isnan(fleet), np.ceil(tile_raw[on_premise].max(axis=1, initial=0.0)), fleet)
+            tile_nb[on_premise] = fleet[:, None] * server.in_span(np.arange(server.height)[tile][on_premise])
     return {"raw_nb_of_instances": raw, "nb_of_instances": nb}
 
 
