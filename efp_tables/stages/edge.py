@@ -6,6 +6,7 @@ last start); weekly profiles are laid on it in UTC, and whatever is per device i
 in parallel and by the device's count in its groups."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -319,16 +320,25 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
     # `unitary_power` and `manufacturing_footprint` are computed when read (a sweep's footprints read neither).
-    # Distinct rows (no sweep repeat) are computed from the block rows as they lie: per_distinct would first
-    # gather them in the key rows' order.
-    powered = (series.holding(**_component_power(series, edge_deployments_in_parallel))
-               if len(np.unique(series.rows)) == series.height else series.per_distinct(
-        list(_POWER_INPUTS), lambda distinct: _component_power(distinct, edge_deployments_in_parallel)))
+    powered = _per_distinct(series, list(_POWER_INPUTS), lambda distinct: _component_power(
+        distinct, edge_deployments_in_parallel))
     return powered.scaling(use_footprint=("energy", "average_carbon_intensity")).deriving(
         _POWER_INPUTS, unitary_power=lambda components: _unitary_power(components, components["need"])).deriving(
         ("_manufacturing_per_hour",), manufacturing_footprint=lambda components: _matched(
             edge_deployments_in_parallel, components, PATTERN) * components.parameter("_manufacturing_per_hour")
     ).keyed_by([*COMPONENT, "edge_device_id"])  # with component_class, which unitary_power reads
+
+
+def _per_distinct(series: Hourly, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
+    """Hourly.per_distinct (same key rows, same blocks) for a `compute` that reads the block rows where they lie
+    (series.rows): the distinct rows are not gathered into blocks of their own first."""
+    codes = (np.unique(series.rows, return_inverse=True)[1] if len(np.unique(series.rows)) == series.height else
+             series.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1)
+    _, first = np.unique(codes, return_index=True)
+    if len(first) == series.height:
+        return series.holding(**compute(series))
+    return Hourly(series.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))),
+                  compute(replace(series, keys=series.keys[first])), series.start)
 
 
 def _carbon_intensity(edge_usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> pl.LazyFrame:
