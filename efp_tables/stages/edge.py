@@ -332,8 +332,9 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
 def _per_distinct(series: Hourly, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
     """Hourly.per_distinct (same key rows, same blocks) for a `compute` that reads the block rows where they lie
     (series.rows): the distinct rows are not gathered into blocks of their own first."""
-    codes = (np.unique(series.rows, return_inverse=True)[1] if len(np.unique(series.rows)) == series.height else
-             series.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1)
+    codes = np.arange(series.height)
+    if len(np.unique(series.rows)) < series.height:  # distinct block rows are distinct rows: no query needed
+        codes = series.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
     _, first = np.unique(codes, return_index=True)
     if len(first) == series.height:
         return series.holding(**compute(series))
@@ -373,8 +374,9 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
     need = summed if direct and not stored.any() else np.empty((series.height, summed.shape[1]))
     energy = np.zeros(need.shape)
     peak, low = np.full(series.height, -np.inf), np.full(series.height, np.inf)
-    at = _matching_rows(deployments, series, PATTERN)
-    per_device = deployments.blocks[VALUE]
+    # Each deployments row read once on this axis (zeros where none), then read in place.
+    at, of_row = np.unique(_matching_rows(deployments, series, PATTERN), return_inverse=True)
+    per_device = _on_axis(deployments[VALUE], deployments.start, at, series)
     for row, source, (begin, end), offset, slope, idle in zip(range(series.height), block_rows,
                                                               _spans_on_axis(series), *_power_map(kind, p)):
         if stored[row]:  # the storage held: cumulative writes plus the base need, over the span
@@ -389,8 +391,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
         np.add(held, offset, out=power)
         power *= slope
         power += idle
-        power *= _row_on_axis(per_device, deployments.start, deployments.rows[at[row]] if at[row] >= 0 else -1,
-                              series.start, begin, end)
+        power *= per_device[of_row[row], begin:end]
     units = p["nb_of_units"][:, 0]
     available = (np.where(kind == "compute", p["compute_per_unit"][:, 0], p["ram_per_unit"][:, 0]) * units
                  - np.where(kind == "compute", p["base_compute_consumption"][:, 0], p["base_ram_consumption"][:, 0]))
@@ -412,14 +413,9 @@ def _power_map(kind: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, 
 
 
 def _unitary_power(series: Hourly, need: np.ndarray) -> np.ndarray:
-    """Power of one component over its span (0 outside it): _power_map applied to `need`, row by row."""
-    power = np.zeros(need.shape)
-    for row, (begin, end), offset, slope, idle in zip(range(series.height), _spans_on_axis(series),
-                                                      *_power_map(*_power_inputs(series))):
-        np.add(need[row, begin:end], offset, out=power[row, begin:end])
-        power[row, begin:end] *= slope
-        power[row, begin:end] += idle
-    return power
+    """Power of one component over its span (0 outside it): _power_map applied to `need`."""
+    offset, slope, idle = (column[:, None] for column in _power_map(*_power_inputs(series)))
+    return np.where(series.in_span(), (need + offset) * slope + idle, 0.0)
 
 
 def _spans_on_axis(series: Hourly) -> np.ndarray:
@@ -427,19 +423,6 @@ def _spans_on_axis(series: Hourly) -> np.ndarray:
     first, length = series.span_columns()
     begin = np.clip(first, 0, series.width)
     return np.stack([begin, np.clip(first + length, begin, series.width)], axis=1)
-
-
-def _row_on_axis(values: np.ndarray, start: int, row: int, target_start: int, begin: int, end: int) -> np.ndarray:
-    """Row `row` of `values` (an hour axis from `start`; zeros if -1) at the columns begin..end-1 of an hour axis
-    from `target_start`: a view of it where it holds them all."""
-    low, high = begin + target_start - start, end + target_start - start
-    if row >= 0 and low >= 0 and high <= values.shape[1]:
-        return values[row, low:high]
-    out = np.zeros(end - begin)
-    held_low, held_high = max(low, 0), min(high, values.shape[1])
-    if row >= 0 and held_high > held_low:
-        out[held_low - low:held_high - low] = values[row, held_low:held_high]
-    return out
 
 
 def _check_capacity(series: Hourly, kind: np.ndarray, peak: np.ndarray, low: np.ndarray, available: np.ndarray,
