@@ -227,8 +227,8 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
             week = np.roll(scaled[rows], -(phase % _HOURS_PER_WEEK), axis=1)
             whole = hours // _HOURS_PER_WEEK
             if whole:  # the run's whole weeks as a (rows, weeks, 168) view of the block: one broadcast write
-                values[:, run_begin:run_begin + whole * _HOURS_PER_WEEK].reshape(
-                    len(values), whole, _HOURS_PER_WEEK)[rows] = week[:, None]
+                np.reshape(values[:, run_begin:run_begin + whole * _HOURS_PER_WEEK],
+                           (len(values), whole, _HOURS_PER_WEEK), copy=False)[rows] = week[:, None]
             values[rows, run_begin + whole * _HOURS_PER_WEEK:run_begin + hours] = week[:, :hours % _HOURS_PER_WEEK]
         cleared = rows[clear_until_monday[rows]]
         values[cleared, begin:begin + int(until_monday[rows[0]])] = 0.0
