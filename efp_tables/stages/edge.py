@@ -6,7 +6,6 @@ last start); weekly profiles are laid on it in UTC, and whatever is per device i
 in parallel and by the device's count in its groups."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -320,26 +319,14 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
     # `unitary_power` and `manufacturing_footprint` are computed when read (a sweep's footprints read neither).
-    powered = _per_distinct(series, list(_POWER_INPUTS), lambda distinct: _component_power(
-        distinct, edge_deployments_in_parallel))
+    # The distinct rows are read from the blocks where they lie (not gathered into blocks of their own first).
+    powered = series.per_distinct(list(_POWER_INPUTS), lambda distinct: _component_power(
+        distinct, edge_deployments_in_parallel), gathered=False)
     return powered.scaling(use_footprint=("energy", "average_carbon_intensity")).deriving(
         _POWER_INPUTS, unitary_power=lambda components: _unitary_power(components, components["need"])).deriving(
         ("_manufacturing_per_hour",), manufacturing_footprint=lambda components: _matched(
             edge_deployments_in_parallel, components, PATTERN) * components.parameter("_manufacturing_per_hour")
     ).keyed_by([*COMPONENT, "edge_device_id"])  # with component_class, which unitary_power reads
-
-
-def _per_distinct(series: Hourly, columns: list[str], compute: Callable[[Hourly], dict[str, np.ndarray]]) -> Hourly:
-    """Hourly.per_distinct (same key rows, same blocks) for a `compute` that reads the block rows where they lie
-    (series.rows): the distinct rows are not gathered into blocks of their own first."""
-    codes = np.arange(series.height)
-    if len(np.unique(series.rows)) < series.height:  # distinct block rows are distinct rows: no query needed
-        codes = series.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
-    _, first = np.unique(codes, return_index=True)
-    if len(first) == series.height:
-        return series.holding(**compute(series))
-    return Hourly(series.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))),
-                  compute(replace(series, keys=series.keys[first])), series.start)
 
 
 def _carbon_intensity(edge_usage_patterns: pl.LazyFrame, countries: pl.LazyFrame) -> pl.LazyFrame:
@@ -370,8 +357,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
     cumulative, summed, block_rows = series.blocks["cumulative"], series.blocks["need"], series.rows
     base_storage = p["base_storage_need"][:, 0]
     stored = kind == "storage"
-    direct = len(summed) == series.height and np.array_equal(block_rows, np.arange(series.height))
-    need = summed if direct and not stored.any() else np.empty((series.height, summed.shape[1]))
+    need = summed if series.direct and not stored.any() else np.empty((series.height, summed.shape[1]))
     energy = np.zeros(need.shape)
     peak, low = np.full(series.height, -np.inf), np.full(series.height, np.inf)
     # Each deployments row read once on this axis (zeros where none), then read in place.
