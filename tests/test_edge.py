@@ -175,6 +175,17 @@ def test_a_peak_need_beyond_the_component_is_an_insufficient_capacity():
         compute(_model(document))
 
 
+def test_storage_held_beyond_its_capacity_or_below_0_is_named():
+    document = copy.deepcopy(EDGE)
+    document["EdgeStorage"]["Gateway-eMMC"]["storage_capacity_per_unit"]["value"] = 10.0
+    with pytest.raises(ModelError, match=r"EdgeStorage 'Gateway-eMMC': storage capacity = '0\.\d+ TB_stored needed'"):
+        compute(_model(document))
+    document = copy.deepcopy(EDGE)
+    document["RecurrentEdgeStorageNeed"]["Snapshot-buffer"]["recurrent_need"]["recurring_values"] = str([-1.0] * 168)
+    with pytest.raises(ModelError, match=r"EdgeStorage 'Gateway-eMMC': base_storage_need = '-\d.* held at the lowest"):
+        compute(_model(document))
+
+
 def test_a_device_shorter_lived_than_its_deployments_is_named():
     document = copy.deepcopy(EDGE)
     document["EdgeUsagePattern"]["Supermarkets-in-Spain"]["usage_span"]["value"] = 8.0

@@ -197,21 +197,23 @@ def system_edge_devices(pattern_edge_journeys: pl.LazyFrame, journey_edge_functi
             .select("system_id", "edge_device_id").unique(maintain_order=True))
 
 
-def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: np.ndarray) -> np.ndarray:
-    """Weekly profiles (one 168-value row per key row) laid on each row's deployment span, in UTC as efootprint
-    lays them: the week indexed from the span's UTC start as if it were local, then the whole span rolled
-    circularly by the start's UTC offset (so its last hours take the first ones' values). With
-    `clear_until_monday`, the hours before the first Monday 00:00 are 0 (storage writes).
+def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: np.ndarray,
+                    scale: np.ndarray) -> np.ndarray:
+    """Weekly profiles (one 168-value row per key row) times `scale` (rows x 1), laid on each row's deployment
+    span, in UTC as efootprint lays them: the week indexed from the span's UTC start as if it were local, then
+    the whole span rolled circularly by the start's UTC offset (so its last hours take the first ones' values).
+    With `clear_until_monday`, the hours before the first Monday 00:00 are 0 (storage writes).
 
     Rolled, a span is two runs of whole weeks: hours 0..L-k-1 read the week from hour s + k, hours L-k..L-1 from
     hour s (s: the span's start in its week, k: the offset modulo the span's length L). Each run is its rows'
-    weeks repeated, for all the rows of one span at once."""
+    scaled weeks written in place, week after week, for all the rows of one span at once."""
     first, last = deployments.spans()
     length = last - first + 1
-    offset = deployments.keys["utc_offset"].to_numpy()
     start_in_week = (first + _EPOCH_WEEK_HOUR) % _HOURS_PER_WEEK
+    until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)
+    scaled = weeks * scale  # each hour's value x its row's scale, as a product of the laid block would be
     values = np.zeros((deployments.height, deployments.width))
-    spans = np.stack([first, length, offset])
+    spans = np.stack([first, length, deployments.keys["utc_offset"].to_numpy()])
     distinct, of_row = np.unique(spans, axis=1, return_inverse=True)
     for at, (span_first, span_length, span_offset) in enumerate(distinct.T):
         if span_length <= 0:
@@ -221,13 +223,14 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
         begin, week_start = int(span_first - deployments.start), int(start_in_week[rows[0]])
         for hours, phase, run_begin in ((int(span_length) - shift, week_start + shift, begin),
                                         (shift, week_start, begin + int(span_length) - shift)):
-            if hours:
-                week = np.roll(weeks[rows], -(phase % _HOURS_PER_WEEK), axis=1)
-                values[rows, run_begin:run_begin + hours] = np.tile(week, -(-hours // _HOURS_PER_WEEK))[:, :hours]
-    cleared = np.flatnonzero(clear_until_monday)
-    until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)[cleared]
-    before = np.arange(deployments.width) < (first[cleared] - deployments.start + until_monday)[:, None]
-    values[cleared] = np.where(before, 0.0, values[cleared])
+            week = np.roll(scaled[rows], -(phase % _HOURS_PER_WEEK), axis=1)
+            whole = hours // _HOURS_PER_WEEK
+            if whole:  # the run's whole weeks as a (rows, weeks, 168) view of the block: one broadcast write
+                np.reshape(values[:, run_begin:run_begin + whole * _HOURS_PER_WEEK],
+                           (len(values), whole, _HOURS_PER_WEEK), copy=False)[rows] = week[:, None]
+            values[rows, run_begin + whole * _HOURS_PER_WEEK:run_begin + hours] = week[:, :hours % _HOURS_PER_WEEK]
+        cleared = rows[clear_until_monday[rows]]
+        values[cleared, begin:begin + int(until_monday[rows[0]])] = 0.0
     return values
 
 
@@ -261,16 +264,14 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
     series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
     weeks = _weeks(component_need_profiles, "component_need_id", "need", series.keys)
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
-    need = _weekly_on_span(series, weeks, storage)
-    need *= series.parameter("occurrences")
+    need = _weekly_on_span(series, weeks, storage, series.parameter("occurrences"))
     # efootprint cumulates the hourly writes in float32 (TB): its sums drift by ~1e-4 of the peak over years,
-    # beyond the parity tolerance, so the drift is reproduced (same float32 steps). Storage needs only.
-    stored = np.flatnonzero(storage)
+    # beyond the parity tolerance, so the drift is reproduced (same float32 steps). Storage needs only, row by
+    # row up to the span's end (the hours before it are 0 and add nothing), then 0 before the span.
     cumulative = np.zeros(need.shape, dtype=np.float32)
-    writes = need[stored].astype(np.float32)
-    writes *= np.float32(1 / _GB_PER_TB)
-    cumulative[stored] = np.where(_in_span(series, stored), np.cumsum(writes, axis=1, dtype=np.float32),
-                                  np.float32(0.0))
+    for row, (begin, end) in zip(np.flatnonzero(storage), _spans_on_axis(series)[storage]):
+        np.cumsum(np.multiply(need[row, :end], np.float32(1 / _GB_PER_TB), dtype=np.float32), out=cumulative[row, :end])
+        cumulative[row, :begin] = 0.0
 
     def total(needs: Hourly) -> np.ndarray:
         deployments = _matched(edge_deployments_in_parallel, needs, PATTERN)
@@ -318,8 +319,9 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
     # columns), and variants with the same power inputs share their blocks.
     # `unitary_power` and `manufacturing_footprint` are computed when read (a sweep's footprints read neither).
+    # The distinct rows are read from the blocks where they lie (not gathered into blocks of their own first).
     powered = series.per_distinct(list(_POWER_INPUTS), lambda distinct: _component_power(
-        distinct, _matched(edge_deployments_in_parallel, distinct, PATTERN)))
+        distinct, edge_deployments_in_parallel), gathered=False)
     return powered.scaling(use_footprint=("energy", "average_carbon_intensity")).deriving(
         _POWER_INPUTS, unitary_power=lambda components: _unitary_power(components, components["need"])).deriving(
         ("_manufacturing_per_hour",), manufacturing_footprint=lambda components: _matched(
@@ -348,31 +350,44 @@ def _power_inputs(series: Hourly) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return inputs["component_class"].to_numpy(), {c: inputs[c].to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
 
 
-def _component_power(series: Hourly, deployments: np.ndarray) -> dict[str, np.ndarray]:
-    """`need` and `energy` blocks of components' series (see edge_component_hourly), capacity checked."""
+def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarray]:
+    """`need` and `energy` blocks of components' series (see edge_component_hourly), one row per key row, capacity
+    checked. Row by row over each span (what a row reads stays in the CPU's cache), written into the blocks."""
     kind, p = _power_inputs(series)
-    units = p["nb_of_units"]
-    is_ = {k: (kind == k)[:, None] for k in EDGE_NEED_UNITS}
-    stored = np.flatnonzero(is_["storage"][:, 0])
-    need = series["need"]
-    if len(stored):  # the storage held: cumulative writes plus the base need, over the span
-        need = need.copy()
-        need[stored] = np.where(_in_span(series, stored), series["cumulative"][stored]
-                                + p["base_storage_need"][stored], 0.0)
-    capacity = np.where(is_["compute"], p["compute_per_unit"], p["ram_per_unit"]) * units
-    base = np.where(is_["compute"], p["base_compute_consumption"], p["base_ram_consumption"])
-    _check_capacity(series, need, is_, capacity - base, p["storage_capacity_per_unit"] * units)
-    energy = _unitary_power(series, need, (kind, p))
-    energy *= deployments
+    cumulative, summed, block_rows = series.blocks["cumulative"], series.blocks["need"], series.rows
+    base_storage = p["base_storage_need"][:, 0]
+    stored = kind == "storage"
+    need = summed if series.direct and not stored.any() else np.empty((series.height, summed.shape[1]))
+    energy = np.zeros(need.shape)
+    peak, low = np.full(series.height, -np.inf), np.full(series.height, np.inf)
+    # Each deployments row read once on this axis (zeros where none), then read in place.
+    at, of_row = np.unique(_matching_rows(deployments, series, PATTERN), return_inverse=True)
+    per_device = _on_axis(deployments[VALUE], deployments.start, at, series)
+    for row, source, (begin, end), offset, slope, idle in zip(range(series.height), block_rows,
+                                                              _spans_on_axis(series), *_power_map(kind, p)):
+        if stored[row]:  # the storage held: cumulative writes plus the base need, over the span
+            need[row, :begin], need[row, end:] = 0.0, 0.0
+            np.add(cumulative[source, begin:end], base_storage[row], out=need[row, begin:end])
+        elif need is not summed:
+            need[row] = summed[source]
+        # Needs are 0 outside their spans: a positive peak, or a negative low, is the span's own.
+        held = need[row, begin:end]
+        peak[row], low[row] = held.max(initial=-np.inf), held.min(initial=np.inf)
+        power = energy[row, begin:end]
+        np.add(held, offset, out=power)
+        power *= slope
+        power += idle
+        power *= per_device[of_row[row], begin:end]
+    units = p["nb_of_units"][:, 0]
+    available = (np.where(kind == "compute", p["compute_per_unit"][:, 0], p["ram_per_unit"][:, 0]) * units
+                 - np.where(kind == "compute", p["base_compute_consumption"][:, 0], p["base_ram_consumption"][:, 0]))
+    _check_capacity(series, kind, peak, low, available, p["storage_capacity_per_unit"][:, 0] * units)
     return {"need": need, "energy": energy}
 
 
-def _unitary_power(series: Hourly, need: np.ndarray,
-                   inputs: tuple[np.ndarray, dict[str, np.ndarray]] | None = None) -> np.ndarray:
-    """Power of one component over its span: idle + (power - idle) x load, load = (need + base) / capacity
-    (compute, RAM) or the workload itself; storage draws none. One affine map per row: idle + slope x (need +
-    offset). `inputs`: the series' _power_inputs, if already read."""
-    kind, p = inputs or _power_inputs(series)
+def _power_map(kind: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's affine map from need to the power of one component: power = idle + slope x (need + offset),
+    load = (need + base) / capacity (compute, RAM) or the workload itself; storage draws none."""
     kind = kind[:, None]
     units, computes, stores = p["nb_of_units"], kind == "compute", kind == "storage"
     by_capacity = computes | (kind == "ram")
@@ -380,53 +395,40 @@ def _unitary_power(series: Hourly, need: np.ndarray,
     offset = np.where(by_capacity, np.where(computes, p["base_compute_consumption"], p["base_ram_consumption"]), 0.0)
     per_load = np.where(by_capacity, 1.0 / np.where(capacity > 0, capacity, 1.0), 1.0)
     slope = np.where(stores, 0.0, (p["power_per_unit"] - p["idle_power_per_unit"]) * units * per_load)
-    power = need + offset
-    power *= slope
-    power += np.where(stores, 0.0, p["idle_power_per_unit"] * units)
-    # 0 outside the span: the hours before and after it set to 0, for the rows of each distinct span at once.
-    first, last = series.spans()
-    spans, of_row = np.unique(np.stack([first, last]) - series.start, axis=1, return_inverse=True)
-    for at, (begin, end) in enumerate(spans.T):
-        rows = of_row.ravel() == at
-        power[rows, :max(begin, 0)] = 0.0
-        power[rows, max(end + 1, 0):] = 0.0
-    return power
+    return offset[:, 0], slope[:, 0], np.where(stores, 0.0, p["idle_power_per_unit"] * units)[:, 0]
 
 
-def _in_span(series: Hourly, rows: np.ndarray) -> np.ndarray:
-    """True at the hours of the span of each of `rows`."""
-    first, last = series.spans()
-    hours = np.arange(series.start, series.start + series.width)
-    return (hours >= first[rows, None]) & (hours <= last[rows, None])
+def _unitary_power(series: Hourly, need: np.ndarray) -> np.ndarray:
+    """Power of one component over its span (0 outside it): _power_map applied to `need`."""
+    offset, slope, idle = (column[:, None] for column in _power_map(*_power_inputs(series)))
+    return np.where(series.in_span(), (need + offset) * slope + idle, 0.0)
 
 
-def _check_capacity(series: Hourly, need: np.ndarray, is_: dict[str, np.ndarray], available: np.ndarray,
+def _spans_on_axis(series: Hourly) -> np.ndarray:
+    """Each series' span as the block columns begin..end-1 it covers on its axis (rows x 2, begin <= end)."""
+    first, length = series.span_columns()
+    begin = np.clip(first, 0, series.width)
+    return np.stack([begin, np.clip(first + length, begin, series.width)], axis=1)
+
+
+def _check_capacity(series: Hourly, kind: np.ndarray, peak: np.ndarray, low: np.ndarray, available: np.ndarray,
                     storage_capacity: np.ndarray) -> None:
     """efootprint's InsufficientCapacityError (and its negative storage error) for the first component whose
-    peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0."""
-    # Needs are 0 outside their spans: a positive peak is the span's own (other rows look at their spans alone),
-    # and so is a negative low (a low of 0 or more is no error, wherever it is).
-    # Workloads have no capacity: only the other rows are looked at.
-    checked, stored = np.flatnonzero(~is_["workload"][:, 0]), np.flatnonzero(is_["storage"][:, 0])
-    peak = np.full(len(need), -np.inf)
-    peak[checked] = need[checked].max(axis=1, initial=-np.inf)
-    unsettled = checked[~(peak[checked] > 0)]
-    peak[unsettled] = np.where(_in_span(series, unsettled), need[unsettled], -np.inf).max(axis=1, initial=-np.inf)
-    low = np.full(len(need), np.inf)
-    low[stored] = need[stored].min(axis=1, initial=np.inf)
-    resources = (("compute", "compute", "cpu_core", peak > available[:, 0] + 1e-9),
-                 ("ram", "RAM", "GB_ram", peak > available[:, 0] + 1e-9),
-                 ("storage", "storage capacity", "TB_stored", peak > storage_capacity[:, 0] * (1 + 1e-9)))
-    for kind, resource, unit, over in resources:
-        rows = np.flatnonzero(is_[kind][:, 0] & over)
+    peak need exceeds what it has: compute or RAM beyond capacity - base, storage beyond capacity or below 0.
+    `peak` and `low`: each row's highest and lowest need over its span (workloads have no capacity)."""
+    resources = (("compute", "compute", "cpu_core", peak > available + 1e-9),
+                 ("ram", "RAM", "GB_ram", peak > available + 1e-9),
+                 ("storage", "storage capacity", "TB_stored", peak > storage_capacity * (1 + 1e-9)))
+    for checked, resource, unit, over in resources:
+        rows = np.flatnonzero((kind == checked) & over)
         if len(rows):
             row = series.keys.row(int(rows[0]), named=True)
-            has = storage_capacity[rows[0], 0] if kind == "storage" else available[rows[0], 0]
+            has = storage_capacity[rows[0]] if checked == "storage" else available[rows[0]]
             raise InsufficientCapacityError(
                 f"{row['component_class']} {str(row['component_id'])!r}", resource, f"{peak[rows[0]]:g} {unit} needed",
                 f"at most the {has:g} {unit} available per device (in edge usage pattern "
                 f"{str(row['usage_pattern_id'])!r})")
-    negative = np.flatnonzero(is_["storage"][:, 0] & (low < -1e-9))
+    negative = np.flatnonzero((kind == "storage") & (low < -1e-9))
     if len(negative):
         row = series.keys.row(int(negative[0]), named=True)
         raise ModelError(f"EdgeStorage {str(row['component_id'])!r}", "base_storage_need",
@@ -594,7 +596,7 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
         "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
     series = edge_deployments_in_parallel.joined(paths, PATTERN)
     weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
-    volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool)) * series.parameter("occurrences")
+    volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool), series.parameter("occurrences"))
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
         ["system_id", "server_need_id", "usage_pattern_id"])
 
