@@ -74,8 +74,10 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_us
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
     terms = utc_hourly_occurrences.joined(job_usage_paths, ["system_id", "usage_pattern_id"])
-    web = (terms.holding(**{VALUE: terms[VALUE] * terms.parameter("_times")})
-           .shifted(terms.keys["_shift"].to_numpy()).keyed_by(COORDINATE))
+    # Once per coordinate and distinct (times, shift), not per variant: a sweep of a step's time changes the
+    # shift of the steps after it only.
+    web = terms.per_distinct([*COORDINATE, "_times", "_shift"], lambda distinct: {
+        VALUE: distinct[VALUE] * distinct.parameter("_times")}).shifted("_shift").keyed_by(COORDINATE)
     edge = edge_job_hourly_occurrences_per_coordinate
     if not edge.height:
         return web
