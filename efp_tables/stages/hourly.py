@@ -273,20 +273,25 @@ class Hourly:
             blocks[column] = out
         return replace(self, blocks=blocks, start=start)
 
-    def shifted(self, hours: np.ndarray) -> Hourly:
-        """Each series moved `hours` (>= 0, whole, per row) later."""
-        hours = np.asarray(hours, dtype=np.int64)
-        extra = int(hours.max()) if len(hours) else 0
-        blocks = {}
-        for column in self.columns:
-            values = self[column]
-            out = np.zeros((self.height, self.width + extra))
-            for shift in np.unique(hours):
-                rows = hours == shift
-                out[rows, shift:shift + self.width] = values[rows]
-            blocks[column] = out
-        keys = _with(self.keys, self.keys[FIRST] + pl.Series(hours), self.keys[LAST] + pl.Series(hours))
-        return Hourly.of(keys, blocks, self.start)
+    def shifted(self, hours: str) -> Hourly:
+        """Each series moved the key column `hours` (>= 0, whole) later: moved once per distinct (series, shift),
+        key rows that repeat a series with the same shift (along a sweep dimension it does not vary with) sharing
+        it."""
+        shifts = self.keys[hours].cast(pl.Int64).to_numpy()
+        width = self.width + (int(shifts.max()) if len(shifts) else 0)
+
+        def move(distinct: Hourly) -> dict[str, np.ndarray]:
+            moves, blocks = distinct.keys[hours].cast(pl.Int64).to_numpy(), {}
+            for column in distinct.columns:
+                values, out = distinct[column], np.zeros((distinct.height, width))
+                for shift in np.unique(moves):
+                    rows = moves == shift
+                    out[rows, shift:shift + self.width] = values[rows]
+                blocks[column] = out
+            return blocks
+        moved = self.per_distinct([hours], move)
+        return replace(moved, keys=_with(moved.keys, moved.keys[FIRST] + pl.Series(shifts),
+                                         moved.keys[LAST] + pl.Series(shifts)))
 
     def in_progress(self, duration: str, column: str = VALUE) -> Hourly:
         """`column` as starts of events lasting the key column `duration` (hours): events in progress

@@ -1,9 +1,10 @@
 """Jobs: per-invocation parameters, then invocations per hour, in progress per hour, and the data they move."""
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly, stacked
+from efp_tables.stages.hourly import Hourly, row_tiles, stacked
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters, whole_hours
 
 JOB = ["system_id", "job_id"]
@@ -73,8 +74,10 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_us
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
     terms = utc_hourly_occurrences.joined(job_usage_paths, ["system_id", "usage_pattern_id"])
-    web = (terms.holding(**{VALUE: terms[VALUE] * terms.parameter("_times")})
-           .shifted(terms.keys["_shift"].to_numpy()).keyed_by(COORDINATE))
+    # Once per coordinate and distinct (times, shift), not per variant: a sweep of a step's time changes the
+    # shift of the steps after it only.
+    web = terms.per_distinct([*COORDINATE, "_times", "_shift"], lambda distinct: {
+        VALUE: distinct[VALUE] * distinct.parameter("_times")}).shifted("_shift").keyed_by(COORDINATE)
     edge = edge_job_hourly_occurrences_per_coordinate
     if not edge.height:
         return web
@@ -110,8 +113,15 @@ def _per_hour_of_processing(in_progress: Hourly, job_parameters: pl.LazyFrame, q
                             keys: list[str]) -> Hourly:
     # Each invocation's quantity is spread over the hours it runs, in proportion to its presence.
     rates = in_progress.joined(parameters(job_parameters, JOB, quantity, "request_duration"), JOB)
-    return rates.per_distinct([quantity, "request_duration"], lambda distinct: {VALUE: distinct[VALUE] * (
-        distinct.parameter(quantity) / distinct.parameter("request_duration"))}).keyed_by(keys)
+
+    def per_hour(distinct: Hourly) -> dict[str, np.ndarray]:
+        factor = distinct.parameter(quantity) / distinct.parameter("request_duration")
+        out = np.empty((distinct.height, distinct.width))
+        for tile in row_tiles(distinct.height, distinct.width):  # each tile's rows gathered into its place
+            distinct.rows_of(VALUE, tile, out[tile])
+            out[tile] *= factor[tile]
+        return {VALUE: out}
+    return rates.per_distinct([quantity, "request_duration"], per_hour, gathered=False).keyed_by(keys)
 
 
 def job_hourly_data_transferred_per_usage_pattern(job_hourly_avg_occurrences_per_usage_pattern: Hourly,

@@ -37,8 +37,8 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     rates = job_hourly_data_stored_across_usage_patterns.joined(
         join(parameters(storage_jobs, [*STORAGE, "job_id"]), dump_parameters(storages), STORAGE),
         ["system_id", "job_id"])
-    return rates.per_distinct(["data_replication_factor", "_dump_after"], stored_with_dumps).keyed_by(
-        [*STORAGE, "job_id"])
+    return rates.per_distinct(["data_replication_factor", "_dump_after"], stored_with_dumps,
+                              gathered=False).keyed_by([*STORAGE, "job_id"])
 
 
 def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
@@ -54,11 +54,9 @@ def stored_with_dumps(rates: Hourly, times: tuple[np.ndarray, np.ndarray] | None
     passes over a tile stay in the CPU's cache (the rows gathered tile by tile too)."""
     replication = rates.keys["data_replication_factor"].cast(pl.Float32).to_numpy()[:, None]
     dump_after = rates.keys["_dump_after"].to_numpy()
-    first, last = rates.spans()
-    hours = np.arange(rates.start, rates.start + rates.width)
     values, rows, width = rates.blocks[VALUE], rates.rows, rates.width
     direct = len(rows) == len(values) and bool((rows == np.arange(len(rows))).all())  # a tile's rows: a view
-    need = np.empty((rates.height, width), dtype=np.float32)
+    need, inside = np.empty((rates.height, width), dtype=np.float32), rates.in_span()
     for tile in row_tiles(rates.height, width):
         held = need[tile]
         written = values[tile] if direct else values[rows[tile]]
@@ -70,7 +68,7 @@ def stored_with_dumps(rates: Hourly, times: tuple[np.ndarray, np.ndarray] | None
             held[dumped, after:] -= held[dumped, :width - after]  # the rows' written values, copied first
         np.cumsum(held, axis=1, dtype=np.float32, out=held)
         # Each series only on its own hours: what is still stored after them is no value.
-        np.copyto(held, np.float32(0.0), where=(hours < first[tile, None]) | (hours > last[tile, None]))
+        np.copyto(held, np.float32(0.0), where=~inside[tile])
     return {VALUE: need}
 
 
@@ -105,20 +103,24 @@ def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.
 def _instances(storage: Hourly) -> dict[str, np.ndarray]:
     job_written = storage[VALUE]
     base = storage.keys["base_storage_need"].cast(pl.Float32).to_numpy()[:, None]
-    inside = storage.in_span()
-    full = job_written + base  # float32, as job_written
-    np.copyto(full, np.float32(0.0), where=~inside)
-    # float64 from here: the float32 need divided as efootprint divides it (one pass, no float64 copy of full).
-    nb = np.divide(full, storage.parameter("storage_capacity"), dtype=np.float64)
+    capacity = storage.parameter("storage_capacity")
     fixed = storage.keys["fixed_nb_of_instances"].to_numpy()
     serverless = storage.keys["host_server_type"].to_numpy() == "serverless"  # numpy: a Series' fill_null is a query
-    ceiled = ~serverless & np.isnan(fixed)
-    if ceiled.all():
-        np.ceil(nb, out=nb)
-    else:
-        nb[ceiled] = np.ceil(nb[ceiled])
-        held = ~serverless & ~np.isnan(fixed)
-        nb[held] = fixed[held, None] * inside[held]
+    ceiled, held = ~serverless & np.isnan(fixed), ~serverless & ~np.isnan(fixed)
+    full = np.empty_like(job_written)  # float32, as job_written
+    nb, spans = np.empty(job_written.shape), storage.in_span()
+    # Tile by tile: the passes over each tile stay in the CPU's cache.
+    for tile in row_tiles(storage.height, storage.width):
+        inside, tile_full, tile_nb = spans[tile], full[tile], nb[tile]
+        np.add(job_written[tile], base[tile], out=tile_full)
+        np.copyto(tile_full, np.float32(0.0), where=~inside)
+        # float64 from here: the float32 need divided as efootprint divides it (no float64 copy of full).
+        np.divide(tile_full, capacity[tile], out=tile_nb, dtype=np.float64)
+        if ceiled[tile].all():
+            np.ceil(tile_nb, out=tile_nb)
+            continue
+        tile_nb[ceiled[tile]] = np.ceil(tile_nb[ceiled[tile]])
+        tile_nb[held[tile]] = fixed[tile][held[tile], None] * inside[held[tile]]
     return {"job_written_cumulative_storage_need": job_written, "full_cumulative_storage_need": full,
             "nb_of_instances": nb}
 
