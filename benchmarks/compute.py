@@ -5,7 +5,8 @@
 efootprint: JSON load + System.total_footprint (its computation happens on load). efp_tables: JSON read +
 every stage computed (`efp compute` without the Parquet write), and the same plus the long results table and
 its Parquet write (not with --no-write: the per-model cost alone, quick enough for many repeats on a busy
-machine). Best of N runs each (default 3), wall clock, same process."""
+machine), shown without a ratio: efootprint writes nothing here (benchmarks/compute_process.py compares both
+writing every hourly result). Best of N runs each (default 3), wall clock, same process."""
 import argparse
 import json
 import logging
@@ -52,7 +53,7 @@ def main():
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    print(f"{'scenario':16s} {'efootprint':>11s} {'efp compute':>12s} {'ratio':>7s} {'efp + write':>12s} {'ratio':>7s}"
+    print(f"{'scenario':16s} {'efootprint':>11s} {'efp compute':>12s} {'ratio':>7s} {'efp + write':>12s}"
           f"  total kg (efootprint / efp)")
     for name in args.scenarios:
         path = REFERENCE / f"{name}.json"
@@ -60,10 +61,10 @@ def main():
         ef = best_of(args.repeat, lambda: run_efootprint(path))
         ours = best_of(args.repeat, lambda: run_efp(path))
         if args.no_write:
-            written = f"{'-':>12s} {'-':>7s}"
+            written = f"{'-':>12s}"
         else:
             ours_write = best_of(args.repeat, lambda: run_efp(path, write=True))
-            written = f"{ours_write:11.3f}s {ef / ours_write:6.1f}x"
+            written = f"{ours_write:11.3f}s"
         print(f"{name:16s} {ef:10.3f}s {ours:11.3f}s {ef / ours:6.1f}x {written}  {ef_total:,.0f} / {efp_total:,.0f}")
 
 
