@@ -500,6 +500,9 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     shares, storage = aligned(shares, storage_footprints)
     keys, rows, at = _matched(shares, Hourly.of(storage.keys, {}, storage.start), STORAGE)
     cumulative = shares.blocks["cumulative"]
+    storage, codes = _distinct(storage, [storage.scaled["storage_retention_manufacturing_footprint"][1],
+                                         "storage_capacity"])
+    at = codes[at]
 
     def tiles() -> Iterator[tuple[np.ndarray, Callable[[np.ndarray], None]]]:
         for tile, per_tb in retention_per_terabyte(storage):  # the cells of a few storages at a time
@@ -508,15 +511,24 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), tiles)}, shares.start)
 
 
+def _distinct(storage_footprints: Hourly, columns: list[str]) -> tuple[Hourly, np.ndarray]:
+    """The key rows of `storage_footprints` with distinct (block row, `columns`), and per key row the index of
+    its among them: a storage's footprint made once, not once per sweep variant that repeats it."""
+    codes = storage_footprints.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+    _, first = np.unique(codes, return_index=True)
+    return replace(storage_footprints, keys=storage_footprints.keys[first]), codes
+
+
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     """Each cell's row of its storage's baseline footprint (the storage's block row, made into the atoms' block;
     not a copy per cell), spans united with the cell's."""
-    footprint = Hourly.of(storage_footprints.keys, {VALUE: _Filled(
-        (storage_footprints.height, storage_footprints.width),
-        lambda: ((tile, partial(baseline_footprint_into, replace(storage_footprints,
-                                                                 keys=storage_footprints.keys[tile])))
-                 for tile in row_tiles(storage_footprints.height, storage_footprints.width)))},
-        storage_footprints.start)
+    distinct, codes = _distinct(storage_footprints, [
+        storage_footprints.scaled["storage_baseline_manufacturing_footprint"][1], "storage_capacity",
+        "base_storage_need"])
+    footprint = Hourly(storage_footprints.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), {VALUE: _Filled(
+        (distinct.height, distinct.width),
+        lambda: ((tile, partial(baseline_footprint_into, replace(distinct, keys=distinct.keys[tile])))
+                 for tile in row_tiles(distinct.height, distinct.width)))}, storage_footprints.start)
     cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
                                pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
                                pl.int_range(pl.len()).alias("_cell"))
