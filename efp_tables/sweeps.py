@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from efp_tables.compute import Frame, _raise_on_violations, compute_tables, idle_stages, stages_for
+from efp_tables.compute import Frame, _raise_on_violations, compute_tables, idle_stages, parameters, stages_for
 from efp_tables.engine import ENGINE, one_core_if_small
 from efp_tables.errors import ModelError, attribute_choices, did_you_mean
 from efp_tables.io.atomic import atomic_folder, atomic_path
+from efp_tables.stages.attribution import attribution_totals
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
 from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions
 from efp_tables.tables import schema as s
@@ -57,8 +58,9 @@ KEPT = ("footprint_by_object", "server_fleet_shortages", "storage_fleet_shortage
 STAGES = stages_for(KEPT)
 # With attribution totals (--attribution): the atoms too. Levels of the totals: level -> atom column.
 ATTRIBUTION_LEVELS = {"usage_pattern": "usage_pattern_id", "journey": "journey_id"}
-KEPT_WITH_ATTRIBUTION = (*KEPT, "attribution")
-STAGES_WITH_ATTRIBUTION = stages_for(KEPT_WITH_ATTRIBUTION)
+# The atoms summed over the hours (a sweep's own stage: its hourly atoms are never made whole).
+KEPT_WITH_ATTRIBUTION = (*KEPT, "attribution_totals")
+STAGES_WITH_ATTRIBUTION = (*stages_for((*KEPT, *parameters(attribution_totals))), attribution_totals)
 # A chunk's working memory per byte of its blocks: arithmetic holds temporaries while it runs.
 WORKING_COPIES = 2
 MEMORY_CAP = 2 * 1024**3  # chunks past a few hundred MB gain little: most of what varies is already shared
@@ -428,8 +430,8 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
         footprints = frames["footprint_by_object"]
         totals.append(variant_totals(footprints, plan, variants))
         if attribution:
-            totals[-1] = pl.concat([totals[-1], variant_attribution(frames["attribution"], variants, model,
-                                                                    attribution)], how="horizontal")
+            totals[-1] = pl.concat([totals[-1], variant_attribution(frames["attribution_totals"].collect(), variants,
+                                                                    model, attribution)], how="horizontal")
         if hourly:
             hours.append(variant_hourly(footprints, variants))
     if len(totals) == 1:  # one structure: its variants are in order already
@@ -438,30 +440,29 @@ def _partition(model: Model, plan: Sweep, start: int, stop: int, hourly: bool,
             pl.concat(hours).sort("variant", "hour_utc") if hourly else None)
 
 
-def _versions(series: Hourly) -> list[tuple[list[str], np.ndarray]]:
-    """The key rows of `series` by the sweep dimensions they carry (a part without a dimension has it null: it
-    is the same in every variant), in the order of their first rows: (those dimensions, the rows' indices)."""
-    dims = dimensions(series.keys)
+def _versions(keys: pl.DataFrame) -> list[tuple[list[str], np.ndarray]]:
+    """The rows of `keys` by the sweep dimensions they carry (a part without a dimension has it null: it is the
+    same in every variant), in the order of their first rows: (those dimensions, the rows' indices)."""
+    dims = dimensions(keys)
     if not dims:
-        return [([], np.arange(series.height))]
+        return [([], np.arange(keys.height))]
     carried = np.column_stack([column.is_not_null().to_numpy() if column.has_nulls() else np.ones(len(column), bool)
-                               for column in (series.keys.get_column(d) for d in dims)])
+                               for column in (keys.get_column(d) for d in dims)])
     patterns, first, inverse = np.unique(carried, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     return [([d for d, present in zip(dims, patterns[k]) if present], np.flatnonzero(inverse == k))
             for k in np.argsort(first)]
 
 
-def version_sums(series: Hourly, codes: pl.DataFrame, sizes: dict[str, int],
+def version_sums(keys: pl.DataFrame, kg: np.ndarray, codes: pl.DataFrame, sizes: dict[str, int],
                  variants: pl.DataFrame) -> dict[str, np.ndarray]:
-    """Per column of `codes` (a code per key row of `series`: 0..size-1, null for a row not counted), a
-    (size x variants) matrix: the rows' VALUE summed over the hours, then per code and per version of the
+    """Per column of `codes` (a code per row of `keys`: 0..size-1, null for a row not counted), a (size x
+    variants) matrix: the rows' `kg` (their series summed over the hours) summed per code and per version of the
     dimensions (`_versions`), each version's sums added to the variants with its values of the dimensions it
     carries. One query per (column, version), all run at once; the versions are added in their order, so the
     bits do not depend on how the queries run."""
-    versions = _versions(series)
-    kg = pl.DataFrame([*codes.get_columns(), *(series.keys.get_column(d) for d in dimensions(series.keys)),
-                       pl.Series("_kg", series.period_sums(VALUE))])
+    versions = _versions(keys)
+    kg = pl.DataFrame([*codes.get_columns(), *(keys.get_column(d) for d in dimensions(keys)), pl.Series("_kg", kg)])
     queries = []
     for column in sizes:
         for carried, rows in versions:
@@ -492,7 +493,8 @@ def variant_totals(footprints: Hourly, plan: Sweep, variants: pl.DataFrame) -> p
                                    .replace_strict([f"{category}|{phase}" for category, phase in TOTALS],
                                                    range(len(TOTALS)), default=None, return_dtype=pl.Int64)
                                    .alias("_total"))
-    totals = version_sums(footprints, codes, {"_total": len(TOTALS)}, variants)["_total"]
+    totals = version_sums(footprints.keys, footprints.period_sums(VALUE), codes, {"_total": len(TOTALS)},
+                          variants)["_total"]
     columns = pl.DataFrame([pl.Series(column, values) for column, values in zip(TOTAL_COLUMNS, totals)])
     total = columns.select(pl.sum_horizontal(TOTAL_COLUMNS).alias("total_footprint_kg")).get_column(
         "total_footprint_kg")  # Polars' order of additions, whose bits numpy's does not always give
@@ -512,16 +514,18 @@ def attribution_columns(model: Model, levels: tuple[str, ...]) -> dict[str, dict
                     for object_id in model.table(table)[column].to_list()} for level in levels}
 
 
-def variant_attribution(atoms: Hourly, variants: pl.DataFrame, model: Model,
+def variant_attribution(atoms: pl.DataFrame, variants: pl.DataFrame, model: Model,
                         levels: tuple[str, ...]) -> pl.DataFrame:
     """Per variant (rows of `variants`, in order), the footprint each usage pattern (and journey) causes: the
-    attribution atoms summed over the hours and grouped by the level's id, per version of the dimensions the
-    atoms carry, broadcast to the variants as `variant_totals` does. A level's columns add up to the total."""
+    attribution atoms summed over the hours (`attribution_totals`) grouped by the level's id, per version of the
+    dimensions the atoms carry, broadcast to the variants as `variant_totals` does. A level's columns add up to
+    the total."""
     columns = attribution_columns(model, levels)
-    codes = atoms.keys.select(pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String)
-                              .replace_strict(list(by_id), range(len(by_id)), return_dtype=pl.Int64).alias(level)
-                              for level, by_id in columns.items())
-    sums = version_sums(atoms, codes, {level: len(by_id) for level, by_id in columns.items()}, variants)
+    codes = atoms.select(pl.col(ATTRIBUTION_LEVELS[level]).cast(pl.String)
+                         .replace_strict(list(by_id), range(len(by_id)), return_dtype=pl.Int64).alias(level)
+                         for level, by_id in columns.items())
+    sums = version_sums(atoms.drop(VALUE), atoms.get_column(VALUE).to_numpy(), codes,
+                        {level: len(by_id) for level, by_id in columns.items()}, variants)
     return pl.DataFrame([pl.Series(column, values) for level, by_id in columns.items()
                          for column, values in zip(by_id.values(), sums[level])])
 
@@ -534,7 +538,7 @@ def variant_hourly(footprints: Hourly, variants: pl.DataFrame) -> pl.DataFrame:
     begin, span = (int(first.min()), int(last.max() - first.min() + 1)) if footprints.height else (0, 0)
     at = begin - footprints.start
     parts = [(dims, footprints.filtered(np.isin(np.arange(footprints.height), rows)).keyed_by([]).summed([]))
-             for dims, rows in _versions(footprints)]
+             for dims, rows in _versions(footprints.keys)]
     # Each variant's version of each set of dimensions, all matched at once.
     matches = iter(pl.collect_all([
         variants.lazy().select(dims).with_row_index("_variant")

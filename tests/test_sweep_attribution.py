@@ -8,9 +8,10 @@ import pytest
 
 from conftest import REFERENCE
 from efp_tables.cli import main
-from efp_tables.compute import compute
+from efp_tables.compute import compute, parameters
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
+from efp_tables.stages.attribution import attribution_totals
 from efp_tables.sweeps import parse_grid, sweep, variant_model
 
 GRID = {"Web-application-server.average_carbon_intensity": ["100 g/kWh", "350 g/kWh"],
@@ -98,3 +99,14 @@ def test_edge_patterns_and_journeys_have_columns_equal_to_their_atoms():
         assert swept.row(variant, named=True)["journey_Supermarket-operations_kg"] == pytest.approx(
             own["Supermarket-operations"], rel=1e-9)
     assert total[3] > total[0]
+
+
+@pytest.mark.parametrize("name", ["ecommerce", "edge_fleet", "quickstart_llm"])
+def test_atom_totals_are_the_atoms_period_sums_bit_for_bit(name):
+    """What a sweep groups (`attribution_totals`, made tile by tile) is the hourly atoms summed: same rows, same bits."""
+    result = compute(read_model(REFERENCE / f"{name}.json"))
+    atoms = result.hourly("attribution")
+    totals = attribution_totals(*(result.frames[p] for p in parameters(attribution_totals)))
+    keys = totals.drop("value")
+    assert keys.equals(atoms.keys.select(keys.columns))
+    assert np.array_equal(totals["value"].to_numpy().view(np.int64), atoms.period_sums("value").view(np.int64))

@@ -32,8 +32,10 @@ Atoms are computed on the stages' blocks: key tables are joined, block rows gath
 atom of every system and variant at once."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -62,7 +64,7 @@ MANUFACTURING, USE = "Manufacturing", "Use"
 ACTIVITY, WEIGHT = "activity", "_weight"
 
 
-def attribution(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
+def _parts(server_footprints: Hourly, server_instances: Hourly, server_hourly_needs: Hourly,
                 server_job_hourly_needs: Hourly, service_total_job_volumes: Hourly, server_capacity: pl.LazyFrame,
                 server_hardware: pl.LazyFrame, services: pl.LazyFrame, job_parameters: pl.LazyFrame,
                 job_hourly_avg_occurrences_per_coordinate: Hourly,
@@ -78,7 +80,7 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                 edge_devices: pl.LazyFrame, edge_server_needs: pl.LazyFrame,
                 system_edge_devices: pl.LazyFrame, edge_usage_patterns: pl.LazyFrame,
                 countries: pl.LazyFrame, external_api_job_impacts: pl.LazyFrame,
-                external_api_servers: pl.LazyFrame) -> Hourly:
+                external_api_servers: pl.LazyFrame) -> list[Hourly]:
     """The atoms of every impact source (kg per hour, column VALUE: block ACTIVITY x key column WEIGHT), keyed by
     ATOM_KEYS (and the sweep dimensions). The atoms of a source and phase add up to its footprint in that phase,
     all atoms of a system to its total_footprint, hour by hour.
@@ -109,45 +111,107 @@ def attribution(server_footprints: Hourly, server_instances: Hourly, server_hour
                                     edge_device_units, edge_devices, edge_server_needs, system_edge_devices,
                                     edge_usage_patterns, countries)
     # a system without any cell (steps without jobs, patterns without devices) has no atom: one empty part
-    atoms = _stacked([part for part in parts if part.height] or parts[-1:])
-    return atoms.keyed_by(ATOM_KEYS)
+    return [part for part in parts if part.height] or parts[-1:]
+
+
+def attribution(*inputs: Hourly | pl.LazyFrame) -> Hourly:
+    """The atoms of every impact source (see `_parts`), one block."""
+    return _stacked(_parts(*inputs)).keyed_by(ATOM_KEYS)
+
+
+def attribution_totals(*inputs: Hourly | pl.LazyFrame) -> pl.DataFrame:
+    """Every atom of `attribution` summed over the hours (column VALUE, kg), keyed as the atoms are, in their
+    order: what a sweep groups. Their block is never made whole: each atom's hourly row is made in a reused tile
+    of rows and summed there (the same row, so the same bits as the whole block's row sums)."""
+    parts = _parts(*inputs)
+    keys, start, width = _stacked_axis(parts)
+    sums = np.empty(sum(part.blocks[ACTIVITY].shape[0] for part in parts))
+    at = 0
+    for part in parts:
+        height = part.blocks[ACTIVITY].shape[0]
+        sums[at:at + height] = _part_sums(part, start, width)
+        at += height
+    atoms = Hourly(keys, {}, start, parts[0].scaled).keyed_by(ATOM_KEYS)
+    kg = sums[atoms.rows] * atoms.parameter(WEIGHT)[:, 0]  # as period_sums scales an activity's sums
+    return atoms.keys.select(pl.exclude(FIRST, LAST, ROW, WEIGHT)).with_columns(pl.Series(VALUE, kg))
+
+
+# The atoms' stages read what the atoms are made of.
+attribution.__signature__ = attribution_totals.__signature__ = inspect.signature(_parts)
 
 
 @dataclass(frozen=True)
 class _Filled:
-    """The block of a part of the atoms (rows x hours) that `fill(out)` writes into `out`: made straight into the
-    atoms' block (`_stacked`), not made apart and copied there (the largest parts: storage, servers)."""
+    """The block of a part of the atoms (rows x hours), made a few rows at a time: `tiles()` gives (rows, write)
+    pairs, `write(out)` writing those rows (a slice or indices) into `out` (rows x hours). Made straight into the
+    atoms' block (`_stacked`) or into a reused tile to be summed (`attribution_totals`), never apart and copied
+    (the largest parts: storage, servers)."""
     shape: tuple[int, int]
-    fill: Callable[[np.ndarray], None]
+    tiles: Callable[[], Iterator[tuple[slice | np.ndarray, Callable[[np.ndarray], None]]]]
 
 
-def _stacked(parts: list[Hourly]) -> Hourly:
-    """`stacked(parts)` (parts of block ACTIVITY), each block written once into the atoms' block: an array
-    copied, a `_Filled` one filled in place."""
+def _tiles(part: Hourly) -> Iterator[tuple[slice | np.ndarray, Callable[[np.ndarray], None]]]:
+    """The (rows, write) pairs of a part's block (see `_Filled`): its own, or an array's row tiles copied."""
+    values = part.blocks[ACTIVITY]
+    if isinstance(values, _Filled):
+        return values.tiles()
+    return ((tile, lambda out, tile=tile: np.copyto(out, values[tile])) for tile in row_tiles(*values.shape))
+
+
+def _stacked_axis(parts: list[Hourly]) -> tuple[pl.DataFrame, int, int]:
+    """The key table `stacked(parts)` makes (parts of block ACTIVITY), and the start and width of its hours."""
     heights = [part.blocks[ACTIVITY].shape[0] for part in parts]
-    # The key table as stacked makes it, from parts without hours.
     keys = stacked([replace(part, blocks={ACTIVITY: np.empty((height, 0))})
                     for part, height in zip(parts, heights)]).keys
     present = [part for part in parts if part.width]
     start = min(part.start for part in present) if present else parts[0].start
     width = max(part.start + part.width for part in present) - start if present else 0
-    block = np.empty((sum(heights), width))
+    return keys, start, width
+
+
+def _stacked(parts: list[Hourly]) -> Hourly:
+    """`stacked(parts)` (parts of block ACTIVITY), each block written once into the atoms' block: an array
+    copied, a `_Filled` one made in place."""
+    keys, start, width = _stacked_axis(parts)
+    block = np.empty((sum(part.blocks[ACTIVITY].shape[0] for part in parts), width))
     at = 0
-    for part, height in zip(parts, heights):
-        rows = block[at:at + height]
-        at += height
+    for part in parts:
+        rows = block[at:at + part.blocks[ACTIVITY].shape[0]]
+        at += rows.shape[0]
         if not part.width:
             rows[:] = 0.0
             continue
         first = part.start - start
         rows[:, :first] = 0.0  # a part on a narrower axis: 0 outside it, as `aligned` pads it
         rows[:, first + part.width:] = 0.0
-        own, values = rows[:, first:first + part.width], part.blocks[ACTIVITY]
-        if isinstance(values, _Filled):
-            values.fill(own)
-        else:
-            own[:] = values
+        own = rows[:, first:first + part.width]
+        for tile, write in _tiles(part):
+            if isinstance(tile, slice):
+                write(own[tile])
+            else:
+                values = np.empty((len(tile), part.width))
+                write(values)
+                own[tile] = values
     return Hourly(keys, {ACTIVITY: block}, start, parts[0].scaled, parts[0].derived)
+
+
+def _part_sums(part: Hourly, start: int, width: int) -> np.ndarray:
+    """The row sums of a part's rows in the atoms' block (hours start..start+width, 0 outside the part's), each
+    row made in a reused tile, as wide as the block's rows (a row's sum depends on its width, not on its tile)."""
+    height = part.blocks[ACTIVITY].shape[0]
+    sums = np.zeros(height)
+    if not part.width:
+        return sums
+    first = part.start - start
+    buffer = np.zeros((0, width))
+    for tile, write in _tiles(part):
+        count = len(range(height)[tile]) if isinstance(tile, slice) else len(tile)
+        if buffer.shape[0] < count:
+            buffer = np.zeros((count, width))  # 0 outside the part's hours, which writes never touch
+        rows = buffer[:count]
+        write(rows[:, first:first + part.width])
+        sums[tile] = rows.sum(axis=1)
+    return sums
 
 
 def _edge_slots(per_coordinate: Hourly, containment_paths: pl.LazyFrame) -> Hourly:
@@ -280,22 +344,21 @@ def _server_atoms(server_footprints: Hourly, server_instances: Hourly, server_ho
     streams = (("provisioned", MANUFACTURING, "instances_manufacturing_footprint"),
                ("provisioned", USE, "idle_use_footprint"), ("dynamic", USE, "load_use_footprint"))
 
-    def atoms(stream: str, column: str) -> Callable[[np.ndarray], None]:
+    def atoms(stream: str, column: str) -> Callable[[], Iterator[tuple[slice, Callable[[np.ndarray], None]]]]:
         """Per cell and server: its weight (the job's share times the cell's) times the server's footprint, made
         a few rows at a time (the same products as on whole blocks: footprint = activity x intensity)."""
         activity, intensity = server_footprints.scaled[column]
         activity, intensity = server_footprints.blocks[activity], server_footprints.parameter(intensity)[footprint_rows]
 
-        def fill(out: np.ndarray) -> None:
-            for tile in row_tiles(keys.height, width):
-                cell_share = hourly_share[cell_rows[tile]]
-                weight = (shares.blocks["provisioned_share"][job_rows[tile]]
-                          * np.where(flat[tile], flat_share[tile], cell_share) if stream == "provisioned"
-                          else shares.blocks["dynamic_share"][job_rows[tile]] * cell_share)
-                footprint = activity[activity_rows[tile]]
-                footprint *= intensity[tile]
-                np.multiply(weight, footprint, out=out[tile])
-        return fill
+        def write(tile: slice, out: np.ndarray) -> None:
+            cell_share = hourly_share[cell_rows[tile]]
+            weight = (shares.blocks["provisioned_share"][job_rows[tile]]
+                      * np.where(flat[tile], flat_share[tile], cell_share) if stream == "provisioned"
+                      else shares.blocks["dynamic_share"][job_rows[tile]] * cell_share)
+            footprint = activity[activity_rows[tile]]
+            footprint *= intensity[tile]
+            np.multiply(weight, footprint, out=out)
+        return lambda: ((tile, partial(write, tile)) for tile in row_tiles(keys.height, width))
     return [_labelled(Hourly.of(keys, {VALUE: _Filled((keys.height, width), atoms(stream, column))}, cells.start),
                       "server_id", pl.col("server_class"), stream, phase) for stream, phase, column in streams]
 
@@ -437,20 +500,35 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     shares, storage = aligned(shares, storage_footprints)
     keys, rows, at = _matched(shares, Hourly.of(storage.keys, {}, storage.start), STORAGE)
     cumulative = shares.blocks["cumulative"]
+    storage, codes = _distinct(storage, [storage.scaled["storage_retention_manufacturing_footprint"][1],
+                                         "storage_capacity"])
+    at = codes[at]
 
-    def fill(out: np.ndarray) -> None:
+    def tiles() -> Iterator[tuple[np.ndarray, Callable[[np.ndarray], None]]]:
         for tile, per_tb in retention_per_terabyte(storage):  # the cells of a few storages at a time
             cells = np.flatnonzero((at >= tile.start) & (at < tile.stop))
-            out[cells] = per_tb[at[cells] - tile.start] * cumulative[rows[cells]]
-    return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), fill)}, shares.start)
+            yield cells, partial(np.multiply, per_tb[at[cells] - tile.start], cumulative[rows[cells]])
+    return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), tiles)}, shares.start)
+
+
+def _distinct(storage_footprints: Hourly, columns: list[str]) -> tuple[Hourly, np.ndarray]:
+    """The key rows of `storage_footprints` with distinct (block row, `columns`), and per key row the index of
+    its among them: a storage's footprint made once, not once per sweep variant that repeats it."""
+    codes = storage_footprints.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+    _, first = np.unique(codes, return_index=True)
+    return replace(storage_footprints, keys=storage_footprints.keys[first]), codes
 
 
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     """Each cell's row of its storage's baseline footprint (the storage's block row, made into the atoms' block;
     not a copy per cell), spans united with the cell's."""
-    footprint = Hourly.of(storage_footprints.keys, {VALUE: _Filled(
-        (storage_footprints.height, storage_footprints.width),
-        lambda out: baseline_footprint_into(storage_footprints, out))}, storage_footprints.start)
+    distinct, codes = _distinct(storage_footprints, [
+        storage_footprints.scaled["storage_baseline_manufacturing_footprint"][1], "storage_capacity",
+        "base_storage_need"])
+    footprint = Hourly(storage_footprints.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), {VALUE: _Filled(
+        (distinct.height, distinct.width),
+        lambda: ((tile, partial(baseline_footprint_into, replace(distinct, keys=distinct.keys[tile])))
+                 for tile in row_tiles(distinct.height, distinct.width)))}, storage_footprints.start)
     cells = shares.keys.select(*keyed(shares.keys.lazy(), STORAGE), *JOB_CELL_COLUMNS, "baseline_share",
                                pl.col(FIRST).alias("_cell_first"), pl.col(LAST).alias("_cell_last"),
                                pl.int_range(pl.len()).alias("_cell"))
