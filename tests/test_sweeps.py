@@ -9,6 +9,7 @@ import pytest
 from conftest import REFERENCE
 from efootprint_live import LiveModel
 from efp_tables.cli import main
+from efp_tables.compute import compute
 from efp_tables.errors import ModelError
 from efp_tables.io.efootprint_json import read_model
 from efp_tables import sweeps
@@ -74,6 +75,32 @@ def test_baseline_variant_equals_the_reference_total():
     live = LiveModel(QUICKSTART)
     live.set("SSD-storage.lifespan", "4 year")
     assert result["total_footprint_kg"][1] == pytest.approx(live.total_kg(), rel=1e-6)
+
+
+def test_a_sweep_of_one_side_keeps_the_other_sides_job_starts():
+    # Regression: the web and the edge job starts were stacked with the sweep dimension of one side only, the
+    # other side's rows had it null and matched no later join: genai_assistant's servers and storage were off
+    # (its total by 3e-5) in any sweep of a web step's time or of the edge pattern's usage span.
+    path = REFERENCE / "genai_assistant.json"
+    grid = {"Chat-with-the-assistant.user_time_spent": ["8 min", "12 min"],
+            "Meeting-rooms-in-France.usage_span": ["1 year", "2 year"]}
+    result = sweep(read_model(path), grid)
+    for row in result.rows(named=True):
+        live = LiveModel(path)
+        for name in grid:
+            live.set(name, row[name])
+        assert row["total_footprint_kg"] == pytest.approx(live.total_kg(), rel=1e-6), row
+
+
+def test_every_input_swept_at_its_own_value_gives_the_models_total(capsys):
+    path = REFERENCE / "genai_assistant.json"  # web, edge and external API jobs in one model
+    model = read_model(path)
+    total = compute(model).total_footprint_kg()["Writing-assistant"]
+    main(["describe", str(path), "--json"])
+    grid = json.loads(capsys.readouterr().out)
+    assert len(grid) > 50
+    wrong = {name: sweep(model, {name: values})["total_footprint_kg"][0] for name, values in grid.items()}
+    assert {name: kg for name, kg in wrong.items() if kg != pytest.approx(total, rel=1e-9)} == {}
 
 
 def test_a_service_sweep_keeps_the_jobs_without_a_service():

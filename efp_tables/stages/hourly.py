@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.timeline import HOUR, VALUE, join, keyed
+from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
 _INTERNAL = (FIRST, LAST, ROW)
@@ -401,6 +401,23 @@ def _common_axis(series: tuple[Hourly, ...] | list[Hourly]) -> tuple[int, int] |
         return None
     start = min(s.start for s in present)
     return start, max(s.start + s.width for s in present) - start
+
+
+def broadcast(series: list[Hourly]) -> list[Hourly]:
+    """Each series repeated over the sweep dimensions that only the others carry (its key rows once per value
+    the others have, its blocks shared): stacked, the rows of every part then match every value of every
+    dimension, where a part without the dimension would have it null and match none."""
+    dims = dimensions(*(s.keys for s in series))
+    out = []
+    for s in series:
+        values = [pl.concat([o.keys.select(d) for o in series if d in o.keys.columns]).unique().drop_nulls().sort(d)
+                  for d in dims if d not in s.keys.columns]
+        keys = s.keys
+        for value in values:
+            keys = keys.join(value, how="cross", maintain_order="left_right")
+        out.append(replace(s, keys=_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]))
+                   if values else s)
+    return out
 
 
 def stacked(series: list[Hourly]) -> Hourly:

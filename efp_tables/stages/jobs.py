@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly, row_tiles, stacked
+from efp_tables.stages.hourly import Hourly, broadcast, row_tiles, stacked
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters, whole_hours
 
 JOB = ["system_id", "job_id"]
@@ -83,7 +83,7 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_us
         return web
     if not web.height:
         return edge
-    return stacked([web, edge])
+    return stacked(broadcast([web, edge]))  # a sweep of one side's inputs repeats the other's starts
 
 
 def job_hourly_occurrences_per_usage_pattern(job_hourly_occurrences_per_coordinate: Hourly) -> Hourly:
