@@ -183,7 +183,7 @@ class Hourly:
         # No series, none joined: the plan's schema is the answer, without running it.
         keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
                 else plan.collect(engine=ENGINE))
-        return replace(self, keys=_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]))
+        return replace(self, keys=_internal_last(keys))
 
     @property
     def _intensities(self) -> list[str]:
@@ -415,8 +415,7 @@ def broadcast(series: list[Hourly]) -> list[Hourly]:
         keys = s.keys
         for value in values:
             keys = keys.join(value, how="cross", maintain_order="left_right")
-        out.append(replace(s, keys=_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]))
-                   if values else s)
+        out.append(replace(s, keys=_internal_last(keys)) if values else s)
     return out
 
 
@@ -440,8 +439,7 @@ def stacked(series: list[Hourly]) -> Hourly:
             out[rows, at:at + part.shape[1]] = part
             out[rows, at + part.shape[1]:] = 0.0
         blocks[column] = out
-    return Hourly(_columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL]), blocks, start,
-                  series[0].scaled, series[0].derived)
+    return Hourly(_internal_last(keys), blocks, start, series[0].scaled, series[0].derived)
 
 
 def row_tiles(rows: int, width: int, tile_bytes: int = _TILE_BYTES) -> list[slice]:
@@ -536,6 +534,11 @@ def kernel_reach(durations: np.ndarray) -> np.ndarray:
 
 # Key tables have tens to thousands of rows: taking or replacing whole columns directly costs far less than a
 # Polars query (select, with_columns) would.
+def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
+    """A key table made by a join or a concatenation, FIRST, LAST and ROW moved back to its end."""
+    return _columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL])
+
+
 def _columns(frame: pl.DataFrame, names: list[str], *added: pl.Series) -> pl.DataFrame:
     """The columns `names` of `frame`, then `added`."""
     return pl.DataFrame([*(frame.get_column(name) for name in names), *added])
