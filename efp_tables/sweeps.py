@@ -610,40 +610,34 @@ def block_dimensions(series: Hourly) -> frozenset[str]:
     # A dimension varies the blocks if the rows equal in everything else hold more than one block row: there are
     # then more distinct (everything else, ROW) than distinct (everything else). Counted on integer codes in
     # numpy, no query: the ids as one code (their rows' hashes: a collision, of odds ~1e-15, would only misprice
-    # a chunk), each dimension's value index (null: -1), each combination one integer (a mixed radix).
+    # a chunk), each dimension's value index (null: -1), a combination of them as one dense code (`_combined`).
     ids_code = (np.unique(pl.DataFrame([series.keys.get_column(c) for c in ids]).hash_rows().to_numpy(),
                           return_inverse=True)[1].reshape(-1)
                 if ids else np.zeros(series.height, dtype=np.int64))
     codes = {d: _value_codes(series.keys.get_column(d)) for d in dims}
     rows = series.keys.get_column(ROW).to_numpy()
-    if (len(ids_code) + 1) * math.prod(int(c.max()) + 1 for c in codes.values()) * (int(rows.max()) + 1) >= 2**62:
-        return _block_dimensions_by_query(series, dims, ids)
     varying = set()
     for d in dims:
-        others = ids_code.astype(np.int64)
-        for o in dims:
-            if o != d:
-                others = others * (int(codes[o].max()) + 1) + codes[o]
-        if len(np.unique(others * (int(rows.max()) + 1) + rows)) > len(np.unique(others)):
+        others = _combined(ids_code, *(codes[o] for o in dims if o != d))
+        if len(np.unique(_combined(others, rows))) > len(np.unique(others)):
             varying.add(d)
     return frozenset(varying)
+
+
+def _combined(*codes: np.ndarray) -> np.ndarray:
+    """Codes of the rows' combinations of `codes` (non-negative integers per row), dense from 0: made a column at
+    a time, densified after each, so that they never overflow."""
+    combined = np.asarray(codes[0], dtype=np.int64)
+    for code in codes[1:]:
+        code = np.asarray(code, dtype=np.int64)
+        combined = np.unique(combined * (int(code.max(initial=0)) + 1) + code, return_inverse=True)[1].reshape(-1)
+    return combined
 
 
 def _value_codes(dimension: pl.Series) -> np.ndarray:
     """A dimension's value indices as 0, 1, ... (null, a part the dimension does not reach, as 0)."""
     values = dimension.to_numpy()
     return (np.nan_to_num(values, nan=-1.0) if dimension.has_nulls() else values).astype(np.int64) + 1
-
-
-def _block_dimensions_by_query(series: Hourly, dims: list[str], ids: list[str]) -> frozenset[str]:
-    """block_dimensions of a key table too large for integer codes, one group-by per dimension."""
-    varying = set()
-    for d in dims:
-        others = [*ids, *(o for o in dims if o != d)]
-        shared = series.keys.group_by(others or pl.lit(0)).agg(pl.col(ROW).n_unique()).get_column(ROW).max()
-        if (shared or 1) > 1:
-            varying.add(d)
-    return frozenset(varying)
 
 
 @one_core_if_small
