@@ -157,12 +157,6 @@ def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensit
                      storage_baseline_manufacturing_footprint=("baseline_instances", intensity)))
 
 
-def _share_of_instances(storage: Hourly, part: np.ndarray) -> np.ndarray:
-    """nb * part / P, with P = nb * capacity (0 where P = 0): the instances that hold `part`."""
-    nb = storage["nb_of_instances"]
-    return _shares_of(nb, nb * storage.parameter("storage_capacity"), part)
-
-
 def _shares_of(nb: np.ndarray, provisioned: np.ndarray, part: np.ndarray) -> np.ndarray:
     """nb * (part / provisioned), 0 where provisioned is 0, made in `part` (float64, overwritten)."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,20 +166,34 @@ def _shares_of(nb: np.ndarray, provisioned: np.ndarray, part: np.ndarray) -> np.
     return part
 
 
+# The shares of the instances, from blocks of nb_of_instances and needs and per-row (rows x 1) parameters: for a
+# whole block (the columns of storage_footprints) or a tile of rows (the attribution's atoms), the same operations.
+def _retention_share(nb: np.ndarray, capacity: np.ndarray, job_written: np.ndarray) -> np.ndarray:
+    return _shares_of(nb, nb * capacity, job_written.astype(np.float64))
+
+
+def _baseline_share(nb: np.ndarray, capacity: np.ndarray, full: np.ndarray, base: np.ndarray,
+                    out: np.ndarray | None = None) -> np.ndarray:
+    provisioned = nb * capacity
+    held = np.subtract(provisioned, full, out=out, dtype=np.float64)
+    held += base
+    return _shares_of(nb, provisioned, held)
+
+
 def _retention_instances(storage: Hourly) -> np.ndarray:
-    return _share_of_instances(storage, storage["job_written_cumulative_storage_need"].astype(np.float64))
+    return _retention_share(storage["nb_of_instances"], storage.parameter("storage_capacity"),
+                            storage["job_written_cumulative_storage_need"])
 
 
 def _baseline_instances(storage: Hourly) -> np.ndarray:
-    provisioned = storage["nb_of_instances"] * storage.parameter("storage_capacity")
-    return _share_of_instances(storage, provisioned - storage["full_cumulative_storage_need"]
-                               + storage.parameter("base_storage_need"))
+    return _baseline_share(storage["nb_of_instances"], storage.parameter("storage_capacity"),
+                           storage["full_cumulative_storage_need"], storage.parameter("base_storage_need"))
 
 
 def retention_per_terabyte(storage_footprints: Hourly) -> Iterator[tuple[slice, np.ndarray]]:
     """storage_retention_manufacturing_footprint per terabyte of job data held (0 where none is), a few key rows
     of `storage_footprints` at a time: (their slice, their rows x hours). The footprint as its column gives it
-    (the same operations, in the same order); the shares' temporaries stay in the CPU's cache.
+    (`_retention_share`); the shares' temporaries stay in the CPU's cache.
 
     Calculation: F_retention / job_written (see storage_footprints)."""
     footprints = storage_footprints
@@ -193,8 +201,8 @@ def retention_per_terabyte(storage_footprints: Hourly) -> Iterator[tuple[slice, 
     capacity, rows = footprints.parameter("storage_capacity"), footprints.rows
     for tile in row_tiles(footprints.height, footprints.width):
         nb = footprints.blocks["nb_of_instances"][rows[tile]]
-        written = footprints.blocks["job_written_cumulative_storage_need"][rows[tile]].astype(np.float64)
-        retention = _shares_of(nb, nb * capacity[tile], written.copy())
+        written = footprints.blocks["job_written_cumulative_storage_need"][rows[tile]]
+        retention = _retention_share(nb, capacity[tile], written)
         retention *= intensity[tile]
         per_tb = np.zeros_like(retention)
         np.divide(retention, written, out=per_tb, where=written != 0)
@@ -203,7 +211,7 @@ def retention_per_terabyte(storage_footprints: Hourly) -> Iterator[tuple[slice, 
 
 def baseline_footprint_into(storage_footprints: Hourly, out: np.ndarray) -> None:
     """storage_baseline_manufacturing_footprint of each key row of `storage_footprints`, written into `out`
-    (rows x hours) as its column gives it (the same operations, in the same order), a few rows at a time.
+    (rows x hours) as its column gives it (`_baseline_share`), a few rows at a time.
 
     Calculation: F_baseline (see storage_footprints)."""
     footprints = storage_footprints
@@ -211,12 +219,8 @@ def baseline_footprint_into(storage_footprints: Hourly, out: np.ndarray) -> None
     capacity, base = footprints.parameter("storage_capacity"), footprints.parameter("base_storage_need")
     rows = footprints.rows
     for tile in row_tiles(footprints.height, footprints.width):
-        nb = footprints.blocks["nb_of_instances"][rows[tile]]
-        provisioned = nb * capacity[tile]
-        held = out[tile]
-        np.subtract(provisioned, footprints.blocks["full_cumulative_storage_need"][rows[tile]], out=held)
-        held += base[tile]
-        _shares_of(nb, provisioned, held)
+        held = _baseline_share(footprints.blocks["nb_of_instances"][rows[tile]], capacity[tile],
+                               footprints.blocks["full_cumulative_storage_need"][rows[tile]], base[tile], out[tile])
         held *= intensity[tile]
 
 
