@@ -42,7 +42,7 @@ import polars as pl
 
 from efp_tables.engine import ENGINE
 from efp_tables.stages.edge import COMPONENT, COMPONENT_NEED, DEVICE, PATTERN
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, row_tiles, stacked
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, aligned, common_axis, row_tiles, stacked
 from efp_tables.stages.jobs import JOB
 from efp_tables.stages.servers import SERVER
 from efp_tables.stages.storage import (STORAGE, baseline_footprint_into, dump_parameters, retention_per_terabyte,
@@ -163,10 +163,7 @@ def _stacked_axis(parts: list[Hourly]) -> tuple[pl.DataFrame, int, int]:
     heights = [part.blocks[ACTIVITY].shape[0] for part in parts]
     keys = stacked([replace(part, blocks={ACTIVITY: np.empty((height, 0))})
                     for part, height in zip(parts, heights)]).keys
-    present = [part for part in parts if part.width]
-    start = min(part.start for part in present) if present else parts[0].start
-    width = max(part.start + part.width for part in present) - start if present else 0
-    return keys, start, width
+    return keys, *(common_axis(parts) or (parts[0].start, 0))
 
 
 def _stacked(parts: list[Hourly]) -> Hourly:
@@ -500,8 +497,10 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     shares, storage = aligned(shares, storage_footprints)
     keys, rows, at = _matched(shares, Hourly.of(storage.keys, {}, storage.start), STORAGE)
     cumulative = shares.blocks["cumulative"]
-    storage, codes = _distinct(storage, [storage.scaled["storage_retention_manufacturing_footprint"][1],
-                                         "storage_capacity"])
+    # A storage's footprint made once, not once per sweep variant that repeats it.
+    first, codes = storage.distinct_rows([storage.scaled["storage_retention_manufacturing_footprint"][1],
+                                          "storage_capacity"])
+    storage = replace(storage, keys=storage.keys[first])
     at = codes[at]
 
     def tiles() -> Iterator[tuple[np.ndarray, Callable[[np.ndarray], None]]]:
@@ -511,20 +510,13 @@ def _retention(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     return Hourly.of(keys, {VALUE: _Filled((len(at), storage.width), tiles)}, shares.start)
 
 
-def _distinct(storage_footprints: Hourly, columns: list[str]) -> tuple[Hourly, np.ndarray]:
-    """The key rows of `storage_footprints` with distinct (block row, `columns`), and per key row the index of
-    its among them: a storage's footprint made once, not once per sweep variant that repeats it."""
-    codes = storage_footprints.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
-    _, first = np.unique(codes, return_index=True)
-    return replace(storage_footprints, keys=storage_footprints.keys[first]), codes
-
-
 def _baseline(shares: Hourly, storage_footprints: Hourly) -> Hourly:
     """Each cell's row of its storage's baseline footprint (the storage's block row, made into the atoms' block;
     not a copy per cell), spans united with the cell's."""
-    distinct, codes = _distinct(storage_footprints, [
+    first, codes = storage_footprints.distinct_rows([
         storage_footprints.scaled["storage_baseline_manufacturing_footprint"][1], "storage_capacity",
         "base_storage_need"])
+    distinct = replace(storage_footprints, keys=storage_footprints.keys[first])
     footprint = Hourly(storage_footprints.keys.with_columns(pl.Series(ROW, codes.astype(np.int64))), {VALUE: _Filled(
         (distinct.height, distinct.width),
         lambda: ((tile, partial(baseline_footprint_into, replace(distinct, keys=distinct.keys[tile])))

@@ -107,8 +107,7 @@ class Hourly:
         # query needed to tell.
         distinct = len(np.unique(self.rows)) == self.height
         if not distinct:
-            codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
-            _, first = np.unique(codes, return_index=True)
+            first, codes = self.distinct_rows(columns)
             distinct = len(first) == self.height
         if distinct:
             return self.holding(**compute(self if self.direct or not gathered
@@ -119,6 +118,11 @@ class Hourly:
         else:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
+
+    def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The first key row of each distinct (block row, `columns`), and per key row the index of its among them."""
+        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+        return np.unique(codes, return_index=True)[1], codes
 
     def rows_of(self, column: str, at: slice | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The values of `column` at key rows `at` (a slice or indices), a copy (into `out` if given): only those
@@ -390,11 +394,11 @@ def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFram
 
 def aligned(*series: Hourly) -> list[Hourly]:
     """The series on one common hour axis."""
-    axis = _common_axis(series)
+    axis = common_axis(series)
     return list(series) if axis is None else [s.on_axis(*axis) for s in series]
 
 
-def _common_axis(series: tuple[Hourly, ...] | list[Hourly]) -> tuple[int, int] | None:
+def common_axis(series: tuple[Hourly, ...] | list[Hourly]) -> tuple[int, int] | None:
     """The hour axis (start, width) that holds every series with hours (None: none has any)."""
     present = [s for s in series if s.blocks and s.width]
     if not present:
@@ -422,7 +426,7 @@ def broadcast(series: list[Hourly]) -> list[Hourly]:
 def stacked(series: list[Hourly]) -> Hourly:
     """Series of several Hourly (same block and scaled columns) as one: their key tables one under the other,
     their blocks too."""
-    axis = _common_axis(series)
+    axis = common_axis(series)
     start, width = axis if axis is not None else (series[0].start, series[0].width)
     heights = [next(iter(s.blocks.values())).shape[0] for s in series]
     offsets = np.cumsum([0, *heights])
