@@ -25,6 +25,7 @@ import polars as pl
 
 from efp_tables.engine import ENGINE
 from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed
+from efp_tables.tables.runs import run_starts
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
 _INTERNAL = (FIRST, LAST, ROW)
@@ -277,23 +278,27 @@ class Hourly:
             blocks[column] = out
         return replace(self, blocks=blocks, start=start)
 
-    def shifted(self, hours: str) -> Hourly:
-        """Each series moved the key column `hours` (>= 0, whole) later: moved once per distinct (series, shift),
-        key rows that repeat a series with the same shift (along a sweep dimension it does not vary with) sharing
-        it."""
+    def shifted(self, hours: str, scale: str | None = None) -> Hourly:
+        """Each series moved the key column `hours` (>= 0, whole) later, and multiplied by the key column `scale`
+        if given, in one pass: once per distinct (series, shift, scale), key rows that repeat a series with the
+        same shift and scale (along a sweep dimension it does not vary with) sharing it."""
         shifts = self.keys[hours].cast(pl.Int64).to_numpy()
         width = self.width + (int(shifts.max()) if len(shifts) else 0)
 
         def move(distinct: Hourly) -> dict[str, np.ndarray]:
             moves, blocks = distinct.keys[hours].cast(pl.Int64).to_numpy(), {}
+            factor = distinct.parameter(scale) if scale else None
             for column in distinct.columns:
-                values, out = distinct[column], np.zeros((distinct.height, width))
+                out = np.zeros((distinct.height, width))
                 for shift in np.unique(moves):
-                    rows = moves == shift
-                    out[rows, shift:shift + self.width] = values[rows]
+                    rows = np.flatnonzero(moves == shift)
+                    values = distinct.rows_of(column, rows)
+                    if factor is not None:
+                        values *= factor[rows]
+                    out[rows, shift:shift + self.width] = values
                 blocks[column] = out
             return blocks
-        moved = self.per_distinct([hours], move)
+        moved = self.per_distinct([hours, *([scale] if scale else [])], move, gathered=False)
         return replace(moved, keys=_with(moved.keys, moved.keys[FIRST] + pl.Series(shifts),
                                          moved.keys[LAST] + pl.Series(shifts)))
 
@@ -374,22 +379,18 @@ class Hourly:
 
 def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame] | None:
     """When each series' rows are consecutive (as readers write them): each row's series and the series' keys
-    and spans, found in one pass with no join (a portfolio's occurrences have millions of rows). None otherwise."""
+    and spans, found in linear passes with no join (a portfolio's occurrences have millions of rows). None
+    otherwise."""
     if frame.height == 0 or any(frame.get_column(key).has_nulls() for key in keys):
         return None
-    changed = np.zeros(frame.height, dtype=bool)
-    changed[0] = True
-    for key in keys:
-        column = frame.get_column(key)
-        changed[1:] |= (column.slice(1) != column.slice(0, frame.height - 1)).to_numpy()
-    firsts = np.flatnonzero(changed)
+    firsts = run_starts(frame, keys)
     series = frame[firsts].select(keys)
     if series.is_duplicated().any():
         return None
     hours = frame.get_column(HOUR).to_numpy()
     spans = _with(series, pl.Series(FIRST, np.minimum.reduceat(hours, firsts), dtype=pl.Int64),
                   pl.Series(LAST, np.maximum.reduceat(hours, firsts), dtype=pl.Int64))
-    return np.cumsum(changed) - 1, spans
+    return np.repeat(np.arange(len(firsts)), np.diff(firsts, append=frame.height)), spans
 
 
 def aligned(*series: Hourly) -> list[Hourly]:

@@ -74,10 +74,9 @@ def job_hourly_occurrences_per_coordinate(utc_hourly_occurrences: Hourly, job_us
 
     Calculation: O[J, up, j, s][t + floor(start[j, s])] = utc[up][t] * w[up, j] * n[j, s] * m[s, J]."""
     terms = utc_hourly_occurrences.joined(job_usage_paths, ["system_id", "usage_pattern_id"])
-    # Once per coordinate and distinct (times, shift), not per variant: a sweep of a step's time changes the
-    # shift of the steps after it only.
-    web = terms.per_distinct([*COORDINATE, "_times", "_shift"], lambda distinct: {
-        VALUE: distinct[VALUE] * distinct.parameter("_times")}).shifted("_shift").keyed_by(COORDINATE)
+    # Once per distinct (pattern series, times, shift), not per coordinate or variant: a sweep of a step's time
+    # changes the shift of the steps after it only.
+    web = terms.shifted("_shift", scale="_times").keyed_by(COORDINATE)
     edge = edge_job_hourly_occurrences_per_coordinate
     if not edge.height:
         return web
