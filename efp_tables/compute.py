@@ -230,7 +230,7 @@ def idle_output(stage, inputs: list[Frame]) -> Frame:
 def _shape(frame: Frame) -> tuple:
     """What a stage's output schema, columns and hour axis can depend on: all but the rows."""
     if isinstance(frame, Hourly):
-        return ("hourly", tuple(frame.keys.schema.items()),
+        return ("hourly", tuple(zip(frame.keys.columns, frame.keys.dtypes)),
                 tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
     return ("table", tuple(frame.collect_schema().items()))

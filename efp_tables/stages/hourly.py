@@ -183,7 +183,7 @@ class Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
-        plan = join(self.keys.lazy(), table.lazy(), on, how=how)
+        plan = join(self.keys, table, on, how=how)
         # No series, none joined: the plan's schema is the answer, without running it.
         keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
                 else plan.collect(engine=ENGINE))
@@ -234,7 +234,8 @@ class Hourly:
         order of the rows (which a join of small tables may change from run to run), nor then the bits of the
         sums. A small key table is sorted and grouped in Python: a Polars query costs more than its rows."""
         columns = self.key_columns
-        if self.height <= _PYTHON_ROWS and all(self.keys.schema[c] in _PYTHON_SORTABLE for c in columns):
+        dtypes = dict(zip(self.keys.columns, self.keys.dtypes))  # not keys.schema: a Schema costs more than a sort
+        if self.height <= _PYTHON_ROWS and all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
             values = [self.keys.get_column(c).to_list() for c in columns]
             order = sorted(range(self.height), key=lambda i: tuple(_sort_key(column[i]) for column in values))
             at = [columns.index(c) for c in by]
