@@ -177,7 +177,7 @@ class Hourly:
         return inside
 
     def filtered(self, mask: np.ndarray) -> Hourly:
-        return replace(self, keys=self.keys[np.flatnonzero(mask)])
+        return replace(self, keys=_gathered(self.keys, np.flatnonzero(mask)))
 
     def joined(self, table: pl.DataFrame | pl.LazyFrame, on: list[str], how: str = "inner") -> Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
@@ -210,10 +210,10 @@ class Hourly:
             return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
         members, sizes = self._groups(by)
         if len(sizes) == self.height:  # one series per key: the series themselves
-            return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
+            return replace(self, keys=_columns(_gathered(self.keys, members), [*by, *self._intensities, *_INTERNAL]))
         bounds = np.cumsum(sizes) - sizes
         first, last = self.spans()
-        keys_out = _columns(self.keys[members[bounds]], by,
+        keys_out = _columns(_gathered(self.keys, members[bounds]), by,
                             pl.Series(FIRST, np.minimum.reduceat(first[members], bounds), dtype=pl.Int64),
                             pl.Series(LAST, np.maximum.reduceat(last[members], bounds), dtype=pl.Int64))
         if not self.scaled and not self.derived:
@@ -315,7 +315,7 @@ class Hourly:
         """`blocks` (rows as this series' ROW says, from the same start) with each LAST moved `reach` hours on;
         rows with a negative reach (nothing left) dropped."""
         keys = _with(self.keys, self.keys[LAST] + pl.Series(reach, dtype=pl.Int64))
-        return Hourly(keys[np.flatnonzero(reach >= 0)], blocks, self.start)
+        return Hourly(_gathered(keys, np.flatnonzero(reach >= 0)), blocks, self.start)
 
     def period_sums(self, column: str) -> np.ndarray:
         """`column` summed over the hours, per key row: a scaled column's activity sums times its intensity."""
@@ -431,8 +431,7 @@ def stacked(series: list[Hourly]) -> Hourly:
     start, width = axis if axis is not None else (series[0].start, series[0].width)
     heights = [next(iter(s.blocks.values())).shape[0] for s in series]
     offsets = np.cumsum([0, *heights])
-    keys = pl.concat([_with(s.keys, s.keys[ROW] + int(offset)) for s, offset in zip(series, offsets)],
-                     how="diagonal_relaxed")
+    keys = _concatenated([_with(s.keys, pl.Series(ROW, s.rows + offset)) for s, offset in zip(series, offsets)])
     # Each part copied once, straight to its place on the common axis (no aligned copy to concatenate).
     blocks = {}
     for column in series[0].blocks:
@@ -546,9 +545,33 @@ def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
 
 def _columns(frame: pl.DataFrame, names: list[str], *added: pl.Series) -> pl.DataFrame:
     """The columns `names` of `frame`, then `added`."""
-    columns = [*(frame.get_column(name) for name in names), *added]
+    return frame_of([*(frame.get_column(name) for name in names), *added])
+
+
+def _gathered(frame: pl.DataFrame, at: np.ndarray) -> pl.DataFrame:
+    """The rows `at` of `frame`: the frame itself when they are all its rows in order (most filters and groupings of
+    a model's key tables), with no gather."""
+    if len(at) == frame.height and (at == np.arange(len(at))).all():
+        return frame
+    return frame[at]
+
+
+def frame_of(columns: list[pl.Series]) -> pl.DataFrame:
+    """A DataFrame of these columns (of one height)."""
     # Stacked onto the first column's frame: a quarter of the cost of pl.DataFrame(columns), which inspects each.
     return columns[0].to_frame().hstack(columns[1:]) if columns else pl.DataFrame()
+
+
+def _concatenated(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The frames one under the other, their columns united (diagonal_relaxed). Frames whose columns line up (the
+    usual case) are concatenated vertically, a quarter of the cost: that accepts only the same dtypes (or nulls
+    where the first frame has values), where diagonal_relaxed gives the same frame."""
+    if all(frame.columns == frames[0].columns for frame in frames):
+        try:
+            return pl.concat(frames, how="vertical")
+        except pl.exceptions.SchemaError:
+            pass
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
