@@ -52,8 +52,10 @@ class Hourly:
     def of(cls, keys: pl.DataFrame, blocks: dict[str, np.ndarray], start: int,
            scaled: dict[str, tuple[str, str]] | None = None) -> Hourly:
         """Series whose blocks are aligned row by row with `keys` (key columns, FIRST and LAST)."""
-        rows = pl.Series(ROW, np.arange(keys.height, dtype=np.int64))
-        return cls(_columns(keys, [c for c in keys.columns if c != ROW], rows), blocks, start, scaled or {})
+        rows, names = pl.Series(ROW, np.arange(keys.height, dtype=np.int64)), keys.columns
+        keys = (_with(keys, rows) if ROW not in names or names[-1] == ROW  # ROW last, where it is or added
+                else _columns(keys, [c for c in names if c != ROW], rows))
+        return cls(keys, blocks, start, scaled or {})
 
     @property
     def width(self) -> int:
@@ -540,7 +542,10 @@ def kernel_reach(durations: np.ndarray) -> np.ndarray:
 # Polars query (select, with_columns) would.
 def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
     """A key table made by a join or a concatenation, FIRST, LAST and ROW moved back to its end."""
-    return _columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL])
+    names = keys.columns
+    if names[-len(_INTERNAL):] == list(_INTERNAL):  # where they are (a concatenation of key tables)
+        return keys
+    return _columns(keys, [*(c for c in names if c not in _INTERNAL), *_INTERNAL])
 
 
 def _columns(frame: pl.DataFrame, names: list[str], *added: pl.Series) -> pl.DataFrame:
@@ -576,9 +581,14 @@ def _concatenated(frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
     """`frame` with these columns replaced where it has them, added at the end otherwise."""
-    new = {s.name: s for s in series}
-    return _columns(frame, [], *(new.pop(c) if c in new else frame.get_column(c) for c in frame.columns),
-                    *new.values())
+    # Changed in a clone, which shares the columns (`frame` stays as it is): no new frame of every column.
+    out, names, added = frame.clone(), frame.columns, []
+    for column in series:
+        if column.name in names:
+            out.replace_column(names.index(column.name), column)
+        else:
+            added.append(column)
+    return out.hstack(added, in_place=True) if added else out
 
 
 def _sort_key(value) -> tuple:
