@@ -14,7 +14,7 @@ from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
 from efp_tables.stages.hourly import Hourly
-from efp_tables.stages.timeline import VALUE
+from efp_tables.stages.timeline import VALUE, ByFrame, lazy_table
 from efp_tables.tables.model import Model
 
 # Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
@@ -170,7 +170,7 @@ def compute(model: Model, materialize: bool = True) -> Results:
     checked first; fleet limits, which need the hourly instances, when results are read."""
     small = model.hourly_rows <= ONE_CORE_ROWS
     with on_one_core(small):
-        tables = {name: frame.lazy() for name, frame in model.items()}
+        tables = {name: lazy_table(frame) for name, frame in model.items()}
         frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model), small)
         for stage in stages_for(EAGER_TARGETS):
             frames[stage.__name__]
@@ -213,9 +213,9 @@ def _handed_on(frame: Frame | pl.DataFrame, materialize: bool) -> Frame:
     """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
     LazyFrame over it, a lazy one collected once if `materialize`."""
     if isinstance(frame, pl.DataFrame):
-        return frame.lazy()
+        return lazy_table(frame)
     if materialize and isinstance(frame, pl.LazyFrame):
-        return frame.collect(engine=ENGINE).lazy()
+        return lazy_table(frame.collect(engine=ENGINE))
     return frame
 
 
@@ -233,7 +233,16 @@ def _shape(frame: Frame) -> tuple:
         return ("hourly", tuple(zip(frame.keys.columns, frame.keys.dtypes)),
                 tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
-    return ("table", tuple(frame.collect_schema().items()))
+    schema = _table_shapes.get(frame)
+    if schema is None:
+        schema = tuple(frame.collect_schema().items())
+        _table_shapes.put(frame, schema)
+    return ("table", schema)
+
+
+# The schemas of tables read by idle stages: the same tables (and idle outputs, kept by _idle_output's cache) are
+# read by several, and each schema is a call into Polars.
+_table_shapes = ByFrame()
 
 
 @lru_cache(maxsize=1024)
@@ -253,17 +262,18 @@ def _empty(shape: tuple) -> Frame:
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
     """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
     checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too)."""
-    inputs = {**tables, "cloud_instances": cloud_instances().lazy(), "ecologits_models": ecologits_models().lazy()}
+    inputs = {**tables, "cloud_instances": lazy_table(cloud_instances()),
+              "ecologits_models": lazy_table(ecologits_models())}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
-        hardware = hardware.collect(engine=ENGINE).lazy()
+        hardware = lazy_table(hardware.collect(engine=ENGINE))
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
-        capacity = capacity.collect(engine=ENGINE).lazy()
+        capacity = lazy_table(capacity.collect(engine=ENGINE))
     shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE)
     _raise_on_shortages(shortages, "server")
     return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
-            "server_resource_shortages": shortages.lazy()}
+            "server_resource_shortages": lazy_table(shortages)}
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,

@@ -18,11 +18,29 @@ DIMENSION = "variant_"
 _WHOLE_HOUR_SLACK = 1e-9
 
 
-# The sweep dimensions of LazyFrames asked about or built here, {id: (weak reference to the frame, dimensions)}: a
-# LazyFrame's schema is a call into Polars that resolves its whole plan, and the stages ask about the same frames
-# and the joins of known ones again and again (tens of microseconds per table of a few rows).
-_known_dimensions: dict[int, tuple[weakref.ref, tuple[str, ...]]] = {}
-_KNOWN_LIMIT = 4096  # entries, most of them of frames gone: forgotten all at once past this
+class ByFrame:
+    """Values computed of LazyFrames, remembered per frame: a LazyFrame cannot be hashed, but it never changes, so
+    what was computed of it holds. Entries hold a weak reference to their frame (an id reused by another frame is
+    no match) and are forgotten all at once past `limit`, most of them of frames gone by then."""
+
+    def __init__(self, limit: int = 4096):
+        self._entries: dict[int, tuple[weakref.ref, object]] = {}
+        self._limit = limit
+
+    def get(self, frame: pl.LazyFrame):
+        entry = self._entries.get(id(frame))
+        return entry[1] if entry is not None and entry[0]() is frame else None
+
+    def put(self, frame: pl.LazyFrame, value) -> None:
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[id(frame)] = (weakref.ref(frame), value)
+
+
+# The sweep dimensions of LazyFrames asked about or built here: a LazyFrame's schema is a call into Polars that
+# resolves its whole plan, and the stages ask about the same frames and the joins of known ones again and again
+# (tens of microseconds per table of a few rows).
+_known_dimensions = ByFrame()
 
 
 def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
@@ -35,18 +53,23 @@ def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
 def _dimensions_of(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
     if isinstance(frame, pl.DataFrame):
         return sorted(c for c in frame.columns if c.startswith(DIMENSION))
-    known = _known_dimensions.get(id(frame))
-    if known is not None and known[0]() is frame:
-        return list(known[1])
+    known = _known_dimensions.get(frame)
+    if known is not None:
+        return list(known)
     return _remember(frame, sorted(c for c in frame.collect_schema().names() if c.startswith(DIMENSION)))
 
 
 def _remember(frame: pl.LazyFrame, dims: list[str]) -> list[str]:
     """`dims`, as the dimensions of `frame` from now on."""
-    if len(_known_dimensions) >= _KNOWN_LIMIT:
-        _known_dimensions.clear()
-    _known_dimensions[id(frame)] = (weakref.ref(frame), tuple(dims))
+    _known_dimensions.put(frame, tuple(dims))
     return dims
+
+
+def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
+    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later."""
+    over = frame.lazy()
+    _remember(over, _dimensions_of(frame))
+    return over
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
