@@ -106,8 +106,8 @@ class Hourly:
         with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
         with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
-        # query needed to tell.
-        distinct = len(np.unique(self.rows)) == self.height
+        # query needed to tell. Nor for a small key table whose rows differ in `columns` (compared in Python).
+        distinct = len(np.unique(self.rows)) == self.height or self._all_distinct(columns)
         if not distinct:
             first, codes = self.distinct_rows(columns)
             distinct = len(first) == self.height
@@ -120,6 +120,15 @@ class Hourly:
         else:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
+
+    def _all_distinct(self, columns: list[str]) -> bool:
+        """Whether a small key table's rows are all distinct (block row, `columns`), as Polars tells values apart
+        (a null as a null, NaN as NaN); False for larger tables or other column types (not known)."""
+        dtypes = dict(zip(self.keys.columns, self.keys.dtypes))
+        if self.height > _PYTHON_ROWS or not all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
+            return False
+        values = [self.rows.tolist(), *(self.keys.get_column(c).to_list() for c in columns)]
+        return len({tuple(_sort_key(value) for value in row) for row in zip(*values)}) == self.height
 
     def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The first key row of each distinct (block row, `columns`), and per key row the index of its among them."""
@@ -218,9 +227,10 @@ class Hourly:
         keys_out = _columns(_gathered(self.keys, members[bounds]), by,
                             pl.Series(FIRST, np.minimum.reduceat(first[members], bounds), dtype=pl.Int64),
                             pl.Series(LAST, np.maximum.reduceat(last[members], bounds), dtype=pl.Int64))
-        if not self.scaled and not self.derived:
+        if not self.scaled and not self.derived and len(np.unique(self.rows)) < self.height:
             # Groups of the same block rows in the same order (repeats of one series along a sweep dimension it
-            # does not vary with) share one sum: only the first of each is computed.
+            # does not vary with) share one sum: only the first of each is computed. (Without a repeated block
+            # row, no two groups can be the same rows.)
             codes = _sequence_codes(self.rows[members], sizes)
             distinct, representative = np.unique(codes, return_index=True)
             if len(distinct) < len(sizes):
