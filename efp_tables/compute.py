@@ -201,8 +201,8 @@ class StageFrames(dict):
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
         table's plan is collected together with those of the later `stages`' tables that can be planned by then:
-        one Polars call for all, where each call costs a fixed ~0.1 ms on top of its tables of a few rows (its code
-        and data back in the CPU's caches after the numpy work of the hourly stages)."""
+        one Polars call for all, where within a computation each call costs ~0.1 ms more than its tables of a few
+        rows (Polars' code and data brought back into the CPU's caches after the hourly stages' numpy work)."""
         name = stage.__name__
         if name not in self and self._materialize and _plans_table(stage) and name not in self._idle:
             self._collect_tables([later for later in stages if later.__name__ not in self
@@ -216,6 +216,7 @@ class StageFrames(dict):
                                 and all(self._ready(p) for p in parameters(self._stages[name])))
 
     def _collect_tables(self, stages: list) -> None:
+        """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
         with on_one_core(self._small):
             outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
             plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}

@@ -134,11 +134,8 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
             kept.remove(dim)
             remaining = [members[0] for members in groups.values()]
     if len(kept) == len(dims):
-        parameter_table = frame.lazy()
-    else:
-        parameter_table = frame[sorted(remaining)].drop(d for d in dims if d not in kept).lazy()
-    _remember(parameter_table, kept)
-    return parameter_table
+        return lazy_table(frame)
+    return lazy_table(frame[sorted(remaining)].drop(d for d in dims if d not in kept))
 
 
 def whole_hours(hours: pl.Expr) -> pl.Expr:
