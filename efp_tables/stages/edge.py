@@ -73,12 +73,12 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
 
     Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
     # Lazy plans, collected together where they can be: each query costs more than these tables' rows.
-    subgroups, memberships = pl.collect_all([group_subgroups, group_devices], engine=ENGINE)
     group = ["system_id", "group_id"]
-    groups = pl.concat([subgroups.lazy().select(group), memberships.lazy().select(group)]).unique(maintain_order=True)
-    children = subgroups.lazy().select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
-    groups, frontier = pl.collect_all(
-        [groups, groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))], engine=ENGINE)
+    groups = pl.concat([group_subgroups.select(group), group_devices.select(group)]).unique(maintain_order=True)
+    children = group_subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
+    subgroups, memberships, groups, frontier = pl.collect_all(
+        [group_subgroups, group_devices, groups,
+         groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))], engine=ENGINE)
     reached, endless = [frontier], True
     for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
         step = join(frontier.lazy(), subgroups.lazy(), group)

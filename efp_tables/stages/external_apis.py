@@ -7,6 +7,8 @@ no measured latency, ranges collapsed to their means) are written here as column
 at once."""
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from efp_tables.stages.hourly import Hourly
@@ -78,8 +80,15 @@ def external_api_job_impacts(jobs: pl.LazyFrame, external_api_parameters: pl.Laz
     layered = both.with_columns(_llm_base()).with_columns(_llm_latency()).with_columns(_llm_energy_and_embodied())
     for layer in _video():
         layered = layered.with_columns(layer)
-    return layered.select(
-        *keyed(both, JOB), "job_class", "external_api_id",
+    return layered.select(*keyed(both, JOB), "job_class", "external_api_id", *_impacts())
+
+
+# The expressions below are built once: a Polars expression never changes, and building these ones costs as much
+# as running them on a model's few jobs.
+@cache
+def _impacts() -> list[pl.Expr]:
+    """Each impact column, the LLM's or the video's by job class."""
+    return [
         *[pl.when(pl.col("job_class") == _LLM_JOB).then(pl.col(f"_llm_{name}")).alias(name)
           for name in LLM_IMPACTS if name not in VIDEO_IMPACTS],
         *[pl.when(pl.col("job_class") == _VIDEO_JOB).then(pl.col(f"_video_{name}")).alias(name)
@@ -89,9 +98,10 @@ def external_api_job_impacts(jobs: pl.LazyFrame, external_api_parameters: pl.Laz
         pl.when(pl.col("job_class") == _LLM_JOB).then(pl.col("output_token_count") * _MB_PER_TOKEN)
         .otherwise(pl.col("_video_data_transferred")).alias("data_transferred"),
         (pl.when(pl.col("job_class") == _LLM_JOB).then(pl.col("_llm_generation_latency"))
-         .otherwise(pl.col("_video_generation_latency")) / 3600).alias("request_duration"))
+         .otherwise(pl.col("_video_generation_latency")) / 3600).alias("request_duration")]
 
 
+@cache
 def _llm_base() -> list[pl.Expr]:
     active, total, tokens = pl.col("model_active_params"), pl.col("model_total_params"), pl.col("output_token_count")
     per_token_kwh = (_GPU_ENERGY_ALPHA * pl.lit(_GPU_ENERGY_BETA * _BATCH_SIZE).exp() * active + _GPU_ENERGY_GAMMA) / 1000
@@ -102,6 +112,7 @@ def _llm_base() -> list[pl.Expr]:
             (2.0 ** gpus_holding.log(2).ceil()).alias("_llm_gpu_required_count")]
 
 
+@cache
 def _llm_latency() -> pl.Expr:
     active, tokens = pl.col("model_active_params"), pl.col("output_token_count")
     per_token = (pl.when(pl.col("tokens_per_second").is_not_null()).then(1 / pl.col("tokens_per_second"))
@@ -109,6 +120,7 @@ def _llm_latency() -> pl.Expr:
     return (tokens * per_token + pl.col("time_to_first_token").fill_null(0.0)).alias("_llm_generation_latency")
 
 
+@cache
 def _llm_energy_and_embodied() -> list[pl.Expr]:
     latency, gpus = pl.col("_llm_generation_latency"), pl.col("_llm_gpu_required_count")
     server_energy = (latency / 3600) * _SERVER_POWER_KW * (gpus / _SERVER_GPUS) * (1 / _BATCH_SIZE)
@@ -122,6 +134,7 @@ def _llm_energy_and_embodied() -> list[pl.Expr]:
             (latency * embodied / (_HARDWARE_LIFESPAN_S * _BATCH_SIZE)).alias("_llm_request_embodied_gwp")]
 
 
+@cache
 def _video() -> list[list[pl.Expr]]:
     """The video columns, layer after layer: each layer reads the columns of the ones before (one expression
     tree holding all of them would repeat its shared parts, which Polars takes milliseconds to plan)."""

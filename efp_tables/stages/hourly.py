@@ -53,8 +53,10 @@ class Hourly:
     def of(cls, keys: pl.DataFrame, blocks: dict[str, np.ndarray], start: int,
            scaled: dict[str, tuple[str, str]] | None = None) -> Hourly:
         """Series whose blocks are aligned row by row with `keys` (key columns, FIRST and LAST)."""
-        rows = pl.Series(ROW, np.arange(keys.height, dtype=np.int64))
-        return cls(_columns(keys, [c for c in keys.columns if c != ROW], rows), blocks, start, scaled or {})
+        rows, names = pl.Series(ROW, np.arange(keys.height, dtype=np.int64)), keys.columns
+        keys = (_with(keys, rows) if ROW not in names or names[-1] == ROW  # ROW last, where it is or added
+                else _columns(keys, [c for c in names if c != ROW], rows))
+        return cls(keys, blocks, start, scaled or {})
 
     @property
     def width(self) -> int:
@@ -105,8 +107,8 @@ class Hourly:
         with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
         with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
-        # query needed to tell.
-        distinct = len(np.unique(self.rows)) == self.height
+        # query needed to tell. Nor for a small key table whose rows differ in `columns` (compared in Python).
+        distinct = len(np.unique(self.rows)) == self.height or self._all_distinct(columns)
         if not distinct:
             first, codes = self.distinct_rows(columns)
             distinct = len(first) == self.height
@@ -119,6 +121,15 @@ class Hourly:
         else:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
+
+    def _all_distinct(self, columns: list[str]) -> bool:
+        """Whether a small key table's rows are all distinct (block row, `columns`), as Polars tells values apart
+        (a null as a null, NaN as NaN); False for larger tables or other column types (not known)."""
+        dtypes = dict(zip(self.keys.columns, self.keys.dtypes))
+        if self.height > _PYTHON_ROWS or not all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
+            return False
+        values = [self.rows.tolist(), *(self.keys.get_column(c).to_list() for c in columns)]
+        return len({tuple(_sort_key(value) for value in row) for row in zip(*values)}) == self.height
 
     def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The first key row of each distinct (block row, `columns`), and per key row the index of its among them."""
@@ -178,13 +189,13 @@ class Hourly:
         return inside
 
     def filtered(self, mask: np.ndarray) -> Hourly:
-        return replace(self, keys=self.keys[np.flatnonzero(mask)])
+        return replace(self, keys=_gathered(self.keys, np.flatnonzero(mask)))
 
     def joined(self, table: pl.DataFrame | pl.LazyFrame, on: list[str], how: str = "inner") -> Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
-        plan = join(self.keys.lazy(), table.lazy(), on, how=how)
+        plan = join(self.keys, table, on, how=how)
         # No series, none joined: the plan's schema is the answer, without running it.
         keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
                 else plan.collect(engine=ENGINE))
@@ -211,15 +222,16 @@ class Hourly:
             return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
         members, sizes = self._groups(by)
         if len(sizes) == self.height:  # one series per key: the series themselves
-            return replace(self, keys=_columns(self.keys[members], [*by, *self._intensities, *_INTERNAL]))
+            return replace(self, keys=_columns(_gathered(self.keys, members), [*by, *self._intensities, *_INTERNAL]))
         bounds = np.cumsum(sizes) - sizes
         first, last = self.spans()
-        keys_out = _columns(self.keys[members[bounds]], by,
+        keys_out = _columns(_gathered(self.keys, members[bounds]), by,
                             pl.Series(FIRST, np.minimum.reduceat(first[members], bounds), dtype=pl.Int64),
                             pl.Series(LAST, np.maximum.reduceat(last[members], bounds), dtype=pl.Int64))
-        if not self.scaled and not self.derived:
+        if not self.scaled and not self.derived and len(np.unique(self.rows)) < self.height:
             # Groups of the same block rows in the same order (repeats of one series along a sweep dimension it
-            # does not vary with) share one sum: only the first of each is computed.
+            # does not vary with) share one sum: only the first of each is computed. (Without a repeated block
+            # row, no two groups can be the same rows.)
             codes = _sequence_codes(self.rows[members], sizes)
             distinct, representative = np.unique(codes, return_index=True)
             if len(distinct) < len(sizes):
@@ -235,7 +247,8 @@ class Hourly:
         order of the rows (which a join of small tables may change from run to run), nor then the bits of the
         sums. A small key table is sorted and grouped in Python: a Polars query costs more than its rows."""
         columns = self.key_columns
-        if self.height <= _PYTHON_ROWS and all(self.keys.schema[c] in _PYTHON_SORTABLE for c in columns):
+        dtypes = dict(zip(self.keys.columns, self.keys.dtypes))  # not keys.schema: a Schema costs more than a sort
+        if self.height <= _PYTHON_ROWS and all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
             values = [self.keys.get_column(c).to_list() for c in columns]
             order = sorted(range(self.height), key=lambda i: tuple(_sort_key(column[i]) for column in values))
             at = [columns.index(c) for c in by]
@@ -319,7 +332,7 @@ class Hourly:
         """`blocks` (rows as this series' ROW says, from the same start) with each LAST moved `reach` hours on;
         rows with a negative reach (nothing left) dropped."""
         keys = _with(self.keys, self.keys[LAST] + pl.Series(reach, dtype=pl.Int64))
-        return Hourly(keys[np.flatnonzero(reach >= 0)], blocks, self.start)
+        return Hourly(_gathered(keys, np.flatnonzero(reach >= 0)), blocks, self.start)
 
     def period_sums(self, column: str) -> np.ndarray:
         """`column` summed over the hours, per key row: a scaled column's activity sums times its intensity."""
@@ -431,8 +444,7 @@ def stacked(series: list[Hourly]) -> Hourly:
     start, width = axis if axis is not None else (series[0].start, series[0].width)
     heights = [next(iter(s.blocks.values())).shape[0] for s in series]
     offsets = np.cumsum([0, *heights])
-    keys = pl.concat([_with(s.keys, s.keys[ROW] + int(offset)) for s, offset in zip(series, offsets)],
-                     how="diagonal_relaxed")
+    keys = _concatenated([_with(s.keys, pl.Series(ROW, s.rows + offset)) for s, offset in zip(series, offsets)])
     # Each part copied once, straight to its place on the common axis (no aligned copy to concatenate).
     blocks = {}
     for column in series[0].blocks:
@@ -541,19 +553,53 @@ def kernel_reach(durations: np.ndarray) -> np.ndarray:
 # Polars query (select, with_columns) would.
 def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
     """A key table made by a join or a concatenation, FIRST, LAST and ROW moved back to its end."""
-    return _columns(keys, [*(c for c in keys.columns if c not in _INTERNAL), *_INTERNAL])
+    names = keys.columns
+    if names[-len(_INTERNAL):] == list(_INTERNAL):  # where they are (a concatenation of key tables)
+        return keys
+    return _columns(keys, [*(c for c in names if c not in _INTERNAL), *_INTERNAL])
 
 
 def _columns(frame: pl.DataFrame, names: list[str], *added: pl.Series) -> pl.DataFrame:
     """The columns `names` of `frame`, then `added`."""
-    return pl.DataFrame([*(frame.get_column(name) for name in names), *added])
+    return frame_of([*(frame.get_column(name) for name in names), *added])
+
+
+def _gathered(frame: pl.DataFrame, at: np.ndarray) -> pl.DataFrame:
+    """The rows `at` of `frame`: the frame itself when they are all its rows in order (most filters and groupings of
+    a model's key tables), with no gather."""
+    if len(at) == frame.height and (at == np.arange(len(at))).all():
+        return frame
+    return frame[at]
+
+
+def frame_of(columns: list[pl.Series]) -> pl.DataFrame:
+    """A DataFrame of these columns (of one height)."""
+    # Stacked onto the first column's frame: a quarter of the cost of pl.DataFrame(columns), which inspects each.
+    return columns[0].to_frame().hstack(columns[1:]) if columns else pl.DataFrame()
+
+
+def _concatenated(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The frames one under the other, their columns united (diagonal_relaxed). Frames whose columns line up (the
+    usual case) are concatenated vertically, a quarter of the cost: that accepts only the same dtypes (or nulls
+    where the first frame has values), where diagonal_relaxed gives the same frame."""
+    if all(frame.columns == frames[0].columns for frame in frames):
+        try:
+            return pl.concat(frames, how="vertical")
+        except pl.exceptions.SchemaError:
+            pass
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
     """`frame` with these columns replaced where it has them, added at the end otherwise."""
-    new = {s.name: s for s in series}
-    return _columns(frame, [], *(new.pop(c) if c in new else frame.get_column(c) for c in frame.columns),
-                    *new.values())
+    # Changed in a clone, which shares the columns (`frame` stays as it is): no new frame of every column.
+    out, names, added = frame.clone(), frame.columns, []
+    for column in series:
+        if column.name in names:
+            out.replace_column(names.index(column.name), column)
+        else:
+            added.append(column)
+    return out.hstack(added, in_place=True) if added else out
 
 
 def _sort_key(value) -> tuple:

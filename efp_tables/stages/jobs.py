@@ -1,6 +1,8 @@
 """Jobs: per-invocation parameters, then invocations per hour, in progress per hour, and the data they move."""
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import polars as pl
 
@@ -20,11 +22,6 @@ def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame, external_api_job_
     Calculation (video): bitrate = W * H * bits_per_pixel * refresh_rate; data_transferred = video_duration *
     bitrate; compute_needed = static_delivery_cpu_cost * bitrate; ram_needed = ram_buffer_per_user;
     request_duration = video_duration; server = service.server."""
-    size = pl.col("resolution").str.extract_groups(r"\((\d+)\s*x\s*(\d+)\)")
-    pixels = size.struct.field("1").cast(pl.Float64) * size.struct.field("2").cast(pl.Float64)
-    bitrate = pixels * pl.col("bits_per_pixel") * pl.col("refresh_rate") / _BITS_PER_MEGABYTE  # MB/s
-    video = pl.col("job_class") == "VideoStreamingJob"
-    external = pl.col("_api_request_duration").is_not_null()
     service_cols = services.select(*keyed(services, ["system_id", "service_id"]),
                                    pl.col("server_id").alias("_service_server"),
                                    "bits_per_pixel", "static_delivery_cpu_cost", "ram_buffer_per_user")
@@ -32,21 +29,33 @@ def job_parameters(jobs: pl.LazyFrame, services: pl.LazyFrame, external_api_job_
                                                _api_data_transferred="data_transferred",
                                                _api_request_duration="request_duration")
     both = join(join(jobs, service_cols, ["system_id", "service_id"], how="left"), requests, JOB, how="left")
-    return (both.with_columns(dynamic_bitrate=pl.when(video).then(bitrate))
-            .select(
-                *keyed(both, JOB), "name", "job_class", "service_id",
-                pl.when(video).then(pl.col("_service_server")).otherwise(pl.col("server_id")).alias("server_id"),
-                pl.when(video).then(pl.col("video_duration") * 3600 * pl.col("dynamic_bitrate"))
-                .when(external).then(pl.col("_api_data_transferred"))
-                .otherwise(pl.col("data_transferred")).alias("data_transferred"),
-                "data_stored",
-                pl.when(video).then(pl.col("video_duration")).when(external).then(pl.col("_api_request_duration"))
-                .otherwise(pl.col("request_duration")).alias("request_duration"),
-                pl.when(video).then(pl.col("static_delivery_cpu_cost") * pl.col("dynamic_bitrate"))
-                .when(external).then(0.0).otherwise(pl.col("compute_needed")).alias("compute_needed"),
-                pl.when(video).then(pl.col("ram_buffer_per_user")).when(external).then(0.0)
-                .otherwise(pl.col("ram_needed")).alias("ram_needed"),
-                "dynamic_bitrate"))
+    bitrate, columns = _per_invocation()
+    return both.with_columns(dynamic_bitrate=bitrate).select(*keyed(both, JOB), *columns)
+
+
+@cache
+def _per_invocation() -> tuple[pl.Expr, list[pl.Expr | str]]:
+    """job_parameters' video bitrate and columns, as expressions built once (they never change, and building them
+    costs as much as running them on a model's few jobs)."""
+    size = pl.col("resolution").str.extract_groups(r"\((\d+)\s*x\s*(\d+)\)")
+    pixels = size.struct.field("1").cast(pl.Float64) * size.struct.field("2").cast(pl.Float64)
+    bitrate = pixels * pl.col("bits_per_pixel") * pl.col("refresh_rate") / _BITS_PER_MEGABYTE  # MB/s
+    video = pl.col("job_class") == "VideoStreamingJob"
+    external = pl.col("_api_request_duration").is_not_null()
+    return pl.when(video).then(bitrate), [
+        "name", "job_class", "service_id",
+        pl.when(video).then(pl.col("_service_server")).otherwise(pl.col("server_id")).alias("server_id"),
+        pl.when(video).then(pl.col("video_duration") * 3600 * pl.col("dynamic_bitrate"))
+        .when(external).then(pl.col("_api_data_transferred"))
+        .otherwise(pl.col("data_transferred")).alias("data_transferred"),
+        "data_stored",
+        pl.when(video).then(pl.col("video_duration")).when(external).then(pl.col("_api_request_duration"))
+        .otherwise(pl.col("request_duration")).alias("request_duration"),
+        pl.when(video).then(pl.col("static_delivery_cpu_cost") * pl.col("dynamic_bitrate"))
+        .when(external).then(0.0).otherwise(pl.col("compute_needed")).alias("compute_needed"),
+        pl.when(video).then(pl.col("ram_buffer_per_user")).when(external).then(0.0)
+        .otherwise(pl.col("ram_needed")).alias("ram_needed"),
+        "dynamic_bitrate"]
 
 
 def job_usage_paths(pattern_journeys: pl.LazyFrame, journey_step_windows: pl.LazyFrame,

@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly, row_tiles
+from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 SERVER = ["system_id", "server_id"]
@@ -206,7 +206,7 @@ def server_fleet_shortages(server_instances: Hourly) -> pl.DataFrame:
     short = np.flatnonzero((keys["server_type"].to_numpy() == "on-premise")
                            & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
     short = keys[short].unique(SERVER, keep="first", maintain_order=True) if len(short) else keys.clear()
-    return pl.DataFrame([*(short.get_column(c) for c in SERVER),
-                         pl.Series("resource", ["number of instances"] * short.height, dtype=pl.String),
-                         short.get_column("fixed_nb_of_instances").alias("available"),
-                         short.get_column("peak_nb_of_instances").alias("requested")])
+    return frame_of([*(short.get_column(c) for c in SERVER),
+                     pl.Series("resource", ["number of instances"] * short.height, dtype=pl.String),
+                     short.get_column("fixed_nb_of_instances").alias("available"),
+                     short.get_column("peak_nb_of_instances").alias("requested")])

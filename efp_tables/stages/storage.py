@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly, row_tiles
+from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
 from efp_tables.stages.timeline import VALUE, join, keyed, parameters
 
 STORAGE = ["system_id", "storage_id"]
@@ -233,9 +233,9 @@ def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
     short = np.flatnonzero(np.not_equal(host, None) & (host != "serverless")
                            & (keys["peak_nb_of_instances"].to_numpy() > keys["fixed_nb_of_instances"].to_numpy()))
     short = keys[short].unique(STORAGE, keep="first", maintain_order=True) if len(short) else keys.clear()
-    return pl.DataFrame([*(short.get_column(c) for c in STORAGE),
-                         short.get_column("fixed_nb_of_instances").alias("available"),
-                         short.get_column("peak_nb_of_instances").alias("requested")])
+    return frame_of([*(short.get_column(c) for c in STORAGE),
+                     short.get_column("fixed_nb_of_instances").alias("available"),
+                     short.get_column("peak_nb_of_instances").alias("requested")])
 
 
 def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:

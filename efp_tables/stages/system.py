@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from efp_tables.stages.hourly import Hourly, stacked
+from efp_tables.stages.hourly import Hourly, frame_of, stacked
 from efp_tables.stages.timeline import VALUE
 
 CATEGORIES = ("Servers", "Storage", "ExternalAPIs", "Network", "Devices", "EdgeDevices")
@@ -23,8 +23,8 @@ def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
         labels = [_repeated("category", category, keys.height), keys.get_column(id_column).alias("object_id"),
                   _repeated("phase", phase, keys.height),
                   keys.get_column(intensity).alias(_SCALE) if intensity else _repeated(_SCALE, 1.0, keys.height)]
-        labelled = pl.DataFrame([*(keys.get_column(c) for c in keys.columns if c not in {s.name for s in labels}),
-                                 *labels])
+        replaced = {label.name for label in labels}
+        labelled = frame_of([*(keys.get_column(c) for c in keys.columns if c not in replaced), *labels])
         parts.append(Hourly(labelled, {_ACTIVITY: footprints.blocks[block]}, footprints.start,
                             {VALUE: (_ACTIVITY, _SCALE)}).keyed_by(["system_id", "category", "object_id", "phase"]))
     return parts

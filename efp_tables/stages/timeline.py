@@ -2,6 +2,8 @@
 tables that carry sweep dimensions (the hourly arithmetic itself is in stages.hourly)."""
 from __future__ import annotations
 
+import weakref
+
 import polars as pl
 
 from efp_tables.engine import ENGINE
@@ -16,14 +18,58 @@ DIMENSION = "variant_"
 _WHOLE_HOUR_SLACK = 1e-9
 
 
+class ByFrame:
+    """Values computed of LazyFrames, remembered per frame: a LazyFrame cannot be hashed, but it never changes, so
+    what was computed of it holds. Entries hold a weak reference to their frame (an id reused by another frame is
+    no match) and are forgotten all at once past `limit`, most of them of frames gone by then."""
+
+    def __init__(self, limit: int = 4096):
+        self._entries: dict[int, tuple[weakref.ref, object]] = {}
+        self._limit = limit
+
+    def get(self, frame: pl.LazyFrame):
+        entry = self._entries.get(id(frame))
+        return entry[1] if entry is not None and entry[0]() is frame else None
+
+    def put(self, frame: pl.LazyFrame, value) -> None:
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[id(frame)] = (weakref.ref(frame), value)
+
+
+# The sweep dimensions of LazyFrames asked about or built here: a LazyFrame's schema is a call into Polars that
+# resolves its whole plan, and the stages ask about the same frames and the joins of known ones again and again
+# (tens of microseconds per table of a few rows).
+_known_dimensions = ByFrame()
+
+
 def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
     """The sweep dimensions present in any of the frames, in a stable order."""
-    return sorted({c for frame in frames for c in _names(frame) if c.startswith(DIMENSION)})
+    if len(frames) == 1:
+        return _dimensions_of(frames[0])
+    return sorted({c for frame in frames for c in _dimensions_of(frame)})
 
 
-def _names(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
-    # A DataFrame knows its columns; a LazyFrame's schema costs a call into Polars.
-    return frame.columns if isinstance(frame, pl.DataFrame) else frame.collect_schema().names()
+def _dimensions_of(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
+    if isinstance(frame, pl.DataFrame):
+        return sorted(c for c in frame.columns if c.startswith(DIMENSION))
+    known = _known_dimensions.get(frame)
+    if known is not None:
+        return list(known)
+    return _remember(frame, sorted(c for c in frame.collect_schema().names() if c.startswith(DIMENSION)))
+
+
+def _remember(frame: pl.LazyFrame, dims: list[str]) -> list[str]:
+    """`dims`, as the dimensions of `frame` from now on."""
+    _known_dimensions.put(frame, tuple(dims))
+    return dims
+
+
+def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
+    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later."""
+    over = frame.lazy()
+    _remember(over, _dimensions_of(frame))
+    return over
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
@@ -34,32 +80,41 @@ def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
 def kept(table: pl.LazyFrame, *columns: str | pl.Expr) -> pl.LazyFrame:
     """`columns` of a table with its system and sweep dimensions (a selection that dropped a dimension would
     repeat rows, one per variant, without saying which)."""
-    return table.select(*keyed(table, ["system_id"]), *columns)
+    dims = dimensions(table)
+    selected = table.select("system_id", *dims, *columns)
+    _remember(selected, dims)
+    return selected
 
 
-def join(left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "inner", **options) -> pl.LazyFrame:
+def join(left: pl.LazyFrame | pl.DataFrame, right: pl.LazyFrame | pl.DataFrame, on: list[str], how: str = "inner",
+         **options) -> pl.LazyFrame:
     """A join on `on` and on the sweep dimensions both sides have (the others broadcast).
 
     In a left join, a left row must also exist for every value of the dimensions only the right side has, matched
     or not: it is first repeated over them (otherwise an unmatched row, a job with no service say, would get a
     null dimension and drop out of every later join on it)."""
     left_dims, right_dims = set(dimensions(left)), set(dimensions(right))
+    left, right = left.lazy(), right.lazy()
     shared = sorted(left_dims & right_dims)
     only_right = sorted(right_dims - left_dims)
     if how == "left" and only_right:
         left = left.join(right.select(only_right).unique(maintain_order=True), how="cross", maintain_order="left_right")
         shared = sorted(right_dims)  # the left side now has them all; the right side has only its own
     # Rows in the left side's order: the same input gives the same tables, row for row.
-    return left.join(right, on=[*on, *shared], how=how, **{"maintain_order": "left", **options})
+    joined = left.join(right, on=[*on, *shared], how=how, **{"maintain_order": "left", **options})
+    if how in ("inner", "left"):  # each dimension once (a full join may keep both sides' as two columns)
+        _remember(joined, sorted(left_dims | right_dims))
+    return joined
 
 
 def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) -> pl.LazyFrame:
     """`keys` and `columns` of a small parameter table, with only the sweep dimensions along which those
     columns take different values: a carbon intensity sweep then does not repeat what only needs the
     utilization rate. (It reads the table's values, so use it on input-sized tables, never hourly frames.)"""
-    selected = table.select(*keyed(table, keys), *columns)
-    dims = dimensions(selected)
+    dims = dimensions(table)
+    selected = table.select(*keys, *dims, *columns)
     if not dims:
+        _remember(selected, dims)
         return selected
     frame = selected.collect(engine=ENGINE)
     # Checked on Python rows: the tables have tens of rows, where a Polars query per check costs far more.
@@ -79,8 +134,8 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
             kept.remove(dim)
             remaining = [members[0] for members in groups.values()]
     if len(kept) == len(dims):
-        return frame.lazy()
-    return frame[sorted(remaining)].drop(d for d in dims if d not in kept).lazy()
+        return lazy_table(frame)
+    return lazy_table(frame[sorted(remaining)].drop(d for d in dims if d not in kept))
 
 
 def whole_hours(hours: pl.Expr) -> pl.Expr:
