@@ -6,8 +6,10 @@ Validation has three parts; the first two derive from the table definitions in `
   (no data), remembered per (table, frame schema) since it does not depend on the data;
 - value checks (nullability, finiteness, bounds, allowed values, unique key, links to existing ids): polars
   expressions evaluated in one pass, one `select` of "does any row fail" flags per table, all tables collected
-  together; the first failing check is then located to name the object, the attribute and the value;
-- rules a single table cannot state (`_structure_rules`), whose queries run in the same `collect_all`.
+  together; the first failing check is then located to name the object, the attribute and the value. A table
+  whose checks surely pass, as its columns' null counts, extremes and ids show (`_Screen`), is not queried;
+- rules a single table cannot state (`_structure_rules`), whose queries run in the same `collect_all`, but those
+  whose result is surely empty.
 """
 from __future__ import annotations
 
@@ -485,6 +487,8 @@ def _link_checks(model: Model, tables: list[s.Table]) -> list[_Check]:
 # portfolio's rows (millions): their key checks run on their runs (`_series_runs`), a few rows per usage pattern.
 SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
 _KEY_COLUMNS = ("system_id", "usage_pattern_id")  # of a series table: its runs' columns
+_RUN_COLUMNS = {"system_id": pl.String, "usage_pattern_id": pl.String, "first": pl.Int64, "last": pl.Int64,
+                "n": pl.Int64, "total": pl.Float64}
 
 
 @dataclass(frozen=True)
@@ -514,8 +518,10 @@ class _Runs:
 
 def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
     """A series table's runs, in a few linear passes (no hashing of its millions of rows); None when a key, hour or
-    value is null (the value checks name it) or the table is empty."""
-    if not frame.height or any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
+    value is null (the value checks name it)."""
+    if not frame.height:
+        return _Runs(pl.DataFrame(schema=_RUN_COLUMNS), True, True)
+    if any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
         return None
     # where either key column changes value (run lengths, of both columns at once: cheaper than comparing each row
     # to the previous)
@@ -641,7 +647,8 @@ def _check_values(model: Model) -> None:
     frames = {(name, on_runs): runs[name].frame if on_runs else model.table(name) for name, on_runs in by_frame}
     queries = [frames[key].lazy().select([checks[i].fails.any().alias(str(i)) for i in indexes])
                for key, indexes in by_frame.items() if frames[key].height]
-    results = pl.collect_all([*queries, *(query for query, _ in rules if query is not None)], engine=ENGINE)
+    results = pl.collect_all([*queries, *(query for query, _ in rules if isinstance(query, pl.LazyFrame))],
+                             engine=ENGINE)
     flags, found = results[:len(queries)], iter(results[len(queries):])
     failed = sorted(int(column) for frame in flags for column, value in frame.row(0, named=True).items() if value)
     if failed:
@@ -651,7 +658,8 @@ def _check_values(model: Model) -> None:
         value = row[check.column]
         raise ModelError(obj, attribute, _hour_text(value) if check.column == "hour" else value, check.expected)
     for query, handle in rules:
-        handle(next(found) if query is not None else None)
+        if query is not None:
+            handle(next(found) if isinstance(query, pl.LazyFrame) else query)
 
 
 # --- rules across tables ----------------------------------------------------------------------------------
@@ -660,48 +668,102 @@ _RESOLUTION = re.compile(r"\((\d+)\s*x\s*(\d+)\)")  # as the stage jobs.job_para
 
 
 def _structure_rules(model: Model, runs: _Runs | None = None
-                     ) -> list[tuple[pl.LazyFrame | None, Callable[[pl.DataFrame | None], None]]]:
+                     ) -> list[tuple[pl.LazyFrame | pl.DataFrame | None, Callable[[pl.DataFrame], None]]]:
     """Rules that a single table cannot state: classes that must match across links, one owner per
     storage, known cloud instances, every pattern with journeys and a dense hourly series. Each rule is a
-    query (collected with the value checks) and a handler that raises on its result, in this order. `runs`:
-    the hourly occurrences' runs, from which each pattern's hours and total are read when they can be."""
+    query (collected with the value checks) or a frame, and a handler that raises on it, in this order; no query
+    (None) where its result is surely empty, read off the inputs for less than a query costs. `runs`: the hourly
+    occurrences' runs, from which each pattern's hours and total are read when they can be."""
     servers, jobs = model.servers.lazy(), model.jobs.lazy()
     server_classes = servers.select("system_id", "server_id", "server_class")
+    classes = set(model.servers.get_column("server_class").to_list())
     series = (runs.groups() if runs is not None else None)
     if series is None:
         series = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
             n=pl.len(), first=pl.col("hour").min(), last=pl.col("hour").max(), total=pl.col("occurrences").sum())
     series = series.with_columns(span=pl.col("last") - pl.col("first") + 1)
     keys = ["system_id", "usage_pattern_id"]
+    patterns = _pairs(model.usage_patterns, "usage_pattern_id")
     return [
-        (servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
+        (None if _distinct(model.servers.get_column("storage_id")) else
+         servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
-        (jobs.join(server_classes, on=["system_id", "server_id"], how="left")
+        (None if not model.jobs.height else
+         jobs.join(server_classes, on=["system_id", "server_id"], how="left")
          .join(model.services.lazy().select("system_id", "service_id", "service_class",
                                             _service_server=pl.col("server_id")),
                on=["system_id", "service_id"], how="left")
          .join(model.external_apis.lazy().select("system_id", "external_api_id", "api_class"),
                on=["system_id", "external_api_id"], how="left"), _job_rows),
-        (_unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
-        (model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
+        (None if not model.external_apis.height else _unknown_ecologits_models(model.external_apis.lazy()),
+         _ecologits_model_error),
+        (None if not model.external_apis.height else
+         model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
                                          how="left")
          .group_by("system_id", "external_api_id", "api_class", maintain_order=True)
          .agg(pl.col("external_api_server_id").drop_nulls(), pl.col("server_class").drop_nulls()),
          _external_api_servers),
-        (model.services.lazy(), _service_rows),
-        (model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
+        (model.services, _service_rows),
+        (None if not model.services.height or "GPUServer" not in classes else
+         model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
-        (None, lambda _: _check_server_columns(model.servers)),
-        (_unknown_cloud_instances(servers), _cloud_instance_error),
-        (model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
+        (model.servers, _check_server_columns),
+        (None if "BoaviztaCloudServer" not in classes else _unknown_cloud_instances(servers), _cloud_instance_error),
+        (None if patterns <= _pairs(model.pattern_journeys, "usage_pattern_id") else
+         model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
          .head(1), _patterns_without_journeys),
-        (series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
-        (_system_periods(series), _long_periods),
-        (_journey_durations(model), _long_journeys),
-        (_storage_writes(model, series), _storage_overflow),
-        (model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
+        (None if runs is not None and runs.dense else  # one run of consecutive hours per pattern: no gap
+         series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
+        (None if _period_bounded(runs) else _system_periods(series), _long_periods),
+        (None if _journeys_bounded(model) else _journey_durations(model), _long_journeys),
+        (None if _storage_writes_bounded(model, runs) else _storage_writes(model, series), _storage_overflow),
+        (None if runs is not None and patterns <= _pairs(runs.frame, "usage_pattern_id") else
+         model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
     ]
+
+
+def _pairs(frame: pl.DataFrame, column: str) -> set[tuple]:
+    """The (system_id, `column`) pairs of the frame's rows."""
+    return set(zip(frame.get_column("system_id").to_list(), frame.get_column(column).to_list()))
+
+
+def _distinct(ids: pl.Series) -> bool:
+    """Whether no id is given twice (nulls aside), even across systems."""
+    nulls = ids.null_count()
+    return ids.n_unique() - (nulls > 0) == ids.len() - nulls
+
+
+def _period_bounded(runs: _Runs | None) -> bool:
+    """Whether no system's usage patterns can span more than MAX_PERIOD_HOURS: all of them together do not (read
+    off the runs when their first and last hours are their least and greatest)."""
+    if runs is None or not runs.consecutive:
+        return False
+    first, last = runs.frame.get_column("first").min(), runs.frame.get_column("last").max()
+    return first is None or last - first + 1 <= MAX_PERIOD_HOURS
+
+
+def _journeys_bounded(model: Model) -> bool:
+    """Whether no journey can last more than MAX_WINDOW_HOURS: the weights of its uj_steps sum to at most those of
+    all journeys, each step lasts at most the longest step (half the limit: room for rounding)."""
+    longest = model.usage_journey_steps.get_column("user_time_spent").max() or 0.0
+    return model.journey_steps.get_column("weight").sum() * longest <= MAX_WINDOW_HOURS / 2
+
+
+def _storage_writes_bounded(model: Model, runs: _Runs | None) -> bool:
+    """Whether no storage can be written more than MAX_STORED_MEGABYTES (see `_storage_writes`): each of its
+    paths writes at most the product of the largest of each factor (a pattern's occurrences: at most those of
+    all patterns), and there are at most as many paths as triples of usage_journeys, uj_steps and jobs edges
+    (half the limit: room for rounding; an overflow or a NaN fails the comparison)."""
+    if runs is None:
+        return False
+    data_stored = model.jobs.get_column("data_stored")
+    largest = [runs.frame.get_column("total").sum(), *(frame.get_column("weight").max() for frame in (
+        model.pattern_journeys, model.journey_steps, model.step_jobs)),
+        max(abs(data_stored.min() or 0.0), abs(data_stored.max() or 0.0)),
+        model.storages.get_column("data_replication_factor").max()]
+    paths = model.pattern_journeys.height * model.journey_steps.height * model.step_jobs.height
+    return math.prod(x or 0.0 for x in largest) * paths <= MAX_STORED_MEGABYTES / 2
 
 
 def _shared_storage(found: pl.DataFrame) -> None:
