@@ -265,12 +265,11 @@ def _check_dtypes(table: s.Table, frame) -> None:
     owner = table.object_class or table.name
     if not isinstance(frame, pl.DataFrame):
         raise ModelError(owner, table.name, type(frame).__name__, "a polars DataFrame")
+    # Exactly the table's columns and dtypes, in order, is what pandera accepts: no need to load it (about 1 s).
+    if frame.columns == list(table.columns) and frame.dtypes == list(table.columns.values()):
+        return
     signature = (table.name, tuple((name, repr(dtype)) for name, dtype in frame.schema.items()))
     if signature in _DTYPES_OK:
-        return
-    # Exactly the table's columns and dtypes, in order, is what pandera accepts: no need to load it (about 1 s).
-    if list(frame.schema.items()) == list(table.columns.items()):
-        _DTYPES_OK.add(signature)
         return
     import pandera.errors
     try:  # a LazyFrame of no rows: pandera checks column names and dtypes only
@@ -533,11 +532,11 @@ def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
     hours = frame["hour"].to_numpy()
     steps = np.diff(hours) == 1
     steps[starts[1:] - 1] = True  # a run's first hour follows nothing
-    runs = frame.select(pl.col("system_id", "usage_pattern_id").gather(starts)).with_columns(
-        first=pl.Series(hours[starts]), last=pl.Series(hours[ends]), n=pl.Series(ends - starts + 1),
-        total=pl.Series(np.add.reduceat(frame[value].to_numpy(), starts)))
-    single = not runs.select(pl.struct("system_id", "usage_pattern_id").is_duplicated().any()).item()
-    return _Runs(runs, bool(steps.all()), single)
+    keys = pl.DataFrame([frame.get_column(c)[starts] for c in _KEY_COLUMNS])  # frame methods, not queries
+    runs = keys.hstack([pl.Series("first", hours[starts]), pl.Series("last", hours[ends]),
+                        pl.Series("n", ends - starts + 1),
+                        pl.Series("total", np.add.reduceat(frame[value].to_numpy(), starts))])
+    return _Runs(runs, bool(steps.all()), not keys.is_duplicated().any())
 
 
 class _Screen:
