@@ -26,6 +26,7 @@ import polars as pl
 from efp_tables.engine import ENGINE, on_one_core_for
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
+from efp_tables.tables.runs import run_starts
 
 
 @dataclass(frozen=True)
@@ -522,12 +523,7 @@ def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
         return _Runs(pl.DataFrame(schema=_RUN_COLUMNS), True, True)
     if any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
         return None
-    # where either key column changes value (run lengths, of both columns at once: cheaper than comparing each row
-    # to the previous)
-    lengths = frame.select(pl.col(c).rle().struct.field("len").implode().alias(c)
-                           for c in ("system_id", "usage_pattern_id"))
-    changes = [np.cumsum(lengths[c][0].to_numpy())[:-1] for c in lengths.columns]
-    starts = np.union1d(np.zeros(1, dtype=np.int64), np.union1d(*changes).astype(np.int64))
+    starts = run_starts(frame, list(_KEY_COLUMNS))
     ends = np.append(starts[1:], frame.height) - 1
     hours = frame["hour"].to_numpy()
     steps = np.diff(hours) == 1
