@@ -35,6 +35,9 @@ _PROFILE_ON_DEVICE_NEED = {"RecurrentEdgeProcessCPUNeed": "recurrent_compute_nee
                            "RecurrentEdgeProcessRAMNeed": "recurrent_ram_needed",
                            "RecurrentEdgeProcessStorageNeed": "recurrent_storage_needed",
                            "RecurrentEdgeWorkloadNeed": "recurrent_workload"}
+# Tables of series, each row an hour of one: read as (system id, owner id, first hour, values) per series, and built
+# column-wise (`_series_frame`), not from a row dict per hour.
+_SERIES_TABLES = (*SERIES_VALUES, "component_need_profiles", "server_need_profiles")
 _MAX_DAYS = MAX_PERIOD_HOURS // 24  # longest modeling duration read (a longer one is almost surely a typo)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # hourly inputs are float32, as in efootprint
 
@@ -172,9 +175,9 @@ class _Gathered:
     built once (`model()`), or from one file's rows alone (`model(i)`, to locate an error)."""
 
     def __init__(self):
-        self.rows_of: dict[str, list[dict]] = {t.name: [] for t in s.TABLES if t.name not in SERIES_VALUES}
-        # per series table: (system id, usage pattern id, first hour, values) of each series
-        self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in SERIES_VALUES}
+        self.rows_of: dict[str, list[dict]] = {t.name: [] for t in s.TABLES if t.name not in _SERIES_TABLES}
+        # per series table: (system id, owner id, first hour, values) of each series
+        self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in _SERIES_TABLES}
         self.ends: list[dict[str, int]] = []  # after each file, the length of every list
 
     def end_file(self) -> None:
@@ -189,7 +192,7 @@ class _Gathered:
         """The model of every file read (or of file number `file` alone), not validated yet."""
         built = {}
         for table in s.TABLES:
-            if table.name in SERIES_VALUES:
+            if table.name in self.series:
                 built[table.name] = _series_frame(table, self._share(table.name, self.series[table.name], file))
             else:
                 rows = self._share(table.name, self.rows_of[table.name], file)
@@ -203,19 +206,20 @@ class _Gathered:
 
 
 def _series_frame(table: s.Table, series: list[tuple[str, str, int, np.ndarray]]) -> pl.DataFrame:
-    """One frame of many series: their hours and values in one array each, their ids repeated (a chunk per
-    series: repeating a value is cheaper than gathering)."""
+    """One frame of many series (columns: system id, owner id, hour, value): their hours and values in one array
+    each, their ids repeated (a chunk per series: repeating a value is cheaper than gathering)."""
     if not series:
         return table.empty()
     sizes = np.array([values.size for *_, values in series])
     starts = np.cumsum(sizes) - sizes
     hours = np.arange(sizes.sum(), dtype=np.int64) + np.repeat(
         np.array([first for _, _, first, _ in series], dtype=np.int64) - starts, sizes)
+    system, owner, hour, value = table.columns
     ids = {name: pl.concat([pl.Series(name, [one[i]], dtype=pl.String).new_from_index(0, size)
                             for one, size in zip(series, sizes.tolist())], rechunk=False)
-           for i, name in enumerate(("system_id", "usage_pattern_id"))}
+           for i, name in enumerate((system, owner))}
     values = np.concatenate([values for *_, values in series], dtype=np.float64)
-    return pl.DataFrame([*ids.values(), pl.Series("hour", hours), pl.Series(SERIES_VALUES[table.name], values)])
+    return pl.DataFrame([*ids.values(), pl.Series(hour, hours), pl.Series(value, values)])
 
 
 def _current_rows(document: dict, system_id: str | None, where: str, gathered: _Gathered) -> str:
@@ -568,11 +572,10 @@ class _Reader:
                              else (obj, "recurrent_need"))
         week = weekly.checked_week(weekly.week_from_json(source.get(attribute), s.EDGE_NEED_UNITS[kind], owner,
                                                          attribute), kind, owner, attribute)
-        self.add_profile("component_need_profiles", "component_need_id", need_id, "need", week)
+        self.add_profile("component_need_profiles", need_id, week)
 
-    def add_profile(self, table: str, column: str, owner_id: str, value: str, week: np.ndarray) -> None:
-        for hour, number in enumerate(week.tolist()):
-            self.add(table, {column: owner_id, "hour_of_week": hour, value: number})
+    def add_profile(self, table: str, owner_id: str, week: np.ndarray) -> None:
+        self.series_of[table].append((self.system_id, owner_id, 0, week))
 
     def server_need(self, need_id: str) -> None:
         if not self.once(need_id):
@@ -586,7 +589,7 @@ class _Reader:
         week = (weekly.week_from_json(obj[attribute], "occurrence", owner, attribute) if obj.get(attribute)
                 else np.ones(weekly.HOURS_PER_WEEK))  # efootprint's default: one call per hour
         weekly.checked_week(week, "occurrence", owner, attribute)
-        self.add_profile("server_need_profiles", "server_need_id", need_id, "volume", week)
+        self.add_profile("server_need_profiles", need_id, week)
         for position, (job_id, weight) in enumerate(self.weighted(owner, obj, "jobs", _JOB_CLASSES,
                                                                   s.SERVER_NEED_JOBS)):
             self.add("server_need_jobs", {"server_need_id": need_id, "job_id": job_id, "weight": weight,

@@ -6,8 +6,10 @@ Validation has three parts; the first two derive from the table definitions in `
   (no data), remembered per (table, frame schema) since it does not depend on the data;
 - value checks (nullability, finiteness, bounds, allowed values, unique key, links to existing ids): polars
   expressions evaluated in one pass, one `select` of "does any row fail" flags per table, all tables collected
-  together; the first failing check is then located to name the object, the attribute and the value;
-- rules a single table cannot state (`_structure_rules`), whose queries run in the same `collect_all`.
+  together; the first failing check is then located to name the object, the attribute and the value. A table
+  whose checks surely pass, as its columns' null counts, extremes and ids show (`_Screen`), is not queried;
+- rules a single table cannot state (`_structure_rules`), whose queries run in the same `collect_all`, but those
+  whose result is surely empty.
 """
 from __future__ import annotations
 
@@ -151,6 +153,21 @@ def _fits(value, dtype) -> bool:
 
 
 _NUMBERS = (pl.Float64, pl.Int64)
+# Per table, the Python type of each column's values (None: of no column).
+_VALUE_TYPES = {t.name: {column: {pl.String: str, pl.Float64: float, pl.Int64: int, pl.Boolean: bool}[dtype]
+                         for column, dtype in t.columns.items()} for t in s.TABLES}
+
+
+def _plain(rows: list, types: dict[str, type]) -> bool:
+    """Every row a dict whose keys are columns and whose values are null or of their column's exact type."""
+    for row in rows:
+        if type(row) is not dict:
+            return False
+        for column, value in row.items():
+            kind = types.get(column)
+            if kind is None or (value is not None and type(value) is not kind):
+                return False
+    return True
 
 
 def frame_from_rows(table: s.Table, rows: list[dict]) -> pl.DataFrame:
@@ -161,6 +178,14 @@ def frame_from_rows(table: s.Table, rows: list[dict]) -> pl.DataFrame:
     if not isinstance(rows, list):
         raise ModelError(table.object_class or table.name, table.name, type(rows).__name__,
                          "a list of row dicts or a polars DataFrame")
+    if _plain(rows, _VALUE_TYPES[table.name]):
+        # every value of its column's exact type: nothing to coerce, one row-wise build (a third of the cost of
+        # one strict Series per column, with the same frame); what it refuses (an integer beyond Int64, a lone
+        # surrogate) goes the strict way below
+        try:
+            return pl.DataFrame(rows, schema=columns, orient="row")
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            pass
     try:
         if not all(isinstance(row, dict) and row.keys() <= columns.keys() for row in rows):
             raise TypeError("a row that is not a dict, or a key of no column")
@@ -241,12 +266,11 @@ def _check_dtypes(table: s.Table, frame) -> None:
     owner = table.object_class or table.name
     if not isinstance(frame, pl.DataFrame):
         raise ModelError(owner, table.name, type(frame).__name__, "a polars DataFrame")
+    # Exactly the table's columns and dtypes, in order, is what pandera accepts: no need to load it (about 1 s).
+    if frame.columns == list(table.columns) and frame.dtypes == list(table.columns.values()):
+        return
     signature = (table.name, tuple((name, repr(dtype)) for name, dtype in frame.schema.items()))
     if signature in _DTYPES_OK:
-        return
-    # Exactly the table's columns and dtypes, in order, is what pandera accepts: no need to load it (about 1 s).
-    if list(frame.schema.items()) == list(table.columns.items()):
-        _DTYPES_OK.add(signature)
         return
     import pandera.errors
     try:  # a LazyFrame of no rows: pandera checks column names and dtypes only
@@ -438,17 +462,17 @@ def _table_checks(table: s.Table) -> list[_Check]:
     return checks
 
 
-def _link_checks(model: Model) -> list[_Check]:
-    """Every link column holds the id of a row of its target table in the same system; every row's system_id
-    is a system of the model."""
+def _link_checks(model: Model, tables: list[s.Table]) -> list[_Check]:
+    """Every link column of `tables` holds the id of a row of its target table in the same system; every row's
+    system_id is a system of the model."""
     # With a single system (the system_id check below then pins every row to it), ids alone are compared.
     single = model.systems.height == 1
-    ids = {t.name: (model.table(t.name).get_column(t.id) if single else
-                    model.table(t.name).select(pl.struct("system_id", pl.col(t.id).alias("id"))).to_series())
-           .implode() for t in s.OBJECT_TABLES}
+    ids = {name: (model.table(name).get_column(s.BY_NAME[name].id) if single else
+                  model.table(name).select(pl.struct("system_id", pl.col(s.BY_NAME[name].id).alias("id"))).to_series())
+           .implode() for name in {target for table in tables for target in table.links.values()}}
     systems = model.systems["system_id"].implode()
     checks = []
-    for table in s.TABLES:
+    for table in tables:
         for column, target in table.links.items():
             ref = pl.col(column) if single else pl.struct("system_id", pl.col(column).alias("id"))
             checks.append(_Check(table, column, pl.col(column).is_not_null() & ~ref.is_in(ids[target]),
@@ -462,6 +486,9 @@ def _link_checks(model: Model) -> list[_Check]:
 # Tables of hourly series, keyed (system_id, usage_pattern_id, hour), and their value column. They hold most of a
 # portfolio's rows (millions): their key checks run on their runs (`_series_runs`), a few rows per usage pattern.
 SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": "starts"}
+_KEY_COLUMNS = ("system_id", "usage_pattern_id")  # of a series table: its runs' columns
+_RUN_COLUMNS = {"system_id": pl.String, "usage_pattern_id": pl.String, "first": pl.Int64, "last": pl.Int64,
+                "n": pl.Int64, "total": pl.Float64}
 
 
 @dataclass(frozen=True)
@@ -491,41 +518,132 @@ class _Runs:
 
 def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
     """A series table's runs, in a few linear passes (no hashing of its millions of rows); None when a key, hour or
-    value is null (the value checks name it) or the table is empty."""
-    if not frame.height or any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
+    value is null (the value checks name it)."""
+    if not frame.height:
+        return _Runs(pl.DataFrame(schema=_RUN_COLUMNS), True, True)
+    if any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
         return None
-    starts = run_starts(frame, ["system_id", "usage_pattern_id"])
+    starts = run_starts(frame, list(_KEY_COLUMNS))
     ends = np.append(starts[1:], frame.height) - 1
     hours = frame["hour"].to_numpy()
     steps = np.diff(hours) == 1
     steps[starts[1:] - 1] = True  # a run's first hour follows nothing
-    runs = frame.select(pl.col("system_id", "usage_pattern_id").gather(starts)).with_columns(
-        first=pl.Series(hours[starts]), last=pl.Series(hours[ends]), n=pl.Series(ends - starts + 1),
-        total=pl.Series(np.add.reduceat(frame[value].to_numpy(), starts)))
-    single = not runs.select(pl.struct("system_id", "usage_pattern_id").is_duplicated().any()).item()
-    return _Runs(runs, bool(steps.all()), single)
+    keys = pl.DataFrame([frame.get_column(c)[starts] for c in _KEY_COLUMNS])  # frame methods, not queries
+    runs = keys.hstack([pl.Series("first", hours[starts]), pl.Series("last", hours[ends]),
+                        pl.Series("n", ends - starts + 1),
+                        pl.Series("total", np.add.reduceat(frame[value].to_numpy(), starts))])
+    return _Runs(runs, bool(steps.all()), not keys.is_duplicated().any())
+
+
+class _Screen:
+    """Whether a table's value checks and link checks surely all pass, read off each column's null count,
+    minimum, maximum and sum (direct Polars calls of a microsecond, where the flags' queries cost some 15 us a
+    check on tables of a few rows) and off Python sets of its ids. It mirrors `_table_checks` and `_link_checks`
+    and may doubt (False) where they pass: their queries then run, and say which check fails first."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        # With a single system, links compare ids alone (as _link_checks does).
+        self.single = model.systems.height == 1
+        self.systems = set(model.systems.get_column("system_id").to_list())
+        self.ids: dict[str, set] = {}
+
+    def passes(self, table: s.Table, runs: _Runs | None) -> bool:
+        frame = self.model.table(table.name)
+        if not frame.height:
+            return True  # no row, no failing check
+        keys = frame  # where the key columns are read: a series table's runs hold their values, fewer times
+        if table.name in SERIES_VALUES:
+            if runs is None or not runs.dense:  # a null key, hour or value, a duplicate hour: let the checks say
+                return False
+            keys = runs.frame
+        elif len(set(zip(*(frame.get_column(c).to_list() for c in table.unique_key())))) < frame.height:
+            return False
+        system_ids = keys.get_column("system_id")
+        if system_ids.null_count() or (table.name != "systems" and not set(system_ids.to_list()) <= self.systems):
+            return False
+        for f in _screened_fields(table):
+            column = (keys if f.name in _KEY_COLUMNS else frame).get_column(f.name)
+            if column.null_count() and not f.nullable:
+                return False
+            if f.isin is not None and not set(column.to_list()) <= {None, *f.isin}:
+                return False
+            if f.dtype in _NUMBERS and not _numbers_pass(column, f, _magnitude_checked(table, f)):
+                return False
+            if f.link and not self._linked(column, system_ids, f.link):
+                return False
+        return True
+
+    def _linked(self, column: pl.Series, system_ids: pl.Series, target: str) -> bool:
+        if target not in self.ids:
+            frame = self.model.table(target)
+            ids = frame.get_column(s.BY_NAME[target].id).to_list()
+            self.ids[target] = set(ids if self.single else zip(frame.get_column("system_id").to_list(), ids))
+        if self.single:
+            return set(column.to_list()) - self.ids[target] <= {None}
+        unknown = set(zip(system_ids.to_list(), column.to_list())) - self.ids[target]
+        return all(value is None for _, value in unknown)
+
+
+_SCREENED_FIELDS: dict[str, tuple[s.Field, ...]] = {}
+
+
+def _screened_fields(table: s.Table) -> tuple[s.Field, ...]:
+    """The table's fields with the computation's limits (as _table_checks reads them)."""
+    fields = _SCREENED_FIELDS.get(table.name)
+    if fields is None:
+        fields = _SCREENED_FIELDS[table.name] = tuple(limited(table, f) for f in table.fields)
+    return fields
+
+
+def _numbers_pass(column: pl.Series, f: s.Field, magnitude: bool) -> bool:
+    """Whether the non-null values of a number column surely pass its finiteness, bounds and magnitude checks."""
+    # a finite sum has no NaN nor infinity among its terms (an overflow to infinity only makes us doubt)
+    if column.dtype == pl.Float64 and not math.isfinite(column.sum()):
+        return False
+    if f.ge is None and f.gt is None and f.le is None and not magnitude:
+        return True
+    low, high = column.min(), column.max()  # NaN-blind, hence the sum first
+    if low is None:
+        return True  # no value
+    if ((f.ge is not None and not low >= f.ge) or (f.gt is not None and not low > f.gt)
+            or (f.le is not None and not high <= f.le)):
+        return False
+    if not magnitude:
+        return True
+    if not max(-low, high) <= MAX_MAGNITUDE:
+        return False
+    if low > 0 or high < 0:  # no zero: the smallest magnitude is that of a bound
+        return min(abs(low), abs(high)) >= MIN_MAGNITUDE
+    values = column.to_numpy()  # a null is NaN: neither 0 nor below the smallest magnitude
+    return not ((values != 0) & (np.abs(values) < MIN_MAGNITUDE)).any()
 
 
 def _check_values(model: Model) -> None:
     """Every value check of every table, and the rules across tables, evaluated in one `collect_all`: one
-    `select` of "does any row fail" flags per table, plus the queries of the structure rules. Errors are
-    raised in order: value checks first (table by table), then structure rules."""
-    checks = [c for table in s.TABLES for c in _table_checks(table)] + _link_checks(model)
+    `select` of "does any row fail" flags per table (but tables that `_Screen` finds valid), plus the queries of
+    the structure rules. Errors are raised in order: value checks first (table by table), then structure
+    rules."""
     runs = {name: _series_runs(model.table(name), value) for name, value in SERIES_VALUES.items()}
+    # Tables whose checks surely all pass need no flags: no check of theirs can be the first to fail.
+    screen = _Screen(model)
+    tables = [table for table in s.TABLES if not screen.passes(table, runs.get(table.name))]
+    checks = [c for table in tables for c in _table_checks(table)] + _link_checks(model, tables)
     by_frame: dict[tuple[str, bool], list[int]] = {}  # (table, on its runs) -> checks
     for i, check in enumerate(checks):
         name, series = check.table.name, runs.get(check.table.name)
         if series is not None and series.dense and check is _table_checks(check.table)[-1]:
             continue  # the unique key (pattern, hour) holds: each pattern is one run of consecutive hours
         # checks of the key columns alone (not null, links) read the same values on the runs
-        on_runs = series is not None and check.column in ("system_id", "usage_pattern_id")
+        on_runs = series is not None and check.column in _KEY_COLUMNS
         by_frame.setdefault((name, on_runs), []).append(i)
     rules = _structure_rules(model, runs.get("hourly_occurrences"))
     # A table of no rows breaks no check: not querying it saves a Polars query per empty (edge) table.
     frames = {(name, on_runs): runs[name].frame if on_runs else model.table(name) for name, on_runs in by_frame}
     queries = [frames[key].lazy().select([checks[i].fails.any().alias(str(i)) for i in indexes])
                for key, indexes in by_frame.items() if frames[key].height]
-    results = pl.collect_all([*queries, *(query for query, _ in rules if query is not None)], engine=ENGINE)
+    results = pl.collect_all([*queries, *(query for query, _ in rules if isinstance(query, pl.LazyFrame))],
+                             engine=ENGINE)
     flags, found = results[:len(queries)], iter(results[len(queries):])
     failed = sorted(int(column) for frame in flags for column, value in frame.row(0, named=True).items() if value)
     if failed:
@@ -535,7 +653,8 @@ def _check_values(model: Model) -> None:
         value = row[check.column]
         raise ModelError(obj, attribute, _hour_text(value) if check.column == "hour" else value, check.expected)
     for query, handle in rules:
-        handle(next(found) if query is not None else None)
+        if query is not None:
+            handle(next(found) if isinstance(query, pl.LazyFrame) else query)
 
 
 # --- rules across tables ----------------------------------------------------------------------------------
@@ -544,48 +663,102 @@ _RESOLUTION = re.compile(r"\((\d+)\s*x\s*(\d+)\)")  # as the stage jobs.job_para
 
 
 def _structure_rules(model: Model, runs: _Runs | None = None
-                     ) -> list[tuple[pl.LazyFrame | None, Callable[[pl.DataFrame | None], None]]]:
+                     ) -> list[tuple[pl.LazyFrame | pl.DataFrame | None, Callable[[pl.DataFrame], None]]]:
     """Rules that a single table cannot state: classes that must match across links, one owner per
     storage, known cloud instances, every pattern with journeys and a dense hourly series. Each rule is a
-    query (collected with the value checks) and a handler that raises on its result, in this order. `runs`:
-    the hourly occurrences' runs, from which each pattern's hours and total are read when they can be."""
+    query (collected with the value checks) or a frame, and a handler that raises on it, in this order; no query
+    (None) where its result is surely empty, read off the inputs for less than a query costs. `runs`: the hourly
+    occurrences' runs, from which each pattern's hours and total are read when they can be."""
     servers, jobs = model.servers.lazy(), model.jobs.lazy()
     server_classes = servers.select("system_id", "server_id", "server_class")
+    classes = set(model.servers.get_column("server_class").to_list())
     series = (runs.groups() if runs is not None else None)
     if series is None:
         series = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
             n=pl.len(), first=pl.col("hour").min(), last=pl.col("hour").max(), total=pl.col("occurrences").sum())
     series = series.with_columns(span=pl.col("last") - pl.col("first") + 1)
     keys = ["system_id", "usage_pattern_id"]
+    patterns = _pairs(model.usage_patterns, "usage_pattern_id")
     return [
-        (servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
+        (None if _distinct(model.servers.get_column("storage_id")) else
+         servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
-        (jobs.join(server_classes, on=["system_id", "server_id"], how="left")
+        (None if not model.jobs.height else
+         jobs.join(server_classes, on=["system_id", "server_id"], how="left")
          .join(model.services.lazy().select("system_id", "service_id", "service_class",
                                             _service_server=pl.col("server_id")),
                on=["system_id", "service_id"], how="left")
          .join(model.external_apis.lazy().select("system_id", "external_api_id", "api_class"),
                on=["system_id", "external_api_id"], how="left"), _job_rows),
-        (_unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
-        (model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
+        (None if not model.external_apis.height else _unknown_ecologits_models(model.external_apis.lazy()),
+         _ecologits_model_error),
+        (None if not model.external_apis.height else
+         model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
                                          how="left")
          .group_by("system_id", "external_api_id", "api_class", maintain_order=True)
          .agg(pl.col("external_api_server_id").drop_nulls(), pl.col("server_class").drop_nulls()),
          _external_api_servers),
-        (model.services.lazy(), _service_rows),
-        (model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
+        (model.services, _service_rows),
+        (None if not model.services.height or "GPUServer" not in classes else
+         model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
-        (None, lambda _: _check_server_columns(model.servers)),
-        (_unknown_cloud_instances(servers), _cloud_instance_error),
-        (model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
+        (model.servers, _check_server_columns),
+        (None if "BoaviztaCloudServer" not in classes else _unknown_cloud_instances(servers), _cloud_instance_error),
+        (None if patterns <= _pairs(model.pattern_journeys, "usage_pattern_id") else
+         model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
          .head(1), _patterns_without_journeys),
-        (series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
-        (_system_periods(series), _long_periods),
-        (_journey_durations(model), _long_journeys),
-        (_storage_writes(model, series), _storage_overflow),
-        (model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
+        (None if runs is not None and runs.dense else  # one run of consecutive hours per pattern: no gap
+         series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
+        (None if _period_bounded(runs) else _system_periods(series), _long_periods),
+        (None if _journeys_bounded(model) else _journey_durations(model), _long_journeys),
+        (None if _storage_writes_bounded(model, runs) else _storage_writes(model, series), _storage_overflow),
+        (None if runs is not None and patterns <= _pairs(runs.frame, "usage_pattern_id") else
+         model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
     ]
+
+
+def _pairs(frame: pl.DataFrame, column: str) -> set[tuple]:
+    """The (system_id, `column`) pairs of the frame's rows."""
+    return set(zip(frame.get_column("system_id").to_list(), frame.get_column(column).to_list()))
+
+
+def _distinct(ids: pl.Series) -> bool:
+    """Whether no id is given twice (nulls aside), even across systems."""
+    nulls = ids.null_count()
+    return ids.n_unique() - (nulls > 0) == ids.len() - nulls
+
+
+def _period_bounded(runs: _Runs | None) -> bool:
+    """Whether no system's usage patterns can span more than MAX_PERIOD_HOURS: all of them together do not (read
+    off the runs when their first and last hours are their least and greatest)."""
+    if runs is None or not runs.consecutive:
+        return False
+    first, last = runs.frame.get_column("first").min(), runs.frame.get_column("last").max()
+    return first is None or last - first + 1 <= MAX_PERIOD_HOURS
+
+
+def _journeys_bounded(model: Model) -> bool:
+    """Whether no journey can last more than MAX_WINDOW_HOURS: the weights of its uj_steps sum to at most those of
+    all journeys, each step lasts at most the longest step (half the limit: room for rounding)."""
+    longest = model.usage_journey_steps.get_column("user_time_spent").max() or 0.0
+    return model.journey_steps.get_column("weight").sum() * longest <= MAX_WINDOW_HOURS / 2
+
+
+def _storage_writes_bounded(model: Model, runs: _Runs | None) -> bool:
+    """Whether no storage can be written more than MAX_STORED_MEGABYTES (see `_storage_writes`): each of its
+    paths writes at most the product of the largest of each factor (a pattern's occurrences: at most those of
+    all patterns), and there are at most as many paths as triples of usage_journeys, uj_steps and jobs edges
+    (half the limit: room for rounding; an overflow or a NaN fails the comparison)."""
+    if runs is None:
+        return False
+    data_stored = model.jobs.get_column("data_stored")
+    largest = [runs.frame.get_column("total").sum(), *(frame.get_column("weight").max() for frame in (
+        model.pattern_journeys, model.journey_steps, model.step_jobs)),
+        max(abs(data_stored.min() or 0.0), abs(data_stored.max() or 0.0)),
+        model.storages.get_column("data_replication_factor").max()]
+    paths = model.pattern_journeys.height * model.journey_steps.height * model.step_jobs.height
+    return math.prod(x or 0.0 for x in largest) * paths <= MAX_STORED_MEGABYTES / 2
 
 
 def _shared_storage(found: pl.DataFrame) -> None:
