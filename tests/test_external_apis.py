@@ -123,6 +123,22 @@ def test_bad_external_api_input_is_one_clear_error(change, message):
         _read(document)
 
 
+def test_the_first_api_without_its_server_is_named_on_every_read():
+    """Many APIs, two of them (the 1500th and 1700th added) without a server: the error names the first, always
+    (the check's join once let threads decide)."""
+    rows = model_rows(_document())
+    api, server = rows["external_apis"][0], rows["external_api_servers"][0]
+    added = range(2000)
+    rows["external_apis"] = rows["external_apis"] + [dict(api, external_api_id=f"API-{i:04d}") for i in added]
+    rows["external_api_servers"] = rows["external_api_servers"] + [
+        dict(server, external_api_server_id=f"S-{i:04d}", external_api_id=f"API-{i:04d}")
+        for i in added if i not in (1500, 1700)]
+    for _ in range(12):
+        with pytest.raises(ModelError, match=r"^EcoLogitsGenAIExternalAPI 'API-1500': server = None: expected one "
+                                             r"EcoLogitsGenAIExternalAPIServer$"):
+            Model.from_rows(rows)
+
+
 def test_python_api_with_efootprints_names():
     llm = EcoLogitsGenAIExternalAPI.from_defaults("Claude API")
     assert (llm.provider, llm.model_name, llm.server.id) == ("anthropic", "claude-opus-4-5", "Claude-API-server")

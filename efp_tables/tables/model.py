@@ -685,28 +685,29 @@ def _structure_rules(model: Model, runs: _Runs | None = None
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
         (None if not model.jobs.height else
-         jobs.join(server_classes, on=["system_id", "server_id"], how="left")
+         jobs.join(server_classes, on=["system_id", "server_id"], how="left", maintain_order="left")
          .join(model.services.lazy().select("system_id", "service_id", "service_class",
                                             _service_server=pl.col("server_id")),
-               on=["system_id", "service_id"], how="left")
+               on=["system_id", "service_id"], how="left", maintain_order="left")
          .join(model.external_apis.lazy().select("system_id", "external_api_id", "api_class"),
-               on=["system_id", "external_api_id"], how="left"), _job_rows),
+               on=["system_id", "external_api_id"], how="left", maintain_order="left"), _job_rows),
         (None if not model.external_apis.height else _unknown_ecologits_models(model.external_apis.lazy()),
          _ecologits_model_error),
         (None if not model.external_apis.height else
          model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
-                                         how="left")
+                                         how="left", maintain_order="left_right")  # the first wrong API named
          .group_by("system_id", "external_api_id", "api_class", maintain_order=True)
          .agg(pl.col("external_api_server_id").drop_nulls(), pl.col("server_class").drop_nulls()),
          _external_api_servers),
         (model.services, _service_rows),
         (None if not model.services.height or "GPUServer" not in classes else
-         model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left")
+         model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left", maintain_order="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
         (model.servers, _check_server_columns),
         (None if "BoaviztaCloudServer" not in classes else _unknown_cloud_instances(servers), _cloud_instance_error),
         (None if patterns <= _pairs(model.pattern_journeys, "usage_pattern_id") else
-         model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti")
+         model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti",
+                                          maintain_order="left")
          .head(1), _patterns_without_journeys),
         (None if runs is not None and runs.dense else  # one run of consecutive hours per pattern: no gap
          series.filter(pl.col("n") != pl.col("span")).sort(keys).head(1), _series_gaps),
@@ -714,7 +715,8 @@ def _structure_rules(model: Model, runs: _Runs | None = None
         (None if _journeys_bounded(model) else _journey_durations(model), _long_journeys),
         (None if _storage_writes_bounded(model, runs) else _storage_writes(model, series), _storage_overflow),
         (None if runs is not None and patterns <= _pairs(runs.frame, "usage_pattern_id") else
-         model.usage_patterns.lazy().join(series, on=keys, how="anti").head(1), _patterns_without_series),
+         model.usage_patterns.lazy().join(series, on=keys, how="anti", maintain_order="left").head(1),
+         _patterns_without_series),
     ]
 
 
@@ -835,7 +837,8 @@ def _external_api_job(obj: str, row: dict) -> None:
 def _unknown_ecologits_models(external_apis: pl.LazyFrame) -> pl.LazyFrame:
     from efp_tables.builders.archetypes import ecologits_models
     known = ecologits_models().lazy().select("api_class", "provider", "model_name")
-    return external_apis.join(known, on=["api_class", "provider", "model_name"], how="anti").head(1)
+    return (external_apis.join(known, on=["api_class", "provider", "model_name"], how="anti", maintain_order="left")
+            .head(1))
 
 
 def _ecologits_model_error(unknown: pl.DataFrame) -> None:
@@ -911,7 +914,8 @@ def _journey_durations(model: Model) -> pl.LazyFrame:
     """Journeys longer than MAX_WINDOW_HOURS: the sum over their steps of weight x user_time_spent (hours)."""
     keys = ["system_id", "step_id"]
     times = (model.journey_steps.lazy()
-             .join(model.usage_journey_steps.lazy().select(*keys, "user_time_spent"), on=keys, how="left")
+             .join(model.usage_journey_steps.lazy().select(*keys, "user_time_spent"), on=keys, how="left",
+                   maintain_order="left")
              .with_columns(_time=pl.col("weight") * pl.col("user_time_spent")))
     return (times.group_by("system_id", "journey_id")
             .agg(duration=pl.col("_time").sum(), step_id=pl.col("step_id").sort_by("_time").last(),
@@ -947,7 +951,7 @@ def _storage_writes(model: Model, patterns: pl.LazyFrame) -> pl.LazyFrame:
                    on=[*system, "step_id"])
              .join(totals, on=[*system, "usage_pattern_id"]))
     service_servers = model.services.lazy().select(*system, "service_id", _service_server=pl.col("server_id"))
-    jobs = (model.jobs.lazy().join(service_servers, on=[*system, "service_id"], how="left")
+    jobs = (model.jobs.lazy().join(service_servers, on=[*system, "service_id"], how="left", maintain_order="left")
             .select(*system, "job_id", "data_stored",
                     server_id=pl.coalesce("server_id", "_service_server")))
     storages = (model.servers.lazy().select(*system, "server_id", "storage_id")
@@ -1012,7 +1016,7 @@ def _unknown_cloud_instances(servers: pl.LazyFrame) -> pl.LazyFrame:
     from efp_tables.builders.archetypes import cloud_instances
     known = cloud_instances().lazy().select("provider", "instance_type")
     return (servers.filter(pl.col("server_class") == "BoaviztaCloudServer")
-            .join(known, on=["provider", "instance_type"], how="anti").head(1))
+            .join(known, on=["provider", "instance_type"], how="anti", maintain_order="left").head(1))
 
 
 def _cloud_instance_error(unknown: pl.DataFrame) -> None:
