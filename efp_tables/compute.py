@@ -59,6 +59,12 @@ STAGES = (
 # footprint does not pay for them.
 EAGER_TARGETS = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
 
+# The query optimizations of a small computation (a model of a few systems, tables of tens of rows): none, its
+# passes (pushdowns, common subplans) costing more than such a query (~5-10 % of a model's compute). A larger one
+# (a portfolio) and the sweeps keep Polars' defaults.
+SMALL_QUERIES = pl.QueryOptFlags.none()
+DEFAULT_QUERIES = pl.QueryOptFlags()
+
 # Stage families that a model without their objects need not run: each module declares the input tables that
 # drive it (DRIVEN_BY); when the model leaves all of them empty, its stages' outputs are empty too, and are given
 # without running their queries (idle_output).
@@ -171,7 +177,9 @@ def compute(model: Model, materialize: bool = True) -> Results:
     small = model.hourly_rows <= ONE_CORE_ROWS
     with on_one_core(small):
         tables = {name: lazy_table(frame) for name, frame in model.items()}
-        frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model), small)
+        optimizations = SMALL_QUERIES if small else DEFAULT_QUERIES
+        frames = StageFrames(plan_inputs(tables, materialize, optimizations), STAGES, materialize, idle_stages(model),
+                             small, optimizations)
         needed = stages_for(EAGER_TARGETS)
         for stage in needed:
             frames.run(stage, needed)
@@ -188,15 +196,16 @@ def idle_stages(model: Model) -> frozenset[str]:
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
     parameters name, and kept. The `idle` stages (families without objects) give their empty outputs. A stage
-    read on its own runs `on_one_core` if `small`."""
+    read on its own runs `on_one_core` if `small`. The small tables are collected with these `optimizations`."""
 
     def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset(),
-                 small: bool = True):
+                 small: bool = True, optimizations: pl.QueryOptFlags = DEFAULT_QUERIES):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
         self._idle = idle
         self._small = small
+        self._optimizations = optimizations
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -220,7 +229,8 @@ class StageFrames(dict):
         with on_one_core(self._small):
             outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
             plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}
-            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE)))
+            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
+                                                     optimizations=self._optimizations)))
         self.update({name: lazy_table(table) if isinstance(table, pl.DataFrame) else table
                      for name, table in outputs.items()})
 
@@ -231,7 +241,7 @@ class StageFrames(dict):
             if name in self._idle:
                 frame = idle_output(stage, inputs)
             else:
-                frame = _handed_on(stage(*inputs), self._materialize)
+                frame = _handed_on(stage(*inputs), self._materialize, self._optimizations)
         self[name] = frame
         return frame
 
@@ -242,13 +252,14 @@ def _plans_table(stage) -> bool:
     return inspect.signature(stage).return_annotation in ("pl.LazyFrame", pl.LazyFrame)
 
 
-def _handed_on(frame: Frame | pl.DataFrame, materialize: bool) -> Frame:
+def _handed_on(frame: Frame | pl.DataFrame, materialize: bool,
+               optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> Frame:
     """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
-    LazyFrame over it, a lazy one collected once if `materialize`."""
+    LazyFrame over it, a lazy one collected once (with these `optimizations`) if `materialize`."""
     if isinstance(frame, pl.DataFrame):
         return lazy_table(frame)
     if materialize and isinstance(frame, pl.LazyFrame):
-        return lazy_table(frame.collect(engine=ENGINE))
+        return lazy_table(frame.collect(engine=ENGINE, optimizations=optimizations))
     return frame
 
 
@@ -292,18 +303,20 @@ def _empty(shape: tuple) -> Frame:
     return pl.DataFrame(schema=dict(shape[1])).lazy()
 
 
-def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
+def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
+                optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> dict[str, Frame]:
     """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
-    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too)."""
+    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too), their
+    queries run with these `optimizations`."""
     inputs = {**tables, "cloud_instances": lazy_table(cloud_instances()),
               "ecologits_models": lazy_table(ecologits_models())}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
-        hardware = lazy_table(hardware.collect(engine=ENGINE))
+        hardware = lazy_table(hardware.collect(engine=ENGINE, optimizations=optimizations))
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
-        capacity = lazy_table(capacity.collect(engine=ENGINE))
-    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE)
+        capacity = lazy_table(capacity.collect(engine=ENGINE, optimizations=optimizations))
+    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE, optimizations=optimizations)
     _raise_on_shortages(shortages, "server")
     return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
             "server_resource_shortages": lazy_table(shortages)}
