@@ -280,14 +280,18 @@ class Hourly:
         factor = None
         if column in self.blocks:  # gathered from the block rows directly, not through a copy per key row
             block, rows = self.blocks[column], self.rows[members]
-        elif column in self.scaled and few:  # each member scaled as it is added: no scaled copy of every row
+        elif column in self.scaled:  # each member scaled as it is gathered: no scaled copy of every row first
             name, intensity = self.scaled[column]
             block, rows, factor = self.blocks[name], self.rows[members], self.parameter(intensity)[members]
         else:
             block, rows = self[column], members
-        if not few:
-            return np.add.reduceat(block[rows], bounds, axis=0)
-        return _few_member_sums(block, rows, factor, sizes)
+        if few:
+            return _few_member_sums(block, rows, factor, sizes)
+        gathered = block[rows]
+        if factor is not None:  # the products self[column] has (in its dtype), in place where that is the block's
+            gathered = (np.multiply(gathered, factor, out=gathered)
+                        if gathered.dtype == np.result_type(gathered, factor) else gathered * factor)
+        return np.add.reduceat(gathered, bounds, axis=0)
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
