@@ -14,7 +14,7 @@ from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
 from efp_tables.stages.hourly import Hourly
-from efp_tables.stages.timeline import VALUE, ByFrame, lazy_table
+from efp_tables.stages.timeline import VALUE, ByFrame, dimensionless, lazy_table
 from efp_tables.tables.model import Model
 
 # Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
@@ -175,11 +175,11 @@ def compute(model: Model, materialize: bool = True) -> Results:
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
     small = model.hourly_rows <= ONE_CORE_ROWS
-    with on_one_core(small):
+    with on_one_core(small), dimensionless():
         tables = {name: lazy_table(frame) for name, frame in model.items()}
         optimizations = SMALL_QUERIES if small else DEFAULT_QUERIES
         frames = StageFrames(plan_inputs(tables, materialize, optimizations), STAGES, materialize, idle_stages(model),
-                             small, optimizations)
+                             small, optimizations, dimensionless=True)
         needed = stages_for(EAGER_TARGETS)
         for stage in needed:
             frames.run(stage, needed)
@@ -196,16 +196,18 @@ def idle_stages(model: Model) -> frozenset[str]:
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
     parameters name, and kept. The `idle` stages (families without objects) give their empty outputs. A stage
-    read on its own runs `on_one_core` if `small`. The small tables are collected with these `optimizations`."""
+    read on its own runs `on_one_core` if `small`. The small tables are collected with these `optimizations`. A
+    model's stages (`dimensionless`) run without looking for sweep dimensions (timeline.dimensionless)."""
 
     def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset(),
-                 small: bool = True, optimizations: pl.QueryOptFlags = DEFAULT_QUERIES):
+                 small: bool = True, optimizations: pl.QueryOptFlags = DEFAULT_QUERIES, dimensionless: bool = False):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
         self._idle = idle
         self._small = small
         self._optimizations = optimizations
+        self._dimensionless = dimensionless
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -226,7 +228,7 @@ class StageFrames(dict):
 
     def _collect_tables(self, stages: list) -> None:
         """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
-        with on_one_core(self._small):
+        with on_one_core(self._small), dimensionless(self._dimensionless):
             outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
             plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}
             outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
@@ -236,7 +238,7 @@ class StageFrames(dict):
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        with on_one_core(self._small):
+        with on_one_core(self._small), dimensionless(self._dimensionless):
             inputs = [self[parameter] for parameter in parameters(stage)]
             if name in self._idle:
                 frame = idle_output(stage, inputs)

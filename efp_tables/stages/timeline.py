@@ -3,6 +3,9 @@ tables that carry sweep dimensions (the hourly arithmetic itself is in stages.ho
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
 
@@ -43,8 +46,25 @@ class ByFrame:
 _known_dimensions = ByFrame()
 
 
+# Within a model's computation (`dimensionless`), every frame is without sweep dimensions: its tables come without
+# them and no stage adds one, so none is looked for (~1 ms of schema and cache look-ups per model).
+_dimensionless: ContextVar[bool] = ContextVar("dimensionless", default=False)
+
+
+@contextmanager
+def dimensionless(wanted: bool = True) -> Iterator[None]:
+    """Within the block, `dimensions` is [] for every frame if `wanted` (a model's computation), else looked up."""
+    token = _dimensionless.set(wanted)
+    try:
+        yield
+    finally:
+        _dimensionless.reset(token)
+
+
 def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
     """The sweep dimensions present in any of the frames, in a stable order."""
+    if _dimensionless.get():
+        return []
     if len(frames) == 1:
         return _dimensions_of(frames[0])
     return sorted({c for frame in frames for c in _dimensions_of(frame)})
