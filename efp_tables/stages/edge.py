@@ -14,7 +14,7 @@ import polars as pl
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, key_matches
 from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, kept, parameters
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
@@ -452,6 +452,9 @@ def _spread(target: Hourly, source: Hourly) -> Hourly:
 def _matching_rows(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     """Per key row of `target`, the key row of `source` that matches it on `on` (-1 where none)."""
     on = [c for c in keyed(target.keys, on) if c in source.keys.columns]
+    matches = key_matches(target.keys, source.keys, on)  # in Python if small, without a query
+    if matches is not None:
+        return np.array([-1 if at is None else at for at in matches], dtype=np.int64)
     return (target.keys.lazy().select(on).join(source.keys.lazy().select(on).with_row_index("_s"), on=on, how="left",
                                                maintain_order="left").select(pl.col("_s").fill_null(-1))
             .collect(engine=ENGINE).to_series().to_numpy().astype(np.int64))

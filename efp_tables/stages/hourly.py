@@ -618,17 +618,39 @@ def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
 
 def _small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str) -> pl.DataFrame | None:
     """`join` of a small key table and a small table with one row per key (a parameter table), matched in Python
-    (a Polars join costs ~0.2 ms within a computation, far more than its rows) as Polars matches them: rows in
-    the key table's order, a null key matching nothing, and with `how="left"` a row without a match kept, the
-    table's columns null. None where Polars must join: tables not both small, keys not of one plain type, a key
-    repeated in the table (the order of its matches is Polars' own), or in a left join a sweep dimension that
+    (a Polars join costs ~0.2 ms within a computation, far more than its rows) as Polars matches them (see
+    key_matches), rows in the key table's order; with `how="left"` a row without a match kept, the table's
+    columns null. None where Polars must join (see key_matches), or in a left join with a sweep dimension that
     only the table has (`join` repeats the rows over it first)."""
-    left_types, right_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(table.columns, table.dtypes))
-    left_dims = {c for c in left_types if c.startswith(DIMENSION)}
-    right_dims = {c for c in right_types if c.startswith(DIMENSION)}
+    left_dims = {c for c in keys.columns if c.startswith(DIMENSION)}
+    right_dims = {c for c in table.columns if c.startswith(DIMENSION)}
     on = [*on, *sorted(left_dims & right_dims)]
     added = [c for c in table.columns if c not in on]
-    if (table.height > _PYTHON_ROWS or (how == "left" and right_dims - left_dims) or any(c in left_types for c in added)
+    if (how == "left" and right_dims - left_dims) or not set(added).isdisjoint(keys.columns):
+        return None
+    matches = key_matches(keys, table, on)
+    if matches is None:
+        return None
+    left = [at for at, found in enumerate(matches) if found is not None or how == "left"]
+    right = matches if len(left) == len(matches) else [matches[at] for at in left]
+    # Gathered (where not all rows in order) by UInt32 Series made of the lists: a tenth of the cost of numpy
+    # indices or Series.gather.
+    joined = keys if len(left) == keys.height else keys[pl.Series(left, dtype=pl.UInt32)]
+    if not added:
+        return joined
+    columns = _columns(table, added)
+    if right != list(range(table.height)):
+        columns = columns[pl.Series(right, dtype=pl.UInt32)]
+    return joined.hstack(columns.get_columns())
+
+
+def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[int | None] | None:
+    """Per row of `keys`, the row of `table` with the same `on` values (None: none), found in Python as a Polars
+    join finds it (a null key matches nothing). None where Polars must find them: tables not both small (at most
+    _PYTHON_ROWS rows), `on` not of one plain type (_JOINABLE) on both sides, or a key repeated in the table (a
+    join would repeat the row, in an order of Polars' own)."""
+    left_types, right_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(table.columns, table.dtypes))
+    if (keys.height > _PYTHON_ROWS or table.height > _PYTHON_ROWS
             or not all(left_types.get(c) == right_types.get(c) and right_types[c] in _JOINABLE for c in on)):
         return None
     matched = [(key, at) for at, key in enumerate(zip(*(table.get_column(c).to_list() for c in on)))
@@ -636,21 +658,7 @@ def _small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str
     match = dict(matched)
     if len(match) < len(matched):
         return None
-    left, right = [], []
-    for at, key in enumerate(zip(*(keys.get_column(c).to_list() for c in on))):
-        found = match.get(key)
-        if found is not None or how == "left":
-            left.append(at)
-            right.append(found)
-    # Gathered (where not all rows in order) by UInt32 Series made of the lists: a tenth of the cost of numpy
-    # indices or Series.gather.
-    joined = keys if left == list(range(keys.height)) else keys[pl.Series(left, dtype=pl.UInt32)]
-    if not added:
-        return joined
-    columns = _columns(table, added)
-    if right != list(range(table.height)):
-        columns = columns[pl.Series(right, dtype=pl.UInt32)]
-    return joined.hstack(columns.get_columns())
+    return [match.get(key) for key in zip(*(keys.get_column(c).to_list() for c in on))]
 
 
 def _sort_key(value) -> tuple:
