@@ -501,6 +501,12 @@ def _few_member_sums(block: np.ndarray, rows: np.ndarray, factor: np.ndarray | N
             if not len(groups):
                 break
             at = first[groups] + k
+            if len(groups) == 1:  # one group (a system's total, say): its member added from the block row itself
+                member = block[rows[at[0]]]
+                if factor is not None:
+                    member = np.multiply(member, factor[at[0]], out=buffer[0])
+                sums[groups[0]] += member
+                continue
             member = np.take(block, rows[at], axis=0, out=buffer[:len(groups)], mode="clip")
             if factor is not None:
                 member *= factor[at]
