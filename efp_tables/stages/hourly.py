@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed
+from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, table_of
 from efp_tables.tables.runs import run_starts
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
@@ -201,8 +201,7 @@ class Hourly:
         if self.height and self.height <= _PYTHON_ROWS and how in ("inner", "left"):
             # Else joined by Polars on the table's own plan: which of a repeated key's matches comes first
             # depends on the plan.
-            keys = _small_join(self.keys, table if isinstance(table, pl.DataFrame) else table.collect(engine=ENGINE),
-                               on, how)
+            keys = _small_join(self.keys, table_of(table), on, how)
             if keys is not None:
                 return replace(self, keys=_internal_last(keys))
         plan = join(self.keys, table, on, how=how)

@@ -24,11 +24,13 @@ _WHOLE_HOUR_SLACK = 1e-9
 class ByFrame:
     """Values computed of LazyFrames, remembered per frame: a LazyFrame cannot be hashed, but it never changes, so
     what was computed of it holds. Entries hold a weak reference to their frame (an id reused by another frame is
-    no match) and are forgotten all at once past `limit`, most of them of frames gone by then."""
+    no match) and are forgotten all at once past `limit`, most of them of frames gone by then; or, with
+    `with_frame` (values that hold memory), each as soon as its frame is gone."""
 
-    def __init__(self, limit: int = 4096):
+    def __init__(self, limit: int = 4096, with_frame: bool = False):
         self._entries: dict[int, tuple[weakref.ref, object]] = {}
         self._limit = limit
+        self._with_frame = with_frame
 
     def get(self, frame: pl.LazyFrame):
         entry = self._entries.get(id(frame))
@@ -37,7 +39,12 @@ class ByFrame:
     def put(self, frame: pl.LazyFrame, value) -> None:
         if len(self._entries) >= self._limit:
             self._entries.clear()
-        self._entries[id(frame)] = (weakref.ref(frame), value)
+        key, entries = id(frame), self._entries
+
+        def forget(ref: weakref.ref) -> None:
+            if entries.get(key, (None,))[0] is ref:
+                del entries[key]
+        self._entries[key] = (weakref.ref(frame, forget if self._with_frame else None), value)
 
 
 # The sweep dimensions of LazyFrames asked about or built here: a LazyFrame's schema is a call into Polars that
@@ -85,11 +92,26 @@ def _remember(frame: pl.LazyFrame, dims: list[str]) -> list[str]:
     return dims
 
 
+# The DataFrame under each LazyFrame made by lazy_table, while that LazyFrame lives: what reads its rows (a small
+# join, a parameter table) takes them with no query.
+_tables = ByFrame(with_frame=True)
+
+
 def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
-    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later."""
+    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later, nor a
+    query to read its rows (table_of)."""
     over = frame.lazy()
     _remember(over, _dimensions_of(frame))
+    _tables.put(over, frame)
     return over
+
+
+def table_of(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The rows of a table: the DataFrame itself, or under a lazy_table, else the LazyFrame collected."""
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    known = _tables.get(frame)
+    return known if known is not None else frame.collect(engine=ENGINE)
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
@@ -132,6 +154,10 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
     columns take different values: a carbon intensity sweep then does not repeat what only needs the
     utilization rate. (It reads the table's values, so use it on input-sized tables, never hourly frames.)"""
     dims = dimensions(table)
+    known = _tables.get(table)
+    if not dims and known is not None and all(isinstance(c, str) for c in columns):
+        picked = [known.get_column(c) for c in (*keys, *columns)]  # columns picked, with no query
+        return lazy_table(picked[0].to_frame().hstack(picked[1:]))
     selected = table.select(*keys, *dims, *columns)
     if not dims:
         _remember(selected, dims)
