@@ -17,7 +17,7 @@ from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
 from efp_tables.stages.hourly import Hourly
-from efp_tables.stages.timeline import VALUE, ByFrame, dimensionless, lazy_table
+from efp_tables.stages.timeline import VALUE, ByFrame, dimensionless, known_table, lazy_table
 from efp_tables.tables.model import Model
 
 # Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
@@ -148,7 +148,11 @@ class Results:
     def check_capacity(self) -> None:
         """efootprint's InsufficientCapacityError where a fixed fleet is too small."""
         names = ("server_fleet_shortages", "storage_fleet_shortages")
-        _raise_on_violations(dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE))))
+        frames = [self.frames[name] for name in names]
+        tables = [known_table(frame) for frame in frames]  # computed already (materialized): read with no query
+        if any(table is None for table in tables):
+            tables = pl.collect_all(frames, engine=ENGINE)
+        _raise_on_violations(dict(zip(names, tables)))
 
     @property
     def stage_names(self) -> list[str]:
@@ -307,7 +311,9 @@ def _shape(frame: Frame) -> tuple:
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
     schema = _table_shapes.get(frame)
     if schema is None:
-        schema = tuple(frame.collect_schema().items())
+        table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
+        schema = (tuple(zip(table.columns, table.dtypes)) if table is not None
+                  else tuple(frame.collect_schema().items()))
         _table_shapes.put(frame, schema)
     return ("table", schema)
 

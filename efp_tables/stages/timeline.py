@@ -106,11 +106,14 @@ def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
     return over
 
 
+def known_table(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame | None:
+    """The DataFrame itself, or the one under a lazy_table (None: a plan, whose rows take a query)."""
+    return frame if isinstance(frame, pl.DataFrame) else _tables.get(frame)
+
+
 def table_of(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     """The rows of a table: the DataFrame itself, or under a lazy_table, else the LazyFrame collected."""
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    known = _tables.get(frame)
+    known = known_table(frame)
     return known if known is not None else frame.collect(engine=ENGINE)
 
 
