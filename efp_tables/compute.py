@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import inspect
 import os
+from collections.abc import Callable
 import platform
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -339,11 +340,12 @@ def _empty(shape: tuple) -> Frame:
 
 def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
                 optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> dict[str, Frame]:
-    """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
-    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too), their
-    queries run with these `optimizations`."""
-    inputs = {**tables, "cloud_instances": lazy_table(cloud_instances()),
-              "ecologits_models": lazy_table(ecologits_models())}
+    """The input tables, the cloud instance and EcoLogits archetypes (those the model names) and the servers'
+    per-instance hardware and capacity, checked first (the hourly stages divide by it; its stage
+    server_resource_shortages is then computed too), their queries run with these `optimizations`."""
+    cloud = _archetypes_named(cloud_instances, ("provider", "instance_type"), tables["servers"])
+    models = _archetypes_named(ecologits_models, ("api_class", "provider", "model_name"), tables["external_apis"])
+    inputs = {**tables, "cloud_instances": lazy_table(cloud), "ecologits_models": lazy_table(models)}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
         hardware = lazy_table(hardware.collect(engine=ENGINE, optimizations=optimizations))
@@ -354,6 +356,27 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
     _raise_on_shortages(shortages, "server")
     return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
             "server_resource_shortages": lazy_table(shortages)}
+
+
+def _archetypes_named(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...],
+                      named_by: pl.LazyFrame) -> pl.DataFrame:
+    """The rows of an archetype table (cloud instances, EcoLogits models) whose `key` a model's table names (all of
+    them when that table is a plan), in their order: the stage that joins them then hashes a few rows, not hundreds
+    or thousands (~0.1-0.2 ms of a model's compute each)."""
+    table = known_table(named_by)
+    if table is None:
+        return archetypes()
+    named, rows = set(zip(*(table.get_column(column).to_list() for column in key))), _archetype_rows(archetypes, key)
+    return archetypes()[pl.Series(sorted(row for value in named for row in rows.get(value, ())), dtype=pl.UInt32)]
+
+
+@cache
+def _archetype_rows(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...]) -> dict[tuple, list[int]]:
+    """The rows of an archetype table, by their `key` values."""
+    table, rows = archetypes(), {}
+    for at, value in enumerate(zip(*(table.get_column(column).to_list() for column in key))):
+        rows.setdefault(value, []).append(at)
+    return rows
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,
