@@ -410,7 +410,7 @@ def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFram
     if frame.height == 0 or any(frame.get_column(key).has_nulls() for key in keys):
         return None
     firsts = run_starts(frame, keys)
-    series = frame[firsts].select(keys)
+    series = _columns(frame, keys)[firsts]
     if series.is_duplicated().any():
         return None
     hours = frame.get_column(HOUR).to_numpy()
