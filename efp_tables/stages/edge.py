@@ -14,8 +14,8 @@ import polars as pl
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of, key_matches
-from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, kept, parameters, table_of
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of
+from efp_tables.stages.timeline import VALUE, dimensions, join, key_matches, keyed, kept, parameters, table_of
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.timeline import DIMENSION, HOUR, VALUE, dimensions, join, keyed, table_of
+from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed, small_join, table_of
 from efp_tables.tables.runs import run_starts
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
@@ -35,9 +35,6 @@ _TILE_BYTES = 1024**2  # a tile of rows (row_tiles): well within a core's share 
 # Key tables up to this many rows are sorted and grouped in Python (`Hourly._groups`), of these column types.
 _PYTHON_ROWS = 512
 _PYTHON_SORTABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Float64, pl.Boolean)
-# Key columns of these types are matched in Python (`_small_join`), where equal values are equal keys as in Polars
-# (not floats, whose NaN never equals itself in Python).
-_JOINABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Boolean)
 
 
 @dataclass(frozen=True)
@@ -201,7 +198,7 @@ class Hourly:
         if self.height and self.height <= _PYTHON_ROWS and how in ("inner", "left"):
             # Else joined by Polars on the table's own plan: which of a repeated key's matches comes first
             # depends on the plan.
-            keys = _small_join(self.keys, table_of(table), on, how)
+            keys = small_join(self.keys, table_of(table), on, how)
             if keys is not None:
                 return replace(self, keys=_internal_last(keys))
         plan = join(self.keys, table, on, how=how)
@@ -619,51 +616,6 @@ def _with(frame: pl.DataFrame, *series: pl.Series) -> pl.DataFrame:
         else:
             added.append(column)
     return out.hstack(added, in_place=True) if added else out
-
-
-def _small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str) -> pl.DataFrame | None:
-    """`join` of a small key table and a small table with one row per key (a parameter table), matched in Python
-    (a Polars join costs ~0.2 ms within a computation, far more than its rows) as Polars matches them (see
-    key_matches), rows in the key table's order; with `how="left"` a row without a match kept, the table's
-    columns null. None where Polars must join (see key_matches), or in a left join with a sweep dimension that
-    only the table has (`join` repeats the rows over it first)."""
-    left_dims = {c for c in keys.columns if c.startswith(DIMENSION)}
-    right_dims = {c for c in table.columns if c.startswith(DIMENSION)}
-    on = [*on, *sorted(left_dims & right_dims)]
-    added = [c for c in table.columns if c not in on]
-    if (how == "left" and right_dims - left_dims) or not set(added).isdisjoint(keys.columns):
-        return None
-    matches = key_matches(keys, table, on)
-    if matches is None:
-        return None
-    left = [at for at, found in enumerate(matches) if found is not None or how == "left"]
-    right = matches if len(left) == len(matches) else [matches[at] for at in left]
-    # Gathered (where not all rows in order) by UInt32 Series made of the lists: a tenth of the cost of numpy
-    # indices or Series.gather.
-    joined = keys if len(left) == keys.height else keys[pl.Series(left, dtype=pl.UInt32)]
-    if not added:
-        return joined
-    columns = _columns(table, added)
-    if right != list(range(table.height)):
-        columns = columns[pl.Series(right, dtype=pl.UInt32)]
-    return joined.hstack(columns.get_columns())
-
-
-def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[int | None] | None:
-    """Per row of `keys`, the row of `table` with the same `on` values (None: none), found in Python as a Polars
-    join finds it (a null key matches nothing). None where Polars must find them: tables not both small (at most
-    _PYTHON_ROWS rows), `on` not of one plain type (_JOINABLE) on both sides, or a key repeated in the table (a
-    join would repeat the row, in an order of Polars' own)."""
-    left_types, right_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(table.columns, table.dtypes))
-    if (keys.height > _PYTHON_ROWS or table.height > _PYTHON_ROWS
-            or not all(left_types.get(c) == right_types.get(c) and right_types[c] in _JOINABLE for c in on)):
-        return None
-    matched = [(key, at) for at, key in enumerate(zip(*(table.get_column(c).to_list() for c in on)))
-               if None not in key]
-    match = dict(matched)
-    if len(match) < len(matched):
-        return None
-    return [match.get(key) for key in zip(*(keys.get_column(c).to_list() for c in on))]
 
 
 def _sort_key(value) -> tuple:
