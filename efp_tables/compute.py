@@ -4,8 +4,8 @@ from __future__ import annotations
 import ctypes
 import inspect
 import os
-from collections.abc import Callable
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 
