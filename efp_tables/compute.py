@@ -199,9 +199,10 @@ def compute(model: Model, materialize: bool = True) -> Results:
 # Blocks are allocated and freed by the hundred per model (megabytes each). glibc's malloc, left to itself, maps the
 # larger ones afresh and hands freed memory back to the system once its heap's free top passes a few megabytes:
 # each new block then faults in every page again, which cost ~25 % of a model's compute (~6000 page faults in the
-# ecommerce reference). Set to the ceilings that glibc's own adaptive thresholds can reach (32 MB mapped, 64 MB
-# kept), freed blocks are reused instead; larger ones (a large sweep's) are mapped and unmapped as before.
-_MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 * 1024**2, 64 * 1024**2
+# ecommerce reference). Set to serve blocks up to 8 MB (a model's few series over years) from its heap and keep up
+# to 64 MB of it free, freed blocks are reused instead. Larger ones (a sweep's) are still mapped afresh: np.zeros
+# then takes the system's zeroed pages as they are written, where zeroing reused memory costs a sweep ~5 %.
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 8 * 1024**2, 64 * 1024**2
 
 
 @cache
