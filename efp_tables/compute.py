@@ -1,7 +1,11 @@
 """The calculation graph: every stage wired to its inputs by name, as one lazy plan over all systems."""
 from __future__ import annotations
 
+import ctypes
 import inspect
+import os
+import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 
@@ -14,7 +18,7 @@ from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
 from efp_tables.stages.hourly import Hourly
-from efp_tables.stages.timeline import VALUE, ByFrame, lazy_table
+from efp_tables.stages.timeline import VALUE, ByFrame, dimensionless, known_table, lazy_table
 from efp_tables.tables.model import Model
 
 # Stages in dependency order. A stage's parameters name the tables or stages it reads (Hamilton style).
@@ -59,6 +63,12 @@ STAGES = (
 # footprint does not pay for them.
 EAGER_TARGETS = ("total_footprint", "server_fleet_shortages", "storage_fleet_shortages")
 
+# The query optimizations of a small computation (a model of a few systems, tables of tens of rows): none, its
+# passes (pushdowns, common subplans) costing more than such a query (~5-10 % of a model's compute). A larger one
+# (a portfolio) and the sweeps keep Polars' defaults.
+SMALL_QUERIES = pl.QueryOptFlags.none()
+DEFAULT_QUERIES = pl.QueryOptFlags()
+
 # Stage families that a model without their objects need not run: each module declares the input tables that
 # drive it (DRIVEN_BY); when the model leaves all of them empty, its stages' outputs are empty too, and are given
 # without running their queries (idle_output).
@@ -97,6 +107,7 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
     would otherwise recompute a shared upstream for every consumer. The `idle` stages give their empty outputs
     (see idle_stages)."""
+    _keep_freed_memory()
     frames = StageFrames(inputs, stages, materialize, idle)
     readers = {stage.__name__: list(parameters(stage)) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
@@ -138,7 +149,11 @@ class Results:
     def check_capacity(self) -> None:
         """efootprint's InsufficientCapacityError where a fixed fleet is too small."""
         names = ("server_fleet_shortages", "storage_fleet_shortages")
-        _raise_on_violations(dict(zip(names, pl.collect_all([self.frames[name] for name in names], engine=ENGINE))))
+        frames = [self.frames[name] for name in names]
+        tables = [known_table(frame) for frame in frames]  # computed already (materialized): read with no query
+        if any(table is None for table in tables):
+            tables = pl.collect_all(frames, engine=ENGINE)
+        _raise_on_violations(dict(zip(names, tables)))
 
     @property
     def stage_names(self) -> list[str]:
@@ -168,14 +183,39 @@ def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, each stage computed once: those of the totals now (EAGER_TARGETS), the
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
+    _keep_freed_memory()
     small = model.hourly_rows <= ONE_CORE_ROWS
-    with on_one_core(small):
+    with on_one_core(small), dimensionless():
         tables = {name: lazy_table(frame) for name, frame in model.items()}
-        frames = StageFrames(plan_inputs(tables, materialize), STAGES, materialize, idle_stages(model), small)
+        optimizations = SMALL_QUERIES if small else DEFAULT_QUERIES
+        frames = StageFrames(plan_inputs(tables, materialize, optimizations), STAGES, materialize, idle_stages(model),
+                             small, optimizations, dimensionless=True)
         needed = stages_for(EAGER_TARGETS)
         for stage in needed:
             frames.run(stage, needed)
     return Results(model, frames)
+
+
+# Blocks are allocated and freed by the hundred per model (megabytes each). glibc's malloc, left to itself, maps the
+# larger ones afresh and hands freed memory back to the system once its heap's free top passes a few megabytes:
+# each new block then faults in every page again, which cost ~25 % of a model's compute (~6000 page faults in the
+# ecommerce reference). Set to serve blocks up to 8 MB (a model's few series over years) from its heap and keep up
+# to 64 MB of it free, freed blocks are reused instead. Larger ones (a sweep's) are still mapped afresh: np.zeros
+# then takes the system's zeroed pages as they are written, where zeroing reused memory costs a sweep ~5 %.
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 8 * 1024**2, 64 * 1024**2
+
+
+@cache
+def _keep_freed_memory() -> None:
+    """glibc's malloc set to reuse freed blocks (see above), once per process, unless the environment sets its
+    thresholds (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) or the C library is another."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or any(
+            name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
+        return
+    libc = ctypes.CDLL("libc.so.6")
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    libc.mallopt(m_mmap_threshold, _MMAP_THRESHOLD)
+    libc.mallopt(m_trim_threshold, _TRIM_THRESHOLD)
 
 
 def idle_stages(model: Model) -> frozenset[str]:
@@ -188,15 +228,18 @@ def idle_stages(model: Model) -> frozenset[str]:
 class StageFrames(dict):
     """Inputs and stage outputs by name; a stage is computed when first read, from the inputs and stages its
     parameters name, and kept. The `idle` stages (families without objects) give their empty outputs. A stage
-    read on its own runs `on_one_core` if `small`."""
+    read on its own runs `on_one_core` if `small`. The small tables are collected with these `optimizations`. A
+    model's stages (`dimensionless`) run without looking for sweep dimensions (timeline.dimensionless)."""
 
     def __init__(self, inputs: dict[str, Frame], stages: tuple, materialize: bool, idle: frozenset[str] = frozenset(),
-                 small: bool = True):
+                 small: bool = True, optimizations: pl.QueryOptFlags = DEFAULT_QUERIES, dimensionless: bool = False):
         super().__init__(inputs)
         self._stages = {stage.__name__: stage for stage in stages}
         self._materialize = materialize
         self._idle = idle
         self._small = small
+        self._optimizations = optimizations
+        self._dimensionless = dimensionless
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -217,21 +260,22 @@ class StageFrames(dict):
 
     def _collect_tables(self, stages: list) -> None:
         """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
-        with on_one_core(self._small):
+        with on_one_core(self._small), dimensionless(self._dimensionless):
             outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
             plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}
-            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE)))
+            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
+                                                     optimizations=self._optimizations)))
         self.update({name: lazy_table(table) if isinstance(table, pl.DataFrame) else table
                      for name, table in outputs.items()})
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        with on_one_core(self._small):
+        with on_one_core(self._small), dimensionless(self._dimensionless):
             inputs = [self[parameter] for parameter in parameters(stage)]
             if name in self._idle:
                 frame = idle_output(stage, inputs)
             else:
-                frame = _handed_on(stage(*inputs), self._materialize)
+                frame = _handed_on(stage(*inputs), self._materialize, self._optimizations)
         self[name] = frame
         return frame
 
@@ -242,13 +286,14 @@ def _plans_table(stage) -> bool:
     return inspect.signature(stage).return_annotation in ("pl.LazyFrame", pl.LazyFrame)
 
 
-def _handed_on(frame: Frame | pl.DataFrame, materialize: bool) -> Frame:
+def _handed_on(frame: Frame | pl.DataFrame, materialize: bool,
+               optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> Frame:
     """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
-    LazyFrame over it, a lazy one collected once if `materialize`."""
+    LazyFrame over it, a lazy one collected once (with these `optimizations`) if `materialize`."""
     if isinstance(frame, pl.DataFrame):
         return lazy_table(frame)
     if materialize and isinstance(frame, pl.LazyFrame):
-        return lazy_table(frame.collect(engine=ENGINE))
+        return lazy_table(frame.collect(engine=ENGINE, optimizations=optimizations))
     return frame
 
 
@@ -268,7 +313,9 @@ def _shape(frame: Frame) -> tuple:
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
     schema = _table_shapes.get(frame)
     if schema is None:
-        schema = tuple(frame.collect_schema().items())
+        table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
+        schema = (tuple(zip(table.columns, table.dtypes)) if table is not None
+                  else tuple(frame.collect_schema().items()))
         _table_shapes.put(frame, schema)
     return ("table", schema)
 
@@ -292,21 +339,45 @@ def _empty(shape: tuple) -> Frame:
     return pl.DataFrame(schema=dict(shape[1])).lazy()
 
 
-def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True) -> dict[str, Frame]:
-    """The input tables, the cloud instance and EcoLogits archetypes and the servers' per-instance hardware and capacity,
-    checked first (the hourly stages divide by it; its stage server_resource_shortages is then computed too)."""
-    inputs = {**tables, "cloud_instances": lazy_table(cloud_instances()),
-              "ecologits_models": lazy_table(ecologits_models())}
+def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
+                optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> dict[str, Frame]:
+    """The input tables, the cloud instance and EcoLogits archetypes (those the model names) and the servers'
+    per-instance hardware and capacity, checked first (the hourly stages divide by it; its stage
+    server_resource_shortages is then computed too), their queries run with these `optimizations`."""
+    cloud = _archetypes_named(cloud_instances, ("provider", "instance_type"), tables["servers"])
+    models = _archetypes_named(ecologits_models, ("api_class", "provider", "model_name"), tables["external_apis"])
+    inputs = {**tables, "cloud_instances": lazy_table(cloud), "ecologits_models": lazy_table(models)}
     hardware = servers.server_hardware(inputs["servers"], inputs["cloud_instances"])
     if materialize:
-        hardware = lazy_table(hardware.collect(engine=ENGINE))
+        hardware = lazy_table(hardware.collect(engine=ENGINE, optimizations=optimizations))
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
-        capacity = lazy_table(capacity.collect(engine=ENGINE))
-    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE)
+        capacity = lazy_table(capacity.collect(engine=ENGINE, optimizations=optimizations))
+    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE, optimizations=optimizations)
     _raise_on_shortages(shortages, "server")
     return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
             "server_resource_shortages": lazy_table(shortages)}
+
+
+def _archetypes_named(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...],
+                      named_by: pl.LazyFrame) -> pl.DataFrame:
+    """The rows of an archetype table (cloud instances, EcoLogits models) whose `key` a model's table names (all of
+    them when that table is a plan), in their order: the stage that joins them then hashes a few rows, not hundreds
+    or thousands (~0.1-0.2 ms of a model's compute each)."""
+    table = known_table(named_by)
+    if table is None:
+        return archetypes()
+    named, rows = set(zip(*(table.get_column(column).to_list() for column in key))), _archetype_rows(archetypes, key)
+    return archetypes()[pl.Series(sorted(row for value in named for row in rows.get(value, ())), dtype=pl.UInt32)]
+
+
+@cache
+def _archetype_rows(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...]) -> dict[tuple, list[int]]:
+    """The rows of an archetype table, by their `key` values."""
+    table, rows = archetypes(), {}
+    for at, value in enumerate(zip(*(table.get_column(column).to_list() for column in key))):
+        rows.setdefault(value, []).append(at)
+    return rows
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,

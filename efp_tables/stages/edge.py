@@ -14,8 +14,8 @@ import polars as pl
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
-from efp_tables.stages.timeline import VALUE, dimensions, join, keyed, kept, parameters
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of
+from efp_tables.stages.timeline import VALUE, dimensions, join, key_matches, keyed, kept, parameters, table_of
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -32,7 +32,7 @@ DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_dev
 
 def edge_local_deployment_starts(edge_deployment_starts: pl.LazyFrame) -> Hourly:
     """EdgeUsagePattern.hourly_deployment_starts: deployments started per local hour. Calculation: the input."""
-    return Hourly.from_long(edge_deployment_starts.collect(engine=ENGINE), PATTERN, ["starts"]).only(
+    return Hourly.from_long(table_of(edge_deployment_starts), PATTERN, ["starts"]).only(
         **{VALUE: "starts"})
 
 
@@ -240,8 +240,10 @@ def _weeks(profiles: pl.LazyFrame, id_column: str, value: str, series: pl.DataFr
     on = ["system_id", id_column]
     wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
             .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
-    at = (series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
-                                                                maintain_order="left")
+    matches = key_matches(frame_of([series.get_column(c).cast(pl.String) for c in on]), wide, on)  # no query
+    at = (np.array(matches, dtype=np.int64) if matches is not None and None not in matches else
+          series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
+                                                                 maintain_order="left")
           .select("_at").collect(engine=ENGINE).to_series().to_numpy())
     return np.stack(wide[value].to_list())[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
 
@@ -452,6 +454,9 @@ def _spread(target: Hourly, source: Hourly) -> Hourly:
 def _matching_rows(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     """Per key row of `target`, the key row of `source` that matches it on `on` (-1 where none)."""
     on = [c for c in keyed(target.keys, on) if c in source.keys.columns]
+    matches = key_matches(target.keys, source.keys, on)  # in Python if small, without a query
+    if matches is not None:
+        return np.array([-1 if at is None else at for at in matches], dtype=np.int64)
     return (target.keys.lazy().select(on).join(source.keys.lazy().select(on).with_row_index("_s"), on=on, how="left",
                                                maintain_order="left").select(pl.col("_s").fill_null(-1))
             .collect(engine=ENGINE).to_series().to_numpy().astype(np.int64))

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed
+from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed, small_join, table_of
 from efp_tables.tables.runs import run_starts
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
@@ -195,6 +195,12 @@ class Hourly:
         """Each series matched with the rows of a small `table` on `on` (and the sweep dimensions both have; a
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
+        if self.height and self.height <= _PYTHON_ROWS and how in ("inner", "left"):
+            # Else joined by Polars on the table's own plan: which of a repeated key's matches comes first
+            # depends on the plan.
+            keys = small_join(self.keys, table_of(table), on, how)
+            if keys is not None:
+                return replace(self, keys=_internal_last(keys))
         plan = join(self.keys, table, on, how=how)
         # No series, none joined: the plan's schema is the answer, without running it.
         keys = (pl.DataFrame(schema=plan.collect_schema()) if self.height == 0 and how in ("inner", "left")
@@ -270,14 +276,18 @@ class Hourly:
         factor = None
         if column in self.blocks:  # gathered from the block rows directly, not through a copy per key row
             block, rows = self.blocks[column], self.rows[members]
-        elif column in self.scaled and few:  # each member scaled as it is added: no scaled copy of every row
+        elif column in self.scaled:  # each member scaled as it is gathered: no scaled copy of every row first
             name, intensity = self.scaled[column]
             block, rows, factor = self.blocks[name], self.rows[members], self.parameter(intensity)[members]
         else:
             block, rows = self[column], members
-        if not few:
-            return np.add.reduceat(block[rows], bounds, axis=0)
-        return _few_member_sums(block, rows, factor, sizes)
+        if few:
+            return _few_member_sums(block, rows, factor, sizes)
+        gathered = block[rows]
+        if factor is not None:  # the products self[column] has (in its dtype), in place where that is the block's
+            gathered = (np.multiply(gathered, factor, out=gathered)
+                        if gathered.dtype == np.result_type(gathered, factor) else gathered * factor)
+        return np.add.reduceat(gathered, bounds, axis=0)
 
     def on_axis(self, start: int, width: int) -> Hourly:
         """The same series on the hour axis start..start+width-1 (which must hold their spans)."""
@@ -397,7 +407,7 @@ def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFram
     if frame.height == 0 or any(frame.get_column(key).has_nulls() for key in keys):
         return None
     firsts = run_starts(frame, keys)
-    series = frame[firsts].select(keys)
+    series = _columns(frame, keys)[firsts]
     if series.is_duplicated().any():
         return None
     hours = frame.get_column(HOUR).to_numpy()
@@ -487,6 +497,12 @@ def _few_member_sums(block: np.ndarray, rows: np.ndarray, factor: np.ndarray | N
             if not len(groups):
                 break
             at = first[groups] + k
+            if len(groups) == 1:  # one group (a system's total, say): its member added from the block row itself
+                member = block[rows[at[0]]]
+                if factor is not None:
+                    member = np.multiply(member, factor[at[0]], out=buffer[0])
+                sums[groups[0]] += member
+                continue
             member = np.take(block, rows[at], axis=0, out=buffer[:len(groups)], mode="clip")
             if factor is not None:
                 member *= factor[at]

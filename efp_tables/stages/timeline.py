@@ -3,6 +3,9 @@ tables that carry sweep dimensions (the hourly arithmetic itself is in stages.ho
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
 
@@ -21,11 +24,13 @@ _WHOLE_HOUR_SLACK = 1e-9
 class ByFrame:
     """Values computed of LazyFrames, remembered per frame: a LazyFrame cannot be hashed, but it never changes, so
     what was computed of it holds. Entries hold a weak reference to their frame (an id reused by another frame is
-    no match) and are forgotten all at once past `limit`, most of them of frames gone by then."""
+    no match) and are forgotten all at once past `limit`, most of them of frames gone by then; or, with
+    `with_frame` (values that hold memory), each as soon as its frame is gone."""
 
-    def __init__(self, limit: int = 4096):
+    def __init__(self, limit: int = 4096, with_frame: bool = False):
         self._entries: dict[int, tuple[weakref.ref, object]] = {}
         self._limit = limit
+        self._with_frame = with_frame
 
     def get(self, frame: pl.LazyFrame):
         entry = self._entries.get(id(frame))
@@ -34,7 +39,12 @@ class ByFrame:
     def put(self, frame: pl.LazyFrame, value) -> None:
         if len(self._entries) >= self._limit:
             self._entries.clear()
-        self._entries[id(frame)] = (weakref.ref(frame), value)
+        key, entries = id(frame), self._entries
+
+        def forget(ref: weakref.ref) -> None:
+            if entries.get(key, (None,))[0] is ref:
+                del entries[key]
+        self._entries[key] = (weakref.ref(frame, forget if self._with_frame else None), value)
 
 
 # The sweep dimensions of LazyFrames asked about or built here: a LazyFrame's schema is a call into Polars that
@@ -43,8 +53,25 @@ class ByFrame:
 _known_dimensions = ByFrame()
 
 
+# Within a model's computation (`dimensionless`), every frame is without sweep dimensions: its tables come without
+# them and no stage adds one, so none is looked for (~1 ms of schema and cache look-ups per model).
+_dimensionless: ContextVar[bool] = ContextVar("dimensionless", default=False)
+
+
+@contextmanager
+def dimensionless(wanted: bool = True) -> Iterator[None]:
+    """Within the block, `dimensions` is [] for every frame if `wanted` (a model's computation), else looked up."""
+    token = _dimensionless.set(wanted)
+    try:
+        yield
+    finally:
+        _dimensionless.reset(token)
+
+
 def dimensions(*frames: pl.LazyFrame | pl.DataFrame) -> list[str]:
     """The sweep dimensions present in any of the frames, in a stable order."""
+    if _dimensionless.get():
+        return []
     if len(frames) == 1:
         return _dimensions_of(frames[0])
     return sorted({c for frame in frames for c in _dimensions_of(frame)})
@@ -65,11 +92,80 @@ def _remember(frame: pl.LazyFrame, dims: list[str]) -> list[str]:
     return dims
 
 
+# The DataFrame under each LazyFrame made by lazy_table, while that LazyFrame lives: what reads its rows (a small
+# join, a parameter table) takes them with no query.
+_tables = ByFrame(with_frame=True)
+
+
 def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
-    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later."""
+    """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later, nor a
+    query to read its rows (table_of)."""
     over = frame.lazy()
     _remember(over, _dimensions_of(frame))
+    _tables.put(over, frame)
     return over
+
+
+def known_table(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame | None:
+    """The DataFrame itself, or the one under a lazy_table (None: a plan, whose rows take a query)."""
+    return frame if isinstance(frame, pl.DataFrame) else _tables.get(frame)
+
+
+def table_of(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The rows of a table: the DataFrame itself, or under a lazy_table, else the LazyFrame collected."""
+    known = known_table(frame)
+    return known if known is not None else frame.collect(engine=ENGINE)
+
+
+# Tables up to this many rows are joined in Python (small_join), on key columns of these types, where equal values
+# are equal keys as in Polars (not floats, whose NaN never equals itself in Python).
+_SMALL_JOIN_ROWS = 512
+_JOINABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Boolean)
+
+
+def small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str) -> pl.DataFrame | None:
+    """`join` of a small table (a key table, say) and a small table with one row per key (a parameter table),
+    matched in Python (a Polars join costs ~0.2 ms within a computation, far more than its rows) as Polars matches
+    them (see key_matches), rows in the first table's order; with `how="left"` a row without a match kept, the
+    table's columns null. None where Polars must join (see key_matches), or in a left join with a sweep dimension that
+    only the table has (`join` repeats the rows over it first)."""
+    left_dims = {c for c in keys.columns if c.startswith(DIMENSION)}
+    right_dims = {c for c in table.columns if c.startswith(DIMENSION)}
+    on = [*on, *sorted(left_dims & right_dims)]
+    added = [c for c in table.columns if c not in on]
+    if (how == "left" and right_dims - left_dims) or not set(added).isdisjoint(keys.columns):
+        return None
+    matches = key_matches(keys, table, on)
+    if matches is None:
+        return None
+    left = [at for at, found in enumerate(matches) if found is not None or how == "left"]
+    right = matches if len(left) == len(matches) else [matches[at] for at in left]
+    # Gathered (where not all rows in order) by UInt32 Series made of the lists: a tenth of the cost of numpy
+    # indices or Series.gather.
+    joined = keys if len(left) == keys.height else keys[pl.Series(left, dtype=pl.UInt32)]
+    if not added:
+        return joined
+    columns = [table.get_column(c) for c in added]
+    if right != list(range(table.height)):
+        columns = columns[0].to_frame().hstack(columns[1:])[pl.Series(right, dtype=pl.UInt32)].get_columns()
+    return joined.hstack(columns)
+
+
+def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[int | None] | None:
+    """Per row of `keys`, the row of `table` with the same `on` values (None: none), found in Python as a Polars
+    join finds it (a null key matches nothing). None where Polars must find them: tables not both small (at most
+    _SMALL_JOIN_ROWS rows), `on` not of one plain type (_JOINABLE) on both sides, or a key repeated in the table (a
+    join would repeat the row, in an order of Polars' own)."""
+    left_types, right_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(table.columns, table.dtypes))
+    if (keys.height > _SMALL_JOIN_ROWS or table.height > _SMALL_JOIN_ROWS
+            or not all(left_types.get(c) == right_types.get(c) and right_types[c] in _JOINABLE for c in on)):
+        return None
+    matched = [(key, at) for at, key in enumerate(zip(*(table.get_column(c).to_list() for c in on)))
+               if None not in key]
+    match = dict(matched)
+    if len(match) < len(matched):
+        return None
+    return [match.get(key) for key in zip(*(keys.get_column(c).to_list() for c in on))]
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
@@ -92,7 +188,15 @@ def join(left: pl.LazyFrame | pl.DataFrame, right: pl.LazyFrame | pl.DataFrame, 
 
     In a left join, a left row must also exist for every value of the dimensions only the right side has, matched
     or not: it is first repeated over them (otherwise an unmatched row, a job with no service say, would get a
-    null dimension and drop out of every later join on it)."""
+    null dimension and drop out of every later join on it).
+
+    Two small tables in hand (DataFrames, or under lazy_tables) are joined at once in Python where small_join can,
+    with no query: the join of two parameter tables, say, that a stage then joins to its series."""
+    left_table, right_table = known_table(left), known_table(right)
+    if left_table is not None and right_table is not None and how in ("inner", "left") and not options:
+        joined = small_join(left_table, right_table, on, how)
+        if joined is not None:
+            return lazy_table(joined)
     left_dims, right_dims = set(dimensions(left)), set(dimensions(right))
     left, right = left.lazy(), right.lazy()
     shared = sorted(left_dims & right_dims)
@@ -112,6 +216,10 @@ def parameters(table: pl.LazyFrame, keys: list[str], *columns: str | pl.Expr) ->
     columns take different values: a carbon intensity sweep then does not repeat what only needs the
     utilization rate. (It reads the table's values, so use it on input-sized tables, never hourly frames.)"""
     dims = dimensions(table)
+    known = _tables.get(table)
+    if not dims and known is not None and all(isinstance(c, str) for c in columns):
+        picked = [known.get_column(c) for c in (*keys, *columns)]  # columns picked, with no query
+        return lazy_table(picked[0].to_frame().hstack(picked[1:]))
     selected = table.select(*keys, *dims, *columns)
     if not dims:
         _remember(selected, dims)

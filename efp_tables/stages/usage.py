@@ -7,9 +7,8 @@ import numpy as np
 import polars as pl
 import pytz
 
-from efp_tables.engine import ENGINE
 from efp_tables.stages.hourly import FIRST, LAST, Hourly, in_progress, kernel_reach
-from efp_tables.stages.timeline import VALUE, join, keyed
+from efp_tables.stages.timeline import VALUE, join, keyed, table_of
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -26,7 +25,7 @@ def _utc_offset_hours(row: dict) -> int:
 
 def local_hourly_occurrences(hourly_occurrences: pl.LazyFrame) -> Hourly:
     """Pattern occurrences per local hour, as dense series. Calculation: the input series."""
-    return Hourly.from_long(hourly_occurrences.collect(engine=ENGINE), ["system_id", "usage_pattern_id"],
+    return Hourly.from_long(table_of(hourly_occurrences), ["system_id", "usage_pattern_id"],
                             ["occurrences"]).only(**{VALUE: "occurrences"})
 
 
