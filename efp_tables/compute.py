@@ -1,10 +1,7 @@
 """The calculation graph: every stage wired to its inputs by name, as one lazy plan over all systems."""
 from __future__ import annotations
 
-import ctypes
 import inspect
-import os
-import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -13,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.builders.archetypes import cloud_instances, ecologits_models
-from efp_tables.engine import ENGINE, ONE_CORE_ROWS, on_one_core
+from efp_tables.engine import ENGINE, ONE_CORE_ROWS, keep_freed_memory, on_one_core
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
                                usage)
@@ -107,7 +104,7 @@ def build_plan(inputs: dict[str, pl.LazyFrame], materialize: bool = False, stage
     each is collected once and handed on as a LazyFrame over its result: most feed several stages, and Polars
     would otherwise recompute a shared upstream for every consumer. The `idle` stages give their empty outputs
     (see idle_stages)."""
-    _keep_freed_memory()
+    keep_freed_memory()
     frames = StageFrames(inputs, stages, materialize, idle)
     readers = {stage.__name__: list(parameters(stage)) for stage in stages}
     last_read = {name: at for at, stage in enumerate(stages) for name in readers[stage.__name__]}
@@ -183,7 +180,7 @@ def compute(model: Model, materialize: bool = True) -> Results:
     """Results of a validated model, each stage computed once: those of the totals now (EAGER_TARGETS), the
     others when first read (`materialize=False` keeps the small tables' plans lazy). Per-instance capacity is
     checked first; fleet limits, which need the hourly instances, when results are read."""
-    _keep_freed_memory()
+    keep_freed_memory()
     small = model.hourly_rows <= ONE_CORE_ROWS
     with on_one_core(small), dimensionless():
         tables = {name: lazy_table(frame) for name, frame in model.items()}
@@ -194,28 +191,6 @@ def compute(model: Model, materialize: bool = True) -> Results:
         for stage in needed:
             frames.run(stage, needed)
     return Results(model, frames)
-
-
-# Blocks are allocated and freed by the hundred per model (megabytes each). glibc's malloc, left to itself, maps the
-# larger ones afresh and hands freed memory back to the system once its heap's free top passes a few megabytes:
-# each new block then faults in every page again, which cost ~25 % of a model's compute (~6000 page faults in the
-# ecommerce reference). Set to serve blocks up to 8 MB (a model's few series over years) from its heap and keep up
-# to 64 MB of it free, freed blocks are reused instead. Larger ones (a sweep's) are still mapped afresh: np.zeros
-# then takes the system's zeroed pages as they are written, where zeroing reused memory costs a sweep ~5 %.
-_MMAP_THRESHOLD, _TRIM_THRESHOLD = 8 * 1024**2, 64 * 1024**2
-
-
-@cache
-def _keep_freed_memory() -> None:
-    """glibc's malloc set to reuse freed blocks (see above), once per process, unless the environment sets its
-    thresholds (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) or the C library is another."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or any(
-            name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
-        return
-    libc = ctypes.CDLL("libc.so.6")
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
-    libc.mallopt(m_mmap_threshold, _MMAP_THRESHOLD)
-    libc.mallopt(m_trim_threshold, _TRIM_THRESHOLD)
 
 
 def idle_stages(model: Model) -> frozenset[str]:
