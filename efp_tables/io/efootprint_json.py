@@ -78,7 +78,7 @@ def read_models(paths, system_ids: list[str] | None = None, ecobenchmark_needs: 
         files.append(upgraded)
         gathered.end_file()
     try:
-        return gathered.model().validated()
+        return gathered.validated()
     except ModelError as exc:
         if not several:
             raise files[0].explained(exc) from None
@@ -86,7 +86,7 @@ def read_models(paths, system_ids: list[str] | None = None, ecobenchmark_needs: 
     # Every rule holds within a system: a portfolio fails where one of its files fails alone, which is then named.
     for i, upgraded in enumerate(files):
         try:
-            gathered.model(i).validated()
+            gathered.validated(i)
         except ModelError as exc:
             raise _in_file(upgraded.explained(exc), paths[i], True) from None
     raise error
@@ -199,6 +199,11 @@ class _Gathered:
                 built[table.name] = frame_from_rows(table, rows) if rows else table.empty()
         return Model(**built)
 
+    def validated(self, file: int | None = None) -> Model:
+        """`model(file)` validated, told its series tables' runs (from the series read, not from their rows)."""
+        return self.model(file).validated({name: _series_run_starts(self._share(name, self.series[name], file))
+                                           for name in SERIES_VALUES})
+
     def rows(self) -> dict[str, list[dict] | pl.DataFrame]:
         """Rows per table name, for Model.from_rows (the series tables as frames)."""
         return {**self.rows_of, **{name: _series_frame(s.BY_NAME[name], series)
@@ -220,6 +225,19 @@ def _series_frame(table: s.Table, series: list[tuple[str, str, int, np.ndarray]]
            for i, name in enumerate((system, owner))}
     values = np.concatenate([values for *_, values in series], dtype=np.float64)
     return pl.DataFrame([*ids.values(), pl.Series(hour, hours), pl.Series(value, values)])
+
+
+def _series_run_starts(series: list[tuple[str, str, int, np.ndarray]]) -> np.ndarray:
+    """The first row of each run of `_series_frame(table, series)` (as tables.runs.run_starts finds them on its
+    rows): each series is one run, but one of the same ids as the series before it, which continues that run."""
+    series = [one for one in series if one[3].size]  # an empty series has no row
+    if not series:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.array([values.size for *_, values in series], dtype=np.int64)
+    system, owner = (np.array([one[i] for one in series], dtype=object) for i in (0, 1))
+    new = np.ones(len(series), dtype=bool)
+    new[1:] = (system[1:] != system[:-1]) | (owner[1:] != owner[:-1])
+    return (np.cumsum(sizes) - sizes)[new]
 
 
 def _current_rows(document: dict, system_id: str | None, where: str, gathered: _Gathered) -> str:

@@ -122,11 +122,13 @@ class Model:
         """Rows of the hourly inputs (usage patterns' occurrences, edge deployments): the size of a computation."""
         return self.hourly_occurrences.height + self.edge_deployment_starts.height
 
-    def validated(self) -> "Model":
+    def validated(self, series_run_starts: Mapping[str, np.ndarray] | None = None) -> "Model":
+        """The model, once every check passes. `series_run_starts`: per series table (SERIES_VALUES), the first
+        row of each of its runs, as tables.runs.run_starts finds them, where the frame's builder knows them."""
         with on_one_core_for(self.hourly_rows):
             for table in s.TABLES:
                 _check_dtypes(table, self.table(table.name))
-            _check_values(self)  # and the rules across tables
+            _check_values(self, series_run_starts or {})  # and the rules across tables
         return self
 
 
@@ -516,14 +518,15 @@ class _Runs:
         return frame
 
 
-def _series_runs(frame: pl.DataFrame, value: str) -> _Runs | None:
+def _series_runs(frame: pl.DataFrame, value: str, starts: np.ndarray | None = None) -> _Runs | None:
     """A series table's runs, in a few linear passes (no hashing of its millions of rows); None when a key, hour or
-    value is null (the value checks name it)."""
+    value is null (the value checks name it). `starts`: the runs' first rows, when known (else found here)."""
     if not frame.height:
         return _Runs(pl.DataFrame(schema=_RUN_COLUMNS), True, True)
     if any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
         return None
-    starts = run_starts(frame, list(_KEY_COLUMNS))
+    if starts is None:
+        starts = run_starts(frame, list(_KEY_COLUMNS))
     ends = np.append(starts[1:], frame.height) - 1
     hours = frame["hour"].to_numpy()
     steps = np.diff(hours) == 1
@@ -619,12 +622,13 @@ def _numbers_pass(column: pl.Series, f: s.Field, magnitude: bool) -> bool:
     return not ((values != 0) & (np.abs(values) < MIN_MAGNITUDE)).any()
 
 
-def _check_values(model: Model) -> None:
+def _check_values(model: Model, series_run_starts: Mapping[str, np.ndarray]) -> None:
     """Every value check of every table, and the rules across tables, evaluated in one `collect_all`: one
     `select` of "does any row fail" flags per table (but tables that `_Screen` finds valid), plus the queries of
     the structure rules. Errors are raised in order: value checks first (table by table), then structure
-    rules."""
-    runs = {name: _series_runs(model.table(name), value) for name, value in SERIES_VALUES.items()}
+    rules. `series_run_starts`: as Model.validated takes them."""
+    runs = {name: _series_runs(model.table(name), value, series_run_starts.get(name))
+            for name, value in SERIES_VALUES.items()}
     # Tables whose checks surely all pass need no flags: no check of theirs can be the first to fail.
     screen = _Screen(model)
     tables = [table for table in s.TABLES if not screen.passes(table, runs.get(table.name))]
