@@ -467,6 +467,8 @@ def _table_checks(table: s.Table) -> list[_Check]:
 def _link_checks(model: Model, tables: list[s.Table]) -> list[_Check]:
     """Every link column of `tables` holds the id of a row of its target table in the same system; every row's
     system_id is a system of the model."""
+    if not tables:
+        return []  # (imploding the systems' ids costs a query)
     # With a single system (the system_id check below then pins every row to it), ids alone are compared.
     single = model.systems.height == 1
     ids = {name: (model.table(name).get_column(s.BY_NAME[name].id) if single else
@@ -535,7 +537,15 @@ def _series_runs(frame: pl.DataFrame, value: str, starts: np.ndarray | None = No
     runs = keys.hstack([pl.Series("first", hours[starts]), pl.Series("last", hours[ends]),
                         pl.Series("n", ends - starts + 1),
                         pl.Series("total", np.add.reduceat(frame[value].to_numpy(), starts))])
-    return _Runs(runs, bool(steps.all()), not keys.is_duplicated().any())
+    return _Runs(runs, bool(steps.all()), _distinct_rows(keys, _KEY_COLUMNS))
+
+
+def _distinct_rows(frame: pl.DataFrame, columns) -> bool:
+    """Whether no two rows of the frame have the same values in `columns` (nulls equal). A query (is_duplicated)
+    costs some 50 us, a Python set of tuples some 0.1 us a row: the set on up to 500 rows."""
+    if frame.height > 500:
+        return not frame.select(columns).is_duplicated().any()
+    return len(set(zip(*(frame.get_column(c).to_list() for c in columns)))) == frame.height
 
 
 class _Screen:
@@ -560,7 +570,7 @@ class _Screen:
             if runs is None or not runs.dense:  # a null key, hour or value, a duplicate hour: let the checks say
                 return False
             keys = runs.frame
-        elif len(set(zip(*(frame.get_column(c).to_list() for c in table.unique_key())))) < frame.height:
+        elif not _distinct_rows(frame, table.unique_key()):
             return False
         system_ids = keys.get_column("system_id")
         if system_ids.null_count() or (table.name != "systems" and not set(system_ids.to_list()) <= self.systems):
