@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -545,7 +546,7 @@ def _distinct_rows(frame: pl.DataFrame, columns) -> bool:
     costs some 50 us, a Python set of tuples some 0.1 us a row: the set on up to 500 rows."""
     if frame.height > 500:
         return not frame.select(columns).is_duplicated().any()
-    return len(set(zip(*(frame.get_column(c).to_list() for c in columns)))) == frame.height
+    return len(_tuples(frame, *columns)) == frame.height
 
 
 class _Screen:
@@ -677,49 +678,46 @@ _RESOLUTION = re.compile(r"\((\d+)\s*x\s*(\d+)\)")  # as the stage jobs.job_para
 
 
 def _structure_rules(model: Model, runs: _Runs | None = None
-                     ) -> list[tuple[pl.LazyFrame | pl.DataFrame | None, Callable[[pl.DataFrame], None]]]:
+                     ) -> list[tuple[pl.LazyFrame | pl.DataFrame | list[dict] | None, Callable[..., None]]]:
     """Rules that a single table cannot state: classes that must match across links, one owner per
     storage, known cloud instances, every pattern with journeys and a dense hourly series. Each rule is a
-    query (collected with the value checks) or a frame, and a handler that raises on it, in this order; no query
-    (None) where its result is surely empty, read off the inputs for less than a query costs. `runs`: the hourly
+    query (collected with the value checks), a frame or rows, and a handler that raises on it, in this order; no
+    query (None) where its result is surely empty, read off the inputs for less than a query costs. `runs`: the hourly
     occurrences' runs, from which each pattern's hours and total are read when they can be."""
-    servers, jobs = model.servers.lazy(), model.jobs.lazy()
+    servers = model.servers.lazy()
     server_classes = servers.select("system_id", "server_id", "server_class")
     classes = set(model.servers.get_column("server_class").to_list())
+    class_of_server = _by_key(model.servers, "server_id", "server_class")
     series = (runs.groups() if runs is not None else None)
     if series is None:
         series = model.hourly_occurrences.lazy().group_by("system_id", "usage_pattern_id").agg(
             n=pl.len(), first=pl.col("hour").min(), last=pl.col("hour").max(), total=pl.col("occurrences").sum())
     series = series.with_columns(span=pl.col("last") - pl.col("first") + 1)
     keys = ["system_id", "usage_pattern_id"]
-    patterns = _pairs(model.usage_patterns, "usage_pattern_id")
+    patterns = _tuples(model.usage_patterns, "system_id", "usage_pattern_id")
     return [
         (None if _distinct(model.servers.get_column("storage_id")) else
          servers.filter(pl.col("storage_id").is_not_null()).group_by("system_id", "storage_id")
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
-        (None if not model.jobs.height else
-         jobs.join(server_classes, on=["system_id", "server_id"], how="left", maintain_order="left")
-         .join(model.services.lazy().select("system_id", "service_id", "service_class",
-                                            _service_server=pl.col("server_id")),
-               on=["system_id", "service_id"], how="left", maintain_order="left")
-         .join(model.external_apis.lazy().select("system_id", "external_api_id", "api_class"),
-               on=["system_id", "external_api_id"], how="left", maintain_order="left"), _job_rows),
-        (None if not model.external_apis.height else _unknown_ecologits_models(model.external_apis.lazy()),
-         _ecologits_model_error),
-        (None if not model.external_apis.height else
+        (None if not model.jobs.height else _jobs_with_classes(model, class_of_server), _job_rows),
+        (None if _tuples(model.external_apis, *_ECOLOGITS_KEY) <= _ecologits_keys() else
+         _unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
+        (None if _one_server_per_api(model) else
          model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
                                          how="left", maintain_order="left_right")  # the first wrong API named
          .group_by("system_id", "external_api_id", "api_class", maintain_order=True)
          .agg(pl.col("external_api_server_id").drop_nulls(), pl.col("server_class").drop_nulls()),
          _external_api_servers),
         (model.services, _service_rows),
-        (None if not model.services.height or "GPUServer" not in classes else
+        (None if "GPUServer" not in classes or all(
+            class_of_server.get(key) != ("GPUServer",) for key in _tuples(model.services, "system_id", "server_id"))
+         else
          model.services.lazy().join(server_classes, on=["system_id", "server_id"], how="left", maintain_order="left")
          .filter(pl.col("server_class") == "GPUServer").head(1), _gpu_hosts),
         (model.servers, _check_server_columns),
-        (None if "BoaviztaCloudServer" not in classes else _unknown_cloud_instances(servers), _cloud_instance_error),
-        (None if patterns <= _pairs(model.pattern_journeys, "usage_pattern_id") else
+        (None if _cloud_instances_known(model.servers) else _unknown_cloud_instances(servers), _cloud_instance_error),
+        (None if patterns <= _tuples(model.pattern_journeys, "system_id", "usage_pattern_id") else
          model.usage_patterns.lazy().join(model.pattern_journeys.lazy().select(keys).unique(), on=keys, how="anti",
                                           maintain_order="left")
          .head(1), _patterns_without_journeys),
@@ -728,15 +726,72 @@ def _structure_rules(model: Model, runs: _Runs | None = None
         (None if _period_bounded(runs) else _system_periods(series), _long_periods),
         (None if _journeys_bounded(model) else _journey_durations(model), _long_journeys),
         (None if _storage_writes_bounded(model, runs) else _storage_writes(model, series), _storage_overflow),
-        (None if runs is not None and patterns <= _pairs(runs.frame, "usage_pattern_id") else
+        (None if runs is not None and patterns <= _tuples(runs.frame, "system_id", "usage_pattern_id") else
          model.usage_patterns.lazy().join(series, on=keys, how="anti", maintain_order="left").head(1),
          _patterns_without_series),
     ]
 
 
-def _pairs(frame: pl.DataFrame, column: str) -> set[tuple]:
-    """The (system_id, `column`) pairs of the frame's rows."""
-    return set(zip(frame.get_column("system_id").to_list(), frame.get_column(column).to_list()))
+def _tuples(frame: pl.DataFrame, *columns: str) -> set[tuple]:
+    """The distinct rows of the frame's `columns`, as tuples."""
+    return set(zip(*(frame.get_column(c).to_list() for c in columns)))
+
+
+def _by_key(frame: pl.DataFrame, id_column: str, *columns: str) -> dict[tuple, tuple]:
+    """(system_id, id) -> the values of `columns`, per row of the frame (of unique ids)."""
+    keys = zip(frame.get_column("system_id").to_list(), frame.get_column(id_column).to_list())
+    return dict(zip(keys, zip(*(frame.get_column(c).to_list() for c in columns))))
+
+
+def _jobs_with_classes(model: Model, class_of_server: dict[tuple, tuple]) -> list[dict]:
+    """Each job's row with the class of its server (server_class), its service's class and server (service_class,
+    _service_server) and its external API's class (api_class), None where it names none: a left join of the
+    three tables, read off dicts (a query costs more on a few jobs; the value checks, which run first, find the
+    ids unique, so each job has one row)."""
+    services = _by_key(model.services, "service_id", "service_class", "server_id")
+    api_classes = _by_key(model.external_apis, "external_api_id", "api_class")
+    rows = model.jobs.to_dicts()
+    for row in rows:
+        system = row["system_id"]
+        row["server_class"], = class_of_server.get((system, row["server_id"]), (None,))
+        row["service_class"], row["_service_server"] = services.get((system, row["service_id"]), (None, None))
+        row["api_class"], = api_classes.get((system, row["external_api_id"]), (None,))
+    return rows
+
+
+def _one_server_per_api(model: Model) -> bool:
+    """Whether every external API surely has its one server, of its class's server class (as
+    `_external_api_servers` wants): the servers' (system, API, class) are those the APIs expect, one each."""
+    servers = model.external_api_servers
+    expected = {(system, api, s.EXTERNAL_API_SERVER_CLASSES.get(api_class)) for system, api, api_class in zip(
+        *(model.external_apis.get_column(c).to_list() for c in ("system_id", "external_api_id", "api_class")))}
+    return (servers.height == model.external_apis.height == len(expected)
+            and _tuples(servers, "system_id", "external_api_id", "server_class") == expected)
+
+
+_ECOLOGITS_KEY = ("api_class", "provider", "model_name")
+
+
+@cache
+def _ecologits_keys() -> frozenset[tuple]:
+    """The (api_class, provider, model_name) of every model EcoLogits knows."""
+    from efp_tables.builders.archetypes import ecologits_models
+    return frozenset(_tuples(ecologits_models(), *_ECOLOGITS_KEY))
+
+
+@cache
+def _cloud_instance_keys() -> frozenset[tuple]:
+    """The (provider, instance_type) of every Boavizta cloud instance."""
+    from efp_tables.builders.archetypes import cloud_instances
+    return frozenset(_tuples(cloud_instances(), "provider", "instance_type"))
+
+
+def _cloud_instances_known(servers: pl.DataFrame) -> bool:
+    """Whether every BoaviztaCloudServer's (provider, instance_type) is one of Boavizta's cloud instances."""
+    known = _cloud_instance_keys()
+    return all((provider, instance_type) in known for server_class, provider, instance_type in zip(
+        *(servers.get_column(c).to_list() for c in ("server_class", "provider", "instance_type")))
+        if server_class == "BoaviztaCloudServer")
 
 
 def _distinct(ids: pl.Series) -> bool:
@@ -789,8 +844,8 @@ def _shared_storage(found: pl.DataFrame) -> None:
 _JOB_SERVICES = {"VideoStreamingJob": "VideoStreaming", "WebApplicationJob": "WebApplication"}
 
 
-def _job_rows(job_servers: pl.DataFrame) -> None:
-    for row in job_servers.iter_rows(named=True):
+def _job_rows(job_servers: list[dict]) -> None:
+    for row in job_servers:
         obj = f"{row['job_class']} {row['job_id']!r}"
         service_class = _JOB_SERVICES.get(row["job_class"])
         if service_class is not None and row["service_id"] is not None and row["service_class"] != service_class:
@@ -850,8 +905,8 @@ def _external_api_job(obj: str, row: dict) -> None:
 
 def _unknown_ecologits_models(external_apis: pl.LazyFrame) -> pl.LazyFrame:
     from efp_tables.builders.archetypes import ecologits_models
-    known = ecologits_models().lazy().select("api_class", "provider", "model_name")
-    return (external_apis.join(known, on=["api_class", "provider", "model_name"], how="anti", maintain_order="left")
+    known = ecologits_models().lazy().select(_ECOLOGITS_KEY)
+    return (external_apis.join(known, on=list(_ECOLOGITS_KEY), how="anti", maintain_order="left")
             .head(1))
 
 
