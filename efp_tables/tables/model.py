@@ -493,6 +493,8 @@ SERIES_VALUES = {"hourly_occurrences": "occurrences", "edge_deployment_starts": 
 _KEY_COLUMNS = ("system_id", "usage_pattern_id")  # of a series table: its runs' columns
 _RUN_COLUMNS = {"system_id": pl.String, "usage_pattern_id": pl.String, "first": pl.Int64, "last": pl.Int64,
                 "n": pl.Int64, "total": pl.Float64}
+_TILE = 1 << 16  # rows of a series table compared at once (a tile's differences stay in the CPU's cache)
+_NO_RUNS = pl.DataFrame(schema=_RUN_COLUMNS)  # an empty table's runs: built once (~30 us), copied (~1 us)
 
 
 @dataclass(frozen=True)
@@ -524,14 +526,16 @@ def _series_runs(frame: pl.DataFrame, value: str, starts: np.ndarray | None = No
     """A series table's runs, in a few linear passes (no hashing of its millions of rows); None when a key, hour or
     value is null (the value checks name it). `starts`: the runs' first rows, when known (else found here)."""
     if not frame.height:
-        return _Runs(pl.DataFrame(schema=_RUN_COLUMNS), True, True)
+        return _Runs(_NO_RUNS.clone(), True, True)
     if any(frame[c].null_count() for c in ("system_id", "usage_pattern_id", "hour", value)):
         return None
     if starts is None:
         starts = run_starts(frame, list(_KEY_COLUMNS))
     ends = np.append(starts[1:], frame.height) - 1
     hours = frame["hour"].to_numpy()
-    steps = np.diff(hours) == 1
+    steps = np.empty(hours.size - 1, dtype=bool)
+    for i in range(0, steps.size, _TILE):  # in tiles: no array of every row's difference (3.9M rows: ~2x faster)
+        np.equal(np.diff(hours[i:i + _TILE + 1]), 1, out=steps[i:i + _TILE])
     steps[starts[1:] - 1] = True  # a run's first hour follows nothing
     keys = pl.DataFrame([frame.get_column(c)[starts] for c in _KEY_COLUMNS])  # frame methods, not queries
     runs = keys.hstack([pl.Series("first", hours[starts]), pl.Series("last", hours[ends]),
