@@ -903,12 +903,19 @@ def _inputs_only(up: Upgrade) -> None:
                 up.take_out(cls, object_id, obj, attribute)
                 taken += 1
             for value in obj.values():
-                if isinstance(value, dict):
-                    for one in [value, *(entry for entry in value.values() if isinstance(entry, dict))]:
-                        for key in _EXPLANATION_KEYS.intersection(one):
-                            del one[key]
+                if isinstance(value, dict):  # its dict entries, then itself (isdisjoint: most have no such key)
+                    for entry in value.values():
+                        if isinstance(entry, dict) and not _EXPLANATION_KEYS.isdisjoint(entry):
+                            _drop_explanations(entry)
+                    if not _EXPLANATION_KEYS.isdisjoint(value):
+                        _drop_explanations(value)
     if up.document.pop("calculation_graph", None) is not None or taken:
         up.changes.append((CURRENT_MAJOR, f"{taken} saved calculated value(s) set aside (recomputed)"))
+
+
+def _drop_explanations(one: dict) -> None:
+    for key in _EXPLANATION_KEYS.intersection(one):
+        del one[key]
 
 
 def upgrade(document: dict, where: str = "model", ecobenchmark_needs: bool = False, copy: bool = True) -> Upgraded:
