@@ -444,7 +444,8 @@ class _Reader:
                 raise ModelError(owner, "hourly_occurrences.form_inputs", form, "an object of form inputs")
             return self.series(owner, lambda: time_series.from_form_inputs(form, owner))
         unit = value.get("unit", "occurrence")
-        to_canonical({"value": 1.0, "unit": unit}, "occurrence", obj=owner, attribute="hourly_occurrences.unit")
+        # the unit converts to occurrences (its factor found once, as a quantity's is)
+        _canonical(owner, "hourly_occurrences.unit", {"value": 1.0, "unit": unit}, "occurrence")
         try:
             start = datetime.fromisoformat(str(value.get("start_date")))
         except ValueError:
