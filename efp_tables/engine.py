@@ -8,9 +8,9 @@ time; the same on single models and on the BI export, with a lower peak memory t
 A query, even on a table of ten rows, is handed by the calling thread to Polars' worker threads and handed back.
 When those threads sleep on another core, each hand-over wakes that core: on virtual machines (this project's
 2-core one) a join of two 30-row tables takes ~0.27 ms that way and ~0.07 ms with the workers on the caller's
-core. A computation (a model, a sweep's chunk, a model's validation) is made of tens to hundreds of such
-queries and of numpy work on the calling thread, so `on_one_core` keeps the workers on the caller's core while
-it runs. Set EFP_ONE_CORE=0 to leave the threads where the system puts them.
+core. A computation (a model, a sweep's chunk, a model's validation queries where it has any) is made of tens to
+hundreds of such queries and of numpy work on the calling thread, so `on_one_core` keeps the workers on the
+caller's core while it runs. Set EFP_ONE_CORE=0 to leave the threads where the system puts them.
 
 And the memory blocks of hourly series: `keep_freed_memory` has glibc's malloc reuse them (EFP_KEEP_FREED_MEMORY=0
 leaves malloc as it is)."""

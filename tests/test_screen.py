@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 
 from conftest import REFERENCE
-from efp_tables.io.efootprint_json import read_model
+from efp_tables.io.efootprint_json import read_model, read_models
 from efp_tables.tables import model as m
 from efp_tables.tables import schema as s
+from efp_tables.tables.runs import run_starts
 
 # Values that break some check of some column: null, non-finite, out of bounds or magnitudes, unknown ids or
 # values. A value that cannot be cast to a column's dtype is not tried there.
@@ -60,3 +61,35 @@ def test_the_screen_doubts_every_table_that_a_check_fails(name):
         screen_passed += m._Screen(model).passes(table, m._series_runs(frame, m.SERIES_VALUES[table.name])
                                                   if table.name in m.SERIES_VALUES else None)
     assert screen_passed == sum(1 for table in s.TABLES if model.table(table.name).height)  # valid: all screened
+
+
+def _reference_files() -> list:
+    return sorted(p for p in [*REFERENCE.glob("*.json"), *(REFERENCE / "old_versions").glob("*.json")]
+                  if "comparison" not in p.name)
+
+
+def test_the_readers_series_runs_are_those_found_on_the_rows(monkeypatch):
+    """The reader tells validation where its series tables' runs start (it knows each series it read); those must
+    be the starts tables.runs.run_starts finds on the rows, for every reference file, old version and a
+    portfolio of them all."""
+    told = []
+    original = m.Model.validated
+
+    def validated(model, series_run_starts=None):
+        told.append((model, series_run_starts))
+        return original(model, series_run_starts)
+
+    monkeypatch.setattr(m.Model, "validated", validated)
+    files = _reference_files()
+    for path in files:
+        read_model(path)
+    read_models(files, [f"system-{i}" for i in range(len(files))])
+    assert len(told) == len(files) + 1
+    series_rows = 0
+    for model, starts in told:
+        assert set(starts) == set(m.SERIES_VALUES)
+        for name in m.SERIES_VALUES:
+            found = run_starts(model.table(name), list(m._KEY_COLUMNS))
+            assert starts[name].tolist() == found.tolist(), name
+            series_rows += model.table(name).height
+    assert series_rows > 400_000
