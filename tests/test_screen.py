@@ -68,6 +68,7 @@ def _reference_files() -> list:
                   if "comparison" not in p.name)
 
 
+@pytest.mark.filterwarnings("ignore::efp_tables.io.json_upgrade.UpgradeWarning")  # old files read as efootprint 27 does
 def test_the_readers_series_runs_are_those_found_on_the_rows(monkeypatch):
     """The reader tells validation where its series tables' runs start (it knows each series it read); those must
     be the starts tables.runs.run_starts finds on the rows, for every reference file, old version and a
