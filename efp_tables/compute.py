@@ -9,7 +9,7 @@ from functools import cache, cached_property, lru_cache
 import numpy as np
 import polars as pl
 
-from efp_tables.builders.archetypes import cloud_instances, ecologits_models
+from efp_tables.builders.archetypes import cloud_instances, ecologits_models, rows_by_key
 from efp_tables.engine import ENGINE, ONE_CORE_ROWS, keep_freed_memory, on_one_core
 from efp_tables.errors import InsufficientCapacityError
 from efp_tables.stages import (attribution, devices, edge, external_apis, jobs, network, servers, storage, system,
@@ -342,17 +342,8 @@ def _archetypes_named(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ..
     table = known_table(named_by)
     if table is None:
         return archetypes()
-    named, rows = set(zip(*(table.get_column(column).to_list() for column in key))), _archetype_rows(archetypes, key)
+    named, rows = set(zip(*(table.get_column(column).to_list() for column in key))), rows_by_key(archetypes, key)
     return archetypes()[pl.Series(sorted(row for value in named for row in rows.get(value, ())), dtype=pl.UInt32)]
-
-
-@cache
-def _archetype_rows(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...]) -> dict[tuple, list[int]]:
-    """The rows of an archetype table, by their `key` values."""
-    table, rows = archetypes(), {}
-    for at, value in enumerate(zip(*(table.get_column(column).to_list() for column in key))):
-        rows.setdefault(value, []).append(at)
-    return rows
 
 
 def compute_tables(tables: dict[str, pl.LazyFrame], materialize: bool = True, stages: tuple = STAGES,

@@ -3,7 +3,8 @@ as `column[unit]`. Loaded once and converted to the canonical units of the table
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +29,16 @@ def read_archetype_csv(path: Path, canonical_units: dict[str, str]) -> pl.DataFr
         renames[header] = name
         casts.append((pl.col(name).cast(pl.Float64) * factor).alias(name))
     return frame.rename(renames).with_columns(casts)
+
+
+@cache
+def rows_by_key(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...]) -> dict[tuple, list[int]]:
+    """The rows of an archetype table (`cloud_instances`, `ecologits_models`) by their `key` values, built once:
+    which rows a model names, and whether it names only known ones, read off it with no query."""
+    table, rows = archetypes(), {}
+    for at, value in enumerate(zip(*(table.get_column(column).to_list() for column in key))):
+        rows.setdefault(value, []).append(at)
+    return rows
 
 
 @lru_cache(maxsize=1)

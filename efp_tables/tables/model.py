@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from functools import cache
 
 import numpy as np
 import polars as pl
 
+from efp_tables.builders.archetypes import cloud_instances, ecologits_models, rows_by_key
 from efp_tables.engine import ENGINE, on_one_core_for
 from efp_tables.errors import ModelError
 from efp_tables.tables import schema as s
@@ -712,8 +712,8 @@ def _structure_rules(model: Model, runs: _Runs | None = None
          .agg(pl.col("server_id").sort()).filter(pl.col("server_id").list.len() > 1)
          .sort("system_id", "storage_id").head(1), _shared_storage),
         (None if not model.jobs.height else _jobs_with_classes(model, class_of_server), _job_rows),
-        (None if _tuples(model.external_apis, *_ECOLOGITS_KEY) <= _ecologits_keys() else
-         _unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
+        (None if _tuples(model.external_apis, *_ECOLOGITS_KEY) <= rows_by_key(ecologits_models, _ECOLOGITS_KEY).keys()
+         else _unknown_ecologits_models(model.external_apis.lazy()), _ecologits_model_error),
         (None if _one_server_per_api(model) else
          model.external_apis.lazy().join(model.external_api_servers.lazy(), on=["system_id", "external_api_id"],
                                          how="left", maintain_order="left_right")  # the first wrong API named
@@ -783,23 +783,9 @@ def _one_server_per_api(model: Model) -> bool:
 _ECOLOGITS_KEY = ("api_class", "provider", "model_name")
 
 
-@cache
-def _ecologits_keys() -> frozenset[tuple]:
-    """The (api_class, provider, model_name) of every model EcoLogits knows."""
-    from efp_tables.builders.archetypes import ecologits_models
-    return frozenset(_tuples(ecologits_models(), *_ECOLOGITS_KEY))
-
-
-@cache
-def _cloud_instance_keys() -> frozenset[tuple]:
-    """The (provider, instance_type) of every Boavizta cloud instance."""
-    from efp_tables.builders.archetypes import cloud_instances
-    return frozenset(_tuples(cloud_instances(), "provider", "instance_type"))
-
-
 def _cloud_instances_known(servers: pl.DataFrame) -> bool:
     """Whether every BoaviztaCloudServer's (provider, instance_type) is one of Boavizta's cloud instances."""
-    known = _cloud_instance_keys()
+    known = rows_by_key(cloud_instances, ("provider", "instance_type"))
     return all((provider, instance_type) in known for server_class, provider, instance_type in zip(
         *(servers.get_column(c).to_list() for c in ("server_class", "provider", "instance_type")))
         if server_class == "BoaviztaCloudServer")
@@ -915,7 +901,6 @@ def _external_api_job(obj: str, row: dict) -> None:
 
 
 def _unknown_ecologits_models(external_apis: pl.LazyFrame) -> pl.LazyFrame:
-    from efp_tables.builders.archetypes import ecologits_models
     known = ecologits_models().lazy().select(_ECOLOGITS_KEY)
     return (external_apis.join(known, on=list(_ECOLOGITS_KEY), how="anti", maintain_order="left")
             .head(1))
@@ -925,7 +910,6 @@ def _ecologits_model_error(unknown: pl.DataFrame) -> None:
     """An external API's (provider, model_name) must be one of EcoLogits' models of its kind."""
     if not unknown.height:
         return
-    from efp_tables.builders.archetypes import ecologits_models
     row = unknown.row(0, named=True)
     kind = "video generation" if row["api_class"] == "EcoLogitsVideoGenExternalAPI" else "LLM"
     _unknown_product(f"{row['api_class']} {row['external_api_id']!r}", row,
@@ -1093,7 +1077,6 @@ def _close(word: str, choices: list[str]) -> str:
 
 
 def _unknown_cloud_instances(servers: pl.LazyFrame) -> pl.LazyFrame:
-    from efp_tables.builders.archetypes import cloud_instances
     known = cloud_instances().lazy().select("provider", "instance_type")
     return (servers.filter(pl.col("server_class") == "BoaviztaCloudServer")
             .join(known, on=["provider", "instance_type"], how="anti", maintain_order="left").head(1))
@@ -1103,7 +1086,6 @@ def _cloud_instance_error(unknown: pl.DataFrame) -> None:
     """A BoaviztaCloudServer's (provider, instance_type) must be one of Boavizta's cloud instances."""
     if not unknown.height:
         return
-    from efp_tables.builders.archetypes import cloud_instances
     row = unknown.row(0, named=True)
     _unknown_product(f"BoaviztaCloudServer {row['server_id']!r}", row, cloud_instances(), "instance_type",
                      "Boavizta's cloud instances",
