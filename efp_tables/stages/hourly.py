@@ -125,15 +125,28 @@ class Hourly:
     def _all_distinct(self, columns: list[str]) -> bool:
         """Whether a small key table's rows are all distinct (block row, `columns`), as Polars tells values apart
         (a null as a null, NaN as NaN); False for larger tables or other column types (not known)."""
+        rows = self._python_rows(columns)
+        return rows is not None and len(set(rows)) == self.height
+
+    def _python_rows(self, columns: list[str]) -> list[tuple] | None:
+        """(block row, `columns`) of each key row as a tuple of _sort_keys, for a small key table of plain column
+        types (None otherwise): compared in Python, where a Polars query costs more than such a table's rows."""
         dtypes = dict(zip(self.keys.columns, self.keys.dtypes))
         if self.height > _PYTHON_ROWS or not all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
-            return False
+            return None
         values = [self.rows.tolist(), *(self.keys.get_column(c).to_list() for c in columns)]
-        return len({tuple(_sort_key(value) for value in row) for row in zip(*values)}) == self.height
+        return [tuple(_sort_key(value) for value in row) for row in zip(*values)]
 
     def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The first key row of each distinct (block row, `columns`), and per key row the index of its among them."""
-        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+        """The first key row of each distinct (block row, `columns`), and per key row the index of its among them
+        (distinct rows numbered in their sorted order)."""
+        rows = self._python_rows(columns)
+        if rows is not None and all(key[:2] == (0, 0) for row in rows for key in row):
+            # Without a null or NaN, whose place in a struct's rank is Polars' own, sorted in Python as Polars ranks.
+            numbers = {row: code for code, row in enumerate(sorted(set(rows)))}
+            codes = np.fromiter((numbers[row] for row in rows), dtype=np.int64, count=len(rows))
+        else:
+            codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
         return np.unique(codes, return_index=True)[1], codes
 
     def rows_of(self, column: str, at: slice | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
