@@ -107,10 +107,13 @@ class Hourly:
         with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
         with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
-        # query needed to tell. Nor for a small key table whose rows differ in `columns` (compared in Python).
-        distinct = len(np.unique(self.rows)) == self.height or self._all_distinct(columns)
+        # query needed to tell. Nor for a small key table, compared in Python.
+        distinct = len(np.unique(self.rows)) == self.height
         if not distinct:
-            first, codes = self.distinct_rows(columns)
+            rows = self._python_rows(columns)
+            distinct = rows is not None and len(set(rows)) == self.height
+        if not distinct:
+            first, codes = self._numbered(columns, rows)
             distinct = len(first) == self.height
         if distinct:
             return self.holding(**compute(self if self.direct or not gathered
@@ -121,12 +124,6 @@ class Hourly:
         else:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
-
-    def _all_distinct(self, columns: list[str]) -> bool:
-        """Whether a small key table's rows are all distinct (block row, `columns`), as Polars tells values apart
-        (a null as a null, NaN as NaN); False for larger tables or other column types (not known)."""
-        rows = self._python_rows(columns)
-        return rows is not None and len(set(rows)) == self.height
 
     def _python_rows(self, columns: list[str]) -> list[tuple] | None:
         """(block row, `columns`) of each key row as a tuple of _sort_keys, for a small key table of plain column
@@ -140,7 +137,10 @@ class Hourly:
     def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The first key row of each distinct (block row, `columns`), and per key row the index of its among them
         (distinct rows numbered in their sorted order)."""
-        rows = self._python_rows(columns)
+        return self._numbered(columns, self._python_rows(columns))
+
+    def _numbered(self, columns: list[str], rows: list[tuple] | None) -> tuple[np.ndarray, np.ndarray]:
+        """distinct_rows, given the key table's `_python_rows` (None: not small)."""
         if rows is not None and all(key[:2] == (0, 0) for row in rows for key in row):
             # Without a null or NaN, whose place in a struct's rank is Polars' own, sorted in Python as Polars ranks.
             numbers = {row: code for code, row in enumerate(sorted(set(rows)))}
