@@ -324,9 +324,20 @@ class Hourly:
         def move(distinct: Hourly) -> dict[str, np.ndarray]:
             moves, blocks = distinct.keys[hours].cast(pl.Int64).to_numpy(), {}
             factor = distinct.parameter(scale) if scale else None
+            shifts = np.unique(moves)
             for column in distinct.columns:
+                if len(shifts) == 1:  # one shift (the usual case): each row written once, straight to its place
+                    shift = int(shifts[0])
+                    out = np.empty((distinct.height, width))
+                    out[:, :shift] = 0.0
+                    out[:, shift + self.width:] = 0.0
+                    placed = distinct.rows_of(column, slice(None), out[:, shift:shift + self.width])
+                    if factor is not None:
+                        placed *= factor
+                    blocks[column] = out
+                    continue
                 out = np.zeros((distinct.height, width))
-                for shift in np.unique(moves):
+                for shift in shifts:
                     rows = np.flatnonzero(moves == shift)
                     values = distinct.rows_of(column, rows)
                     if factor is not None:
