@@ -233,15 +233,16 @@ class Hourly:
             return replace(self, keys=_columns(self.keys, columns))
         return replace(self, keys=self.keys.select(*columns))
 
-    def summed(self, keys: list[str]) -> Hourly:
-        """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
-        their rows, so the same input gives the same bits."""
-        by = keyed(self.keys, keys)
-        if self.height == 0:
-            return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
-        members, sizes = self._groups(by)
-        if len(sizes) == self.height:  # one series per key: the series themselves
-            return replace(self, keys=_columns(_gathered(self.keys, members), [*by, *self._intensities, *_INTERNAL]))
+    def summed(self, keys: list[str], columns: list[str] | None = None) -> Hourly:
+        """Sum over everything not in `keys` (and the dimensions), spans united: of every column, or only of
+        `columns` (a scaled column's activities may be of several units, whose sum means nothing). Series are added
+        in the order of their rows, so the same input gives the same bits."""
+        by, names = keyed(self.keys, keys), self.columns if columns is None else columns
+        members, sizes = self._groups(by) if self.height else (None, np.zeros(0, dtype=np.int64))
+        if len(sizes) == self.height:  # none, or one series per key: the series themselves
+            same = replace(self, keys=_columns(self.keys if members is None else _gathered(self.keys, members),
+                                               [*by, *self._intensities, *_INTERNAL]))
+            return same if columns is None else same.only(*columns)
         bounds = np.cumsum(sizes) - sizes
         first, last = self.spans()
         keys_out = _columns(_gathered(self.keys, members[bounds]), by,
@@ -257,8 +258,8 @@ class Hourly:
                 kept = sizes[representative]
                 at = np.repeat(bounds[representative] - (np.cumsum(kept) - kept), kept) + np.arange(kept.sum())
                 return Hourly(_with(keys_out, pl.Series(ROW, codes)), {
-                    c: self._group_sums(c, members[at], kept) for c in self.columns}, self.start)
-        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+                    c: self._group_sums(c, members[at], kept) for c in names}, self.start)
+        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in names}, self.start)
 
     def _groups(self, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The key rows grouped by `by`: listed group after group, and each group's size. Rows are taken in the
