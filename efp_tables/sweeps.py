@@ -599,6 +599,11 @@ class ChunkCost:
         return low
 
 
+# block_dimensions packs a key row's codes in one int64 below this product of their sizes (else combines them a
+# column at a time).
+_PACKED_CODES = 2**62
+
+
 def block_dimensions(series: Hourly) -> frozenset[str]:
     """The sweep dimensions along which the series' blocks differ: those of the key table, but for a
     dimension whose values share their block rows (an intensity that only scales them)."""
@@ -610,12 +615,21 @@ def block_dimensions(series: Hourly) -> frozenset[str]:
     # A dimension varies the blocks if the rows equal in everything else hold more than one block row: there are
     # then more distinct (everything else, ROW) than distinct (everything else). Counted on integer codes in
     # numpy, no query: the ids as one code (their rows' hashes: a collision, of odds ~1e-15, would only misprice
-    # a chunk), each dimension's value index (null: -1), a combination of them as one dense code (`_combined`).
+    # a chunk), each dimension's value index (null: -1), all packed in one integer (or, past int64, combined as one
+    # dense code a column at a time: `_combined`).
     ids_code = (np.unique(pl.DataFrame([series.keys.get_column(c) for c in ids]).hash_rows().to_numpy(),
                           return_inverse=True)[1].reshape(-1)
                 if ids else np.zeros(series.height, dtype=np.int64))
     codes = {d: _value_codes(series.keys.get_column(d)) for d in dims}
     rows = series.keys.get_column(ROW).to_numpy()
+    sizes = [int(ids_code.max()) + 1, *(int(codes[d].max()) + 1 for d in dims), int(rows.max()) + 1]
+    if math.prod(sizes) < _PACKED_CODES:
+        # All codes in one integer (mixed radix: the ids, each dimension, then ROW): a dimension's digit taken out
+        # leaves everything else. Two np.unique per dimension.
+        place = np.cumprod(sizes[:-1]).tolist()  # of each dimension's digit, then of ROW's
+        packed = ids_code + sum(codes[d] * place[at] for at, d in enumerate(dims))
+        others = {d: packed - codes[d] * place[at] for at, d in enumerate(dims)}
+        return frozenset(d for d in dims if len(np.unique(others[d] + rows * place[-1])) > len(np.unique(others[d])))
     varying = set()
     for d in dims:
         others = _combined(ids_code, *(codes[o] for o in dims if o != d))

@@ -453,3 +453,32 @@ def test_bad_structural_changes_fail_before_computing(variant, message):
 def test_a_video_streaming_job_has_no_server_to_move():
     with pytest.raises(ModelError, match=r"streaming-job.*server.*VideoStreamingJob has \(its server_id is empty"):
         parse_grid(read_model(QUICKSTART), {"variants": [{"streaming-job.server": "server"}]})
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_block_dimensions_are_those_whose_values_hold_other_block_rows(monkeypatch, packed):
+    """A dimension varies a stage's blocks when rows equal in everything else (ids, the other dimensions) hold more
+    than one block row: block_dimensions against that definition in Python, on random key tables, with the codes
+    packed in one integer and combined a column at a time."""
+    from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly
+    if not packed:
+        monkeypatch.setattr(sweeps, "_PACKED_CODES", 0)
+    rng, varied = random.Random(5), 0
+    for case in range(300):
+        n, dims = rng.randint(1, 30), [f"variant_{name}" for name in rng.sample("abcd", rng.randint(1, 3))]
+        columns = {"system_id": [rng.choice(["s", "t"]) for _ in range(n)],
+                   "job_id": [rng.choice(["j1", "j2", "j3"]) for _ in range(n)],
+                   **{d: [None if rng.random() < 0.1 else rng.randrange(3) for _ in range(n)] for d in dims},
+                   FIRST: [0] * n, LAST: [0] * n, ROW: [rng.randrange(4) for _ in range(n)]}
+        keys = pl.DataFrame(columns, schema={"system_id": pl.String, "job_id": pl.String, **{d: pl.Int32 for d in dims},
+                                             FIRST: pl.Int64, LAST: pl.Int64, ROW: pl.Int64})
+        expected = set()
+        for d in dims:
+            rows_of: dict[tuple, set] = {}
+            for row in keys.iter_rows(named=True):
+                rows_of.setdefault(tuple(row[c] for c in ["system_id", "job_id", *dims] if c != d), set()).add(row[ROW])
+            if any(len(rows) > 1 for rows in rows_of.values()):
+                expected.add(d)
+        assert sweeps.block_dimensions(Hourly(keys, {}, 0)) == expected, case
+        varied += bool(expected) and len(expected) < len(dims)
+    assert varied > 20  # cases where some dimensions vary the blocks and others do not

@@ -172,8 +172,8 @@ def external_api_footprints(job_hourly_avg_occurrences_across_usage_patterns: Ho
     each request's energy, embodied and usage GWP spread over the hours it runs)."""
     per_hour = parameters(external_api_job_impacts, JOB, "external_api_id", "request_duration", "request_energy",
                           "request_embodied_gwp", "request_usage_gwp")
-    servers = external_api_servers.select(*keyed(external_api_servers, API_SERVER))
-    calls = job_hourly_avg_occurrences_across_usage_patterns.joined(join(per_hour, servers, API), JOB)
+    calls = job_hourly_avg_occurrences_across_usage_patterns.joined(
+        join(per_hour, parameters(external_api_servers, API_SERVER), API), JOB)
     return calls.per_distinct(["request_duration", "request_energy", "request_embodied_gwp", "request_usage_gwp"],
                               lambda job: {
         column: job[VALUE] * (job.parameter(per_request) / job.parameter("request_duration"))

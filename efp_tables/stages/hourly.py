@@ -107,10 +107,13 @@ class Hourly:
         with its key rows): as direct rows, or if not `gathered`, over these blocks (a `compute` that reads them
         with `rows_of`, a tile at a time, copies no whole block)."""
         # Distinct block rows (the usual case, a sweep's repeats aside) are distinct (series, `columns`) too: no
-        # query needed to tell. Nor for a small key table whose rows differ in `columns` (compared in Python).
-        distinct = len(np.unique(self.rows)) == self.height or self._all_distinct(columns)
+        # query needed to tell. Nor for a small key table, compared in Python.
+        distinct = len(np.unique(self.rows)) == self.height
         if not distinct:
-            first, codes = self.distinct_rows(columns)
+            rows = self._python_rows(columns)
+            distinct = rows is not None and len(set(rows)) == self.height
+        if not distinct:
+            first, codes = self._numbered(columns, rows)
             distinct = len(first) == self.height
         if distinct:
             return self.holding(**compute(self if self.direct or not gathered
@@ -122,18 +125,28 @@ class Hourly:
             representatives = Hourly(self.keys[first], self.blocks, self.start)
         return Hourly(_with(self.keys, pl.Series(ROW, codes.astype(np.int64))), compute(representatives), self.start)
 
-    def _all_distinct(self, columns: list[str]) -> bool:
-        """Whether a small key table's rows are all distinct (block row, `columns`), as Polars tells values apart
-        (a null as a null, NaN as NaN); False for larger tables or other column types (not known)."""
+    def _python_rows(self, columns: list[str]) -> list[tuple] | None:
+        """(block row, `columns`) of each key row as a tuple of _sort_keys, for a small key table of plain column
+        types (None otherwise): compared in Python, where a Polars query costs more than such a table's rows."""
         dtypes = dict(zip(self.keys.columns, self.keys.dtypes))
         if self.height > _PYTHON_ROWS or not all(dtypes[c] in _PYTHON_SORTABLE for c in columns):
-            return False
+            return None
         values = [self.rows.tolist(), *(self.keys.get_column(c).to_list() for c in columns)]
-        return len({tuple(_sort_key(value) for value in row) for row in zip(*values)}) == self.height
+        return [tuple(_sort_key(value) for value in row) for row in zip(*values)]
 
     def distinct_rows(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The first key row of each distinct (block row, `columns`), and per key row the index of its among them."""
-        codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
+        """The first key row of each distinct (block row, `columns`), and per key row the index of its among them
+        (distinct rows numbered in their sorted order)."""
+        return self._numbered(columns, self._python_rows(columns))
+
+    def _numbered(self, columns: list[str], rows: list[tuple] | None) -> tuple[np.ndarray, np.ndarray]:
+        """distinct_rows, given the key table's `_python_rows` (None: not small)."""
+        if rows is not None and all(key[:2] == (0, 0) for row in rows for key in row):
+            # Without a null or NaN, whose place in a struct's rank is Polars' own, sorted in Python as Polars ranks.
+            numbers = {row: code for code, row in enumerate(sorted(set(rows)))}
+            codes = np.fromiter((numbers[row] for row in rows), dtype=np.int64, count=len(rows))
+        else:
+            codes = self.keys.select(pl.struct(ROW, *columns).rank("dense")).to_series().to_numpy() - 1
         return np.unique(codes, return_index=True)[1], codes
 
     def rows_of(self, column: str, at: slice | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -220,15 +233,16 @@ class Hourly:
             return replace(self, keys=_columns(self.keys, columns))
         return replace(self, keys=self.keys.select(*columns))
 
-    def summed(self, keys: list[str]) -> Hourly:
-        """Sum over everything not in `keys` (and the dimensions), spans united. Series are added in the order of
-        their rows, so the same input gives the same bits."""
-        by = keyed(self.keys, keys)
-        if self.height == 0:
-            return replace(self, keys=_columns(self.keys, [*by, *self._intensities, *_INTERNAL]))
-        members, sizes = self._groups(by)
-        if len(sizes) == self.height:  # one series per key: the series themselves
-            return replace(self, keys=_columns(_gathered(self.keys, members), [*by, *self._intensities, *_INTERNAL]))
+    def summed(self, keys: list[str], columns: list[str] | None = None) -> Hourly:
+        """Sum over everything not in `keys` (and the dimensions), spans united: of every column, or only of
+        `columns` (a scaled column's activities may be of several units, whose sum means nothing). Series are added
+        in the order of their rows, so the same input gives the same bits."""
+        by, names = keyed(self.keys, keys), self.columns if columns is None else columns
+        members, sizes = self._groups(by) if self.height else (None, np.zeros(0, dtype=np.int64))
+        if len(sizes) == self.height:  # none, or one series per key: the series themselves
+            same = replace(self, keys=_columns(self.keys if members is None else _gathered(self.keys, members),
+                                               [*by, *self._intensities, *_INTERNAL]))
+            return same if columns is None else same.only(*columns)
         bounds = np.cumsum(sizes) - sizes
         first, last = self.spans()
         keys_out = _columns(_gathered(self.keys, members[bounds]), by,
@@ -244,8 +258,8 @@ class Hourly:
                 kept = sizes[representative]
                 at = np.repeat(bounds[representative] - (np.cumsum(kept) - kept), kept) + np.arange(kept.sum())
                 return Hourly(_with(keys_out, pl.Series(ROW, codes)), {
-                    c: self._group_sums(c, members[at], kept) for c in self.columns}, self.start)
-        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in self.columns}, self.start)
+                    c: self._group_sums(c, members[at], kept) for c in names}, self.start)
+        return Hourly.of(keys_out, {c: self._group_sums(c, members, sizes) for c in names}, self.start)
 
     def _groups(self, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The key rows grouped by `by`: listed group after group, and each group's size. Rows are taken in the
@@ -311,9 +325,20 @@ class Hourly:
         def move(distinct: Hourly) -> dict[str, np.ndarray]:
             moves, blocks = distinct.keys[hours].cast(pl.Int64).to_numpy(), {}
             factor = distinct.parameter(scale) if scale else None
+            shifts = np.unique(moves)
             for column in distinct.columns:
+                if len(shifts) == 1:  # one shift (the usual case): each row written once, straight to its place
+                    shift = int(shifts[0])
+                    out = np.empty((distinct.height, width))
+                    out[:, :shift] = 0.0
+                    out[:, shift + self.width:] = 0.0
+                    placed = distinct.rows_of(column, slice(None), out[:, shift:shift + self.width])
+                    if factor is not None:
+                        placed *= factor
+                    blocks[column] = out
+                    continue
                 out = np.zeros((distinct.height, width))
-                for shift in np.unique(moves):
+                for shift in shifts:
                     rows = np.flatnonzero(moves == shift)
                     values = distinct.rows_of(column, rows)
                     if factor is not None:

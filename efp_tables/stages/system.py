@@ -53,4 +53,4 @@ def footprint_by_object(server_footprints: Hourly, storage_footprints: Hourly, e
 
 def total_footprint(footprint_by_object: Hourly) -> Hourly:
     """System.total_footprint (kg). Calculation: sum over categories, objects and phases."""
-    return footprint_by_object.summed(["system_id"])
+    return footprint_by_object.summed(["system_id"], [VALUE])

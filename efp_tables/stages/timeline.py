@@ -101,7 +101,8 @@ def lazy_table(frame: pl.DataFrame) -> pl.LazyFrame:
     """A LazyFrame over `frame`, its sweep dimensions known (its columns'): none to ask Polars for later, nor a
     query to read its rows (table_of)."""
     over = frame.lazy()
-    _remember(over, _dimensions_of(frame))
+    if not _dimensionless.get():  # within a model's computation none is looked for
+        _remember(over, _dimensions_of(frame))
     _tables.put(over, frame)
     return over
 

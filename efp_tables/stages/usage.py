@@ -8,7 +8,7 @@ import polars as pl
 import pytz
 
 from efp_tables.stages.hourly import FIRST, LAST, Hourly, in_progress, kernel_reach
-from efp_tables.stages.timeline import VALUE, join, keyed, table_of
+from efp_tables.stages.timeline import VALUE, join, keyed, parameters, table_of
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -50,9 +50,8 @@ def utc_hourly_occurrences(local_hourly_occurrences: Hourly, usage_pattern_clock
     """Pattern occurrences per UTC hour, on the same hour grid as the local series.
 
     Calculation: utc[i] = local[(i + k) mod N] (a circular rotation by the UTC offset k, as efootprint does)."""
-    local = local_hourly_occurrences.joined(usage_pattern_clock.select(
-        *keyed(usage_pattern_clock, ["system_id", "usage_pattern_id"]), "length", "utc_offset"),
-        ["system_id", "usage_pattern_id"])
+    pattern = ["system_id", "usage_pattern_id"]
+    local = local_hourly_occurrences.joined(parameters(usage_pattern_clock, pattern, "length", "utc_offset"), pattern)
     first, _ = local.spans()
     at, length = first - local.start, local.keys["length"].to_numpy()
     shift = local.keys["utc_offset"].to_numpy() % np.maximum(length, 1)
@@ -69,8 +68,8 @@ def journey_starts(utc_hourly_occurrences: Hourly, pattern_journeys: pl.LazyFram
     """Journeys started per UTC hour, per (pattern, journey).
 
     Calculation: B[up, j] = utc[up] * w[up, j]."""
-    starts = utc_hourly_occurrences.joined(pattern_journeys.select(*keyed(pattern_journeys, [
-        "system_id", "usage_pattern_id", "journey_id"]), "weight"), ["system_id", "usage_pattern_id"])
+    starts = utc_hourly_occurrences.joined(parameters(
+        pattern_journeys, ["system_id", "usage_pattern_id", "journey_id"], "weight"), ["system_id", "usage_pattern_id"])
     return starts.holding(**{VALUE: starts[VALUE] * starts.parameter("weight")}).keyed_by(
         ["system_id", "usage_pattern_id", "journey_id"])
 
