@@ -15,7 +15,8 @@ from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of
-from efp_tables.stages.timeline import VALUE, dimensions, join, key_matches, keyed, kept, parameters, table_of
+from efp_tables.stages.timeline import (VALUE, dimensions, join, key_matches, keyed, kept, known_table, lazy_table,
+                                        parameters, table_of)
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -25,6 +26,8 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
+# Key tables and small tables up to this many rows are joined in Python (_joined_repeating).
+_PYTHON_JOIN_ROWS = 512
 # Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
 # every stage here gives an empty output.
 DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_device_groups")
@@ -238,14 +241,36 @@ def _weeks(profiles: pl.LazyFrame, id_column: str, value: str, series: pl.DataFr
     """(series x 168) weekly values of the profiles table, for the (system_id, id_column) of each `series` row
     (ids repeat from system to system in a portfolio)."""
     on = ["system_id", id_column]
-    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
-            .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
+    wide, values = _weekly_rows(table_of(profiles), on, value)
+    if wide is None:
+        wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
+                .group_by(on, maintain_order=True).agg(pl.col(value)).collect(engine=ENGINE))
+        values = np.stack(wide[value].to_list()) if wide.height else np.zeros((0, _HOURS_PER_WEEK))
     matches = key_matches(frame_of([series.get_column(c).cast(pl.String) for c in on]), wide, on)  # no query
     at = (np.array(matches, dtype=np.int64) if matches is not None and None not in matches else
-          series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
-                                                                 maintain_order="left")
+          series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(on).with_row_index("_at"), on=on,
+                                                                 how="left", maintain_order="left")
           .select("_at").collect(engine=ENGINE).to_series().to_numpy())
-    return np.stack(wide[value].to_list())[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
+    return values[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
+
+
+def _weekly_rows(profiles: pl.DataFrame, on: list[str], value: str) -> tuple[pl.DataFrame | None, np.ndarray]:
+    """The profiles' keys (`on`, as strings) and their weeks (keys x 168), read with no query where the table lists
+    each profile's 168 hours together and in order (as readers write it); (None, empty) otherwise."""
+    hours = profiles.get_column("hour_of_week").to_numpy()
+    weeks = len(hours) // _HOURS_PER_WEEK
+    if (len(hours) != weeks * _HOURS_PER_WEEK or not weeks
+            or not (hours.reshape(weeks, _HOURS_PER_WEEK) == np.arange(_HOURS_PER_WEEK)).all()):
+        return None, np.zeros((0, _HOURS_PER_WEEK))
+    firsts = np.arange(0, len(hours), _HOURS_PER_WEEK)
+    keys = []
+    for column in on:
+        key = profiles.get_column(column).cast(pl.String)
+        first = key[firsts]
+        if not (key == first[np.repeat(np.arange(weeks), _HOURS_PER_WEEK)]).all():
+            return None, np.zeros((0, _HOURS_PER_WEEK))
+        keys.append(first)
+    return frame_of(keys), profiles.get_column(value).cast(pl.Float64).to_numpy().reshape(weeks, _HOURS_PER_WEEK)
 
 
 def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_paths: pl.LazyFrame,
@@ -263,7 +288,8 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
                  ["system_id", "component_id"])
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
-    series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
+    series = _joined_by_plan(edge_deployments_in_parallel, join(paths, needs, ["system_id", "component_need_id"]),
+                             PATTERN)
     weeks = _weeks(component_need_profiles, "component_need_id", "need", series.keys)
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
     need = _weekly_on_span(series, weeks, storage, series.parameter("occurrences"))
@@ -287,10 +313,11 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
         [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class").deriving(
         ("component_class",), total=total)
     # The unit of `need` (and of `total`, but TB for storage), which the results table reads.
-    return replace(held, keys=held.keys.with_columns(
-        need_unit=pl.col("component_class").cast(pl.String).replace_strict(units),
-        total_unit=pl.when(pl.col("component_class").cast(pl.String) == "EdgeStorage")
-        .then(pl.lit("terabyte_stored")).otherwise(pl.col("component_class").cast(pl.String).replace_strict(units))))
+    classes = held.keys.get_column("component_class").cast(pl.String).to_list()  # a few classes, no query
+    return replace(held, keys=held.keys.hstack([
+        pl.Series("need_unit", [units[c] for c in classes], dtype=pl.String),
+        pl.Series("total_unit", ["terabyte_stored" if c == "EdgeStorage" else units[c] for c in classes],
+                  dtype=pl.String)]))
 
 
 def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_in_parallel: Hourly,
@@ -479,6 +506,63 @@ def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     return _on_axis(source[VALUE], source.start, _matching_rows(source, target, on), target)
 
 
+def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None
+            ) -> pl.LazyFrame:
+    """`columns` of a table (a (new, old) pair renames), of its rows whose column `where[0]` is `where[1]` if
+    given: taken from a table in hand with no query (a query costs more than these tables' rows), else planned."""
+    named = [(c, c) if isinstance(c, str) else c for c in columns]
+    known = known_table(table)
+    if known is None:
+        if where is not None:
+            table = table.filter(pl.col(where[0]) == where[1])
+        return table.select(pl.col(old).alias(new) for new, old in named)
+    picked = frame_of([known.get_column(old).alias(new) for new, old in named])
+    if where is not None:
+        at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
+        if len(at) < known.height:
+            picked = picked[pl.Series(at, dtype=pl.UInt32)]
+    return lazy_table(picked)
+
+
+def _joined_repeating(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
+    """series.joined(table, on) (inner) where the table repeats keys (a pattern's several needs): each series row
+    once per matching table row, in the table's order, as Polars' join (maintain_order="left") lists them. Matched
+    in Python for small tables without sweep dimensions (a query costs more than their rows), else by Polars."""
+    rows, keys = table_of(table), series.keys
+    types, row_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(rows.columns, rows.dtypes))
+    if (dimensions(keys, rows) or keys.height > _PYTHON_JOIN_ROWS or rows.height > _PYTHON_JOIN_ROWS
+            or not all(types.get(c) == row_types[c] and (row_types[c] == pl.String or row_types[c].is_integer())
+                       for c in on)):
+        return series.joined(rows, on)
+    matches: dict[tuple, list[int]] = {}
+    for at, key in enumerate(zip(*(rows.get_column(c).to_list() for c in on))):
+        if None not in key:  # a null key matches nothing, as in Polars
+            matches.setdefault(key, []).append(at)
+    left, right = [], []
+    for at, key in enumerate(zip(*(keys.get_column(c).to_list() for c in on))):
+        for match in matches.get(key, ()):
+            left.append(at)
+            right.append(match)
+    # Whole frames gathered by UInt32 Series: far cheaper than column by column.
+    keys = keys[pl.Series(left, dtype=pl.UInt32)]
+    added = frame_of([rows.get_column(c) for c in rows.columns if c not in on])[pl.Series(right, dtype=pl.UInt32)]
+    internal = (FIRST, LAST, ROW)
+    return replace(series, keys=frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
+                                          *added.get_columns(), *(keys.get_column(c) for c in internal)]))
+
+
+def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
+    """series.joined(table, on) (inner) for a table planned with joins of its own that repeats keys (a pattern's
+    needs): one query of the series' keys and the table's plan, with no query beforehand to read the table
+    (series.joined's, which would find the repeated keys and run this query). A key's matches come in the order
+    Polars' plan gives them, not the table's (its inner joins, their order not asked for, run in an order of
+    Polars' own), so the plan stays as it is."""
+    keys = join(series.keys, table, on).collect(engine=ENGINE)
+    internal = (FIRST, LAST, ROW)
+    return replace(series, keys=frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
+                                          *(keys.get_column(c) for c in internal)]))
+
+
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
                          edge_component_inputs: pl.LazyFrame, edge_server_needs: pl.LazyFrame) -> pl.LazyFrame:
     """The edge patterns each edge device is deployed in: one of its component needs or server needs runs there."""
@@ -597,9 +681,9 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     """RecurrentServerNeed.unitary_hourly_volume_per_usage_pattern: calls per device per hour (occurrence).
 
     Calculation: week laid on the span (see _weekly_on_span) x occurrences[need, up]."""
-    paths = edge_need_paths.filter(pl.col("need_kind") == "server").select(
-        "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
-    series = edge_deployments_in_parallel.joined(paths, PATTERN)
+    paths = _picked(edge_need_paths, "system_id", "usage_pattern_id", ("server_need_id", "need_id"), "occurrences",
+                    where=("need_kind", "server"))
+    series = _joined_repeating(edge_deployments_in_parallel, paths, PATTERN)
     weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
     volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool), series.parameter("occurrences"))
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
@@ -614,8 +698,8 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
 
     Calculation: O[J, up, rsn] = volume[rsn, up] x deployments[up] x weight[rsn, J] (not x the device's units,
     as efootprint)."""
-    calls = edge_server_need_hourly.joined(server_need_jobs.select(
-        *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
+    calls = _joined_repeating(edge_server_need_hourly, _picked(
+        server_need_jobs, *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
     keys = calls.keys.hstack([  # columns, not a query
         pl.Series("journey_id", [None] * calls.height, dtype=calls.keys["usage_pattern_id"].dtype),
