@@ -600,7 +600,7 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     # The small tables joined to each other first: one query on the series' keys.
     patterns = join(join(edge_device_patterns, devices, ["system_id", "edge_device_id"]),
                     parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN)
-    series = edge_deployments_in_parallel.joined(patterns, PATTERN)
+    series = _joined_by_plan(edge_deployments_in_parallel, patterns, PATTERN)
     short = np.flatnonzero(series.keys["lifespan"].to_numpy() < series.keys["usage_span"].to_numpy() - 1e-9)
     if len(short):
         row = series.keys.row(int(short[0]), named=True)
@@ -614,13 +614,16 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     # a device with no component energy in a pattern (only a server need there, or no used component) has none
     energy_row = np.full(len(at), -1, dtype=np.int64)
     energy_row[at >= 0] = used.rows[at[at >= 0]]
-    units = pl.col("units")
-    structure = pl.col("structure_carbon_footprint_manufacturing") / pl.col("lifespan")
-    series = replace(series, keys=series.keys.with_columns(
-        _energy_row=pl.Series(energy_row),
-        _structure_per_hour=units * structure,
-        _manufacturing_per_hour=units * (structure + pl.col("_components_per_hour").fill_null(0.0)),
-        _use_kg_per_kwh=units * pl.col("average_carbon_intensity")))
+    keys = series.keys
+    units = keys.get_column("units")
+    structure = keys.get_column("structure_carbon_footprint_manufacturing") / keys.get_column("lifespan")
+    components = keys.get_column("_components_per_hour")
+    # Columns computed as Series (their arithmetic and nulls Polars' own), not by a query.
+    series = replace(series, keys=keys.hstack([
+        pl.Series("_energy_row", energy_row),
+        (units * structure).alias("_structure_per_hour"),
+        (units * (structure + _nulls_as_zeros(components))).alias("_manufacturing_per_hour"),
+        (units * keys.get_column("average_carbon_intensity")).alias("_use_kg_per_kwh")]))
     # Blocks: deployments and the components' energy (shared by the variants that have the same); every
     # footprint is one of them times a scalar of the key table, so sweeps over those scalars stay cheap.
     blocks = series.per_distinct(["_energy_row"], lambda distinct: {VALUE: distinct[VALUE], "energy": _on_axis(
@@ -629,6 +632,15 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
                           instances_manufacturing_footprint=(VALUE, "_manufacturing_per_hour"),
                           instances_energy=("energy", "units"),
                           use_footprint=("energy", "_use_kg_per_kwh")).keyed_by(DEVICE, "_n")
+
+
+def _nulls_as_zeros(column: pl.Series) -> pl.Series:
+    """A float column with 0.0 where it has nulls (Series.fill_null would run a query)."""
+    if not column.has_nulls():
+        return column
+    values = column.to_numpy().copy()
+    values[column.is_null().to_numpy()] = 0.0
+    return pl.Series(column.name, values, dtype=column.dtype)
 
 
 def edge_device_footprints(edge_device_footprints_per_usage_pattern: Hourly) -> Hourly:
