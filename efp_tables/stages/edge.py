@@ -331,18 +331,20 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     workload; energy = deployments x power x 1 h; use = energy x CI(country); manufacturing = deployments x
     cfm / lifespan x 1 h (storage: cfm = capacity x cfm per capacity; no power)."""
     summed = edge_component_need_hourly.only("need", "cumulative").summed(COMPONENT)
-    components = parameters(edge_component_inputs, ["system_id", "component_id"], "edge_device_id", *_POWER_INPUTS,
-                            "lifespan", "carbon_footprint_manufacturing_per_unit",
-                            "carbon_footprint_manufacturing_per_storage_capacity")
-    storage = pl.col("component_class") == "EdgeStorage"
-    units = pl.col("nb_of_units").fill_null(0.0)
-    cfm = pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity").fill_null(0.0)
-                                * pl.col("storage_capacity_per_unit").fill_null(0.0)
-                                ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit").fill_null(0.0)) * units
-    # One join on the series' keys (a query costs more than these tables' rows): the components by the patterns'
-    # carbon intensities of their system, matched on component and pattern.
-    series = summed.joined(join(components.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")),
-                                _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
+    components = table_of(parameters(
+        edge_component_inputs, ["system_id", "component_id"], "edge_device_id", *_POWER_INPUTS, "lifespan",
+        "carbon_footprint_manufacturing_per_unit", "carbon_footprint_manufacturing_per_storage_capacity"))
+    # Computed on the Series (a query costs more than these tables' rows), as the expression
+    # when(storage, cfm per capacity x capacity, cfm per unit) x units / lifespan with nulls as 0 but the lifespan.
+    column = components.get_column
+    cfm = np.where((column("component_class") == "EdgeStorage").to_numpy(),
+                   _zero_filled(column("carbon_footprint_manufacturing_per_storage_capacity"))
+                   * _zero_filled(column("storage_capacity_per_unit")),
+                   _zero_filled(column("carbon_footprint_manufacturing_per_unit"))) * _zero_filled(column("nb_of_units"))
+    components = lazy_table(components.hstack([(pl.Series(cfm) / column("lifespan")).alias("_manufacturing_per_hour")]))
+    # One join on the series' keys: the components by the patterns' carbon intensities of their system (joined in
+    # Python where each system has one), matched on component and pattern.
+    series = summed.joined(join(components, _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
                            ["system_id", "component_id", "usage_pattern_id"])
     # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
@@ -372,11 +374,18 @@ _POWER_INPUTS = ("component_class", "power_per_unit", "idle_power_per_unit", "nb
 
 
 def _power_inputs(series: Hourly) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Each row's component kind (EDGE_COMPONENT_KINDS) and power inputs (rows x 1, nulls as 0), read in one
+    """Each row's component kind (EDGE_COMPONENT_KINDS) and power inputs (rows x 1, nulls as 0), read with no
     query."""
-    inputs = series.keys.select(pl.col("component_class").cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS),
-                                *[pl.col(c).fill_null(0.0) for c in _POWER_INPUTS[1:]])
-    return inputs["component_class"].to_numpy(), {c: inputs[c].to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    classes = series.keys.get_column("component_class").cast(pl.String).to_list()
+    return (np.array([EDGE_COMPONENT_KINDS[c] for c in classes], dtype=object),
+            {c: _zero_filled(series.keys.get_column(c))[:, None] for c in _POWER_INPUTS[1:]})
+
+
+def _zero_filled(column: pl.Series) -> np.ndarray:
+    """A float column's values, 0.0 where it is null (as fill_null(0.0), with no query: the nulls are read as NaN,
+    which validated inputs never are)."""
+    values = column.to_numpy()
+    return np.where(np.isnan(values), 0.0, values) if column.has_nulls() else values
 
 
 def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarray]:
@@ -622,7 +631,7 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     series = replace(series, keys=keys.hstack([
         pl.Series("_energy_row", energy_row),
         (units * structure).alias("_structure_per_hour"),
-        (units * (structure + _nulls_as_zeros(components))).alias("_manufacturing_per_hour"),
+        (units * (structure + pl.Series(_zero_filled(components)))).alias("_manufacturing_per_hour"),
         (units * keys.get_column("average_carbon_intensity")).alias("_use_kg_per_kwh")]))
     # Blocks: deployments and the components' energy (shared by the variants that have the same); every
     # footprint is one of them times a scalar of the key table, so sweeps over those scalars stay cheap.
@@ -632,15 +641,6 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
                           instances_manufacturing_footprint=(VALUE, "_manufacturing_per_hour"),
                           instances_energy=("energy", "units"),
                           use_footprint=("energy", "_use_kg_per_kwh")).keyed_by(DEVICE, "_n")
-
-
-def _nulls_as_zeros(column: pl.Series) -> pl.Series:
-    """A float column with 0.0 where it has nulls (Series.fill_null would run a query)."""
-    if not column.has_nulls():
-        return column
-    values = column.to_numpy().copy()
-    values[column.is_null().to_numpy()] = 0.0
-    return pl.Series(column.name, values, dtype=column.dtype)
 
 
 def edge_device_footprints(edge_device_footprints_per_usage_pattern: Hourly) -> Hourly:
