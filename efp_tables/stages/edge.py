@@ -75,38 +75,67 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
     groups of count x the group's count (1 in no group).
 
     Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
-    # Lazy plans, collected together where they can be: each query costs more than these tables' rows.
+    # The walk in Python, the sums in one query at the end (none in a tree): a query costs more than these rows.
     group = ["system_id", "group_id"]
-    groups = pl.concat([group_subgroups.select(group), group_devices.select(group)]).unique(maintain_order=True)
-    children = group_subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
-    subgroups, memberships, groups, frontier = pl.collect_all(
-        [group_subgroups, group_devices, groups,
-         groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))], engine=ENGINE)
+    subgroups, memberships = table_of(group_subgroups), table_of(group_devices)
+    listed = {c: subgroups.get_column(c).to_list() + memberships.get_column(c).to_list() for c in group}
+    firsts = list(dict.fromkeys(zip(*listed.values())))  # each group once, in order
+    children = {key for key in zip(subgroups.get_column("system_id").to_list(),
+                                   subgroups.get_column("sub_group_id").to_list()) if None not in key}
+    groups = frame_of([pl.Series(c, [key[at] for key in firsts], dtype=subgroups.get_column(c).dtype)
+                       for at, c in enumerate(group)])
+    roots = [at for at, key in enumerate(firsts) if key not in children]  # groups no group contains
+    frontier = frame_of([*(column[pl.Series(roots, dtype=pl.UInt32)] for column in groups.get_columns()),
+                         pl.Series("units", [1.0] * len(roots))])
     reached, endless = [frontier], True
     for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
-        step = join(frontier.lazy(), subgroups.lazy(), group)
-        frontier = step.select(*keyed(step, ["system_id"]), pl.col("sub_group_id").alias("group_id"),
-                               (pl.col("units") * pl.col("count")).alias("units")).collect(engine=ENGINE)
+        step = _join_all(frontier, subgroups, group)
+        frontier = frame_of([*(step.get_column(c) for c in keyed(step, ["system_id"])),
+                             step.get_column("sub_group_id").alias("group_id"),
+                             (step.get_column("units") * step.get_column("count")).alias("units")])
         if frontier.is_empty():
             endless = False
             break
         reached.append(frontier)
-    group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
-    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
-    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
-    counted = join(memberships.lazy(), group_units, group)
     device = ["system_id", "edge_device_id"]
-    device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
-        (pl.col("count") * pl.col("units")).sum().alias("units"))
-    devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
-                   device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
-    units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
-                                      "units", "structure_carbon_footprint_manufacturing"),
-                       group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
-                                          "units")],
-                      how="diagonal_relaxed")
-    unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    reached_groups = [key for frame in reached for key in zip(*(frame.get_column(c).to_list() for c in group))]
+    in_groups = list(zip(*(memberships.get_column(c).to_list() for c in device)))
+    if (not dimensions(edge_devices, subgroups, memberships) and len(set(reached_groups)) == len(reached_groups)
+            and len(set(in_groups)) == len(in_groups)):
+        # A tree (each group reached once, each device in one group at most: most models) has sums of one term
+        # each, which are their terms: the table read off the walk, with no query.
+        group_units = dict(zip(reached_groups, (units for frame in reached for units in frame["units"].to_list())))
+        unreached = frame_of([pl.Series("group_id", [key[1] for key in firsts if key not in group_units],
+                                        dtype=subgroups.get_column("group_id").dtype)])
+        device_units = {key: count * group_units[of_group] for key, of_group, count in zip(
+            in_groups, zip(*(memberships.get_column(c).to_list() for c in group)),
+            memberships.get_column("count").to_list()) if of_group in group_units}
+        devices = table_of(edge_devices)
+        ids = list(zip(*(devices.get_column(c).to_list() for c in device)))
+        objects = [*ids, *group_units]
+        structure = devices.get_column("structure_carbon_footprint_manufacturing").to_list()
+        units = frame_of([
+            pl.Series("system_id", [key[0] for key in objects], dtype=devices.get_column("system_id").dtype),
+            pl.Series("object_id", [key[1] for key in objects], dtype=devices.get_column("edge_device_id").dtype),
+            pl.Series("units", [*(device_units.get(key, 1.0) for key in ids), *group_units.values()], dtype=pl.Float64),
+            pl.Series("structure_carbon_footprint_manufacturing", structure + [None] * len(group_units),
+                      dtype=pl.Float64)])
+    else:
+        group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
+        group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
+        unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
+        counted = join(memberships.lazy(), group_units, group)
+        device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
+            (pl.col("count") * pl.col("units")).sum().alias("units"))
+        devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
+                       device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
+        units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                          "units", "structure_carbon_footprint_manufacturing"),
+                           group_units.select(*keyed(group_units, ["system_id"]),
+                                              pl.col("group_id").alias("object_id"), "units")],
+                          how="diagonal_relaxed")
+        unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
     if endless or unreached.height:
         name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
         raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
@@ -340,7 +369,8 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     cfm = np.where((column("component_class") == "EdgeStorage").to_numpy(),
                    _zero_filled(column("carbon_footprint_manufacturing_per_storage_capacity"))
                    * _zero_filled(column("storage_capacity_per_unit")),
-                   _zero_filled(column("carbon_footprint_manufacturing_per_unit"))) * _zero_filled(column("nb_of_units"))
+                   _zero_filled(column("carbon_footprint_manufacturing_per_unit"))
+                   ) * _zero_filled(column("nb_of_units"))
     components = lazy_table(components.hstack([(pl.Series(cfm) / column("lifespan")).alias("_manufacturing_per_hour")]))
     # One join on the series' keys: the components by the patterns' carbon intensities of their system (joined in
     # Python where each system has one), matched on component and pattern.
@@ -534,30 +564,9 @@ def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[s
 
 
 def _joined_repeating(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
-    """series.joined(table, on) (inner) where the table repeats keys (a pattern's several needs): each series row
-    once per matching table row, in the table's order, as Polars' join (maintain_order="left") lists them. Matched
-    in Python for small tables without sweep dimensions (a query costs more than their rows), else by Polars."""
-    rows, keys = table_of(table), series.keys
-    types, row_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(rows.columns, rows.dtypes))
-    if (dimensions(keys, rows) or keys.height > _PYTHON_JOIN_ROWS or rows.height > _PYTHON_JOIN_ROWS
-            or not all(types.get(c) == row_types[c] and (row_types[c] == pl.String or row_types[c].is_integer())
-                       for c in on)):
-        return series.joined(rows, on)
-    matches: dict[tuple, list[int]] = {}
-    for at, key in enumerate(zip(*(rows.get_column(c).to_list() for c in on))):
-        if None not in key:  # a null key matches nothing, as in Polars
-            matches.setdefault(key, []).append(at)
-    left, right = [], []
-    for at, key in enumerate(zip(*(keys.get_column(c).to_list() for c in on))):
-        for match in matches.get(key, ()):
-            left.append(at)
-            right.append(match)
-    # Whole frames gathered by UInt32 Series: far cheaper than column by column.
-    keys = keys[pl.Series(left, dtype=pl.UInt32)]
-    added = frame_of([rows.get_column(c) for c in rows.columns if c not in on])[pl.Series(right, dtype=pl.UInt32)]
-    internal = (FIRST, LAST, ROW)
-    return replace(series, keys=frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
-                                          *added.get_columns(), *(keys.get_column(c) for c in internal)]))
+    """series.joined(table, on) (inner) where the table, in hand, repeats keys (a pattern's several needs): see
+    _join_all."""
+    return replace(series, keys=_internal_last(_join_all(series.keys, table_of(table), on)))
 
 
 def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
@@ -566,10 +575,38 @@ def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourl
     (series.joined's, which would find the repeated keys and run this query). A key's matches come in the order
     Polars' plan gives them, not the table's (its inner joins, their order not asked for, run in an order of
     Polars' own), so the plan stays as it is."""
-    keys = join(series.keys, table, on).collect(engine=ENGINE)
+    return replace(series, keys=_internal_last(join(series.keys, table, on).collect(engine=ENGINE)))
+
+
+def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
+    """A joined key table with FIRST, LAST and ROW moved back to its end."""
     internal = (FIRST, LAST, ROW)
-    return replace(series, keys=frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
-                                          *(keys.get_column(c) for c in internal)]))
+    return frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
+                     *(keys.get_column(c) for c in internal)])
+
+
+def _join_all(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """join(left, right, on) (inner) where `right` repeats keys (a pattern's several needs, a group's sub-groups):
+    each left row once per matching right row, in the right table's order, as Polars' join of two tables in hand
+    lists them (maintain_order="left"). Matched in Python for small tables without sweep dimensions (a query costs
+    more than their rows), else by Polars."""
+    types, right_types = dict(zip(left.columns, left.dtypes)), dict(zip(right.columns, right.dtypes))
+    if (dimensions(left, right) or left.height > _PYTHON_JOIN_ROWS or right.height > _PYTHON_JOIN_ROWS
+            or not all(types.get(c) == right_types[c] and (right_types[c] == pl.String or right_types[c].is_integer())
+                       for c in on)):
+        return table_of(join(left, right, on))
+    matches: dict[tuple, list[int]] = {}
+    for at, key in enumerate(zip(*(right.get_column(c).to_list() for c in on))):
+        if None not in key:  # a null key matches nothing, as in Polars
+            matches.setdefault(key, []).append(at)
+    left_rows, right_rows = [], []
+    for at, key in enumerate(zip(*(left.get_column(c).to_list() for c in on))):
+        for match in matches.get(key, ()):
+            left_rows.append(at)
+            right_rows.append(match)
+    left_rows, right_rows = pl.Series(left_rows, dtype=pl.UInt32), pl.Series(right_rows, dtype=pl.UInt32)
+    return frame_of([*(column[left_rows] for column in left.get_columns()),
+                     *(right.get_column(c)[right_rows] for c in right.columns if c not in on)])
 
 
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
