@@ -244,17 +244,22 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
     start_in_week = (first + _EPOCH_WEEK_HOUR) % _HOURS_PER_WEEK
     until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)
     scaled = weeks * scale  # each hour's value x its row's scale, as a product of the laid block would be
-    values = np.zeros((deployments.height, deployments.width))
-    spans = np.stack([first, length, deployments.keys["utc_offset"].to_numpy()])
-    distinct, of_row = np.unique(spans, axis=1, return_inverse=True)
-    for at, (span_first, span_length, span_offset) in enumerate(distinct.T):
+    # Written span by span, 0 outside the spans (no block of zeros written first, then over).
+    values = np.empty((deployments.height, deployments.width))
+    distinct: dict[tuple[int, int, int], list[int]] = {}  # rows by (first, length, offset), few: grouped in Python
+    for row, span in enumerate(zip(first.tolist(), length.tolist(), deployments.keys["utc_offset"].to_list())):
+        distinct.setdefault(span, []).append(row)
+    for (span_first, span_length, span_offset), rows in distinct.items():
+        rows = np.array(rows)
         if span_length <= 0:
+            values[rows] = 0.0
             continue
-        rows = np.flatnonzero(of_row.ravel() == at)
-        shift = int(span_offset) % int(span_length)
-        begin, week_start = int(span_first - deployments.start), int(start_in_week[rows[0]])
-        for hours, phase, run_begin in ((int(span_length) - shift, week_start + shift, begin),
-                                        (shift, week_start, begin + int(span_length) - shift)):
+        shift = span_offset % span_length
+        begin, week_start = span_first - deployments.start, int(start_in_week[rows[0]])
+        values[rows, :max(begin, 0)] = 0.0
+        values[rows, max(begin + span_length, 0):] = 0.0
+        for hours, phase, run_begin in ((span_length - shift, week_start + shift, begin),
+                                        (shift, week_start, begin + span_length - shift)):
             week = np.roll(scaled[rows], -(phase % _HOURS_PER_WEEK), axis=1)
             whole = hours // _HOURS_PER_WEEK
             if whole:  # the run's whole weeks as a (rows, weeks, 168) view of the block: one broadcast write
@@ -291,12 +296,14 @@ def _weekly_rows(profiles: pl.DataFrame, on: list[str], value: str) -> tuple[pl.
     if (len(hours) != weeks * _HOURS_PER_WEEK or not weeks
             or not (hours.reshape(weeks, _HOURS_PER_WEEK) == np.arange(_HOURS_PER_WEEK)).all()):
         return None, np.zeros((0, _HOURS_PER_WEEK))
-    firsts = np.arange(0, len(hours), _HOURS_PER_WEEK)
+    # Gathered by UInt32 Series (numpy indices cost a conversion each).
+    firsts = pl.Series(np.arange(0, len(hours), _HOURS_PER_WEEK, dtype=np.uint32))
+    of_hour = pl.Series(np.repeat(np.arange(weeks, dtype=np.uint32), _HOURS_PER_WEEK))
     keys = []
     for column in on:
         key = profiles.get_column(column).cast(pl.String)
         first = key[firsts]
-        if not (key == first[np.repeat(np.arange(weeks), _HOURS_PER_WEEK)]).all():
+        if not (key == first[of_hour]).all():
             return None, np.zeros((0, _HOURS_PER_WEEK))
         keys.append(first)
     return frame_of(keys), profiles.get_column(value).cast(pl.Float64).to_numpy().reshape(weeks, _HOURS_PER_WEEK)
@@ -426,7 +433,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
     base_storage = p["base_storage_need"][:, 0]
     stored = kind == "storage"
     need = summed if series.direct and not stored.any() else np.empty((series.height, summed.shape[1]))
-    energy = np.zeros(need.shape)
+    energy = np.empty(need.shape)  # written span by span, 0 outside
     peak, low = np.full(series.height, -np.inf), np.full(series.height, np.inf)
     # Each deployments row read once on this axis (zeros where none), then read in place.
     at, of_row = np.unique(_matching_rows(deployments, series, PATTERN), return_inverse=True)
@@ -441,6 +448,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
         # Needs are 0 outside their spans: a positive peak, or a negative low, is the span's own.
         held = need[row, begin:end]
         peak[row], low[row] = held.max(initial=-np.inf), held.min(initial=np.inf)
+        energy[row, :begin], energy[row, end:] = 0.0, 0.0
         power = energy[row, begin:end]
         np.add(held, offset, out=power)
         power *= slope
