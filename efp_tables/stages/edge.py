@@ -26,7 +26,7 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
-# Key tables and small tables up to this many rows are joined in Python (_joined_repeating).
+# Tables up to this many rows are joined in Python where a key repeats (_join_all).
 _PYTHON_JOIN_ROWS = 512
 # Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
 # every stage here gives an empty output.
@@ -563,12 +563,12 @@ def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[s
         if where is not None:
             table = table.filter(pl.col(where[0]) == where[1])
         return table.select(pl.col(old).alias(new) for new, old in named)
-    picked = frame_of([known.get_column(old).alias(new) for new, old in named])
+    picked = [known.get_column(old).alias(new) for new, old in named]
     if where is not None:
         at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
-        if len(at) < known.height:
-            picked = picked[pl.Series(at, dtype=pl.UInt32)]
-    return lazy_table(picked)
+        if len(at) < known.height:  # gathered column by column: a table's gather hands its columns to threads
+            picked = [column[pl.Series(at, dtype=pl.UInt32)] for column in picked]
+    return lazy_table(frame_of(picked))
 
 
 def _joined_repeating(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
@@ -612,6 +612,7 @@ def _join_all(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.Data
         for match in matches.get(key, ()):
             left_rows.append(at)
             right_rows.append(match)
+    # Gathered column by column: a table's gather hands its columns to Polars' threads, which costs more here.
     left_rows, right_rows = pl.Series(left_rows, dtype=pl.UInt32), pl.Series(right_rows, dtype=pl.UInt32)
     return frame_of([*(column[left_rows] for column in left.get_columns()),
                      *(right.get_column(c)[right_rows] for c in right.columns if c not in on)])
