@@ -15,7 +15,8 @@ from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of
-from efp_tables.stages.timeline import VALUE, dimensions, join, key_matches, keyed, kept, parameters, table_of
+from efp_tables.stages.timeline import (VALUE, dimensions, join, key_matches, keyed, kept, known_table, lazy_table,
+                                        parameters, table_of)
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -25,6 +26,8 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
+# Tables up to this many rows are joined in Python where a key repeats (_join_all).
+_PYTHON_JOIN_ROWS = 512
 # Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
 # every stage here gives an empty output.
 DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_device_groups")
@@ -72,38 +75,67 @@ def edge_device_units(edge_devices: pl.LazyFrame, group_subgroups: pl.LazyFrame,
     groups of count x the group's count (1 in no group).
 
     Calculation: walks down from the roots one level per step (as many steps as the deepest nesting)."""
-    # Lazy plans, collected together where they can be: each query costs more than these tables' rows.
+    # The walk in Python, the sums in one query at the end (none in a tree): a query costs more than these rows.
     group = ["system_id", "group_id"]
-    groups = pl.concat([group_subgroups.select(group), group_devices.select(group)]).unique(maintain_order=True)
-    children = group_subgroups.select("system_id", pl.col("sub_group_id").alias("group_id")).unique()
-    subgroups, memberships, groups, frontier = pl.collect_all(
-        [group_subgroups, group_devices, groups,
-         groups.join(children, on=group, how="anti").with_columns(units=pl.lit(1.0))], engine=ENGINE)
+    subgroups, memberships = table_of(group_subgroups), table_of(group_devices)
+    listed = {c: subgroups.get_column(c).to_list() + memberships.get_column(c).to_list() for c in group}
+    firsts = list(dict.fromkeys(zip(*listed.values())))  # each group once, in order
+    children = {key for key in zip(subgroups.get_column("system_id").to_list(),
+                                   subgroups.get_column("sub_group_id").to_list()) if None not in key}
+    groups = frame_of([pl.Series(c, [key[at] for key in firsts], dtype=subgroups.get_column(c).dtype)
+                       for at, c in enumerate(group)])
+    roots = [at for at, key in enumerate(firsts) if key not in children]  # groups no group contains
+    frontier = frame_of([*(column[pl.Series(roots, dtype=pl.UInt32)] for column in groups.get_columns()),
+                         pl.Series("units", [1.0] * len(roots))])
     reached, endless = [frontier], True
     for _ in range(subgroups.height + 1):  # a chain of sub-groups has at most as many links as there are
-        step = join(frontier.lazy(), subgroups.lazy(), group)
-        frontier = step.select(*keyed(step, ["system_id"]), pl.col("sub_group_id").alias("group_id"),
-                               (pl.col("units") * pl.col("count")).alias("units")).collect(engine=ENGINE)
+        step = _join_all(frontier, subgroups, group)
+        frontier = frame_of([*(step.get_column(c) for c in keyed(step, ["system_id"])),
+                             step.get_column("sub_group_id").alias("group_id"),
+                             (step.get_column("units") * step.get_column("count")).alias("units")])
         if frontier.is_empty():
             endless = False
             break
         reached.append(frontier)
-    group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
-    group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
-    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
-    unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
-    counted = join(memberships.lazy(), group_units, group)
     device = ["system_id", "edge_device_id"]
-    device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
-        (pl.col("count") * pl.col("units")).sum().alias("units"))
-    devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
-                   device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
-    units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
-                                      "units", "structure_carbon_footprint_manufacturing"),
-                       group_units.select(*keyed(group_units, ["system_id"]), pl.col("group_id").alias("object_id"),
-                                          "units")],
-                      how="diagonal_relaxed")
-    unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    reached_groups = [key for frame in reached for key in zip(*(frame.get_column(c).to_list() for c in group))]
+    in_groups = list(zip(*(memberships.get_column(c).to_list() for c in device)))
+    if (not dimensions(edge_devices, subgroups, memberships) and len(set(reached_groups)) == len(reached_groups)
+            and len(set(in_groups)) == len(in_groups)):
+        # A tree (each group reached once, each device in one group at most: most models) has sums of one term
+        # each, which are their terms: the table read off the walk, with no query.
+        group_units = dict(zip(reached_groups, (units for frame in reached for units in frame["units"].to_list())))
+        unreached = frame_of([pl.Series("group_id", [key[1] for key in firsts if key not in group_units],
+                                        dtype=subgroups.get_column("group_id").dtype)])
+        device_units = {key: count * group_units[of_group] for key, of_group, count in zip(
+            in_groups, zip(*(memberships.get_column(c).to_list() for c in group)),
+            memberships.get_column("count").to_list()) if of_group in group_units}
+        devices = table_of(edge_devices)
+        ids = list(zip(*(devices.get_column(c).to_list() for c in device)))
+        objects = [*ids, *group_units]
+        structure = devices.get_column("structure_carbon_footprint_manufacturing").to_list()
+        units = frame_of([
+            pl.Series("system_id", [key[0] for key in objects], dtype=devices.get_column("system_id").dtype),
+            pl.Series("object_id", [key[1] for key in objects], dtype=devices.get_column("edge_device_id").dtype),
+            pl.Series("units", [*(device_units.get(key, 1.0) for key in ids), *group_units.values()], dtype=pl.Float64),
+            pl.Series("structure_carbon_footprint_manufacturing", structure + [None] * len(group_units),
+                      dtype=pl.Float64)])
+    else:
+        group_units = pl.concat([frame.lazy() for frame in reached], how="diagonal_relaxed")
+        group_units = group_units.group_by(keyed(group_units, group), maintain_order=True).agg(pl.col("units").sum())
+        unreached = groups.lazy().join(group_units.select(group).unique(), on=group, how="anti")
+        counted = join(memberships.lazy(), group_units, group)
+        device_units = counted.group_by(keyed(counted, device), maintain_order=True).agg(
+            (pl.col("count") * pl.col("units")).sum().alias("units"))
+        devices = join(edge_devices.select(*keyed(edge_devices, device), "structure_carbon_footprint_manufacturing"),
+                       device_units, device, how="left").with_columns(pl.col("units").fill_null(1.0))
+        units = pl.concat([devices.select(*keyed(devices, ["system_id"]), pl.col("edge_device_id").alias("object_id"),
+                                          "units", "structure_carbon_footprint_manufacturing"),
+                           group_units.select(*keyed(group_units, ["system_id"]),
+                                              pl.col("group_id").alias("object_id"), "units")],
+                          how="diagonal_relaxed")
+        unreached, units = pl.collect_all([unreached, units], engine=ENGINE)
+    # A cycle either never ends the walk or has no root to start from: either way some group is left unreached.
     if endless or unreached.height:
         name = (frontier if endless else unreached)["group_id"].cast(pl.String).sort()[0]
         raise ModelError(f"EdgeDeviceGroup {name!r}", "sub_group_counts", name,
@@ -212,17 +244,22 @@ def _weekly_on_span(deployments: Hourly, weeks: np.ndarray, clear_until_monday: 
     start_in_week = (first + _EPOCH_WEEK_HOUR) % _HOURS_PER_WEEK
     until_monday = np.where(start_in_week == 0, 0, _HOURS_PER_WEEK - start_in_week)
     scaled = weeks * scale  # each hour's value x its row's scale, as a product of the laid block would be
-    values = np.zeros((deployments.height, deployments.width))
-    spans = np.stack([first, length, deployments.keys["utc_offset"].to_numpy()])
-    distinct, of_row = np.unique(spans, axis=1, return_inverse=True)
-    for at, (span_first, span_length, span_offset) in enumerate(distinct.T):
+    # Written span by span, 0 outside the spans (no block of zeros written first, then over).
+    values = np.empty((deployments.height, deployments.width))
+    distinct: dict[tuple[int, int, int], list[int]] = {}  # rows by (first, length, offset), few: grouped in Python
+    for row, span in enumerate(zip(first.tolist(), length.tolist(), deployments.keys["utc_offset"].to_list())):
+        distinct.setdefault(span, []).append(row)
+    for (span_first, span_length, span_offset), rows in distinct.items():
+        rows = np.array(rows)
         if span_length <= 0:
+            values[rows] = 0.0
             continue
-        rows = np.flatnonzero(of_row.ravel() == at)
-        shift = int(span_offset) % int(span_length)
-        begin, week_start = int(span_first - deployments.start), int(start_in_week[rows[0]])
-        for hours, phase, run_begin in ((int(span_length) - shift, week_start + shift, begin),
-                                        (shift, week_start, begin + int(span_length) - shift)):
+        shift = span_offset % span_length
+        begin, week_start = span_first - deployments.start, int(start_in_week[rows[0]])
+        values[rows, :max(begin, 0)] = 0.0
+        values[rows, max(begin + span_length, 0):] = 0.0
+        for hours, phase, run_begin in ((span_length - shift, week_start + shift, begin),
+                                        (shift, week_start, begin + span_length - shift)):
             week = np.roll(scaled[rows], -(phase % _HOURS_PER_WEEK), axis=1)
             whole = hours // _HOURS_PER_WEEK
             if whole:  # the run's whole weeks as a (rows, weeks, 168) view of the block: one broadcast write
@@ -238,14 +275,38 @@ def _weeks(profiles: pl.LazyFrame, id_column: str, value: str, series: pl.DataFr
     """(series x 168) weekly values of the profiles table, for the (system_id, id_column) of each `series` row
     (ids repeat from system to system in a portfolio)."""
     on = ["system_id", id_column]
-    wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
-            .group_by(on, maintain_order=True).agg(pl.col(value)).with_row_index("_at").collect(engine=ENGINE))
+    wide, values = _weekly_rows(table_of(profiles), on, value)
+    if wide is None:
+        wide = (profiles.with_columns(pl.col(id_column).cast(pl.String)).sort(*on, "hour_of_week")
+                .group_by(on, maintain_order=True).agg(pl.col(value)).collect(engine=ENGINE))
+        values = np.stack(wide[value].to_list()) if wide.height else np.zeros((0, _HOURS_PER_WEEK))
     matches = key_matches(frame_of([series.get_column(c).cast(pl.String) for c in on]), wide, on)  # no query
     at = (np.array(matches, dtype=np.int64) if matches is not None and None not in matches else
-          series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(*on, "_at"), on=on, how="left",
-                                                                 maintain_order="left")
+          series.lazy().select(pl.col(on).cast(pl.String)).join(wide.lazy().select(on).with_row_index("_at"), on=on,
+                                                                 how="left", maintain_order="left")
           .select("_at").collect(engine=ENGINE).to_series().to_numpy())
-    return np.stack(wide[value].to_list())[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
+    return values[at] if len(at) else np.zeros((0, _HOURS_PER_WEEK))
+
+
+def _weekly_rows(profiles: pl.DataFrame, on: list[str], value: str) -> tuple[pl.DataFrame | None, np.ndarray]:
+    """The profiles' keys (`on`, as strings) and their weeks (keys x 168), read with no query where the table lists
+    each profile's 168 hours together and in order (as readers write it); (None, empty) otherwise."""
+    hours = profiles.get_column("hour_of_week").to_numpy()
+    weeks = len(hours) // _HOURS_PER_WEEK
+    if (len(hours) != weeks * _HOURS_PER_WEEK or not weeks
+            or not (hours.reshape(weeks, _HOURS_PER_WEEK) == np.arange(_HOURS_PER_WEEK)).all()):
+        return None, np.zeros((0, _HOURS_PER_WEEK))
+    # Gathered by UInt32 Series (numpy indices cost a conversion each).
+    firsts = pl.Series(np.arange(0, len(hours), _HOURS_PER_WEEK, dtype=np.uint32))
+    of_hour = pl.Series(np.repeat(np.arange(weeks, dtype=np.uint32), _HOURS_PER_WEEK))
+    keys = []
+    for column in on:
+        key = profiles.get_column(column).cast(pl.String)
+        first = key[firsts]
+        if not (key == first[of_hour]).all():
+            return None, np.zeros((0, _HOURS_PER_WEEK))
+        keys.append(first)
+    return frame_of(keys), profiles.get_column(value).cast(pl.Float64).to_numpy().reshape(weeks, _HOURS_PER_WEEK)
 
 
 def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_paths: pl.LazyFrame,
@@ -263,7 +324,8 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
                  ["system_id", "component_id"])
     paths = edge_need_paths.filter(pl.col("need_kind") == "component").select(
         "system_id", "usage_pattern_id", pl.col("need_id").alias("component_need_id"), "occurrences")
-    series = edge_deployments_in_parallel.joined(join(paths, needs, ["system_id", "component_need_id"]), PATTERN)
+    series = _joined_by_plan(edge_deployments_in_parallel, join(paths, needs, ["system_id", "component_need_id"]),
+                             PATTERN)
     weeks = _weeks(component_need_profiles, "component_need_id", "need", series.keys)
     storage = (series.keys["component_class"].cast(pl.String) == "EdgeStorage").to_numpy()
     need = _weekly_on_span(series, weeks, storage, series.parameter("occurrences"))
@@ -287,10 +349,11 @@ def edge_component_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_p
         [*COMPONENT_NEED, "component_id", "edge_device_id"], "need_class", "component_class").deriving(
         ("component_class",), total=total)
     # The unit of `need` (and of `total`, but TB for storage), which the results table reads.
-    return replace(held, keys=held.keys.with_columns(
-        need_unit=pl.col("component_class").cast(pl.String).replace_strict(units),
-        total_unit=pl.when(pl.col("component_class").cast(pl.String) == "EdgeStorage")
-        .then(pl.lit("terabyte_stored")).otherwise(pl.col("component_class").cast(pl.String).replace_strict(units))))
+    classes = held.keys.get_column("component_class").cast(pl.String).to_list()  # a few classes, no query
+    return replace(held, keys=held.keys.hstack([
+        pl.Series("need_unit", [units[c] for c in classes], dtype=pl.String),
+        pl.Series("total_unit", ["terabyte_stored" if c == "EdgeStorage" else units[c] for c in classes],
+                  dtype=pl.String)]))
 
 
 def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_in_parallel: Hourly,
@@ -304,18 +367,21 @@ def edge_component_hourly(edge_component_need_hourly: Hourly, edge_deployments_i
     workload; energy = deployments x power x 1 h; use = energy x CI(country); manufacturing = deployments x
     cfm / lifespan x 1 h (storage: cfm = capacity x cfm per capacity; no power)."""
     summed = edge_component_need_hourly.only("need", "cumulative").summed(COMPONENT)
-    components = parameters(edge_component_inputs, ["system_id", "component_id"], "edge_device_id", *_POWER_INPUTS,
-                            "lifespan", "carbon_footprint_manufacturing_per_unit",
-                            "carbon_footprint_manufacturing_per_storage_capacity")
-    storage = pl.col("component_class") == "EdgeStorage"
-    units = pl.col("nb_of_units").fill_null(0.0)
-    cfm = pl.when(storage).then(pl.col("carbon_footprint_manufacturing_per_storage_capacity").fill_null(0.0)
-                                * pl.col("storage_capacity_per_unit").fill_null(0.0)
-                                ).otherwise(pl.col("carbon_footprint_manufacturing_per_unit").fill_null(0.0)) * units
-    # One join on the series' keys (a query costs more than these tables' rows): the components by the patterns'
-    # carbon intensities of their system, matched on component and pattern.
-    series = summed.joined(join(components.with_columns((cfm / pl.col("lifespan")).alias("_manufacturing_per_hour")),
-                                _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
+    components = table_of(parameters(
+        edge_component_inputs, ["system_id", "component_id"], "edge_device_id", *_POWER_INPUTS, "lifespan",
+        "carbon_footprint_manufacturing_per_unit", "carbon_footprint_manufacturing_per_storage_capacity"))
+    # Computed on the Series (a query costs more than these tables' rows), as the expression
+    # when(storage, cfm per capacity x capacity, cfm per unit) x units / lifespan with nulls as 0 but the lifespan.
+    column = components.get_column
+    cfm = np.where((column("component_class") == "EdgeStorage").to_numpy(),
+                   _zero_filled(column("carbon_footprint_manufacturing_per_storage_capacity"))
+                   * _zero_filled(column("storage_capacity_per_unit")),
+                   _zero_filled(column("carbon_footprint_manufacturing_per_unit"))
+                   ) * _zero_filled(column("nb_of_units"))
+    components = lazy_table(components.hstack([(pl.Series(cfm) / column("lifespan")).alias("_manufacturing_per_hour")]))
+    # One join on the series' keys: the components by the patterns' carbon intensities of their system (joined in
+    # Python where each system has one), matched on component and pattern.
+    series = summed.joined(join(components, _carbon_intensity(edge_usage_patterns, countries), ["system_id"]),
                            ["system_id", "component_id", "usage_pattern_id"])
     # The hourly blocks depend on the series and its power inputs only: a sweep over the carbon intensity, the
     # lifespan or the manufacturing footprint scales their sums (use and manufacturing footprints are scaled
@@ -345,11 +411,18 @@ _POWER_INPUTS = ("component_class", "power_per_unit", "idle_power_per_unit", "nb
 
 
 def _power_inputs(series: Hourly) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Each row's component kind (EDGE_COMPONENT_KINDS) and power inputs (rows x 1, nulls as 0), read in one
+    """Each row's component kind (EDGE_COMPONENT_KINDS) and power inputs (rows x 1, nulls as 0), read with no
     query."""
-    inputs = series.keys.select(pl.col("component_class").cast(pl.String).replace_strict(EDGE_COMPONENT_KINDS),
-                                *[pl.col(c).fill_null(0.0) for c in _POWER_INPUTS[1:]])
-    return inputs["component_class"].to_numpy(), {c: inputs[c].to_numpy()[:, None] for c in _POWER_INPUTS[1:]}
+    classes = series.keys.get_column("component_class").cast(pl.String).to_list()
+    return (np.array([EDGE_COMPONENT_KINDS[c] for c in classes], dtype=object),
+            {c: _zero_filled(series.keys.get_column(c))[:, None] for c in _POWER_INPUTS[1:]})
+
+
+def _zero_filled(column: pl.Series) -> np.ndarray:
+    """A float column's values, 0.0 where it is null (as fill_null(0.0), with no query: the nulls are read as NaN,
+    which validated inputs never are)."""
+    values = column.to_numpy()
+    return np.where(np.isnan(values), 0.0, values) if column.has_nulls() else values
 
 
 def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarray]:
@@ -360,7 +433,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
     base_storage = p["base_storage_need"][:, 0]
     stored = kind == "storage"
     need = summed if series.direct and not stored.any() else np.empty((series.height, summed.shape[1]))
-    energy = np.zeros(need.shape)
+    energy = np.empty(need.shape)  # written span by span, 0 outside
     peak, low = np.full(series.height, -np.inf), np.full(series.height, np.inf)
     # Each deployments row read once on this axis (zeros where none), then read in place.
     at, of_row = np.unique(_matching_rows(deployments, series, PATTERN), return_inverse=True)
@@ -375,6 +448,7 @@ def _component_power(series: Hourly, deployments: Hourly) -> dict[str, np.ndarra
         # Needs are 0 outside their spans: a positive peak, or a negative low, is the span's own.
         held = need[row, begin:end]
         peak[row], low[row] = held.max(initial=-np.inf), held.min(initial=np.inf)
+        energy[row, :begin], energy[row, end:] = 0.0, 0.0
         power = energy[row, begin:end]
         np.add(held, offset, out=power)
         power *= slope
@@ -479,6 +553,71 @@ def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     return _on_axis(source[VALUE], source.start, _matching_rows(source, target, on), target)
 
 
+def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None
+            ) -> pl.LazyFrame:
+    """`columns` of a table (a (new, old) pair renames), of its rows whose column `where[0]` is `where[1]` if
+    given: taken from a table in hand with no query (a query costs more than these tables' rows), else planned."""
+    named = [(c, c) if isinstance(c, str) else c for c in columns]
+    known = known_table(table)
+    if known is None:
+        if where is not None:
+            table = table.filter(pl.col(where[0]) == where[1])
+        return table.select(pl.col(old).alias(new) for new, old in named)
+    picked = [known.get_column(old).alias(new) for new, old in named]
+    if where is not None:
+        at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
+        if len(at) < known.height:  # gathered column by column: a table's gather hands its columns to threads
+            picked = [column[pl.Series(at, dtype=pl.UInt32)] for column in picked]
+    return lazy_table(frame_of(picked))
+
+
+def _joined_repeating(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
+    """series.joined(table, on) (inner) where the table, in hand, repeats keys (a pattern's several needs): see
+    _join_all."""
+    return replace(series, keys=_internal_last(_join_all(series.keys, table_of(table), on)))
+
+
+def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
+    """series.joined(table, on) (inner) for a table planned with joins of its own that repeats keys (a pattern's
+    needs): one query of the series' keys and the table's plan, with no query beforehand to read the table
+    (series.joined's, which would find the repeated keys and run this query). A key's matches come in the order
+    Polars' plan gives them, not the table's (its inner joins, their order not asked for, run in an order of
+    Polars' own), so the plan stays as it is."""
+    return replace(series, keys=_internal_last(join(series.keys, table, on).collect(engine=ENGINE)))
+
+
+def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
+    """A joined key table with FIRST, LAST and ROW moved back to its end."""
+    internal = (FIRST, LAST, ROW)
+    return frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
+                     *(keys.get_column(c) for c in internal)])
+
+
+def _join_all(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """join(left, right, on) (inner) where `right` repeats keys (a pattern's several needs, a group's sub-groups):
+    each left row once per matching right row, in the right table's order, as Polars' join of two tables in hand
+    lists them (maintain_order="left"). Matched in Python for small tables without sweep dimensions (a query costs
+    more than their rows), else by Polars."""
+    types, right_types = dict(zip(left.columns, left.dtypes)), dict(zip(right.columns, right.dtypes))
+    if (dimensions(left, right) or left.height > _PYTHON_JOIN_ROWS or right.height > _PYTHON_JOIN_ROWS
+            or not all(types.get(c) == right_types[c] and (right_types[c] == pl.String or right_types[c].is_integer())
+                       for c in on)):
+        return table_of(join(left, right, on))
+    matches: dict[tuple, list[int]] = {}
+    for at, key in enumerate(zip(*(right.get_column(c).to_list() for c in on))):
+        if None not in key:  # a null key matches nothing, as in Polars
+            matches.setdefault(key, []).append(at)
+    left_rows, right_rows = [], []
+    for at, key in enumerate(zip(*(left.get_column(c).to_list() for c in on))):
+        for match in matches.get(key, ()):
+            left_rows.append(at)
+            right_rows.append(match)
+    # Gathered column by column: a table's gather hands its columns to Polars' threads, which costs more here.
+    left_rows, right_rows = pl.Series(left_rows, dtype=pl.UInt32), pl.Series(right_rows, dtype=pl.UInt32)
+    return frame_of([*(column[left_rows] for column in left.get_columns()),
+                     *(right.get_column(c)[right_rows] for c in right.columns if c not in on)])
+
+
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
                          edge_component_inputs: pl.LazyFrame, edge_server_needs: pl.LazyFrame) -> pl.LazyFrame:
     """The edge patterns each edge device is deployed in: one of its component needs or server needs runs there."""
@@ -516,7 +655,7 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     # The small tables joined to each other first: one query on the series' keys.
     patterns = join(join(edge_device_patterns, devices, ["system_id", "edge_device_id"]),
                     parameters(edge_usage_patterns, PATTERN, "usage_span"), PATTERN)
-    series = edge_deployments_in_parallel.joined(patterns, PATTERN)
+    series = _joined_by_plan(edge_deployments_in_parallel, patterns, PATTERN)
     short = np.flatnonzero(series.keys["lifespan"].to_numpy() < series.keys["usage_span"].to_numpy() - 1e-9)
     if len(short):
         row = series.keys.row(int(short[0]), named=True)
@@ -530,13 +669,16 @@ def edge_device_footprints_per_usage_pattern(edge_deployments_in_parallel: Hourl
     # a device with no component energy in a pattern (only a server need there, or no used component) has none
     energy_row = np.full(len(at), -1, dtype=np.int64)
     energy_row[at >= 0] = used.rows[at[at >= 0]]
-    units = pl.col("units")
-    structure = pl.col("structure_carbon_footprint_manufacturing") / pl.col("lifespan")
-    series = replace(series, keys=series.keys.with_columns(
-        _energy_row=pl.Series(energy_row),
-        _structure_per_hour=units * structure,
-        _manufacturing_per_hour=units * (structure + pl.col("_components_per_hour").fill_null(0.0)),
-        _use_kg_per_kwh=units * pl.col("average_carbon_intensity")))
+    keys = series.keys
+    units = keys.get_column("units")
+    structure = keys.get_column("structure_carbon_footprint_manufacturing") / keys.get_column("lifespan")
+    components = keys.get_column("_components_per_hour")
+    # Columns computed as Series (their arithmetic and nulls Polars' own), not by a query.
+    series = replace(series, keys=keys.hstack([
+        pl.Series("_energy_row", energy_row),
+        (units * structure).alias("_structure_per_hour"),
+        (units * (structure + pl.Series(_zero_filled(components)))).alias("_manufacturing_per_hour"),
+        (units * keys.get_column("average_carbon_intensity")).alias("_use_kg_per_kwh")]))
     # Blocks: deployments and the components' energy (shared by the variants that have the same); every
     # footprint is one of them times a scalar of the key table, so sweeps over those scalars stay cheap.
     blocks = series.per_distinct(["_energy_row"], lambda distinct: {VALUE: distinct[VALUE], "energy": _on_axis(
@@ -597,9 +739,9 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     """RecurrentServerNeed.unitary_hourly_volume_per_usage_pattern: calls per device per hour (occurrence).
 
     Calculation: week laid on the span (see _weekly_on_span) x occurrences[need, up]."""
-    paths = edge_need_paths.filter(pl.col("need_kind") == "server").select(
-        "system_id", "usage_pattern_id", pl.col("need_id").alias("server_need_id"), "occurrences")
-    series = edge_deployments_in_parallel.joined(paths, PATTERN)
+    paths = _picked(edge_need_paths, "system_id", "usage_pattern_id", ("server_need_id", "need_id"), "occurrences",
+                    where=("need_kind", "server"))
+    series = _joined_repeating(edge_deployments_in_parallel, paths, PATTERN)
     weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
     volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool), series.parameter("occurrences"))
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
@@ -614,8 +756,8 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
 
     Calculation: O[J, up, rsn] = volume[rsn, up] x deployments[up] x weight[rsn, J] (not x the device's units,
     as efootprint)."""
-    calls = edge_server_need_hourly.joined(server_need_jobs.select(
-        *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
+    calls = _joined_repeating(edge_server_need_hourly, _picked(
+        server_need_jobs, *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
     keys = calls.keys.hstack([  # columns, not a query
         pl.Series("journey_id", [None] * calls.height, dtype=calls.keys["usage_pattern_id"].dtype),
