@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -215,6 +216,7 @@ class StageFrames(dict):
         self._small = small
         self._optimizations = optimizations
         self._dimensionless = dimensionless
+        self._shapes: dict[str, int] = {}
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -245,14 +247,36 @@ class StageFrames(dict):
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        with on_one_core(self._small), dimensionless(self._dimensionless):
-            inputs = [self[parameter] for parameter in parameters(stage)]
-            if name in self._idle:
-                frame = idle_output(stage, inputs)
-            else:
-                frame = _handed_on(stage(*inputs), self._materialize, self._optimizations)
+        if name in self._idle:
+            frame = self._idle_output(stage)
+        else:
+            with on_one_core(self._small), dimensionless(self._dimensionless):
+                frame = _handed_on(stage(*(self[parameter] for parameter in parameters(stage))), self._materialize,
+                                   self._optimizations)
         self[name] = frame
         return frame
+
+    def _idle_output(self, stage) -> Frame:
+        """An idle stage's output (idle_output), looked up by the shapes of the inputs that decide it: those it
+        reads, directly or through its idle inputs, that are not idle (_idle_roots). One look-up per stage, where
+        idle_output takes the shape of every input of every idle stage on the way."""
+        key = (stage, *(self._shape_id(root) for root in _idle_roots(stage, self._idle, self._stages)))
+        frame = _idle_outputs.get(key)
+        if frame is None:
+            with on_one_core(self._small), dimensionless(self._dimensionless):
+                frame = idle_output(stage, [self[parameter] for parameter in parameters(stage)])
+            if len(_idle_outputs) >= _IDLE_OUTPUTS:
+                _idle_outputs.clear()
+            _idle_outputs[key] = frame
+        return frame
+
+    def _shape_id(self, name: str) -> int:
+        """The shape (_shape_id) of an input or stage, taken once per computation: a build_plan lets a stage go
+        once its readers have run, and an idle stage read later needs only its shape."""
+        shape = self._shapes.get(name)
+        if shape is None:
+            shape = self._shapes[name] = _shape_id(self[name])
+        return shape
 
 
 @cache
@@ -286,18 +310,58 @@ def _shape(frame: Frame) -> tuple:
         return ("hourly", tuple(zip(frame.keys.columns, frame.keys.dtypes)),
                 tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
-    schema = _table_shapes.get(frame)
-    if schema is None:
-        table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
-        schema = (tuple(zip(table.columns, table.dtypes)) if table is not None
-                  else tuple(frame.collect_schema().items()))
-        _table_shapes.put(frame, schema)
-    return ("table", schema)
+    table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
+    return ("table", tuple(zip(table.columns, table.dtypes)) if table is not None
+            else tuple(frame.collect_schema().items()))
 
 
-# The schemas of tables read by idle stages: the same tables (and idle outputs, kept by _idle_output's cache) are
-# read by several, and each schema is a call into Polars.
-_table_shapes = ByFrame()
+def _shape_id(frame: Frame) -> int:
+    """A number per distinct _shape: cheap to hash and compare, where a shape's Polars dtypes are compared in Python.
+    A table's is remembered per DataFrame (a model's input tables are the same at every computation)."""
+    if isinstance(frame, Hourly):
+        return _numbered(_shape(frame))
+    owner = known_table(frame)
+    owner = frame if owner is None else owner
+    number = _shape_ids.get(owner)
+    if number is None:
+        number = _numbered(_shape(frame))
+        _shape_ids.put(owner, number)
+    return number
+
+
+def _numbered(shape: tuple) -> int:
+    """The number of this shape; numbers are never reused, so that one kept after the table is cleared (past a
+    limit) still means its shape."""
+    number = _shape_numbers.get(shape)
+    if number is None:
+        if len(_shape_numbers) >= _IDLE_OUTPUTS:
+            _shape_numbers.clear()
+        number = _shape_numbers[shape] = next(_next_shape_number)
+    return number
+
+
+_shape_ids = ByFrame()
+_shape_numbers: dict[tuple, int] = {}
+_next_shape_number = itertools.count()
+# Idle outputs by (stage, shape numbers of its roots), forgotten all at once past this many entries.
+_IDLE_OUTPUTS = 1024
+_idle_outputs: dict[tuple, Frame] = {}
+
+
+def _idle_roots(stage, idle: frozenset[str], stages: dict) -> tuple[str, ...]:
+    """The inputs and stages that are not `idle` and that an idle stage reads, directly or through idle stages (of
+    `stages`, by name): their shapes decide its output."""
+    key = (stage, idle)
+    roots = _roots.get(key)
+    if roots is None:
+        found = {}
+        for name in parameters(stage):
+            found.update(dict.fromkeys(_idle_roots(stages[name], idle, stages) if name in idle else (name,)))
+        roots = _roots[key] = tuple(found)
+    return roots
+
+
+_roots: dict[tuple, tuple[str, ...]] = {}
 
 
 @lru_cache(maxsize=1024)
