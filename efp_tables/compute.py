@@ -239,7 +239,9 @@ class StageFrames(dict):
         """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
         with on_one_core(self._small), dimensionless(self._dimensionless):
             outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
-            plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}
+            # A table a stage made in hand (a lazy_table) has no query left.
+            plans = {name: plan for name, plan in outputs.items()
+                     if isinstance(plan, pl.LazyFrame) and known_table(plan) is None}
             outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
                                                      optimizations=self._optimizations)))
         self.update({name: lazy_table(table) if isinstance(table, pl.DataFrame) else table
@@ -288,10 +290,10 @@ def _plans_table(stage) -> bool:
 def _handed_on(frame: Frame | pl.DataFrame, materialize: bool,
                optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> Frame:
     """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
-    LazyFrame over it, a lazy one collected once (with these `optimizations`) if `materialize`."""
+    LazyFrame over it, a plan collected once (with these `optimizations`) if `materialize`."""
     if isinstance(frame, pl.DataFrame):
         return lazy_table(frame)
-    if materialize and isinstance(frame, pl.LazyFrame):
+    if materialize and isinstance(frame, pl.LazyFrame) and known_table(frame) is None:
         return lazy_table(frame.collect(engine=ENGINE, optimizations=optimizations))
     return frame
 
