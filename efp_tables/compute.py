@@ -189,9 +189,7 @@ def compute(model: Model, materialize: bool = True) -> Results:
         optimizations = SMALL_QUERIES if small else DEFAULT_QUERIES
         frames = StageFrames(plan_inputs(tables, materialize, optimizations), STAGES, materialize, idle_stages(model),
                              small, optimizations, dimensionless=True)
-        needed = stages_for(EAGER_TARGETS)
-        for stage in needed:
-            frames.run(stage, needed)
+        frames.run_all(stages_for(EAGER_TARGETS))
     return Results(model, frames)
 
 
@@ -218,6 +216,23 @@ class StageFrames(dict):
         self._optimizations = optimizations
         self._dimensionless = dimensionless
         self._shapes: dict[str, int] = {}
+        self._scoped = False  # within _in_scope: the stages read on the way need not enter it again
+
+    def run_all(self, stages: tuple) -> None:
+        """`stages` (in dependency order) computed, as `run` computes each."""
+        self._in_scope(lambda: [self.run(stage, stages) for stage in stages])
+
+    def _in_scope(self, make: Callable[[], object]):
+        """make() run on_one_core (if small) and dimensionless (if so), entered once however deep the stages' reads go:
+        an entry costs ~5 us, and a model's computation reads ~50 stages."""
+        if self._scoped:
+            return make()
+        self._scoped = True
+        try:
+            with on_one_core(self._small), dimensionless(self._dimensionless):
+                return make()
+        finally:
+            self._scoped = False
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -238,24 +253,26 @@ class StageFrames(dict):
 
     def _collect_tables(self, stages: list) -> None:
         """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
-        with on_one_core(self._small), dimensionless(self._dimensionless):
-            outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
-            # A table a stage made in hand (a lazy_table) has no query left.
-            plans = {name: plan for name, plan in outputs.items()
-                     if isinstance(plan, pl.LazyFrame) and known_table(plan) is None}
-            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
-                                                     optimizations=self._optimizations)))
+        outputs = self._in_scope(lambda: self._tables_of(stages))
         self.update({name: lazy_table(table) if isinstance(table, pl.DataFrame) else table
                      for name, table in outputs.items()})
+
+    def _tables_of(self, stages: list) -> dict[str, Frame | pl.DataFrame]:
+        outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
+        # A table a stage made in hand (a lazy_table) has no query left.
+        plans = {name: plan for name, plan in outputs.items()
+                 if isinstance(plan, pl.LazyFrame) and known_table(plan) is None}
+        outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
+                                                 optimizations=self._optimizations)))
+        return outputs
 
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
         if name in self._idle:
             frame = self._idle_output(stage)
         else:
-            with on_one_core(self._small), dimensionless(self._dimensionless):
-                frame = _handed_on(stage(*(self[parameter] for parameter in parameters(stage))), self._materialize,
-                                   self._optimizations)
+            frame = self._in_scope(lambda: _handed_on(stage(*(self[parameter] for parameter in parameters(stage))),
+                                                      self._materialize, self._optimizations))
         self[name] = frame
         return frame
 
@@ -266,8 +283,7 @@ class StageFrames(dict):
         key = (stage, *(self._shape_id(root) for root in _idle_roots(stage, self._idle, self._stages)))
         frame = _idle_outputs.get(key)
         if frame is None:
-            with on_one_core(self._small), dimensionless(self._dimensionless):
-                frame = idle_output(stage, [self[parameter] for parameter in parameters(stage)])
+            frame = self._in_scope(lambda: idle_output(stage, [self[parameter] for parameter in parameters(stage)]))
             if len(_idle_outputs) >= _IDLE_OUTPUTS:
                 _idle_outputs.clear()
             _idle_outputs[key] = frame
