@@ -220,7 +220,10 @@ class StageFrames(dict):
 
     def run_all(self, stages: tuple) -> None:
         """`stages` (in dependency order) computed, as `run` computes each."""
-        self._in_scope(lambda: [self.run(stage, stages) for stage in stages])
+        def run() -> None:
+            for stage in stages:
+                self.run(stage, stages)
+        self._in_scope(run)
 
     def _in_scope(self, make: Callable[[], object]):
         """make() run on_one_core (if small) and dimensionless (if so), entered once however deep the stages' reads go:
@@ -258,6 +261,7 @@ class StageFrames(dict):
                      for name, table in outputs.items()})
 
     def _tables_of(self, stages: list) -> dict[str, Frame | pl.DataFrame]:
+        """The stages' outputs, their plans collected."""
         outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
         # A table a stage made in hand (a lazy_table) has no query left.
         plans = {name: plan for name, plan in outputs.items()
@@ -284,7 +288,7 @@ class StageFrames(dict):
         frame = _idle_outputs.get(key)
         if frame is None:
             frame = self._in_scope(lambda: idle_output(stage, [self[parameter] for parameter in parameters(stage)]))
-            if len(_idle_outputs) >= _IDLE_OUTPUTS:
+            if len(_idle_outputs) >= _FORGET_PAST:
                 _idle_outputs.clear()
             _idle_outputs[key] = frame
         return frame
@@ -353,7 +357,7 @@ def _numbered(shape: tuple) -> int:
     limit) still means its shape."""
     number = _shape_numbers.get(shape)
     if number is None:
-        if len(_shape_numbers) >= _IDLE_OUTPUTS:
+        if len(_shape_numbers) >= _FORGET_PAST:
             _shape_numbers.clear()
         number = _shape_numbers[shape] = next(_next_shape_number)
     return number
@@ -362,9 +366,10 @@ def _numbered(shape: tuple) -> int:
 _shape_ids = ByFrame()
 _shape_numbers: dict[tuple, int] = {}
 _next_shape_number = itertools.count()
-# Idle outputs by (stage, shape numbers of its roots), forgotten all at once past this many entries.
-_IDLE_OUTPUTS = 1024
+# Idle outputs by (stage, shape numbers of its roots). It and _shape_numbers are forgotten all at once past this many
+# entries.
 _idle_outputs: dict[tuple, Frame] = {}
+_FORGET_PAST = 1024
 
 
 def _idle_roots(stage, idle: frozenset[str], stages: dict) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
     # The key table of each part made of whole columns, in the order keyed_by(system_id, category, object_id,
     # phase) gives: no query, no table of every column of the footprints first.
     object_ids, height = keys.get_column(id_column).alias("object_id"), keys.height
-    dimensions = [keys.get_column(c) for c in keyed(keys, [])]
+    dims = [keys.get_column(c) for c in keyed(keys, [])]
     internal = [keys.get_column(c) for c in (FIRST, LAST, ROW)]
     for column, phase in PHASES.items():
         if column not in footprints.columns:
@@ -27,7 +27,7 @@ def _phases(footprints: Hourly, category: str, id_column: str) -> list[Hourly]:
         block, intensity = footprints.scaled.get(column, (column, None))
         scale = keys.get_column(intensity).alias(_SCALE) if intensity else _repeated(_SCALE, 1.0, height)
         labelled = frame_of([keys.get_column("system_id"), _repeated("category", category, height), object_ids,
-                             _repeated("phase", phase, height), *dimensions, scale, *internal])
+                             _repeated("phase", phase, height), *dims, scale, *internal])
         parts.append(Hourly(labelled, {_ACTIVITY: footprints.blocks[block]}, footprints.start,
                             {VALUE: (_ACTIVITY, _SCALE)}))
     return parts
