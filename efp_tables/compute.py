@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -72,8 +73,9 @@ DEFAULT_QUERIES = pl.QueryOptFlags()
 FAMILIES = (edge, external_apis)
 
 
+@cache
 def stages_for(targets: tuple[str, ...]) -> tuple:
-    """The stages that the named outputs need, in dependency order."""
+    """The stages that the named outputs need, in dependency order (found once per targets: ~0.1 ms)."""
     by_name = {stage.__name__: stage for stage in STAGES}
     needed, pending = set(), list(targets)
     while pending:
@@ -187,9 +189,7 @@ def compute(model: Model, materialize: bool = True) -> Results:
         optimizations = SMALL_QUERIES if small else DEFAULT_QUERIES
         frames = StageFrames(plan_inputs(tables, materialize, optimizations), STAGES, materialize, idle_stages(model),
                              small, optimizations, dimensionless=True)
-        needed = stages_for(EAGER_TARGETS)
-        for stage in needed:
-            frames.run(stage, needed)
+        frames.run_all(stages_for(EAGER_TARGETS))
     return Results(model, frames)
 
 
@@ -215,6 +215,27 @@ class StageFrames(dict):
         self._small = small
         self._optimizations = optimizations
         self._dimensionless = dimensionless
+        self._shapes: dict[str, int] = {}
+        self._scoped = False  # within _in_scope: the stages read on the way need not enter it again
+
+    def run_all(self, stages: tuple) -> None:
+        """`stages` (in dependency order) computed, as `run` computes each."""
+        def run() -> None:
+            for stage in stages:
+                self.run(stage, stages)
+        self._in_scope(run)
+
+    def _in_scope(self, make: Callable[[], object]):
+        """make() run on_one_core (if small) and dimensionless (if so), entered once however deep the stages' reads go:
+        an entry costs ~5 us, and a model's computation reads ~50 stages."""
+        if self._scoped:
+            return make()
+        self._scoped = True
+        try:
+            with on_one_core(self._small), dimensionless(self._dimensionless):
+                return make()
+        finally:
+            self._scoped = False
 
     def run(self, stage, stages: tuple) -> Frame:
         """`stage` computed (if not yet), as one of `stages` (in dependency order). With materialize, a small
@@ -235,24 +256,50 @@ class StageFrames(dict):
 
     def _collect_tables(self, stages: list) -> None:
         """The tables of these stages (all of whose inputs are ready), their plans collected in one call."""
-        with on_one_core(self._small), dimensionless(self._dimensionless):
-            outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
-            plans = {name: plan for name, plan in outputs.items() if isinstance(plan, pl.LazyFrame)}
-            outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
-                                                     optimizations=self._optimizations)))
+        outputs = self._in_scope(lambda: self._tables_of(stages))
         self.update({name: lazy_table(table) if isinstance(table, pl.DataFrame) else table
                      for name, table in outputs.items()})
 
+    def _tables_of(self, stages: list) -> dict[str, Frame | pl.DataFrame]:
+        """The stages' outputs, their plans collected."""
+        outputs = {stage.__name__: stage(*(self[p] for p in parameters(stage))) for stage in stages}
+        # A table a stage made in hand (a lazy_table) has no query left.
+        plans = {name: plan for name, plan in outputs.items()
+                 if isinstance(plan, pl.LazyFrame) and known_table(plan) is None}
+        outputs.update(zip(plans, pl.collect_all(list(plans.values()), engine=ENGINE,
+                                                 optimizations=self._optimizations)))
+        return outputs
+
     def __missing__(self, name: str) -> Frame:
         stage = self._stages[name]
-        with on_one_core(self._small), dimensionless(self._dimensionless):
-            inputs = [self[parameter] for parameter in parameters(stage)]
-            if name in self._idle:
-                frame = idle_output(stage, inputs)
-            else:
-                frame = _handed_on(stage(*inputs), self._materialize, self._optimizations)
+        if name in self._idle:
+            frame = self._idle_output(stage)
+        else:
+            frame = self._in_scope(lambda: _handed_on(stage(*(self[parameter] for parameter in parameters(stage))),
+                                                      self._materialize, self._optimizations))
         self[name] = frame
         return frame
+
+    def _idle_output(self, stage) -> Frame:
+        """An idle stage's output (idle_output), looked up by the shapes of the inputs that decide it: those it
+        reads, directly or through its idle inputs, that are not idle (_idle_roots). One look-up per stage, where
+        idle_output takes the shape of every input of every idle stage on the way."""
+        key = (stage, *(self._shape_id(root) for root in _idle_roots(stage, self._idle, self._stages)))
+        frame = _idle_outputs.get(key)
+        if frame is None:
+            frame = self._in_scope(lambda: idle_output(stage, [self[parameter] for parameter in parameters(stage)]))
+            if len(_idle_outputs) >= _FORGET_PAST:
+                _idle_outputs.clear()
+            _idle_outputs[key] = frame
+        return frame
+
+    def _shape_id(self, name: str) -> int:
+        """The shape (_shape_id) of an input or stage, taken once per computation: a build_plan lets a stage go
+        once its readers have run, and an idle stage read later needs only its shape."""
+        shape = self._shapes.get(name)
+        if shape is None:
+            shape = self._shapes[name] = _shape_id(self[name])
+        return shape
 
 
 @cache
@@ -264,10 +311,10 @@ def _plans_table(stage) -> bool:
 def _handed_on(frame: Frame | pl.DataFrame, materialize: bool,
                optimizations: pl.QueryOptFlags = DEFAULT_QUERIES) -> Frame:
     """A stage's output as the stages that read it take it: a table computed eagerly (no query left) as a
-    LazyFrame over it, a lazy one collected once (with these `optimizations`) if `materialize`."""
+    LazyFrame over it, a plan collected once (with these `optimizations`) if `materialize`."""
     if isinstance(frame, pl.DataFrame):
         return lazy_table(frame)
-    if materialize and isinstance(frame, pl.LazyFrame):
+    if materialize and isinstance(frame, pl.LazyFrame) and known_table(frame) is None:
         return lazy_table(frame.collect(engine=ENGINE, optimizations=optimizations))
     return frame
 
@@ -286,18 +333,59 @@ def _shape(frame: Frame) -> tuple:
         return ("hourly", tuple(zip(frame.keys.columns, frame.keys.dtypes)),
                 tuple((c, b.shape[1], b.dtype) for c, b in frame.blocks.items()), frame.start,
                 tuple(frame.scaled.items()), tuple(frame.derived.items()))
-    schema = _table_shapes.get(frame)
-    if schema is None:
-        table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
-        schema = (tuple(zip(table.columns, table.dtypes)) if table is not None
-                  else tuple(frame.collect_schema().items()))
-        _table_shapes.put(frame, schema)
-    return ("table", schema)
+    table = known_table(frame)  # its columns read directly, where Polars would resolve a plan
+    return ("table", tuple(zip(table.columns, table.dtypes)) if table is not None
+            else tuple(frame.collect_schema().items()))
 
 
-# The schemas of tables read by idle stages: the same tables (and idle outputs, kept by _idle_output's cache) are
-# read by several, and each schema is a call into Polars.
-_table_shapes = ByFrame()
+def _shape_id(frame: Frame) -> int:
+    """A number per distinct _shape: cheap to hash and compare, where a shape's Polars dtypes are compared in Python.
+    A table's is remembered per DataFrame (a model's input tables are the same at every computation)."""
+    if isinstance(frame, Hourly):
+        return _numbered(_shape(frame))
+    owner = known_table(frame)
+    owner = frame if owner is None else owner
+    number = _shape_ids.get(owner)
+    if number is None:
+        number = _numbered(_shape(frame))
+        _shape_ids.put(owner, number)
+    return number
+
+
+def _numbered(shape: tuple) -> int:
+    """The number of this shape; numbers are never reused, so that one kept after the table is cleared (past a
+    limit) still means its shape."""
+    number = _shape_numbers.get(shape)
+    if number is None:
+        if len(_shape_numbers) >= _FORGET_PAST:
+            _shape_numbers.clear()
+        number = _shape_numbers[shape] = next(_next_shape_number)
+    return number
+
+
+_shape_ids = ByFrame()
+_shape_numbers: dict[tuple, int] = {}
+_next_shape_number = itertools.count()
+# Idle outputs by (stage, shape numbers of its roots). It and _shape_numbers are forgotten all at once past this many
+# entries.
+_idle_outputs: dict[tuple, Frame] = {}
+_FORGET_PAST = 1024
+
+
+def _idle_roots(stage, idle: frozenset[str], stages: dict) -> tuple[str, ...]:
+    """The inputs and stages that are not `idle` and that an idle stage reads, directly or through idle stages (of
+    `stages`, by name): their shapes decide its output."""
+    key = (stage, idle)
+    roots = _roots.get(key)
+    if roots is None:
+        found = {}
+        for name in parameters(stage):
+            found.update(dict.fromkeys(_idle_roots(stages[name], idle, stages) if name in idle else (name,)))
+        roots = _roots[key] = tuple(found)
+    return roots
+
+
+_roots: dict[tuple, tuple[str, ...]] = {}
 
 
 @lru_cache(maxsize=1024)
@@ -328,10 +416,22 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
         capacity = lazy_table(capacity.collect(engine=ENGINE, optimizations=optimizations))
-    shortages = servers.server_resource_shortages(capacity).collect(engine=ENGINE, optimizations=optimizations)
-    _raise_on_shortages(shortages, "server")
-    return {**inputs, "server_hardware": hardware, "server_capacity": capacity,
-            "server_resource_shortages": lazy_table(shortages)}
+    if _capacity_left(capacity):  # nothing short: the stage's output is the one it gives on no server
+        shortages = idle_output(servers.server_resource_shortages, [capacity])
+    else:
+        shortages = lazy_table(servers.server_resource_shortages(capacity).collect(engine=ENGINE,
+                                                                                   optimizations=optimizations))
+    _raise_on_shortages(known_table(shortages), "server")
+    return {**inputs, "server_hardware": hardware, "server_capacity": capacity, "server_resource_shortages": shortages}
+
+
+def _capacity_left(capacity: pl.LazyFrame) -> bool:
+    """Every server of a capacity table in hand has RAM and compute left for jobs (server_resource_shortages would
+    find none short), told on its numpy columns with no query. False for a plan (not known)."""
+    table = known_table(capacity)
+    # A null (NaN here) is not short, as the stage's filter drops it.
+    return table is not None and not any((table.get_column(f"available_{resource}_per_instance").to_numpy() <= 0).any()
+                                         for resource in ("ram", "compute"))
 
 
 def _archetypes_named(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...],

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
-from efp_tables.stages.timeline import VALUE, join, keyed, parameters
+from efp_tables.stages.timeline import VALUE, join, keyed, known_table, lazy_table, parameters, table_of
 
 STORAGE = ["system_id", "storage_id"]
 _TB_PER_MB = 1e-6
@@ -17,9 +17,27 @@ _TB_PER_MB = 1e-6
 def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) -> pl.LazyFrame:
     """Which jobs write to which storage: the jobs of the storage's server (direct and through services)."""
     links = join(parameters(job_parameters, ["system_id", "job_id"], "server_id"),
-                 parameters(server_hardware.filter(pl.col("storage_id").is_not_null()), ["system_id", "server_id"],
-                            "storage_id", pl.col("server_type").alias("host_server_type")), ["system_id", "server_id"])
-    return links.select(*keyed(links, STORAGE), "job_id", "host_server_type")
+                 parameters(_hosts(server_hardware), ["system_id", "server_id"], "storage_id", "host_server_type"),
+                 ["system_id", "server_id"])
+    return _picked(links, [*keyed(links, STORAGE), "job_id", "host_server_type"])
+
+
+def _hosts(server_hardware: pl.LazyFrame) -> pl.LazyFrame:
+    """The server of each storage (a storage has one, says validation): system_id, server_id, storage_id and the
+    server's type as host_server_type."""
+    hardware = table_of(server_hardware)
+    storage = hardware.get_column("storage_id")
+    if storage.has_nulls():  # servers without storage left out, on a numpy mask: a filter would be a query
+        hardware = hardware[pl.Series(np.flatnonzero(np.not_equal(storage.to_numpy(), None)), dtype=pl.UInt32)]
+    hosts = frame_of([*(hardware.get_column(c) for c in keyed(hardware, ["system_id", "server_id"])),
+                      hardware.get_column("storage_id"), hardware.get_column("server_type").alias("host_server_type")])
+    return lazy_table(hosts)
+
+
+def _picked(table: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    """`columns` of a table: taken from the table in hand with no query, else selected by its plan."""
+    known = known_table(table)
+    return table.select(columns) if known is None else lazy_table(frame_of([known.get_column(c) for c in columns]))
 
 
 def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: Hourly,
@@ -33,7 +51,7 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
     Computed in float32, as efootprint does: the storage's baseline share depends on the fractional part of
     the cumulative need (ceil(need) - need), which at tens of thousands of TB float32 only keeps to about
     0.01 TB. In float64 the baseline footprint would differ from efootprint's by up to 1 % in most hours."""
-    # The storages' parameters joined to their jobs first: one query on the series' keys, not two.
+    # The storages' parameters joined to their jobs first: the series' keys joined once.
     rates = job_hourly_data_stored_across_usage_patterns.joined(
         join(parameters(storage_jobs, [*STORAGE, "job_id"]), dump_parameters(storages), STORAGE),
         ["system_id", "job_id"])
@@ -43,8 +61,11 @@ def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_pat
 
 def dump_parameters(storages: pl.LazyFrame) -> pl.LazyFrame:
     """What `stored_with_dumps` reads of each storage: its replication factor and whole hours before a dump."""
-    return parameters(storages, STORAGE, "data_replication_factor",
-                      pl.col("data_storage_duration").ceil().cast(pl.Int64).alias("_dump_after"))
+    table = table_of(storages)
+    # The whole hours computed on the table in hand: the parameters then join with no query.
+    dump_after = pl.Series("_dump_after", np.ceil(table.get_column("data_storage_duration").to_numpy()),
+                           nan_to_null=True).cast(pl.Int64)
+    return parameters(lazy_table(table.hstack([dump_after])), STORAGE, "data_replication_factor", "_dump_after")
 
 
 def stored_with_dumps(rates: Hourly, times: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
@@ -79,12 +100,12 @@ def job_written_cumulative_storage_need(full_cumulative_storage_need_per_job: Ho
 
 
 def storage_instances(job_written_cumulative_storage_need: Hourly, storages: pl.LazyFrame,
-                      storage_jobs: pl.LazyFrame) -> Hourly:
+                      server_hardware: pl.LazyFrame) -> Hourly:
     """Storage needs and instances per hour.
 
     Calculation: full = job_written + base_storage_need (no job data: no series at all);
     raw = full / storage_capacity; nb = raw (serverless host), fixed_nb_of_instances if set, else ceil(raw)."""
-    host = parameters(storage_jobs, STORAGE, "host_server_type").unique(maintain_order=True)
+    host = parameters(_hosts(server_hardware), STORAGE, "host_server_type")
     hourly = (job_written_cumulative_storage_need
               .joined(parameters(storages, STORAGE, "storage_capacity", "base_storage_need", "fixed_nb_of_instances"),
                       STORAGE)
@@ -133,9 +154,17 @@ def storage_manufacturing_intensity(storage_carbon_footprint_manufacturing: pl.L
                                     storages: pl.LazyFrame) -> pl.LazyFrame:
     """kg CO2e per storage instance and hour (`kg_per_instance_hour`): its manufacturing footprint spread over
     its lifespan. Calculation: cfm * 1 h / lifespan."""
-    intensity = join(storage_carbon_footprint_manufacturing, parameters(storages, STORAGE, "lifespan"), STORAGE)
-    return intensity.select(*keyed(intensity, STORAGE), (pl.col(VALUE) / pl.col("lifespan")).alias(
-        "kg_per_instance_hour"))
+    intensity = table_of(join(storage_carbon_footprint_manufacturing, parameters(storages, STORAGE, "lifespan"),
+                              STORAGE))
+    return _with_product(intensity, VALUE, intensity.get_column("lifespan"), "kg_per_instance_hour", divide=True)
+
+
+def _with_product(table: pl.DataFrame, column: str, by: pl.Series, name: str, divide: bool = False) -> pl.LazyFrame:
+    """The storage keys of a table in hand and `column` times (or divided by) `by` as `name`: Series arithmetic,
+    the same as a query's, with no query."""
+    values = table.get_column(column)
+    return lazy_table(frame_of([*(table.get_column(c) for c in keyed(table, STORAGE)),
+                                (values / by if divide else values * by).alias(name)]))
 
 
 def storage_footprints(storage_instances: Hourly, storage_manufacturing_intensity: pl.LazyFrame) -> Hourly:
@@ -240,5 +269,6 @@ def storage_fleet_shortages(storage_instances: Hourly) -> pl.DataFrame:
 
 def storage_carbon_footprint_manufacturing(storages: pl.LazyFrame) -> pl.LazyFrame:
     """Storage.carbon_footprint_manufacturing (kg per instance). Calculation: cfm_per_capacity * capacity."""
-    return storages.select(*keyed(storages, STORAGE), (pl.col("carbon_footprint_manufacturing_per_storage_capacity")
-                                                       * pl.col("storage_capacity")).alias(VALUE))
+    table = table_of(storages)
+    return _with_product(table, "carbon_footprint_manufacturing_per_storage_capacity",
+                         table.get_column("storage_capacity"), VALUE)
