@@ -17,7 +17,8 @@ def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.
 
     Calculation: GPUServer: cfm = cfm_without_gpu + compute * cfm_per_gpu, power = gpu_power * compute,
     idle_power = gpu_idle_power * compute, ram = ram_per_gpu * compute. BoaviztaCloudServer: cfm, power, ram and
-    compute of its (provider, instance_type) in Boavizta's cloud instance table."""
+    compute of its (provider, instance_type) in Boavizta's cloud instance table. kg_per_instance_hour = cfm /
+    lifespan (an instance's manufacturing per hour of its life)."""
     gpu = pl.col("server_class") == "GPUServer"
     cloud = pl.col("server_class") == "BoaviztaCloudServer"
     return (servers.join(cloud_instances.select("provider", "instance_type",
@@ -40,7 +41,8 @@ def server_hardware(servers: pl.LazyFrame, cloud_instances: pl.LazyFrame) -> pl.
             .select(*keyed(servers, SERVER), "name", "server_class", "server_type", "carbon_footprint_manufacturing", "power",
                     "idle_power", "ram", "compute", "lifespan", "power_usage_effectiveness",
                     "average_carbon_intensity", "utilization_rate", "base_ram_consumption",
-                    "base_compute_consumption", "storage_id", "fixed_nb_of_instances"))
+                    "base_compute_consumption", "storage_id", "fixed_nb_of_instances",
+                    (pl.col("carbon_footprint_manufacturing") / pl.col("lifespan")).alias("kg_per_instance_hour")))
 
 
 def server_capacity(server_hardware: pl.LazyFrame, services: pl.LazyFrame) -> pl.LazyFrame:
@@ -75,8 +77,11 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
     Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J]). External API jobs run on no
     server of ours."""
     needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
-        parameters(job_parameters.filter(pl.col("server_id").is_not_null()), ["system_id", "job_id"], "server_id",
-                   "service_id", "ram_needed", "compute_needed"), ["system_id", "job_id"])
+        parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
+        ["system_id", "job_id"])
+    servers = needs.keys.get_column("server_id")
+    if servers.has_nulls():  # the external API jobs: on the numpy values, a Series' is_not_null being a query
+        needs = needs.filtered(np.not_equal(servers.to_numpy(), None))
     return needs.per_distinct(["ram_needed", "compute_needed"], _job_needs, gathered=False).keyed_by(
         SERVER, "service_id", "job_id")
 
@@ -178,10 +183,8 @@ def server_footprints(server_energy: Hourly, server_hardware: pl.LazyFrame) -> H
 
     Calculation: idle_use_footprint = idle_energy * CI; load_use_footprint = load_energy * CI;
     use_footprint = instances_energy * CI; instances_manufacturing_footprint = nb * cfm * 1 h / lifespan."""
-    intensities = parameters(server_hardware, SERVER, "average_carbon_intensity",
-                             (pl.col("carbon_footprint_manufacturing") / pl.col("lifespan"))
-                             .alias("kg_per_instance_hour"))
-    hourly = server_energy.joined(intensities, SERVER)
+    hourly = server_energy.joined(
+        parameters(server_hardware, SERVER, "average_carbon_intensity", "kg_per_instance_hour"), SERVER)
     return hourly.scaling(**{
         "idle_use_footprint": ("idle_energy", "average_carbon_intensity"),
         "load_use_footprint": ("load_energy", "average_carbon_intensity"),
