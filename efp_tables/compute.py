@@ -5,7 +5,7 @@ import inspect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 
 import numpy as np
 import polars as pl
@@ -322,9 +322,9 @@ def _handed_on(frame: Frame | pl.DataFrame, materialize: bool,
 def idle_output(stage, inputs: list[Frame]) -> Frame:
     """The output of a stage whose family has no object in the model: the stage's own output on empty inputs
     of the same shapes (tables of the same schemas; hourly series with the same columns on the same hour axis),
-    which is what it gives on the model's (its rows all come from the family's empty tables). Computed once per
-    process and shapes: a model then pays no query for it."""
-    return _idle_output(stage, tuple(_shape(frame) for frame in inputs))
+    which is what it gives on the model's (its rows all come from the family's empty tables). StageFrames keeps
+    each one by shapes: a model then pays no query for it."""
+    return _handed_on(stage(*(_empty(_shape(frame)) for frame in inputs)), materialize=True)
 
 
 def _shape(frame: Frame) -> tuple:
@@ -388,11 +388,6 @@ def _idle_roots(stage, idle: frozenset[str], stages: dict) -> tuple[str, ...]:
 _roots: dict[tuple, tuple[str, ...]] = {}
 
 
-@lru_cache(maxsize=1024)
-def _idle_output(stage, shapes: tuple) -> Frame:
-    return _handed_on(stage(*(_empty(shape) for shape in shapes)), materialize=True)
-
-
 def _empty(shape: tuple) -> Frame:
     """A frame of this shape (see _shape) without rows."""
     if shape[0] == "hourly":
@@ -416,22 +411,9 @@ def plan_inputs(tables: dict[str, pl.LazyFrame], materialize: bool = True,
     capacity = servers.server_capacity(hardware, inputs["services"])
     if materialize:
         capacity = lazy_table(capacity.collect(engine=ENGINE, optimizations=optimizations))
-    if _capacity_left(capacity):  # nothing short: the stage's output is the one it gives on no server
-        shortages = idle_output(servers.server_resource_shortages, [capacity])
-    else:
-        shortages = lazy_table(servers.server_resource_shortages(capacity).collect(engine=ENGINE,
-                                                                                   optimizations=optimizations))
+    shortages = servers.server_resource_shortages(capacity)  # a table in hand
     _raise_on_shortages(known_table(shortages), "server")
     return {**inputs, "server_hardware": hardware, "server_capacity": capacity, "server_resource_shortages": shortages}
-
-
-def _capacity_left(capacity: pl.LazyFrame) -> bool:
-    """Every server of a capacity table in hand has RAM and compute left for jobs (server_resource_shortages would
-    find none short), told on its numpy columns with no query. False for a plan (not known)."""
-    table = known_table(capacity)
-    # A null (NaN here) is not short, as the stage's filter drops it.
-    return table is not None and not any((table.get_column(f"available_{resource}_per_instance").to_numpy() <= 0).any()
-                                         for resource in ("ram", "compute"))
 
 
 def _archetypes_named(archetypes: Callable[[], pl.DataFrame], key: tuple[str, ...],

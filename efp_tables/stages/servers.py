@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
-from efp_tables.stages.timeline import VALUE, join, keyed, parameters
+from efp_tables.stages.timeline import VALUE, join, keyed, lazy_table, parameters, table_of
 
 SERVER = ["system_id", "server_id"]
 
@@ -195,11 +195,18 @@ def server_footprints(server_energy: Hourly, server_hardware: pl.LazyFrame) -> H
 def server_resource_shortages(server_capacity: pl.LazyFrame) -> pl.LazyFrame:
     """Servers with no RAM or compute left for jobs once their own and their services' base consumption is
     reserved (efootprint's InsufficientCapacityError). Empty when all is well."""
-    return pl.concat([
-        server_capacity.filter(pl.col(f"available_{resource}_per_instance") <= 0).select(
-            *SERVER, pl.lit(label).alias("resource"), pl.col(f"usable_{resource}_per_instance").alias("available"),
-            pl.col(f"occupied_{resource}_per_instance").alias("requested"))
-        for resource, label in (("ram", "RAM"), ("compute", "compute"))])
+    capacity = table_of(server_capacity)
+    parts = []
+    for resource, label in (("ram", "RAM"), ("compute", "compute")):
+        # Rows picked on numpy columns: no query at all in the usual case, where none is short (a null, NaN here,
+        # is not short).
+        short = np.flatnonzero(capacity.get_column(f"available_{resource}_per_instance").to_numpy() <= 0)
+        rows = capacity[pl.Series(short, dtype=pl.UInt32)] if len(short) else capacity.clear()
+        parts.append(frame_of([*(rows.get_column(c) for c in SERVER),
+                               pl.Series("resource", [label] * rows.height, dtype=pl.String),
+                               rows.get_column(f"usable_{resource}_per_instance").alias("available"),
+                               rows.get_column(f"occupied_{resource}_per_instance").alias("requested")]))
+    return lazy_table(pl.concat(parts))
 
 
 def server_fleet_shortages(server_instances: Hourly) -> pl.DataFrame:
