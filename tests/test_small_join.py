@@ -4,6 +4,7 @@ same rows in the same order, the same columns and values, nulls and sweep dimens
 import random
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from efp_tables.stages.timeline import join, small_join
@@ -33,15 +34,20 @@ def _frames(rng: random.Random) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(keys), pl.DataFrame(table)
 
 
-def test_small_joins_equal_polars_joins():
-    rng, answered = random.Random(7), 0
+@pytest.mark.parametrize("repeated", [False, True])
+def test_small_joins_equal_polars_joins(repeated):
+    """With `repeated`, a key the table repeats too: each of its matches, in the table's order, as Polars' join of
+    a table in hand lists them."""
+    rng, answered, repeating = random.Random(7), 0, 0
     for case in range(1500):
         keys, table = _frames(rng)
         how = rng.choice(["inner", "left"])
-        ours = small_join(keys, table, ON, how)
+        ours = small_join(keys, table, ON, how, repeated=repeated)
         if ours is None:
             continue
         answered += 1
+        repeating += table.select(ON).drop_nulls().is_duplicated().any()
         expected = join(keys.lazy(), table.lazy(), ON, how=how).collect()  # plans: joined by Polars
         assert_frame_equal(ours, expected), f"case {case} ({how})"
     assert answered >= 500  # the Python path is taken on most of these small tables
+    assert (repeating >= 200) if repeated else (repeating < answered)

@@ -14,9 +14,9 @@ import polars as pl
 from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
-from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, frame_of
+from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, _internal_last, frame_of
 from efp_tables.stages.timeline import (VALUE, dimensions, join, key_matches, keyed, kept, known_table, lazy_table,
-                                        parameters, table_of)
+                                        parameters, small_join, table_of)
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -26,8 +26,6 @@ DEVICE = ["system_id", "edge_device_id", "usage_pattern_id"]
 _HOURS_PER_WEEK = 168
 _EPOCH_WEEK_HOUR = 3 * 24  # 1970-01-01 00:00 is a Thursday: hour 72 of its week
 _GB_PER_TB = 1000.0
-# Tables up to this many rows are joined in Python where a key repeats (_join_all).
-_PYTHON_JOIN_ROWS = 512
 # Without these, a model has no edge object: everything else edge belongs to one of them (compute.FAMILIES), and
 # every stage here gives an empty output.
 DRIVEN_BY = ("edge_usage_patterns", "edge_devices", "edge_components", "edge_device_groups")
@@ -571,12 +569,6 @@ def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[s
     return lazy_table(frame_of(picked))
 
 
-def _joined_repeating(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
-    """series.joined(table, on) (inner) where the table, in hand, repeats keys (a pattern's several needs): see
-    _join_all."""
-    return replace(series, keys=_internal_last(_join_all(series.keys, table_of(table), on)))
-
-
 def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
     """series.joined(table, on) (inner) for a table planned with joins of its own that repeats keys (a pattern's
     needs): one query of the series' keys and the table's plan, with no query beforehand to read the table
@@ -586,36 +578,11 @@ def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourl
     return replace(series, keys=_internal_last(join(series.keys, table, on).collect(engine=ENGINE)))
 
 
-def _internal_last(keys: pl.DataFrame) -> pl.DataFrame:
-    """A joined key table with FIRST, LAST and ROW moved back to its end."""
-    internal = (FIRST, LAST, ROW)
-    return frame_of([*(keys.get_column(c) for c in keys.columns if c not in internal),
-                     *(keys.get_column(c) for c in internal)])
-
-
 def _join_all(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
-    """join(left, right, on) (inner) where `right` repeats keys (a pattern's several needs, a group's sub-groups):
-    each left row once per matching right row, in the right table's order, as Polars' join of two tables in hand
-    lists them (maintain_order="left"). Matched in Python for small tables without sweep dimensions (a query costs
-    more than their rows), else by Polars."""
-    types, right_types = dict(zip(left.columns, left.dtypes)), dict(zip(right.columns, right.dtypes))
-    if (dimensions(left, right) or left.height > _PYTHON_JOIN_ROWS or right.height > _PYTHON_JOIN_ROWS
-            or not all(types.get(c) == right_types[c] and (right_types[c] == pl.String or right_types[c].is_integer())
-                       for c in on)):
-        return table_of(join(left, right, on))
-    matches: dict[tuple, list[int]] = {}
-    for at, key in enumerate(zip(*(right.get_column(c).to_list() for c in on))):
-        if None not in key:  # a null key matches nothing, as in Polars
-            matches.setdefault(key, []).append(at)
-    left_rows, right_rows = [], []
-    for at, key in enumerate(zip(*(left.get_column(c).to_list() for c in on))):
-        for match in matches.get(key, ()):
-            left_rows.append(at)
-            right_rows.append(match)
-    # Gathered column by column: a table's gather hands its columns to Polars' threads, which costs more here.
-    left_rows, right_rows = pl.Series(left_rows, dtype=pl.UInt32), pl.Series(right_rows, dtype=pl.UInt32)
-    return frame_of([*(column[left_rows] for column in left.get_columns()),
-                     *(right.get_column(c)[right_rows] for c in right.columns if c not in on)])
+    """join(left, right, on) (inner) of two tables in hand where `right` repeats keys (a group's sub-groups): in
+    Python where small_join can, else by Polars."""
+    joined = small_join(left, right, on, "inner", repeated=True)
+    return joined if joined is not None else table_of(join(left, right, on))
 
 
 def edge_device_patterns(edge_need_paths: pl.LazyFrame, edge_component_needs: pl.LazyFrame,
@@ -741,7 +708,7 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     Calculation: week laid on the span (see _weekly_on_span) x occurrences[need, up]."""
     paths = _picked(edge_need_paths, "system_id", "usage_pattern_id", ("server_need_id", "need_id"), "occurrences",
                     where=("need_kind", "server"))
-    series = _joined_repeating(edge_deployments_in_parallel, paths, PATTERN)
+    series = edge_deployments_in_parallel.joined(paths, PATTERN)
     weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
     volume = _weekly_on_span(series, weeks, np.zeros(series.height, dtype=bool), series.parameter("occurrences"))
     return series.holding(volume=volume, deployed_volume=volume * series[VALUE]).keyed_by(
@@ -756,7 +723,7 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
 
     Calculation: O[J, up, rsn] = volume[rsn, up] x deployments[up] x weight[rsn, J] (not x the device's units,
     as efootprint)."""
-    calls = _joined_repeating(edge_server_need_hourly, _picked(
+    calls = edge_server_need_hourly.joined(_picked(
         server_need_jobs, *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
     keys = calls.keys.hstack([  # columns, not a query

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
-from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed, small_join, table_of
+from efp_tables.stages.timeline import HOUR, VALUE, dimensions, join, keyed, known_table, small_join, table_of
 from efp_tables.tables.runs import run_starts
 
 FIRST, LAST, ROW = "_first", "_last", "_row"
@@ -209,9 +209,9 @@ class Hourly:
         dimension only the table has repeats the series). The table's other columns join the key table, in the
         series' order. No hour is copied."""
         if self.height and self.height <= _PYTHON_ROWS and how in ("inner", "left"):
-            # Else joined by Polars on the table's own plan: which of a repeated key's matches comes first
-            # depends on the plan.
-            keys = small_join(self.keys, table_of(table), on, how)
+            # A table in hand that repeats a key is joined here too (its matches in its order, as Polars lists
+            # them); a plan that does, by Polars on the plan: which of a key's matches comes first depends on it.
+            keys = small_join(self.keys, table_of(table), on, how, repeated=known_table(table) is not None)
             if keys is not None:
                 return replace(self, keys=_internal_last(keys))
         plan = join(self.keys, table, on, how=how)

@@ -124,26 +124,29 @@ _SMALL_JOIN_ROWS = 512
 _JOINABLE = (pl.String, pl.Int64, pl.Int32, pl.UInt32, pl.UInt64, pl.Boolean)
 
 
-def small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str) -> pl.DataFrame | None:
-    """`join` of a small table (a key table, say) and a small table with one row per key (a parameter table),
-    matched in Python (a Polars join costs ~0.2 ms within a computation, far more than its rows) as Polars matches
-    them (see key_matches), rows in the first table's order; with `how="left"` a row without a match kept, the
-    table's columns null. None where Polars must join (see key_matches), or in a left join with a sweep dimension that
-    only the table has (`join` repeats the rows over it first)."""
+def small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str,
+               repeated: bool = False) -> pl.DataFrame | None:
+    """`join` of a small table (a key table, say) and a small table (a parameter table), matched in Python (a Polars
+    join costs ~0.2 ms within a computation, far more than its rows) as Polars matches them (see key_rows), rows in
+    the first table's order; with `how="left"` a row without a match kept, the table's columns null. A key the
+    table repeats is joined only if `repeated` (the table in hand: its matches in its own order, as Polars' join of a
+    table in hand lists them; a plan's joins list them in an order of their own). None where Polars must join (see
+    key_rows), or in a left join with a sweep dimension that only the table has (`join` repeats the rows over it
+    first)."""
     left_dims = {c for c in keys.columns if c.startswith(DIMENSION)}
     right_dims = {c for c in table.columns if c.startswith(DIMENSION)}
     on = [*on, *sorted(left_dims & right_dims)]
     added = [c for c in table.columns if c not in on]
     if (how == "left" and right_dims - left_dims) or not set(added).isdisjoint(keys.columns):
         return None
-    matches = key_matches(keys, table, on)
-    if matches is None:
+    rows = key_rows(keys, table, on)
+    if rows is None or (not repeated and any(len(found) > 1 for found in rows)):
         return None
-    left = [at for at, found in enumerate(matches) if found is not None or how == "left"]
-    right = matches if len(left) == len(matches) else [matches[at] for at in left]
+    left = [at for at, found in enumerate(rows) for _ in (found or ([None] if how == "left" else []))]
+    right = [match for found in rows for match in (found or ([None] if how == "left" else []))]
     # Gathered (where not all rows in order) by UInt32 Series made of the lists: a tenth of the cost of numpy
     # indices or Series.gather.
-    joined = keys if len(left) == keys.height else keys[pl.Series(left, dtype=pl.UInt32)]
+    joined = keys if left == list(range(keys.height)) else keys[pl.Series(left, dtype=pl.UInt32)]
     if not added:
         return joined
     columns = [table.get_column(c) for c in added]
@@ -152,21 +155,28 @@ def small_join(keys: pl.DataFrame, table: pl.DataFrame, on: list[str], how: str)
     return joined.hstack(columns)
 
 
-def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[int | None] | None:
-    """Per row of `keys`, the row of `table` with the same `on` values (None: none), found in Python as a Polars
-    join finds it (a null key matches nothing). None where Polars must find them: tables not both small (at most
-    _SMALL_JOIN_ROWS rows), `on` not of one plain type (_JOINABLE) on both sides, or a key repeated in the table (a
-    join would repeat the row, in an order of Polars' own)."""
+def key_rows(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[list[int]] | None:
+    """Per row of `keys`, the rows of `table` with the same `on` values, in the table's order (none: []), found in
+    Python as a Polars join finds them (a null key matches nothing). None where Polars must find them: tables not
+    both small (at most _SMALL_JOIN_ROWS rows), or `on` not of one plain type (_JOINABLE) on both sides."""
     left_types, right_types = dict(zip(keys.columns, keys.dtypes)), dict(zip(table.columns, table.dtypes))
     if (keys.height > _SMALL_JOIN_ROWS or table.height > _SMALL_JOIN_ROWS
             or not all(left_types.get(c) == right_types.get(c) and right_types[c] in _JOINABLE for c in on)):
         return None
-    matched = [(key, at) for at, key in enumerate(zip(*(table.get_column(c).to_list() for c in on)))
-               if None not in key]
-    match = dict(matched)
-    if len(match) < len(matched):
+    matches: dict[tuple, list[int]] = {}
+    for at, key in enumerate(zip(*(table.get_column(c).to_list() for c in on))):
+        if None not in key:
+            matches.setdefault(key, []).append(at)
+    return [matches.get(key, []) for key in zip(*(keys.get_column(c).to_list() for c in on))]
+
+
+def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[int | None] | None:
+    """Per row of `keys`, the row of `table` with the same `on` values (None: none), as key_rows finds them; None
+    also where a key repeats in the table (a join would repeat the row)."""
+    rows = key_rows(keys, table, on)
+    if rows is None or any(len(found) > 1 for found in rows):
         return None
-    return [match.get(key) for key in zip(*(keys.get_column(c).to_list() for c in on))]
+    return [found[0] if found else None for found in rows]
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
@@ -195,7 +205,7 @@ def join(left: pl.LazyFrame | pl.DataFrame, right: pl.LazyFrame | pl.DataFrame, 
     with no query: the join of two parameter tables, say, that a stage then joins to its series."""
     left_table, right_table = known_table(left), known_table(right)
     if left_table is not None and right_table is not None and how in ("inner", "left") and not options:
-        joined = small_join(left_table, right_table, on, how)
+        joined = small_join(left_table, right_table, on, how, repeated=True)
         if joined is not None:
             return lazy_table(joined)
     left_dims, right_dims = set(dimensions(left)), set(dimensions(right))
