@@ -15,8 +15,8 @@ from efp_tables.engine import ENGINE
 from efp_tables.errors import InsufficientCapacityError, ModelError
 from efp_tables.stages import usage
 from efp_tables.stages.hourly import FIRST, LAST, ROW, Hourly, _internal_last, frame_of
-from efp_tables.stages.timeline import (VALUE, dimensions, join, key_matches, keyed, kept, known_table, lazy_table,
-                                        parameters, small_join, table_of)
+from efp_tables.stages.timeline import (VALUE, dimensions, join, key_matches, keyed, kept, lazy_table,
+                                        parameters, picked, small_join, table_of)
 from efp_tables.tables.schema import EDGE_COMPONENT_KINDS, EDGE_NEED_UNITS
 
 PATTERN = ["system_id", "usage_pattern_id"]
@@ -551,24 +551,6 @@ def _matched(source: Hourly, target: Hourly, on: list[str]) -> np.ndarray:
     return _on_axis(source[VALUE], source.start, _matching_rows(source, target, on), target)
 
 
-def _picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None
-            ) -> pl.LazyFrame:
-    """`columns` of a table (a (new, old) pair renames), of its rows whose column `where[0]` is `where[1]` if
-    given: taken from a table in hand with no query (a query costs more than these tables' rows), else planned."""
-    named = [(c, c) if isinstance(c, str) else c for c in columns]
-    known = known_table(table)
-    if known is None:
-        if where is not None:
-            table = table.filter(pl.col(where[0]) == where[1])
-        return table.select(pl.col(old).alias(new) for new, old in named)
-    picked = [known.get_column(old).alias(new) for new, old in named]
-    if where is not None:
-        at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
-        if len(at) < known.height:  # gathered column by column: a table's gather hands its columns to threads
-            picked = [column[pl.Series(at, dtype=pl.UInt32)] for column in picked]
-    return lazy_table(frame_of(picked))
-
-
 def _joined_by_plan(series: Hourly, table: pl.LazyFrame, on: list[str]) -> Hourly:
     """series.joined(table, on) (inner) for a table planned with joins of its own that repeats keys (a pattern's
     needs): one query of the series' keys and the table's plan, with no query beforehand to read the table
@@ -706,7 +688,7 @@ def edge_server_need_hourly(edge_deployments_in_parallel: Hourly, edge_need_path
     """RecurrentServerNeed.unitary_hourly_volume_per_usage_pattern: calls per device per hour (occurrence).
 
     Calculation: week laid on the span (see _weekly_on_span) x occurrences[need, up]."""
-    paths = _picked(edge_need_paths, "system_id", "usage_pattern_id", ("server_need_id", "need_id"), "occurrences",
+    paths = picked(edge_need_paths, "system_id", "usage_pattern_id", ("server_need_id", "need_id"), "occurrences",
                     where=("need_kind", "server"))
     series = edge_deployments_in_parallel.joined(paths, PATTERN)
     weeks = _weeks(server_need_profiles, "server_need_id", "volume", series.keys)
@@ -723,7 +705,7 @@ def edge_job_hourly_occurrences_per_coordinate(edge_server_need_hourly: Hourly,
 
     Calculation: O[J, up, rsn] = volume[rsn, up] x deployments[up] x weight[rsn, J] (not x the device's units,
     as efootprint)."""
-    calls = edge_server_need_hourly.joined(_picked(
+    calls = edge_server_need_hourly.joined(picked(
         server_need_jobs, *keyed(server_need_jobs, ["system_id", "server_need_id", "job_id"]), "weight"),
         ["system_id", "server_need_id"])
     keys = calls.keys.hstack([  # columns, not a query

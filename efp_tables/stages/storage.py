@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
-from efp_tables.stages.timeline import VALUE, join, keyed, known_table, lazy_table, parameters, table_of
+from efp_tables.stages.timeline import VALUE, join, keyed, lazy_table, parameters, picked, table_of
 
 STORAGE = ["system_id", "storage_id"]
 _TB_PER_MB = 1e-6
@@ -19,7 +19,7 @@ def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) ->
     links = join(parameters(job_parameters, ["system_id", "job_id"], "server_id"),
                  parameters(_hosts(server_hardware), ["system_id", "server_id"], "storage_id", "host_server_type"),
                  ["system_id", "server_id"])
-    return _picked(links, [*keyed(links, STORAGE), "job_id", "host_server_type"])
+    return picked(links, *keyed(links, STORAGE), "job_id", "host_server_type")
 
 
 def _hosts(server_hardware: pl.LazyFrame) -> pl.LazyFrame:
@@ -32,12 +32,6 @@ def _hosts(server_hardware: pl.LazyFrame) -> pl.LazyFrame:
     hosts = frame_of([*(hardware.get_column(c) for c in keyed(hardware, ["system_id", "server_id"])),
                       hardware.get_column("storage_id"), hardware.get_column("server_type").alias("host_server_type")])
     return lazy_table(hosts)
-
-
-def _picked(table: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
-    """`columns` of a table: taken from the table in hand with no query, else selected by its plan."""
-    known = known_table(table)
-    return table.select(columns) if known is None else lazy_table(frame_of([known.get_column(c) for c in columns]))
 
 
 def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: Hourly,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import numpy as np
 import polars as pl
 
 from efp_tables.engine import ENGINE
@@ -177,6 +178,24 @@ def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[
     if rows is None or any(len(found) > 1 for found in rows):
         return None
     return [found[0] if found else None for found in rows]
+
+
+def picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None
+            ) -> pl.LazyFrame:
+    """`columns` of a table (a (new, old) pair renames), of its rows whose column `where[0]` is `where[1]` if
+    given: taken from a table in hand with no query (a query costs more than these tables' rows), else planned."""
+    named = [(c, c) if isinstance(c, str) else c for c in columns]
+    known = known_table(table)
+    if known is None:
+        if where is not None:
+            table = table.filter(pl.col(where[0]) == where[1])
+        return table.select(pl.col(old).alias(new) for new, old in named)
+    chosen = [known.get_column(old).alias(new) for new, old in named]
+    if where is not None:
+        at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
+        if len(at) < known.height:  # gathered column by column: a table's gather hands its columns to threads
+            chosen = [column[pl.Series(at, dtype=pl.UInt32)] for column in chosen]
+    return lazy_table(chosen[0].to_frame().hstack(chosen[1:]))
 
 
 def keyed(frame: pl.LazyFrame | pl.DataFrame, keys: list[str]) -> list[str]:
