@@ -218,3 +218,31 @@ def test_defaults_are_efootprint_27s():
                                                          "Backend-storage-need"]
     assert process.compute_need.profile().tolist() == [1.0] * 168
     assert api.EdgeUsagePattern.default_values()["usage_span"] == "6.0 year"
+
+
+def test_device_units_of_a_tree_equal_the_general_sums(monkeypatch):
+    """edge_device_units reads a tree's units off its walk (each sum one term); the general path sums them in
+    Polars. Both on the same trees (the edge_fleet reference; a three-level API tree with a device at two levels
+    and one in no group) give the same table."""
+    from polars.testing import assert_frame_equal
+
+    from efp_tables.io.efootprint_json import read_model
+    from efp_tables.stages import edge
+    from efp_tables.stages.timeline import lazy_table, table_of
+    kiosk, screen, spare = (api.EdgeAppliance.from_defaults(name) for name in ("Kiosk", "Screen", "Spare"))
+    lane = api.EdgeDeviceGroup("Lane", edge_device_counts={kiosk: 2})
+    shop = api.EdgeDeviceGroup("Shop", sub_group_counts={lane: 3}, edge_device_counts={screen: 5})
+    api.EdgeDeviceGroup("Region", sub_group_counts={shop: 4})
+    system = _tiny_system(kiosk)
+    system.edge_usage_patterns[0].edge_usage_journeys[0].edge_functions[0].recurrent_edge_device_needs += [
+        api.RecurrentEdgeWorkload.from_defaults(f"Load {device.name}", edge_device=device) for device in (screen, spare)]
+    for model in (read_model(REFERENCE / "edge_fleet.json"), system.model()):
+        tables = [lazy_table(model.table(name)) for name in ("edge_devices", "group_subgroups", "group_devices")]
+        tree = table_of(edge.edge_device_units(*tables))
+        with monkeypatch.context() as patched:
+            patched.setattr(edge, "dimensions", lambda *frames: ["variant_forced"])  # the general path
+            summed = table_of(edge.edge_device_units(*tables))
+        assert_frame_equal(tree, summed)
+        assert tree.height >= 4
+    units = dict(zip(tree["object_id"].to_list(), tree["units"].to_list()))
+    assert (units["Kiosk"], units["Screen"], units["Spare"], units["Lane"]) == (2.0 * 3 * 4, 5.0 * 4, 1.0, 12.0)
