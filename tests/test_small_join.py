@@ -51,3 +51,21 @@ def test_small_joins_equal_polars_joins(repeated):
         assert_frame_equal(ours, expected), f"case {case} ({how})"
     assert answered >= 500  # the Python path is taken on most of these small tables
     assert (repeating >= 200) if repeated else (repeating < answered)
+
+
+def test_picked_from_a_table_in_hand_equals_its_plan():
+    """timeline.picked takes columns (renamed, of the rows where a column has a value, or where one is set) from a
+    table in hand without a query: the same table as its plan gives, on random small tables with nulls."""
+    from efp_tables.stages.timeline import lazy_table, picked, table_of
+    rng, filtered = random.Random(11), 0
+    for case in range(300):
+        keys, table = _frames(rng)
+        where = rng.choice([None, ("system_id", "s1")])
+        present = rng.choice([None, "job_id", "system_id"])
+        columns = rng.sample(["system_id", "job_id", "x"], rng.randint(1, 3))
+        named = [(f"renamed_{c}", c) if rng.random() < 0.3 else c for c in columns]
+        ours = table_of(picked(lazy_table(keys), *named, where=where, present=present))
+        expected = picked(keys.lazy(), *named, where=where, present=present).collect()
+        assert_frame_equal(ours, expected), f"case {case}"
+        filtered += ours.height < keys.height
+    assert filtered > 50

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from efp_tables.stages.hourly import Hourly, frame_of, row_tiles
-from efp_tables.stages.timeline import VALUE, join, keyed, lazy_table, parameters, table_of
+from efp_tables.stages.timeline import VALUE, join, keyed, lazy_table, parameters, picked, table_of
 
 SERVER = ["system_id", "server_id"]
 
@@ -76,12 +76,9 @@ def server_job_hourly_needs(job_hourly_avg_occurrences_across_usage_patterns: Ho
 
     Calculation: need[J] = avg_across[J] * ram_needed[J] (resp. compute_needed[J]). External API jobs run on no
     server of ours."""
-    needs = job_hourly_avg_occurrences_across_usage_patterns.joined(
-        parameters(job_parameters, ["system_id", "job_id"], "server_id", "service_id", "ram_needed", "compute_needed"),
-        ["system_id", "job_id"])
-    servers = needs.keys.get_column("server_id")
-    if servers.has_nulls():  # the external API jobs: on the numpy values, a Series' is_not_null being a query
-        needs = needs.filtered(np.not_equal(servers.to_numpy(), None))
+    job, needed = ["system_id", "job_id"], ("server_id", "service_id", "ram_needed", "compute_needed")
+    served = picked(job_parameters, *keyed(job_parameters, job), *needed, present="server_id")
+    needs = job_hourly_avg_occurrences_across_usage_patterns.joined(parameters(served, job, *needed), job)
     return needs.per_distinct(["ram_needed", "compute_needed"], _job_needs, gathered=False).keyed_by(
         SERVER, "service_id", "job_id")
 

@@ -25,13 +25,8 @@ def storage_jobs(server_hardware: pl.LazyFrame, job_parameters: pl.LazyFrame) ->
 def _hosts(server_hardware: pl.LazyFrame) -> pl.LazyFrame:
     """The server of each storage (a storage has one, says validation): system_id, server_id, storage_id and the
     server's type as host_server_type."""
-    hardware = table_of(server_hardware)
-    storage = hardware.get_column("storage_id")
-    if storage.has_nulls():  # servers without storage left out, on a numpy mask: a filter would be a query
-        hardware = hardware[pl.Series(np.flatnonzero(np.not_equal(storage.to_numpy(), None)), dtype=pl.UInt32)]
-    hosts = frame_of([*(hardware.get_column(c) for c in keyed(hardware, ["system_id", "server_id"])),
-                      hardware.get_column("storage_id"), hardware.get_column("server_type").alias("host_server_type")])
-    return lazy_table(hosts)
+    return picked(server_hardware, *keyed(server_hardware, ["system_id", "server_id"]), "storage_id",
+                  ("host_server_type", "server_type"), present="storage_id")
 
 
 def full_cumulative_storage_need_per_job(job_hourly_data_stored_across_usage_patterns: Hourly,

@@ -180,21 +180,28 @@ def key_matches(keys: pl.DataFrame, table: pl.DataFrame, on: list[str]) -> list[
     return [found[0] if found else None for found in rows]
 
 
-def picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None
-            ) -> pl.LazyFrame:
+def picked(table: pl.LazyFrame, *columns: str | tuple[str, str], where: tuple[str, str] | None = None,
+           present: str | None = None) -> pl.LazyFrame:
     """`columns` of a table (a (new, old) pair renames), of its rows whose column `where[0]` is `where[1]` if
-    given: taken from a table in hand with no query (a query costs more than these tables' rows), else planned."""
+    given, and whose column `present` is set (not null) if given: taken from a table in hand with no query (a
+    query costs more than these tables' rows), else planned."""
     named = [(c, c) if isinstance(c, str) else c for c in columns]
     known = known_table(table)
     if known is None:
         if where is not None:
             table = table.filter(pl.col(where[0]) == where[1])
+        if present is not None:
+            table = table.filter(pl.col(present).is_not_null())
         return table.select(pl.col(old).alias(new) for new, old in named)
     chosen = [known.get_column(old).alias(new) for new, old in named]
+    kept = np.ones(known.height, dtype=bool)
     if where is not None:
-        at = np.flatnonzero((known.get_column(where[0]) == where[1]).to_numpy())  # a null (None) is no match
-        if len(at) < known.height:  # gathered column by column: a table's gather hands its columns to threads
-            chosen = [column[pl.Series(at, dtype=pl.UInt32)] for column in chosen]
+        kept &= (known.get_column(where[0]) == where[1]).to_numpy().astype(bool)  # a null (None) is no match
+    if present is not None and known.get_column(present).has_nulls():  # else set in every row: nothing to test
+        kept &= known.get_column(present).is_not_null().to_numpy()
+    if not kept.all():  # gathered column by column: a table's gather hands its columns to threads
+        at = pl.Series(np.flatnonzero(kept), dtype=pl.UInt32)
+        chosen = [column[at] for column in chosen]
     return lazy_table(chosen[0].to_frame().hstack(chosen[1:]))
 
 
