@@ -417,12 +417,51 @@ class Hourly:
         hours = frame[HOUR].to_numpy()
         start = int(spans[FIRST].min()) if spans.height else 0
         width = int(spans[LAST].max()) - start + 1 if spans.height else 0
+        values = [frame[column].cast(pl.Float64).to_numpy() for column in columns]
+        if runs is None:  # each series' rows together (in their order), as in the usual case
+            order = np.argsort(rows, kind="stable")
+            rows, hours, values = rows[order], hours[order], [column[order] for column in values]
+        bounds = np.searchsorted(rows, np.arange(spans.height + 1))
+        kept, own = _repeated_series(bounds, hours - start, values)
+        if len(kept) < spans.height:  # only the series kept are written; the key rows of repeats point to them
+            spans = _with(spans, pl.Series(ROW, own))
+            at = np.concatenate([np.arange(bounds[series], bounds[series + 1]) for series in kept])
+            rows, hours, values = own[rows[at]], hours[at], [column[at] for column in values]
         blocks = {}
-        for column in columns:
-            block = np.zeros((spans.height, width))
-            block[rows, hours - start] = frame[column].cast(pl.Float64).to_numpy()
+        for column, column_values in zip(columns, values):
+            block = np.zeros((len(kept), width))
+            block[rows, hours - start] = column_values
             blocks[column] = block
-        return cls.of(spans, blocks, start)
+        return cls(spans, blocks, start) if len(kept) < spans.height else cls.of(spans, blocks, start)
+
+
+def _repeated_series(bounds: np.ndarray, offsets: np.ndarray, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Series of long rows (series i the rows bounds[i]:bounds[i + 1], their hour `offsets` and `values`) that
+    repeat an earlier one bit for bit, hours and values in the same order: the series kept (the first of each
+    kind) and, per series, the index of its own among them. (Copies of one system in a portfolio share their
+    series: every stage then computes them once.)"""
+    count = len(bounds) - 1
+    everyone = np.arange(count)
+    if count < 2:
+        return everyone, everyone
+    # Candidates: equal lengths and weighted sums of the values (fixed random weights per hour); then compared.
+    weights = np.random.default_rng(0).random(int(offsets.max()) + 1)[offsets]
+    prints = np.stack([np.diff(bounds).astype(np.float64),
+                       *(np.add.reduceat(weights * column, bounds[:-1]) for column in values)], axis=1)
+    _, first, kind = np.unique(prints, axis=0, return_index=True, return_inverse=True)
+    if len(first) == count:
+        return everyone, everyone
+
+    def same(one: int, other: int) -> bool:
+        mine, theirs = slice(bounds[one], bounds[one + 1]), slice(bounds[other], bounds[other + 1])
+        return np.array_equal(offsets[mine], offsets[theirs]) and all(
+            np.array_equal(column[mine].view(np.int64), column[theirs].view(np.int64)) for column in values)
+    own = first[kind.reshape(-1)]
+    for series in np.flatnonzero(own != everyone):
+        if not same(series, own[series]):
+            own[series] = series
+    kept = np.unique(own)
+    return kept, np.searchsorted(kept, own).astype(np.int64)
 
 
 def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame] | None:

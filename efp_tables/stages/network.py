@@ -47,8 +47,10 @@ def network_use_footprint_per_job(job_hourly_data_transferred_per_usage_pattern:
     Calculation: sum over patterns up on the network of data_transferred[J, up] * k[up]."""
     per_pattern = job_hourly_data_transferred_per_usage_pattern.joined(usage_pattern_network_intensity,
                                                                        ["system_id", "usage_pattern_id"])
-    return (per_pattern.holding(**{VALUE: per_pattern[VALUE] * per_pattern.parameter("kg_per_mb")})
-            .summed([*NETWORK, "job_id"]))
+    # Scaled as summed (each member as it is gathered): the patterns' data rows, shared by copies of a system,
+    # are read where they are, not copied per job first.
+    kg = per_pattern.only(data=VALUE).scaling(**{VALUE: ("data", "kg_per_mb")})
+    return kg.summed([*NETWORK, "job_id"], [VALUE]).only(VALUE).keyed_by([*NETWORK, "job_id"])
 
 
 def network_use_footprint(network_use_footprint_per_job: Hourly) -> Hourly:

@@ -167,11 +167,14 @@ def server_energy(server_instances: Hourly, server_hardware: pl.LazyFrame) -> Ho
     idle_energy = E_idle * nb; load_energy = E_extra * raw; instances_energy = idle_energy + load_energy."""
     hourly = server_instances.keyed_by(SERVER).joined(
         parameters(server_hardware, SERVER, "idle_power", "power", "power_usage_effectiveness"), SERVER)
-    pue, idle_power = hourly.parameter("power_usage_effectiveness"), hourly.parameter("idle_power")
-    idle = idle_power * pue * hourly["nb_of_instances"]
-    load = (hourly.parameter("power") - idle_power) * pue * hourly["raw_nb_of_instances"]
-    return hourly.keyed_by(SERVER).holding(idle_energy=idle, load_energy=load, instances_energy=idle + load,
-                                           nb_of_instances=hourly["nb_of_instances"])
+
+    def energy(server: Hourly) -> dict[str, np.ndarray]:
+        pue, idle_power = server.parameter("power_usage_effectiveness"), server.parameter("idle_power")
+        idle = idle_power * pue * server["nb_of_instances"]
+        load = (server.parameter("power") - idle_power) * pue * server["raw_nb_of_instances"]
+        return {"idle_energy": idle, "load_energy": load, "instances_energy": idle + load,
+                "nb_of_instances": server["nb_of_instances"]}
+    return hourly.per_distinct(["idle_power", "power", "power_usage_effectiveness"], energy).keyed_by(SERVER)
 
 
 def server_footprints(server_energy: Hourly, server_hardware: pl.LazyFrame) -> Hourly:

@@ -52,16 +52,19 @@ def utc_hourly_occurrences(local_hourly_occurrences: Hourly, usage_pattern_clock
     Calculation: utc[i] = local[(i + k) mod N] (a circular rotation by the UTC offset k, as efootprint does)."""
     pattern = ["system_id", "usage_pattern_id"]
     local = local_hourly_occurrences.joined(parameters(usage_pattern_clock, pattern, "length", "utc_offset"), pattern)
-    first, _ = local.spans()
-    at, length = first - local.start, local.keys["length"].to_numpy()
-    shift = local.keys["utc_offset"].to_numpy() % np.maximum(length, 1)
-    values, rotated = local[VALUE], np.zeros((local.height, local.width))
-    # Series sharing a span and an offset (most of a portfolio's) rotate together: two slice copies each.
-    for a, n, k in np.unique(np.stack([at, length, shift], axis=1), axis=0):
-        rows = np.flatnonzero((at == a) & (length == n) & (shift == k))
-        rotated[rows, a:a + n - k] = values[rows, a + k:a + n]
-        rotated[rows, a + n - k:a + n] = values[rows, a:a + k]
-    return local.holding(**{VALUE: rotated}).keyed_by(["system_id", "usage_pattern_id"])
+
+    def rotated(distinct: Hourly) -> dict[str, np.ndarray]:
+        first, _ = distinct.spans()
+        at, length = first - distinct.start, distinct.keys["length"].to_numpy()
+        shift = distinct.keys["utc_offset"].to_numpy() % np.maximum(length, 1)
+        values, out = distinct[VALUE], np.zeros((distinct.height, distinct.width))
+        # Series sharing a span and an offset (most of a portfolio's) rotate together: two slice copies each.
+        for a, n, k in np.unique(np.stack([at, length, shift], axis=1), axis=0):
+            rows = np.flatnonzero((at == a) & (length == n) & (shift == k))
+            out[rows, a:a + n - k] = values[rows, a + k:a + n]
+            out[rows, a + n - k:a + n] = values[rows, a:a + k]
+        return {VALUE: out}
+    return local.per_distinct(["length", "utc_offset"], rotated).keyed_by(pattern)
 
 
 def journey_starts(utc_hourly_occurrences: Hourly, pattern_journeys: pl.LazyFrame) -> Hourly:
@@ -70,8 +73,8 @@ def journey_starts(utc_hourly_occurrences: Hourly, pattern_journeys: pl.LazyFram
     Calculation: B[up, j] = utc[up] * w[up, j]."""
     starts = utc_hourly_occurrences.joined(parameters(
         pattern_journeys, ["system_id", "usage_pattern_id", "journey_id"], "weight"), ["system_id", "usage_pattern_id"])
-    return starts.holding(**{VALUE: starts[VALUE] * starts.parameter("weight")}).keyed_by(
-        ["system_id", "usage_pattern_id", "journey_id"])
+    return starts.per_distinct(["weight"], lambda distinct: {
+        VALUE: distinct[VALUE] * distinct.parameter("weight")}).keyed_by(["system_id", "usage_pattern_id", "journey_id"])
 
 
 def journey_step_windows(journey_steps: pl.LazyFrame, usage_journey_steps: pl.LazyFrame) -> pl.LazyFrame:
