@@ -95,3 +95,11 @@ def test_copies_in_a_portfolio_share_their_series_and_keep_their_own_numbers(tmp
         assert mine.sort(key).equals(alone.select(mine.columns).sort(key)), path.stem
     totals = results.total_footprint_kg()
     assert totals["quickstart_1"] != totals["quickstart_0"] != totals["quickstart_2"]
+
+
+def test_a_series_alike_but_not_equal_to_the_first_is_still_shared_by_its_own_repeats():
+    # b reorders a's values (the same sums of bits and the same exclusive or): b is not a, but c, equal to b, is b.
+    series, rows = shared(long_rows({"a": (0, [1.0, 2.0, 3.0]), "b": (0, [3.0, 2.0, 1.0]), "c": (0, [3.0, 2.0, 1.0]),
+                                     "d": (0, [1.0, 2.0, 3.0])}))
+    assert rows["a"] == rows["d"] != rows["b"] == rows["c"]
+    assert series.blocks["occurrences"].tolist() == [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]

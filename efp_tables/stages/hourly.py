@@ -403,36 +403,39 @@ class Hourly:
 
     @classmethod
     def from_long(cls, frame: pl.DataFrame, keys: list[str], columns: list[str]) -> Hourly:
-        """Series from long rows (`keys`, HOUR, `columns`); missing hours are 0."""
+        """Series from long rows (`keys`, HOUR, `columns`); missing hours are 0. Series that repeat an earlier one
+        bit for bit share its block row."""
         keys = keyed(frame, keys)
-        runs = _runs(frame, keys)
-        if runs is None:  # a series' rows not consecutive: find them by a join
+        hours = frame[HOUR].to_numpy()
+        values = [frame[column].cast(pl.Float64).to_numpy() for column in columns]
+        runs = _runs(frame, keys, hours)
+        if runs is None:  # a series' rows not consecutive: found by a join, then put together (in their order)
             spans = (frame.group_by(keys, maintain_order=True).agg(pl.col(HOUR).min().alias(FIRST),
                                                                      pl.col(HOUR).max().alias(LAST))
                      .with_row_index("_at"))
-            frame = frame.join(spans.select(*keys, "_at"), on=keys, how="left", nulls_equal=True)
-            rows, spans = frame["_at"].to_numpy(), spans.drop("_at")
+            rows = frame.select(keys).join(spans.select(*keys, "_at"), on=keys, how="left",
+                                           nulls_equal=True, maintain_order="left")["_at"].to_numpy()
+            order = np.argsort(rows, kind="stable")
+            hours, values, spans = hours[order], [column[order] for column in values], spans.drop("_at")
+            bounds = np.searchsorted(rows[order], np.arange(spans.height + 1))
         else:
-            rows, spans = runs
-        hours = frame[HOUR].to_numpy()
+            bounds, spans = runs
         start = int(spans[FIRST].min()) if spans.height else 0
         width = int(spans[LAST].max()) - start + 1 if spans.height else 0
-        values = [frame[column].cast(pl.Float64).to_numpy() for column in columns]
-        if runs is None:  # each series' rows together (in their order), as in the usual case
-            order = np.argsort(rows, kind="stable")
-            rows, hours, values = rows[order], hours[order], [column[order] for column in values]
-        bounds = np.searchsorted(rows, np.arange(spans.height + 1))
         kept, own = _repeated_series(bounds, hours - start, values)
-        if len(kept) < spans.height:  # only the series kept are written; the key rows of repeats point to them
-            spans = _with(spans, pl.Series(ROW, own))
-            at = np.concatenate([np.arange(bounds[series], bounds[series + 1]) for series in kept])
-            rows, hours, values = own[rows[at]], hours[at], [column[at] for column in values]
+        lengths = np.diff(bounds)[kept]
+        # The rows of the series kept (all, in the usual case), each written to its block row.
+        at = (np.repeat(bounds[kept] - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+              if len(kept) < spans.height else slice(None))
+        rows, columns_at = np.repeat(np.arange(len(kept)), lengths), hours[at] - start
         blocks = {}
         for column, column_values in zip(columns, values):
             block = np.zeros((len(kept), width))
-            block[rows, hours - start] = column_values
+            block[rows, columns_at] = column_values[at]
             blocks[column] = block
-        return cls(spans, blocks, start) if len(kept) < spans.height else cls.of(spans, blocks, start)
+        if len(kept) < spans.height:
+            return cls(_with(spans, pl.Series(ROW, own)), blocks, start)
+        return cls.of(spans, blocks, start)
 
 
 def _repeated_series(bounds: np.ndarray, offsets: np.ndarray, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -444,40 +447,45 @@ def _repeated_series(bounds: np.ndarray, offsets: np.ndarray, values: list[np.nd
     everyone = np.arange(count)
     if count < 2:
         return everyone, everyone
-    # Candidates: equal lengths and weighted sums of the values (fixed random weights per hour); then compared.
-    weights = np.random.default_rng(0).random(int(offsets.max()) + 1)[offsets]
-    prints = np.stack([np.diff(bounds).astype(np.float64),
-                       *(np.add.reduceat(weights * column, bounds[:-1]) for column in values)], axis=1)
-    _, first, kind = np.unique(prints, axis=0, return_index=True, return_inverse=True)
+    # Candidates: equal lengths, first hours, and sums and exclusive ors of the values' bits (integers: the same
+    # for the same values wherever their rows are, and no temporary array); then compared bit for bit.
+    firsts = bounds[:-1]
+    prints = [np.diff(bounds), offsets[firsts]]
+    for column in values:
+        bits = column.view(np.int64)
+        prints += [np.add.reduceat(bits, firsts), np.bitwise_xor.reduceat(bits, firsts)]
+    _, first, kind = np.unique(np.stack(prints, axis=1), axis=0, return_index=True, return_inverse=True)
     if len(first) == count:
         return everyone, everyone
+    kind = kind.reshape(-1)
 
     def same(one: int, other: int) -> bool:
         mine, theirs = slice(bounds[one], bounds[one + 1]), slice(bounds[other], bounds[other + 1])
         return np.array_equal(offsets[mine], offsets[theirs]) and all(
             np.array_equal(column[mine].view(np.int64), column[theirs].view(np.int64)) for column in values)
-    own = first[kind.reshape(-1)]
+    own, others = first[kind], {}  # others: per kind, the series kept after its first (prints alike, values not)
     for series in np.flatnonzero(own != everyone):
-        if not same(series, own[series]):
-            own[series] = series
+        candidates = (first[kind[series]], *others.get(kind[series], ()))
+        own[series] = next((kept for kept in candidates if same(series, kept)), series)
+        if own[series] == series:
+            others.setdefault(kind[series], []).append(series)
     kept = np.unique(own)
     return kept, np.searchsorted(kept, own).astype(np.int64)
 
 
-def _runs(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame] | None:
-    """When each series' rows are consecutive (as readers write them): each row's series and the series' keys
-    and spans, found in linear passes with no join (a portfolio's occurrences have millions of rows). None
-    otherwise."""
+def _runs(frame: pl.DataFrame, keys: list[str], hours: np.ndarray) -> tuple[np.ndarray, pl.DataFrame] | None:
+    """When each series' rows are consecutive (as readers write them): the bounds of each series' rows (series i
+    the rows bounds[i]:bounds[i + 1]) and the series' keys and spans, found in linear passes with no join (a
+    portfolio's occurrences have millions of rows). None otherwise."""
     if frame.height == 0 or any(frame.get_column(key).has_nulls() for key in keys):
         return None
     firsts = run_starts(frame, keys)
     series = _columns(frame, keys)[firsts]
     if series.is_duplicated().any():
         return None
-    hours = frame.get_column(HOUR).to_numpy()
     spans = _with(series, pl.Series(FIRST, np.minimum.reduceat(hours, firsts), dtype=pl.Int64),
                   pl.Series(LAST, np.maximum.reduceat(hours, firsts), dtype=pl.Int64))
-    return np.repeat(np.arange(len(firsts)), np.diff(firsts, append=frame.height)), spans
+    return np.append(firsts, frame.height), spans
 
 
 def aligned(*series: Hourly) -> list[Hourly]:
