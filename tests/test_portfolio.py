@@ -56,6 +56,27 @@ def test_read_models_is_the_files_read_one_by_one_and_concatenated():
     _same_models(read_models(paths[:1]), read_model(paths[0]))
 
 
+def test_copies_read_together_are_each_read_as_alone(tmp_path):
+    # Copies' hourly series (compressed, form inputs, deployment starts) are read once per distinct JSON: a copy
+    # whose start date differs keeps its own hours, and the series read twice equal their reads alone.
+    document = json.loads((REFERENCE / "quickstart.json").read_text())
+    pattern = next(iter(document["UsagePattern"].values()))
+    pattern["hourly_occurrences"]["start_date"] = "2025-01-02 00:00:00"
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(document))
+    names = ["quickstart", "quickstart", "ecommerce", "ecommerce", "edge_fleet", "edge_fleet"]
+    paths = [REFERENCE / f"{name}.json" for name in names] + [later]
+    ids = [f"{name}_{at}" for at, name in enumerate(names)] + ["later"]
+    together = read_models(paths, ids)
+    alone = read_model(paths[0], ids[0])
+    for path, system_id in zip(paths[1:], ids[1:]):
+        alone = alone.concat(read_model(path, system_id))
+    _same_models(together, alone)
+    occurrences = together.table("hourly_occurrences")
+    first, shifted = (occurrences.filter(pl.col("system_id") == system_id) for system_id in ("quickstart_0", "later"))
+    assert shifted["hour"].min() - first["hour"].min() == 24 and shifted["occurrences"].equals(first["occurrences"])
+
+
 def test_read_models_rejects_clashing_system_ids(tmp_path):
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text((REFERENCE / "quickstart.json").read_text())

@@ -179,6 +179,9 @@ class _Gathered:
         # per series table: (system id, owner id, first hour, values) of each series
         self.series: dict[str, list[tuple[str, str, int, np.ndarray]]] = {name: [] for name in _SERIES_TABLES}
         self.ends: list[dict[str, int]] = []  # after each file, the length of every list
+        # Hourly series read, by their JSON (compressed or form inputs): copies of a model in a portfolio decode
+        # each once.
+        self.known_series: dict[str, time_series.HourlySeries] = {}
 
     def end_file(self) -> None:
         self.ends.append({name: len(items) for name, items in (*self.rows_of.items(), *self.series.items())})
@@ -270,12 +273,23 @@ def _current_rows(document: dict, system_id: str | None, where: str, gathered: _
     return reader.system_id
 
 
+def _series_key(value) -> str | None:
+    """An hourly series' JSON as a text, when it is compressed or form inputs (short texts, long series)."""
+    if isinstance(value, dict) and ("compressed_values" in value or "form_inputs" in value):
+        try:
+            return json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError):  # not JSON-like: let the reader say what is wrong
+            return None
+    return None
+
+
 class _Reader:
     def __init__(self, objects: dict[str, tuple[str, dict]], system_id: str, gathered: _Gathered):
         self.objects = objects
         self.system_id = system_id
         self.out = gathered.rows_of  # rows of every table, shared by the files read together
         self.series_of = gathered.series
+        self.known_series = gathered.known_series
 
     # --- helpers -------------------------------------------------------------------------------------
     def ref(self, owner: str, attribute: str, value, classes: tuple[str, ...]) -> str:
@@ -427,8 +441,15 @@ class _Reader:
         self.country(country)
 
     def hourly_series(self, owner: str, value, name: str = "hourly_occurrences") -> time_series.HourlySeries:
+        key = _series_key(value)
+        if key in self.known_series:
+            return self.known_series[key]
         try:
-            return self._hourly_series(owner, value)
+            series = self._hourly_series(owner, value)
+            if key is not None:
+                series.values.flags.writeable = False  # shared by every series of this JSON
+                self.known_series[key] = series
+            return series
         except ModelError as exc:
             if name == "hourly_occurrences":
                 raise
