@@ -137,13 +137,16 @@ class Results:
     def hourly(self, name: str) -> Hourly:
         return self.frames[name]
 
-    def frame(self, name: str, columns: list[str] | None = None) -> pl.DataFrame:
+    def frame(self, name: str, columns: list[str] | None = None, systems: list[str] | None = None) -> pl.DataFrame:
         """One stage as a DataFrame, made anew and not kept (an hourly stage's long rows, only its `columns` if
-        given): the output writers take one at a time."""
+        given; only the rows of `systems` if given): the output writers take one at a time."""
         frame = self.frames[name]
         if isinstance(frame, Hourly):
+            if systems is not None:
+                frame = frame.filtered(frame.keys.get_column("system_id").is_in(systems).to_numpy())
             return frame.long(columns)
-        return frame.collect(engine=ENGINE)
+        table = frame.collect(engine=ENGINE)
+        return table if systems is None else table.filter(pl.col("system_id").is_in(systems))
 
     def check_capacity(self) -> None:
         """efootprint's InsufficientCapacityError where a fixed fleet is too small."""

@@ -210,16 +210,20 @@ def test_failed_write_leaves_the_previous_files(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     previous = {name.removesuffix(".parquet"): pa.table({"previous": [1]}) for name in FILES}
     bi_tables.write_bi_tables(previous, out)
-    write, calls = results_table.write_arrow, []
+    calls = []
 
-    def fail_on_second(table, path):
-        calls.append(path)
-        if len(calls) == 2:
-            path.write_bytes(b"PAR1 half a file")
-            raise OSError(28, "No space left on device")
-        write(table, path)
+    def failing_on_second(write):
+        # Whole tables (write_arrow) and streamed ones (_write_parts) alike: the second table written fails.
+        def written(table, path):
+            calls.append(path)
+            if len(calls) == 2:
+                path.write_bytes(b"PAR1 half a file")
+                raise OSError(28, "No space left on device")
+            write(table, path)
+        return written
 
-    monkeypatch.setattr(results_table, "write_arrow", fail_on_second)
+    monkeypatch.setattr(results_table, "write_arrow", failing_on_second(results_table.write_arrow))
+    monkeypatch.setattr(bi_tables, "_write_parts", failing_on_second(bi_tables._write_parts))
     assert main(["compute", str(REFERENCE / "quickstart.json"), "--out", str(out)]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert len(calls) == 2
@@ -284,3 +288,28 @@ def test_sweep_output_carries_units(tmp_path):
     # the reference's server runs at 100 g/kWh (README's quickstart), so the low variant is efootprint's total
     assert low == pytest.approx(reference.filter(pl.col("attribute") == "total_footprint")["value"].sum(),
                                 rel=1e-6) and high > low
+
+
+def test_a_large_portfolio_writes_its_tables_a_group_of_systems_at_a_time(portfolio_out, tmp_path, monkeypatch):
+    """Past PART_HOURLY_ROWS hourly input rows, every table is made for a group of systems at a time (here each
+    system alone): the same files, rows and columns (a GPU column that the first system lacks included), in the
+    same order but for the long table's rows (by attribute, then system)."""
+    paths = [REFERENCE / "quickstart.json", REFERENCE / "ml_workflow.json"]
+    parts = []
+    monkeypatch.setattr(results_table, "PART_HOURLY_ROWS", 1)
+    write = bi_tables._write_parts
+
+    def counted(tables, path):
+        tables = list(tables)
+        parts.append((path.name.split(".")[1], len(tables)))  # a temporary .NAME.parquet.XXX.tmp.parquet
+        write(iter(tables), path)
+    monkeypatch.setattr(bi_tables, "_write_parts", counted)
+    out = tmp_path / "grouped"
+    assert main(["compute", *map(str, paths), "--out", str(out)]) == 0
+    assert dict(parts)["servers_hourly"] == 2 and dict(parts)["footprint_by_category_hourly"] == 2
+    for name in FILES:
+        whole, grouped = pl.read_parquet(portfolio_out / name), pl.read_parquet(out / name)
+        if name == "results.parquet":
+            whole, grouped = (frame.sort(frame.columns, nulls_last=True) for frame in (whole, grouped))
+        assert grouped.equals(whole), name
+        assert units_of(out / name) == units_of(portfolio_out / name), name

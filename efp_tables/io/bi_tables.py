@@ -30,7 +30,7 @@ from efp_tables.io import results_table
 from efp_tables.io.atomic import atomic_path
 from efp_tables.io.attribution_table import atom_parts, objects_table
 from efp_tables.io.results_table import objects, with_units
-from efp_tables.stages.hourly import Hourly
+from efp_tables.stages.hourly import FIRST, LAST, Hourly
 from efp_tables.stages.timeline import HOUR, VALUE
 
 # Column name suffix of every pint unit in our results.
@@ -42,6 +42,7 @@ UNIT_SUFFIXES = {
 }
 HOUR_UTC = "hour_utc"
 _HOURLY_INDEX = ["system_id", "object_id", "object_class", "object_name", "key_id", HOUR_UTC]
+_HOURLY_INDEX_SCHEMA = {**dict.fromkeys(_HOURLY_INDEX[:-1], pl.String), HOUR_UTC: pl.Datetime("us", "UTC")}
 _CATEGORY_TABLES = {"Servers": "servers", "Storage": "storages", "ExternalAPIs": "external_apis",
                     "Network": "networks", "Devices": "devices", "EdgeDevices": "edge_devices"}
 _UTC_NOTE = {"timezone": "UTC"}
@@ -59,31 +60,52 @@ def unit_suffix(unit: str, attribute: str) -> str:
                          f"column name suffix ({', '.join(sorted(UNIT_SUFFIXES))}); add it to UNIT_SUFFIXES") from None
 
 
-def hourly_tables(results, names: pl.DataFrame) -> dict[str, Callable[[], tuple[pl.DataFrame, dict[str, str]]]]:
-    """{"servers_hourly": a function making (frame, {column: unit}), ...}: every hourly attribute of the long
-    table (the same io.results_table.ATTRIBUTES), one wide frame per object table of `names`
-    (io.results_table.objects), made from the stages of `results` (a compute.Results) when asked for, so that a
-    writer holds one at a time. Attributes keyed alike (by usage pattern, by journey step coordinate, ...) are
-    joined on their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are
-    stacked. An attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one
-    column per unit. A null is an hour without a value (0) or an attribute the row's object or key does not
-    have; an attribute without any value has no column."""
+def hourly_tables(results, names: pl.DataFrame) -> dict[str, Streamed]:
+    """{"servers_hourly": its parts, ...}: every hourly attribute of the long table (the same
+    io.results_table.ATTRIBUTES), one wide table per object table of `names` (io.results_table.objects), made
+    from the stages of `results` (a compute.Results) when written, for a large portfolio a group of systems at a
+    time (results_table.system_groups; every part with the whole table's columns), so that a writer holds one
+    part at a time. Attributes keyed alike (by usage pattern, by journey step coordinate, ...) are joined on
+    their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are stacked. An
+    attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one column per unit.
+    A null is an hour without a value (0) or an attribute the row's object or key does not have; an attribute
+    without any value has no column."""
     present = set(names["object_table"])
     tables = dict.fromkeys(spec.object_table for spec in results_table.ATTRIBUTES
                            if isinstance(results.frames[spec.frame], Hourly) and results.frames[spec.frame].height
                            and spec.object_table in present)
-    return {f"{table}_hourly": functools.partial(_hourly_table, results, names, table) for table in tables}
+    groups = results_table.system_groups(results.model)
+    return {f"{table}_hourly": Streamed(functools.partial(_hourly_table_parts, results, names, table, groups))
+            for table in tables}
 
 
-def _hourly_table(results, names: pl.DataFrame, table: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    # Ids as one Enum (sorted like the strings): joins hash integer codes instead of strings.
-    ids = pl.Enum(names["object_id"].unique().sort())
-    names = names.filter(pl.col("object_table") == table).with_columns(pl.col("system_id", "object_id").cast(ids))
+def _hourly_table_parts(results, names: pl.DataFrame, table: str, groups: list[list[str] | None]) -> Iterator[pa.Table]:
+    if len(groups) == 1:  # the whole table at once
+        yield _with_hour_units(*_hourly_table(results, names, table))
+        return
+    units = _hourly_columns(results, names, table)
+    for systems in groups:
+        frame, _ = _hourly_table(results, names, table, systems)
+        if frame.height:
+            yield _with_hour_units(frame.select(*_HOURLY_INDEX, *(
+                pl.col(column) if column in frame.columns else pl.lit(None, dtype=pl.Float64).alias(column)
+                for column in units)), units)
+
+
+def _hourly_table(results, names: pl.DataFrame, table: str,
+                  systems: list[str] | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
+    """`table`'s wide hourly rows (of `systems` only, if given) and their columns' units."""
+    ids, names = _table_names(names, table)
+    plans = _attribute_plans(results, names, ids, table,
+                             lambda spec: results.frame(spec.frame, [spec.column], systems))
     groups, units = {}, {}
-    for spec, unit, key_columns, frame in _hourly_parts(results, names, ids, table):
+    for (spec, unit, key_columns, _), frame in zip(plans, pl.collect_all([rows for *_, rows in plans],
+                                                                         engine=ENGINE)):
+        if not frame.height:
+            continue
         column = f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}"
         key = spec.key if spec.key is not None else pl.lit("")
-        groups.setdefault(key_columns, (key, []))[1].append(frame.rename({VALUE: column}))
+        groups.setdefault(key_columns, (key, []))[1].append(frame.lazy().rename({VALUE: column}))
         units[column] = unit
     stack = []
     for key_columns, (key, frames) in groups.items():
@@ -91,6 +113,8 @@ def _hourly_table(results, names: pl.DataFrame, table: str) -> tuple[pl.DataFram
         wide = functools.reduce(lambda left, right: left.join(right, on=on, how="full", coalesce=True), frames)
         stack.append(wide.with_columns(pl.col(key_columns).cast(pl.String)).with_columns(key.alias("key_id"))
                      .drop(key_columns))
+    if not stack:  # none of these systems has a value of the table's attributes
+        return pl.DataFrame(schema=_HOURLY_INDEX_SCHEMA), units
     hour_utc = pl.from_epoch(pl.col(HOUR) * 3600, time_unit="s").cast(pl.Datetime("us")).dt.replace_time_zone(
         "UTC").alias(HOUR_UTC)
     frame = (pl.concat(stack, how="diagonal")
@@ -102,15 +126,42 @@ def _hourly_table(results, names: pl.DataFrame, table: str) -> tuple[pl.DataFram
     return frame.collect(engine=ENGINE), units
 
 
-def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str):
-    """(attribute spec, unit, key id columns, rows) of every hourly attribute of `table`'s objects and unit that
-    has values: rows of (system_id, object_id, *key id columns, hour, value), the id columns as `ids`."""
+def _hourly_columns(results, names: pl.DataFrame, table: str) -> dict[str, str]:
+    """The columns (and units) of `table`'s wide hourly rows for all systems, in their order: found on the stages'
+    key tables (an attribute has values where it has a series of some hours), no hourly row made."""
+    ids, names = _table_names(names, table)
+    plans = _attribute_plans(results, names, ids, table, lambda spec: _series_rows(results.hourly(spec.frame),
+                                                                                  spec.column))
+    frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
+    return {f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}": unit
+            for (spec, unit, _, _), frame in zip(plans, frames) if frame.height}
+
+
+def _series_rows(series: Hourly, column: str) -> pl.DataFrame:
+    """A row per series of some hours (its keys, an hour and a value of `column`, both 0): where its long rows
+    are."""
+    return series.keys.filter(pl.col(LAST) >= pl.col(FIRST)).with_columns(pl.lit(0, dtype=pl.Int64).alias(HOUR),
+                                                                          pl.lit(0.0).alias(column))
+
+
+def _table_names(names: pl.DataFrame, table: str) -> tuple[pl.Enum, pl.DataFrame]:
+    """The ids of `names` as one Enum (sorted like the strings: joins hash integer codes instead of strings), and
+    the rows of `table`'s objects with their ids in it."""
+    ids = pl.Enum(names["object_id"].unique().sort())
+    return ids, names.filter(pl.col("object_table") == table).with_columns(pl.col("system_id", "object_id").cast(ids))
+
+
+def _attribute_plans(results, names: pl.DataFrame, ids: pl.Enum, table: str,
+                     rows_of: Callable) -> list[tuple[results_table.Attribute, str, tuple[str, ...], pl.LazyFrame]]:
+    """(attribute spec, unit, key id columns, plan of its rows) of every hourly attribute of `table`'s objects and
+    unit: rows of (system_id, object_id, *key id columns, hour, value), the id columns as `ids`, from the rows
+    `rows_of(spec)` gives (the stage's long rows, or a row per series)."""
     plans = []
     for spec in results_table.ATTRIBUTES:
         if spec.object_table != table or not isinstance(results.frames[spec.frame], Hourly):
             continue
         described = names.filter(pl.col("object_class").is_in(spec.classes)) if spec.classes else names
-        frame = results.frame(spec.frame, [spec.column])
+        frame = rows_of(spec)
         # A unit read from the frame (edge needs: their component's kind), else from the object.
         unit_in_frame = isinstance(spec.unit, pl.Expr) and set(spec.unit.meta.root_names()) <= set(frame.columns)
         described = described.select("system_id", "object_id", *(() if unit_in_frame else (
@@ -124,9 +175,7 @@ def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str):
         units = frame.select(spec.unit.alias("unit")) if unit_in_frame else described
         for unit in units["unit"].unique(maintain_order=True):
             plans.append((spec, unit, key_columns, rows.filter(pl.col("unit") == unit).drop("unit")))
-    frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
-    return [(spec, unit, key_columns, frame.lazy())
-            for (spec, unit, key_columns, _), frame in zip(plans, frames) if frame.height]
+    return plans
 
 
 def footprint_by_category(footprint_by_object: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
@@ -173,23 +222,25 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
 
     tables: dict[str, Table] = {"results": long_table(long) if long is not None else Streamed(
         lambda: map(long_table, results_table.long_result_parts(results)))}
-    for name, make in hourly_tables(results, names).items():
-        tables[name] = functools.partial(_with_hour_units, make)
+    tables.update(hourly_tables(results, names))
+    groups = results_table.system_groups(results.model)  # a large portfolio's tables made a group at a time
 
-    def by_category() -> pa.Table:
-        return with_units(footprint_by_category(results.frame("footprint_by_object"), names),
-                          {"footprint_kg": "kilogram"})
+    def by_category() -> Iterator[pa.Table]:
+        for systems in groups:
+            yield with_units(footprint_by_category(results.frame("footprint_by_object", systems=systems), names),
+                             {"footprint_kg": "kilogram"})
 
-    def by_category_hourly() -> pa.Table:
-        return with_units(footprint_by_category_hourly(results.frame("footprint_by_object")),
-                          {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
-    tables = {**tables, "footprint_by_category": by_category, "footprint_by_category_hourly": by_category_hourly}
+    def by_category_hourly() -> Iterator[pa.Table]:
+        for systems in groups:
+            yield with_units(footprint_by_category_hourly(results.frame("footprint_by_object", systems=systems)),
+                             {"footprint_kg": "kilogram"}, {HOUR_UTC: _UTC_NOTE})
+    tables = {**tables, "footprint_by_category": Streamed(by_category),
+              "footprint_by_category_hourly": Streamed(by_category_hourly)}
     return {**tables, "attribution": Streamed(functools.partial(atom_parts, results)),
             "objects": functools.partial(objects_table, results)}
 
 
-def _with_hour_units(make: Callable[[], tuple[pl.DataFrame, dict[str, str]]]) -> pa.Table:
-    frame, units = make()
+def _with_hour_units(frame: pl.DataFrame, units: dict[str, str]) -> pa.Table:
     return with_units(frame, units, {HOUR_UTC: _UTC_NOTE})
 
 

@@ -17,6 +17,9 @@ COLUMNS = {"object_class": pl.String, "object_id": pl.String, "object_name": pl.
            "key_id": pl.String, "kind": pl.String, "unit": pl.String, "hour": pl.Datetime("us"),
            "value": pl.Float64}
 _US_PER_HOUR = 3_600_000_000
+# An output table of a portfolio is made for systems of up to this many hourly input rows at a time (about ten
+# systems over three years: some 1.5 GB for the widest table, jobs_hourly).
+PART_HOURLY_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -284,20 +287,42 @@ def long_results(results, attributes: tuple[str, ...] | None = None) -> pl.DataF
     return pl.concat(long_result_parts(results, attributes))
 
 
+def system_groups(model) -> list[list[str] | None]:
+    """The model's systems in groups of consecutive ids (sorted) whose hourly inputs hold about PART_HOURLY_ROWS
+    rows at most (a system alone if it has more): an output table of a large portfolio is made a group at a time,
+    in a bounded memory. [None] (all at once) when they fit in one."""
+    if model.hourly_rows <= PART_HOURLY_ROWS:
+        return [None]
+    rows = dict(pl.concat([model.table(name).select("system_id")
+                           for name in ("hourly_occurrences", "edge_deployment_starts")])
+                .group_by("system_id").len().iter_rows())
+    groups, size = [[]], 0
+    for system_id in sorted(model.system_ids):
+        if groups[-1] and size + rows.get(system_id, 0) > PART_HOURLY_ROWS:
+            groups.append([])
+            size = 0
+        groups[-1].append(system_id)
+        size += rows.get(system_id, 0)
+    return groups
+
+
 def long_result_parts(results, attributes: tuple[str, ...] | None = None) -> Iterator[pl.DataFrame]:
-    """`long_results`, attribute by attribute (fleet capacity checked first): each stage's long rows are made for
-    the one column a part needs and let go, so a writer holds one part at a time."""
+    """`long_results`, attribute by attribute (fleet capacity checked first), and for a large portfolio group of
+    systems by group (system_groups): each stage's long rows are made for the one column and the systems a part
+    needs and let go, so a writer holds one part at a time."""
     results.check_capacity()
     names = objects(results.model).collect(engine=ENGINE).lazy()
+    groups = system_groups(results.model)
     for spec in ATTRIBUTES:
         if attributes is not None and spec.attribute not in attributes:
             continue
-        rows = _rows(results.frame(spec.frame, [spec.column]).lazy(), spec).join(
-            names, on=["system_id", "object_table", "object_id"])
-        if spec.classes:
-            rows = rows.filter(pl.col("object_class").is_in(spec.classes))
-        unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
-        yield rows.with_columns(unit.alias("unit")).select("system_id", *COLUMNS).collect(engine=ENGINE)
+        for systems in groups:
+            rows = _rows(results.frame(spec.frame, [spec.column], systems).lazy(), spec).join(
+                names, on=["system_id", "object_table", "object_id"])
+            if spec.classes:
+                rows = rows.filter(pl.col("object_class").is_in(spec.classes))
+            unit = spec.unit if isinstance(spec.unit, pl.Expr) else pl.lit(spec.unit)
+            yield rows.with_columns(unit.alias("unit")).select("system_id", *COLUMNS).collect(engine=ENGINE)
     empty = [(table, attribute) for table, attribute in EMPTY if attributes is None or attribute in attributes]
     if empty:
         yield pl.concat([names.filter(pl.col("object_table") == table).select(
