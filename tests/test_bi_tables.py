@@ -307,9 +307,25 @@ def test_a_large_portfolio_writes_its_tables_a_group_of_systems_at_a_time(portfo
     out = tmp_path / "grouped"
     assert main(["compute", *map(str, paths), "--out", str(out)]) == 0
     assert dict(parts)["servers_hourly"] == 2 and dict(parts)["footprint_by_category_hourly"] == 2
-    for name in FILES:
-        whole, grouped = pl.read_parquet(portfolio_out / name), pl.read_parquet(out / name)
+    assert_same_tables(portfolio_out, out)
+
+
+def assert_same_tables(whole_out, grouped_out):
+    files = sorted(path.name for path in whole_out.glob("*.parquet"))
+    assert sorted(path.name for path in grouped_out.glob("*.parquet")) == files
+    for name in files:
+        whole, grouped = pl.read_parquet(whole_out / name), pl.read_parquet(grouped_out / name)
         if name == "results.parquet":
             whole, grouped = (frame.sort(frame.columns, nulls_last=True) for frame in (whole, grouped))
         assert grouped.equals(whole), name
-        assert units_of(out / name) == units_of(portfolio_out / name), name
+        assert units_of(grouped_out / name) == units_of(whole_out / name), name
+
+
+def test_edge_and_genai_portfolios_written_a_system_at_a_time_are_the_same_tables(tmp_path, monkeypatch):
+    # Edge needs take their units from their series' keys (a component's kind): found there for every part.
+    paths = [str(REFERENCE / "edge_fleet.json"), str(REFERENCE / "genai_assistant.json")]
+    assert main(["compute", *paths, "--out", str(tmp_path / "whole")]) == 0
+    monkeypatch.setattr(results_table, "PART_HOURLY_ROWS", 1)
+    assert main(["compute", *paths, "--out", str(tmp_path / "grouped")]) == 0
+    assert (tmp_path / "grouped" / "edge_component_needs_hourly.parquet").exists()
+    assert_same_tables(tmp_path / "whole", tmp_path / "grouped")

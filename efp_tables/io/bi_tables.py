@@ -120,7 +120,9 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
     frame = (pl.concat(stack, how="diagonal")
              .join(names.lazy().select("system_id", "object_id", "object_class", "object_name"),
                    on=["system_id", "object_id"])
-             .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC)
+             # Ties broken by the values: an edge job can have several rows of one key_id and hour (the edge
+             # references' jobs do), which then come in the same order on every run and in every part.
+             .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC, *units, nulls_last=True)
              .with_columns(pl.col("system_id", "object_id").cast(pl.String))
              .select(*_HOURLY_INDEX, *units))
     return frame.collect(engine=ENGINE), units
