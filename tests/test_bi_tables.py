@@ -329,3 +329,11 @@ def test_edge_and_genai_portfolios_written_a_system_at_a_time_are_the_same_table
     assert main(["compute", *paths, "--out", str(tmp_path / "grouped")]) == 0
     assert (tmp_path / "grouped" / "edge_component_needs_hourly.parquet").exists()
     assert_same_tables(tmp_path / "whole", tmp_path / "grouped")
+    for path in (tmp_path / "whole").glob("*_hourly.parquet"):
+        if path.name.startswith("footprint_by_category"):
+            continue
+        # One row per (system, object, key, hour): an edge job's coordinate (no journey) keeps its attributes on
+        # one row, as a web job's does.
+        (rows, distinct), = sql(f"SELECT count(*), count(DISTINCT (system_id, object_id, key_id, hour_utc)) "
+                                f"FROM '{path}'")
+        assert rows == distinct, path.name

@@ -110,7 +110,9 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
     stack = []
     for key_columns, (key, frames) in groups.items():
         on = ["system_id", "object_id", *key_columns, HOUR]
-        wide = functools.reduce(lambda left, right: left.join(right, on=on, how="full", coalesce=True), frames)
+        # Null ids match: an edge job's coordinate has no journey, and its attributes belong on one row.
+        wide = functools.reduce(lambda left, right: left.join(right, on=on, how="full", coalesce=True,
+                                                              nulls_equal=True), frames)
         stack.append(wide.with_columns(pl.col(key_columns).cast(pl.String)).with_columns(key.alias("key_id"))
                      .drop(key_columns))
     if not stack:  # none of these systems has a value of the table's attributes
@@ -120,9 +122,7 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
     frame = (pl.concat(stack, how="diagonal")
              .join(names.lazy().select("system_id", "object_id", "object_class", "object_name"),
                    on=["system_id", "object_id"])
-             # Ties broken by the values: an edge job can have several rows of one key_id and hour (the edge
-             # references' jobs do), which then come in the same order on every run and in every part.
-             .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC, *units, nulls_last=True)
+             .with_columns(hour_utc).sort("system_id", "object_id", "key_id", HOUR_UTC)
              .with_columns(pl.col("system_id", "object_id").cast(pl.String))
              .select(*_HOURLY_INDEX, *units))
     return frame.collect(engine=ENGINE), units
