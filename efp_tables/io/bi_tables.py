@@ -96,16 +96,11 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
                   systems: list[str] | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
     """`table`'s wide hourly rows (of `systems` only, if given) and their columns' units."""
     ids, names = _table_names(names, table)
-    plans = _attribute_plans(results, names, ids, table,
-                             lambda spec: results.frame(spec.frame, [spec.column], systems))
     groups, units = {}, {}
-    for (spec, unit, key_columns, _), frame in zip(plans, pl.collect_all([rows for *_, rows in plans],
-                                                                         engine=ENGINE)):
-        if not frame.height:
-            continue
+    for spec, unit, key_columns, frame in _hourly_parts(results, names, ids, table, systems):
         column = f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}"
         key = spec.key if spec.key is not None else pl.lit("")
-        groups.setdefault(key_columns, (key, []))[1].append(frame.lazy().rename({VALUE: column}))
+        groups.setdefault(key_columns, (key, []))[1].append(frame.rename({VALUE: column}))
         units[column] = unit
     stack = []
     for key_columns, (key, frames) in groups.items():
@@ -126,6 +121,17 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
              .with_columns(pl.col("system_id", "object_id").cast(pl.String))
              .select(*_HOURLY_INDEX, *units))
     return frame.collect(engine=ENGINE), units
+
+
+def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str, systems: list[str] | None):
+    """(attribute spec, unit, key id columns, rows) of every hourly attribute of `table`'s objects and unit that
+    has values (of `systems` only, if given): rows of (system_id, object_id, *key id columns, hour, value), the id
+    columns as `ids`. (The stages' long rows they were made from are let go on return.)"""
+    plans = _attribute_plans(results, names, ids, table,
+                             lambda spec: results.frame(spec.frame, [spec.column], systems))
+    frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
+    return [(spec, unit, key_columns, frame.lazy())
+            for (spec, unit, key_columns, _), frame in zip(plans, frames) if frame.height]
 
 
 def _hourly_columns(results, names: pl.DataFrame, table: str) -> dict[str, str]:
