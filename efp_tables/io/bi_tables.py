@@ -60,12 +60,12 @@ def unit_suffix(unit: str, attribute: str) -> str:
                          f"column name suffix ({', '.join(sorted(UNIT_SUFFIXES))}); add it to UNIT_SUFFIXES") from None
 
 
-def hourly_tables(results, names: pl.DataFrame) -> dict[str, Streamed]:
+def hourly_tables(results, names: pl.DataFrame, groups: list[list[str] | None]) -> dict[str, Streamed]:
     """{"servers_hourly": its parts, ...}: every hourly attribute of the long table (the same
     io.results_table.ATTRIBUTES), one wide table per object table of `names` (io.results_table.objects), made
     from the stages of `results` (a compute.Results) when written, for a large portfolio a group of systems at a
-    time (results_table.system_groups; every part with the whole table's columns), so that a writer holds one
-    part at a time. Attributes keyed alike (by usage pattern, by journey step coordinate, ...) are joined on
+    time (`groups`, results_table.system_groups; every part with the whole table's columns), so that a writer
+    holds one part at a time. Attributes keyed alike (by usage pattern, by journey step coordinate, ...) are joined on
     their id columns and hour; `key_id` is spelled out once per kind of key, and the kinds are stacked. An
     attribute given in several units (compute needs: cpu_core, or gpu for GPU servers) gets one column per unit.
     A null is an hour without a value (0) or an attribute the row's object or key does not have; an attribute
@@ -74,7 +74,6 @@ def hourly_tables(results, names: pl.DataFrame) -> dict[str, Streamed]:
     tables = dict.fromkeys(spec.object_table for spec in results_table.ATTRIBUTES
                            if isinstance(results.frames[spec.frame], Hourly) and results.frames[spec.frame].height
                            and spec.object_table in present)
-    groups = results_table.system_groups(results.model)
     return {f"{table}_hourly": Streamed(functools.partial(_hourly_table_parts, results, names, table, groups))
             for table in tables}
 
@@ -97,7 +96,8 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
     """`table`'s wide hourly rows (of `systems` only, if given) and their columns' units."""
     ids, names = _table_names(names, table)
     groups, units = {}, {}
-    for spec, unit, key_columns, frame in _hourly_parts(results, names, ids, table, systems):
+    for spec, unit, key_columns, frame in _hourly_parts(
+            results, names, ids, table, lambda spec: results.frame(spec.frame, [spec.column], systems)):
         column = f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}"
         key = spec.key if spec.key is not None else pl.lit("")
         groups.setdefault(key_columns, (key, []))[1].append(frame.rename({VALUE: column}))
@@ -123,12 +123,11 @@ def _hourly_table(results, names: pl.DataFrame, table: str,
     return frame.collect(engine=ENGINE), units
 
 
-def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str, systems: list[str] | None):
+def _hourly_parts(results, names: pl.DataFrame, ids: pl.Enum, table: str, rows_of: Callable):
     """(attribute spec, unit, key id columns, rows) of every hourly attribute of `table`'s objects and unit that
-    has values (of `systems` only, if given): rows of (system_id, object_id, *key id columns, hour, value), the id
-    columns as `ids`. (The stages' long rows they were made from are let go on return.)"""
-    plans = _attribute_plans(results, names, ids, table,
-                             lambda spec: results.frame(spec.frame, [spec.column], systems))
+    has values: rows of (system_id, object_id, *key id columns, hour, value), the id columns as `ids`, made from
+    `rows_of(spec)` (see _attribute_plans), which are let go on return."""
+    plans = _attribute_plans(results, names, ids, table, rows_of)
     frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
     return [(spec, unit, key_columns, frame.lazy())
             for (spec, unit, key_columns, _), frame in zip(plans, frames) if frame.height]
@@ -138,11 +137,8 @@ def _hourly_columns(results, names: pl.DataFrame, table: str) -> dict[str, str]:
     """The columns (and units) of `table`'s wide hourly rows for all systems, in their order: found on the stages'
     key tables (an attribute has values where it has a series of some hours), no hourly row made."""
     ids, names = _table_names(names, table)
-    plans = _attribute_plans(results, names, ids, table, lambda spec: _series_rows(results.hourly(spec.frame),
-                                                                                  spec.column))
-    frames = pl.collect_all([rows for *_, rows in plans], engine=ENGINE)
-    return {f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}": unit
-            for (spec, unit, _, _), frame in zip(plans, frames) if frame.height}
+    return {f"{spec.attribute}_{unit_suffix(unit, spec.attribute)}": unit for spec, unit, _, _ in _hourly_parts(
+        results, names, ids, table, lambda spec: _series_rows(results.hourly(spec.frame), spec.column))}
 
 
 def _series_rows(series: Hourly, column: str) -> pl.DataFrame:
@@ -230,8 +226,8 @@ def bi_tables(results, long: pl.DataFrame | None = None, portfolio: bool = True)
 
     tables: dict[str, Table] = {"results": long_table(long) if long is not None else Streamed(
         lambda: map(long_table, results_table.long_result_parts(results)))}
-    tables.update(hourly_tables(results, names))
     groups = results_table.system_groups(results.model)  # a large portfolio's tables made a group at a time
+    tables.update(hourly_tables(results, names, groups))
 
     def by_category() -> Iterator[pa.Table]:
         for systems in groups:
